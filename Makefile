@@ -1,0 +1,59 @@
+# One set of commands for people and CI. `make run` serves the API; `make test` runs every test.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV ?= .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTHON ?= python3
+# PostgreSQL server the tests create their databases on (trust auth on this machine)
+TEST_PG_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
+export TEST_PG_URL
+
+.PHONY: help run backend-install dev-secret migrate test test-backend check bench clean
+
+help:
+	@echo "make run    - install, migrate and serve the API on SQLite at http://$(HOST):$(PORT)"
+	@echo "make test   - install what tests need and run every test (Python on SQLite and PostgreSQL, frontend, browser)"
+	@echo "make check  - ruff and mypy"
+	@echo "make bench  - benchmarks (PostgreSQL, wrk)"
+	@echo "make demo   - the API and the example Docusaurus site"
+
+$(VENV)/.installed: backend/pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check uv
+	UV_PYTHON_DOWNLOADS=never $(VENV)/bin/uv pip install --python $(PY) -q -e 'backend[dev]'
+	touch $@
+
+backend-install: $(VENV)/.installed
+
+# `make run` with no configuration: a random local secret is generated once into .env (never committed)
+dev-secret:
+	@if [ -z "$$JWT_SECRET_KEY" ] && ! grep -qs '^JWT_SECRET_KEY=' .env; then \
+		echo "JWT_SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(48))')" >> .env; \
+		echo "authgate: generated a local JWT_SECRET_KEY in .env"; \
+	fi
+
+migrate: backend-install dev-secret
+	$(VENV)/bin/authgate migrate
+
+run: migrate
+	exec $(VENV)/bin/authgate serve --host $(HOST) --port $(PORT)
+
+test-backend: backend-install
+	cd backend && ../$(VENV)/bin/pytest -q
+
+test: test-backend frontend-unit e2e
+
+check: backend-install
+	$(VENV)/bin/ruff check backend
+	$(VENV)/bin/mypy backend/src
+
+bench: backend-install
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) backend/.pytest_cache backend/.mypy_cache
+
+-include mk/frontend.mk

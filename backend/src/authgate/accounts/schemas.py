@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, EmailStr, Field, StringConstraints
+
+from authgate.accounts.models import ExperienceLevel, ProfessionalRole
+
+# hard ceilings before any work; the configurable password policy runs in the service, still before hashing
+MAX_PASSWORD_INPUT = 1024
+
+
+def _blank_to_none(value: object) -> object:
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return value
+
+
+def optional_text(max_length: int) -> Any:
+    """Optional free text: trimmed, "" means null, capped."""
+    return Annotated[Annotated[str, StringConstraints(max_length=max_length)] | None, BeforeValidator(_blank_to_none)]
+
+
+RoleOther = optional_text(100)
+Organization = optional_text(255)
+
+
+class SignupRequest(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    email: EmailStr = Field(max_length=255)
+    password: str = Field(min_length=1, max_length=MAX_PASSWORD_INPUT)
+    experience_level: ExperienceLevel
+    professional_role: ProfessionalRole
+    role_other: RoleOther = None
+    organization: Organization = None
+
+
+class LoginRequest(BaseModel):
+    email: EmailStr = Field(max_length=255)
+    password: str = Field(min_length=1, max_length=MAX_PASSWORD_INPUT)
+
+
+class UserOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    email: str
+    is_active: bool
+    is_verified: bool
+    created_at: datetime
+    last_login_at: datetime | None
+
+
+class ProfileOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    experience_level: ExperienceLevel
+    professional_role: ProfessionalRole
+    role_other: str | None
+    organization: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class TokenResponse(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int = Field(description="Seconds until the access token expires")
+
+
+class MeResponse(BaseModel):
+    user: UserOut
+    profile: ProfileOut | None
+
+
+class AuthResponse(TokenResponse):
+    user: UserOut
+    profile: ProfileOut | None

@@ -1,0 +1,114 @@
+"""`authgate serve | migrate | users list|suspend|activate`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+
+from authgate.settings import ConfigurationError, Settings
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = Settings()
+        if args.database_url:
+            settings = settings.model_copy(update={"database_url": args.database_url})
+        return int(args.run(settings, args) or 0)
+    except ConfigurationError as error:
+        print(f"authgate: {error}", file=sys.stderr)
+        return 2
+    except ValueError as error:
+        # pydantic's ValidationError is a ValueError: a malformed setting
+        print(f"authgate: invalid configuration: {error}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="authgate", description="authgate auth service")
+    parser.add_argument("--database-url", help="overrides DATABASE_URL")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="serve the API with uvicorn")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--log-level", default="info")
+    serve.set_defaults(run=_serve)
+
+    migrate = commands.add_parser("migrate", help="upgrade the database to the newest schema")
+    migrate.add_argument("revision", nargs="?", default="head")
+    migrate.set_defaults(run=_migrate)
+
+    users = commands.add_parser("users", help="list, suspend or activate users").add_subparsers(
+        required=True, metavar="ACTION"
+    )
+    listing = users.add_parser("list", help="list users")
+    listing.add_argument("--limit", type=int, default=100)
+    listing.set_defaults(run=_users_list)
+    for action, func in (("suspend", _users_suspend), ("activate", _users_activate)):
+        sub = users.add_parser(action, help=f"{action} a user (suspension also revokes every session)")
+        sub.add_argument("email")
+        sub.set_defaults(run=func)
+    return parser
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings.check_secret()
+    if args.workers > 1:
+        # each worker builds its own app from the environment, which already holds every setting
+        uvicorn.run(
+            "authgate.app:create_app", factory=True, host=args.host, port=args.port,
+            workers=args.workers, log_level=args.log_level, proxy_headers=False,
+        )
+        return 0
+    from authgate.app import create_app
+
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level, proxy_headers=False)
+    return 0
+
+
+def _migrate(settings: Settings, args: argparse.Namespace) -> int:
+    from authgate.migrate import upgrade
+
+    upgrade(settings.database_url, args.revision)
+    print(f"authgate: database at {args.revision}")
+    return 0
+
+
+def _users_list(settings: Settings, args: argparse.Namespace) -> int:
+    from authgate.admin import list_users
+
+    for row in asyncio.run(list_users(settings, limit=args.limit)):
+        print("\t".join(row))
+    return 0
+
+
+def _users_suspend(settings: Settings, args: argparse.Namespace) -> int:
+    from authgate.admin import set_active
+
+    found = asyncio.run(set_active(settings, args.email, active=False))
+    return _report(found, f"suspended {args.email}; every session revoked", args.email)
+
+
+def _users_activate(settings: Settings, args: argparse.Namespace) -> int:
+    from authgate.admin import set_active
+
+    found = asyncio.run(set_active(settings, args.email, active=True))
+    return _report(found, f"activated {args.email}", args.email)
+
+
+def _report(found: bool, message: str, email: str) -> int:
+    if not found:
+        print(f"authgate: no user with email {email}", file=sys.stderr)
+        return 1
+    print(message)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,141 @@
+"""Domain errors and their stable, machine-readable codes."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel
+
+
+class ErrorCode(StrEnum):
+    VALIDATION_ERROR = "VALIDATION_ERROR"
+    PASSWORD_TOO_WEAK = "PASSWORD_TOO_WEAK"
+    EMAIL_ALREADY_EXISTS = "EMAIL_ALREADY_EXISTS"
+    INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
+    ACCOUNT_SUSPENDED = "ACCOUNT_SUSPENDED"
+    NOT_AUTHENTICATED = "NOT_AUTHENTICATED"
+    INVALID_TOKEN = "INVALID_TOKEN"
+    REFRESH_TOKEN_INVALID = "REFRESH_TOKEN_INVALID"
+    REFRESH_TOKEN_REUSED = "REFRESH_TOKEN_REUSED"
+    ORIGIN_NOT_ALLOWED = "ORIGIN_NOT_ALLOWED"
+    PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
+    UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE"
+    SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
+    NOT_FOUND = "NOT_FOUND"
+
+
+class ErrorBody(BaseModel):
+    detail: str
+    code: ErrorCode
+
+
+class FieldError(BaseModel):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ValidationErrorBody(ErrorBody):
+    errors: list[FieldError]
+
+
+class AuthError(Exception):
+    """Raised by services; one handler turns it into {"detail", "code"}."""
+
+    status_code = 400
+    code = ErrorCode.VALIDATION_ERROR
+    detail = "Bad request"
+
+    def __init__(self, detail: str | None = None, *, headers: dict[str, str] | None = None) -> None:
+        self.detail = detail or type(self).detail
+        self.headers = headers or {}
+        super().__init__(self.detail)
+
+
+class EmailAlreadyExists(AuthError):
+    status_code = 409
+    code = ErrorCode.EMAIL_ALREADY_EXISTS
+    detail = "An account with this email already exists"
+
+
+class InvalidCredentials(AuthError):
+    status_code = 401
+    code = ErrorCode.INVALID_CREDENTIALS
+    detail = "Invalid email or password"
+
+
+class AccountSuspended(AuthError):
+    status_code = 403
+    code = ErrorCode.ACCOUNT_SUSPENDED
+    detail = "Account is suspended"
+
+
+class NotAuthenticated(AuthError):
+    status_code = 401
+    code = ErrorCode.NOT_AUTHENTICATED
+    detail = "Not authenticated"
+
+
+class InvalidToken(AuthError):
+    status_code = 401
+    code = ErrorCode.INVALID_TOKEN
+    detail = "Invalid or expired access token"
+
+
+class RefreshTokenInvalid(AuthError):
+    status_code = 401
+    code = ErrorCode.REFRESH_TOKEN_INVALID
+    detail = "Invalid or expired refresh token"
+
+
+class RefreshTokenReused(AuthError):
+    status_code = 401
+    code = ErrorCode.REFRESH_TOKEN_REUSED
+    detail = "Refresh token was already used; all sessions from that sign-in were revoked"
+
+
+class OriginNotAllowed(AuthError):
+    status_code = 403
+    code = ErrorCode.ORIGIN_NOT_ALLOWED
+    detail = "Cross-site request refused"
+
+
+class PayloadTooLarge(AuthError):
+    status_code = 413
+    code = ErrorCode.PAYLOAD_TOO_LARGE
+    detail = "Request body too large"
+
+
+class UnsupportedMediaType(AuthError):
+    status_code = 415
+    code = ErrorCode.UNSUPPORTED_MEDIA_TYPE
+    detail = "Request body must be application/json"
+
+
+class PasswordTooWeak(AuthError):
+    status_code = 422
+    code = ErrorCode.PASSWORD_TOO_WEAK
+
+
+class ServiceUnavailable(AuthError):
+    status_code = 503
+    code = ErrorCode.SERVICE_UNAVAILABLE
+    detail = "The service is temporarily unavailable; try again shortly"
+
+
+class UserNotFound(AuthError):
+    status_code = 404
+    code = ErrorCode.NOT_FOUND
+    detail = "No such user"
+
+
+def error_responses(*errors: type[AuthError]) -> dict[int | str, dict[str, object]]:
+    """OpenAPI `responses=` for a route: each status with its model and the codes it may carry."""
+    by_status: dict[int, list[type[AuthError]]] = {}
+    for error in errors:
+        by_status.setdefault(error.status_code, []).append(error)
+    responses: dict[int | str, dict[str, object]] = {}
+    for status, group in sorted(by_status.items()):
+        codes = ", ".join(sorted({e.code.value for e in group}))
+        responses[status] = {"model": ErrorBody, "description": f"codes: {codes}"}
+    return responses

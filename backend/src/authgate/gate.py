@@ -1,0 +1,96 @@
+"""The runtime an auth router needs: settings, database, hashing pool, clock and token keys."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.orm import joinedload
+
+from authgate.accounts.models import User
+from authgate.db import create_engine, create_sessionmaker
+from authgate.errors import AccountSuspended, InvalidToken
+from authgate.security import (
+    AccessTokenConfig,
+    Argon2Params,
+    Clock,
+    HashingPool,
+    InvalidAccessToken,
+    PasswordHasher,
+    decode_access_token,
+    derive_key,
+    issue_access_token,
+    utc_now,
+)
+from authgate.settings import Settings
+
+
+@dataclass
+class AuthGate:
+    settings: Settings
+    clock: Clock = utc_now
+    engine: AsyncEngine = field(init=False)
+    sessions: async_sessionmaker[AsyncSession] = field(init=False)
+    hashing: HashingPool = field(init=False)
+    access: AccessTokenConfig = field(init=False)
+    successor_key: bytes = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.settings.check_secret()
+        self.engine = create_engine(self.settings.database_url, pool_size=self.settings.db_pool_size)
+        self.sessions = create_sessionmaker(self.engine)
+        params = Argon2Params(
+            time_cost=self.settings.argon2_time_cost,
+            memory_cost=self.settings.argon2_memory_cost,
+            parallelism=self.settings.argon2_parallelism,
+        )
+        self.hashing = HashingPool(PasswordHasher(params), max_in_flight=self.settings.hashing_max_in_flight)
+        secret = self.settings.jwt_secret_key
+        self.access = AccessTokenConfig(
+            secret=secret,
+            issuer=self.settings.jwt_issuer,
+            audience=self.settings.jwt_audience,
+            lifetime=timedelta(minutes=self.settings.access_token_expire_minutes),
+            algorithm=self.settings.jwt_algorithm,
+            leeway=timedelta(seconds=self.settings.jwt_leeway_seconds),
+        )
+        self.successor_key = derive_key(secret, "authgate refresh-token successor")
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def issue_access_token(self, user: User) -> str:
+        token, _ = issue_access_token(self.access, subject=str(user.id), now=self.now(), extra={"email": user.email})
+        return token
+
+    @property
+    def access_lifetime_seconds(self) -> int:
+        return int(self.access.lifetime.total_seconds())
+
+    async def user_from_access_token(self, token: str) -> User:
+        """Verify the token, then re-check the user on every request (suspension, revocation)."""
+        try:
+            claims = decode_access_token(self.access, token, now=self.now())
+            user_id = uuid.UUID(claims.subject)
+        except (InvalidAccessToken, ValueError) as exc:
+            raise InvalidToken() from exc
+        user = await self.load_user(user_id)
+        if user is None:
+            raise InvalidToken()
+        if user.tokens_valid_after is not None and claims.issued_at < user.tokens_valid_after:
+            raise InvalidToken()
+        if not user.is_active:
+            raise AccountSuspended()
+        return user
+
+    async def load_user(self, user_id: uuid.UUID) -> User | None:
+        async with self.sessions() as db:
+            result = await db.execute(select(User).options(joinedload(User.profile)).where(User.id == user_id))
+            return result.scalar_one_or_none()
+
+    async def dispose(self) -> None:
+        self.hashing.close()
+        await self.engine.dispose()

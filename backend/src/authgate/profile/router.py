@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+
+from authgate.accounts.models import User
+from authgate.accounts.router import REQUEST_GUARDS
+from authgate.accounts.schemas import MeResponse, ProfileOut, UserOut
+from authgate.dependencies import bearer_or_cookie_user
+from authgate.errors import (
+    AccountSuspended,
+    InvalidToken,
+    NotAuthenticated,
+    ServiceUnavailable,
+    error_responses,
+)
+from authgate.gate import AuthGate
+from authgate.profile import service
+from authgate.profile.schemas import ProfileUpdate
+from authgate.routing import feature_router
+
+
+def me_response(user: User) -> MeResponse:
+    return MeResponse(
+        user=UserOut.model_validate(user),
+        profile=ProfileOut.model_validate(user.profile) if user.profile else None,
+    )
+
+
+def build_router(gate: AuthGate) -> APIRouter:
+    router = feature_router(gate)
+    reader = bearer_or_cookie_user(gate)
+
+    @router.get(
+        "/me",
+        response_model=MeResponse,
+        summary="The signed-in reader and profile (bearer access token, or else the refresh cookie, read-only)",
+        responses=error_responses(NotAuthenticated, InvalidToken, AccountSuspended, ServiceUnavailable),
+    )
+    async def me(user: User = Depends(reader)) -> MeResponse:
+        return me_response(user)
+
+    @router.patch(
+        "/me/profile",
+        response_model=MeResponse,
+        summary="Change the reader's profile (only the fields sent)",
+        responses=error_responses(NotAuthenticated, InvalidToken, AccountSuspended, *REQUEST_GUARDS),
+    )
+    async def update_profile(body: ProfileUpdate, user: User = Depends(reader)) -> MeResponse:
+        profile = await service.update_profile(gate, user, body)
+        return MeResponse(user=UserOut.model_validate(user), profile=ProfileOut.model_validate(profile))
+
+    return router

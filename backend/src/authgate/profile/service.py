@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from authgate.accounts.models import User, UserProfile
+from authgate.errors import AuthError, ErrorCode
+from authgate.gate import AuthGate
+from authgate.profile.schemas import ProfileUpdate
+
+
+class ProfileFieldRequired(AuthError):
+    status_code = 422
+    code = ErrorCode.VALIDATION_ERROR
+
+
+async def update_profile(gate: AuthGate, user: User, update: ProfileUpdate) -> UserProfile:
+    changes = update.model_dump(exclude_unset=True)
+    for required in ("experience_level", "professional_role"):
+        if required in changes and changes[required] is None:
+            raise ProfileFieldRequired(f"{required} cannot be null")
+    now = gate.now()
+    async with gate.sessions.begin() as db:
+        result = await db.execute(select(UserProfile).where(UserProfile.user_id == user.id).with_for_update())
+        profile = result.scalar_one_or_none()
+        if profile is None:
+            if "experience_level" not in changes or "professional_role" not in changes:
+                raise ProfileFieldRequired("experience_level and professional_role are required for a new profile")
+            profile = UserProfile(user_id=user.id, created_at=now)
+            db.add(profile)
+        for name, value in changes.items():
+            setattr(profile, name, value)
+        profile.updated_at = now
+    return profile

@@ -1,0 +1,73 @@
+"""`create_auth_router(settings)`: everything under /auth, mountable into any FastAPI app."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException
+from fastapi.routing import APIRoute
+from starlette.requests import Request
+
+from authgate.accounts import router as accounts
+from authgate.accounts.models import User
+from authgate.dependencies import bearer_user
+from authgate.errors import AuthError
+from authgate.gate import AuthGate
+from authgate.profile import router as profile
+from authgate.routing import DATABASE_DOWN, make_route_class
+from authgate.security import Clock, utc_now
+from authgate.sessions import router as sessions
+from authgate.settings import Settings
+
+FEATURES = (accounts, sessions, profile)
+
+
+class AuthRouter(APIRouter):
+    """An APIRouter that also carries its runtime (`.gate`) and a bound `current_user` dependency."""
+
+    gate: AuthGate
+
+    async def current_user(self, request: Request) -> User:
+        return await _as_http_error(self.gate, request)
+
+
+def create_auth_router(settings: Settings | None = None, *, clock: Clock = utc_now) -> AuthRouter:
+    gate = AuthGate(settings or Settings(), clock=clock)
+    router = AuthRouter(prefix="/auth", tags=["authentication"], route_class=make_route_class(gate.settings))
+    router.gate = gate
+    for feature in FEATURES:
+        router.include_router(feature.build_router(gate))
+    for route in router.routes:
+        if isinstance(route, APIRoute):
+            route.authgate = gate  # type: ignore[attr-defined]
+    return router
+
+
+async def current_user(request: Request) -> User:
+    """FastAPI dependency for the host app's own routes: the user behind a valid bearer access token.
+
+    Works in any app that included a router made by `create_auth_router`.
+    """
+    return await _as_http_error(_find_gate(request), request)
+
+
+async def _as_http_error(gate: AuthGate, request: Request) -> User:
+    # the host app's routes use FastAPI's own error handling: turn domain errors into HTTPException
+    try:
+        return await bearer_user(gate)(request)
+    except AuthError as error:
+        raise HTTPException(error.status_code, detail=error.detail, headers=error.headers or None) from error
+    except DATABASE_DOWN as error:
+        retry_after = str(gate.settings.db_unavailable_retry_after_seconds)
+        headers = {"Retry-After": retry_after}
+        raise HTTPException(503, detail="Service temporarily unavailable", headers=headers) from error
+
+
+def _find_gate(request: Request) -> AuthGate:
+    cached = getattr(request.app.state, "authgate", None)
+    if isinstance(cached, AuthGate):
+        return cached
+    for route in request.app.router.routes:
+        gate = getattr(route, "authgate", None)
+        if isinstance(gate, AuthGate):
+            request.app.state.authgate = gate
+            return gate
+    raise RuntimeError("current_user needs an auth router: app.include_router(create_auth_router(settings))")

@@ -1,0 +1,232 @@
+"""Short-lived JWT access tokens (RFC 7519), HMAC-signed with PyJWT.
+
+Hardening follows RFC 8725 (JWT Best Current Practices) and the OWASP JWT
+cheat sheet: the accepted algorithm is pinned by configuration and never read
+from the token header, every registered claim the app relies on is required,
+and all time checks run against an injected ``now``.
+"""
+
+import math
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from types import MappingProxyType
+from typing import Any
+
+import jwt
+
+ALLOWED_ALGORITHMS = ("HS256", "HS384", "HS512")
+
+# RFC 8725 §3.1/§3.2 and OWASP: keep the clock-skew allowance small, otherwise
+# it silently extends every token's lifetime.
+MAX_LEEWAY = timedelta(seconds=30)
+
+# Refuse oversized input before parsing: bounds CPU/memory spent on hostile
+# tokens. Our own tokens are a few hundred bytes.
+MAX_TOKEN_LENGTH = 8 * 1024
+
+REQUIRED_CLAIMS = ("exp", "iat", "sub", "iss", "aud", "jti")
+
+# RFC 7519 §4.1 registered claim names: callers may not override them via ``extra``.
+REGISTERED_CLAIMS = frozenset({"iss", "sub", "aud", "exp", "nbf", "iat", "jti"})
+
+
+@dataclass(frozen=True)
+class AccessTokenConfig:
+    secret: str
+    issuer: str
+    audience: str
+    lifetime: timedelta
+    algorithm: str = "HS256"
+    leeway: timedelta = timedelta(seconds=10)
+
+    def __post_init__(self) -> None:
+        if self.algorithm not in ALLOWED_ALGORITHMS:
+            # RFC 8725 §3.1: only accept algorithms we chose; never "none",
+            # never an asymmetric alg that could be confused with our HMAC key.
+            raise ValueError(f"algorithm must be one of {', '.join(ALLOWED_ALGORITHMS)}")
+        if not self.secret:
+            raise ValueError("secret must not be empty")
+        if self.lifetime <= timedelta(0):
+            raise ValueError("lifetime must be positive")
+        if self.leeway < timedelta(0) or self.leeway > MAX_LEEWAY:
+            raise ValueError(f"leeway must be between 0 and {MAX_LEEWAY.total_seconds():g} seconds")
+
+
+@dataclass(frozen=True)
+class AccessClaims:
+    subject: str
+    issued_at: datetime
+    expires_at: datetime
+    jti: str
+    claims: Mapping[str, Any]
+
+
+class InvalidAccessToken(Exception):
+    """The token was rejected. ``reason`` is short, safe to log, and never contains the token."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def issue_access_token(
+    config: AccessTokenConfig,
+    *,
+    subject: str,
+    now: datetime,
+    extra: Mapping[str, Any] | None = None,
+) -> tuple[str, AccessClaims]:
+    """Sign a new access token for ``subject`` and return it with its claims."""
+    _require_aware(now)
+    if not subject:
+        raise ValueError("subject must not be empty")
+    overridden = REGISTERED_CLAIMS.intersection(extra or {})
+    if overridden:
+        raise ValueError(f"extra claims must not override registered claims: {sorted(overridden)}")
+
+    issued_at = _truncate_to_milliseconds(now)
+    expires_at = datetime.fromtimestamp(math.floor((issued_at + config.lifetime).timestamp()), UTC)
+    payload: dict[str, Any] = {
+        **(extra or {}),
+        "sub": subject,
+        "iss": config.issuer,
+        "aud": config.audience,
+        # RFC 7519 §2 allows a non-integer NumericDate. Millisecond precision
+        # lets the app tell apart tokens issued before and after a password
+        # change (tokens_valid_after) within the same second.
+        "iat": issued_at.timestamp(),
+        "exp": int(expires_at.timestamp()),
+        "jti": uuid.uuid4().hex,
+    }
+    token = jwt.encode(payload, config.secret, algorithm=config.algorithm)
+    claims = AccessClaims(
+        subject=subject,
+        issued_at=issued_at,
+        expires_at=expires_at,
+        jti=payload["jti"],
+        claims=MappingProxyType(payload),
+    )
+    return token, claims
+
+
+def decode_access_token(config: AccessTokenConfig, token: str, *, now: datetime) -> AccessClaims:
+    """Verify ``token`` and return its claims, or raise ``InvalidAccessToken``."""
+    _require_aware(now)
+    if not isinstance(token, str) or not token:
+        raise InvalidAccessToken("malformed token")
+    if len(token) > MAX_TOKEN_LENGTH:
+        raise InvalidAccessToken("token too large")
+    payload = _verify_signature_and_claims(config, token)
+    return _check_times(payload, now, config.leeway)
+
+
+def _verify_signature_and_claims(config: AccessTokenConfig, token: str) -> dict[str, Any]:
+    try:
+        payload: dict[str, Any] = jwt.decode(
+            token,
+            config.secret,
+            # Pinned by configuration: PyJWT rejects any other header "alg",
+            # including "none" and RS256/HS256 key confusion (RFC 8725 §2.1).
+            algorithms=[config.algorithm],
+            audience=config.audience,
+            issuer=config.issuer,
+            options={
+                "require": list(REQUIRED_CLAIMS),
+                "verify_signature": True,
+                "verify_aud": True,
+                "verify_iss": True,
+                "verify_sub": True,
+                "verify_jti": True,
+                "strict_aud": True,
+                # PyJWT reads the system clock and cannot take an injected one,
+                # so the time claims are still required but checked in _check_times.
+                "verify_exp": False,
+                "verify_iat": False,
+                "verify_nbf": False,
+            },
+        )
+    except jwt.PyJWTError as exc:
+        raise InvalidAccessToken(_reason_for(exc)) from None
+    except (ValueError, TypeError, OverflowError, RecursionError):
+        # Defence in depth: hostile input must surface as a rejected token,
+        # never as a 500.
+        raise InvalidAccessToken("malformed token") from None
+    return payload
+
+
+def _reason_for(exc: jwt.PyJWTError) -> str:
+    # Order matters: several of these subclass InvalidTokenError / DecodeError.
+    if isinstance(exc, jwt.MissingRequiredClaimError):
+        return f"missing claim {exc.claim}"
+    if isinstance(exc, jwt.InvalidAlgorithmError):
+        return "algorithm not allowed"
+    if isinstance(exc, jwt.InvalidSignatureError):
+        return "bad signature"
+    if isinstance(exc, jwt.InvalidAudienceError):
+        return "wrong audience"
+    if isinstance(exc, jwt.InvalidIssuerError):
+        return "wrong issuer"
+    if isinstance(exc, jwt.DecodeError):
+        return "malformed token"
+    return "invalid token"
+
+
+def _check_times(payload: dict[str, Any], now: datetime, leeway: timedelta) -> AccessClaims:
+    now_ts = now.timestamp()
+    leeway_s = leeway.total_seconds()
+    exp = _numeric_date(payload, "exp")
+    iat = _numeric_date(payload, "iat")
+    # RFC 7519 §4.1.4: reject on or after exp (plus the small clock-skew leeway).
+    if now_ts >= exp + leeway_s:
+        raise InvalidAccessToken("expired")
+    # A token "issued" in the future was minted with a skewed or forged clock.
+    if iat > now_ts + leeway_s:
+        raise InvalidAccessToken("issued in the future")
+    # RFC 7519 §4.1.5: not before.
+    if "nbf" in payload and _numeric_date(payload, "nbf") > now_ts + leeway_s:
+        raise InvalidAccessToken("not yet valid")
+    if not payload["sub"]:
+        raise InvalidAccessToken("empty subject")
+    return AccessClaims(
+        subject=payload["sub"],
+        issued_at=_to_datetime(iat, "iat"),
+        expires_at=_to_datetime(exp, "exp"),
+        jti=payload["jti"],
+        claims=MappingProxyType(payload),
+    )
+
+
+def _numeric_date(payload: Mapping[str, Any], name: str) -> float:
+    value = payload[name]
+    # bool is an int subclass and NaN/Infinity parse as JSON floats in Python:
+    # neither is a NumericDate (RFC 7519 §2).
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidAccessToken(f"non-numeric {name}")
+    try:
+        number = float(value)  # a huge JSON integer overflows here
+    except OverflowError:
+        raise InvalidAccessToken(f"{name} out of range") from None
+    if not math.isfinite(number):
+        raise InvalidAccessToken(f"non-numeric {name}")
+    return number
+
+
+def _to_datetime(timestamp: float, name: str) -> datetime:
+    try:
+        return datetime.fromtimestamp(timestamp, UTC)
+    except (OverflowError, OSError, ValueError):
+        raise InvalidAccessToken(f"{name} out of range") from None
+
+
+def _truncate_to_milliseconds(moment: datetime) -> datetime:
+    # Truncate (not round) so a token never claims to be issued later than it
+    # really was; a revocation cut-off therefore errs on the safe side.
+    return moment.astimezone(UTC).replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
+def _require_aware(now: datetime) -> None:
+    # A naive datetime would be interpreted in the server's local zone.
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError("now must be a timezone-aware datetime")

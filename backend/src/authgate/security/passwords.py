@@ -1,0 +1,172 @@
+"""Password hashing with argon2id (OWASP Password Storage cheat sheet).
+
+``PasswordHasher`` is synchronous and pure; ``HashingPool`` runs it off the
+event loop for async callers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import os
+import threading
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+import argon2.exceptions
+from pwdlib import PasswordHash
+from pwdlib.exceptions import PwdlibError
+from pwdlib.hashers.argon2 import Argon2Hasher
+
+_T = TypeVar("_T")
+
+# OWASP Password Storage cheat sheet: argon2id with at least m=19 MiB, t=2, p=1.
+OWASP_MIN_MEMORY_COST_KIB = 19456
+OWASP_MIN_TIME_COST = 2
+OWASP_MIN_PARALLELISM = 1
+
+# Verifying against this throwaway password costs exactly as much as a real
+# verification; its value is irrelevant because nobody can log in with it.
+_DUMMY_PASSWORD = "authgate-dummy-password-for-constant-time-login"  # noqa: S105
+
+
+@dataclass(frozen=True)
+class Argon2Params:
+    """argon2id cost parameters; weaker than the OWASP minimum is refused."""
+
+    time_cost: int = OWASP_MIN_TIME_COST
+    memory_cost: int = OWASP_MIN_MEMORY_COST_KIB  # KiB
+    parallelism: int = OWASP_MIN_PARALLELISM
+
+    def __post_init__(self) -> None:
+        _require_at_least("time_cost", self.time_cost, OWASP_MIN_TIME_COST)
+        _require_at_least("memory_cost", self.memory_cost, OWASP_MIN_MEMORY_COST_KIB)
+        _require_at_least("parallelism", self.parallelism, OWASP_MIN_PARALLELISM)
+
+
+def _require_at_least(name: str, value: int, minimum: int) -> None:
+    if value < minimum:
+        raise ValueError(
+            f"Argon2 {name}={value} is below the OWASP minimum; set {name} to at least {minimum} "
+            "(OWASP Password Storage cheat sheet: argon2id m=19456 KiB, t=2, p=1)"
+        )
+
+
+def normalize_password(password: str) -> str:
+    """Apply Unicode NFKC so visually identical inputs hash identically.
+
+    NIST SP 800-63B §5.1.1.2: verifiers SHOULD normalise passwords with NFKC
+    before hashing, so e.g. a fullwidth "１" typed on one keyboard matches "1".
+    """
+    return unicodedata.normalize("NFKC", password)
+
+
+class PasswordHasher:
+    """argon2id hashing, verification and transparent re-hashing."""
+
+    def __init__(self, params: Argon2Params | None = None) -> None:
+        self.params = params or Argon2Params()
+        argon2_hasher = Argon2Hasher(
+            time_cost=self.params.time_cost,
+            memory_cost=self.params.memory_cost,
+            parallelism=self.params.parallelism,
+        )
+        self._hash = PasswordHash((argon2_hasher,))
+        # Computed once with the same parameters so dummy_verify costs what a
+        # real verification costs (OWASP Authentication cheat sheet: identical
+        # response time whether or not the account exists).
+        self.dummy_hash = self._hash.hash(_DUMMY_PASSWORD)
+
+    def hash(self, password: str) -> str:
+        return self._hash.hash(normalize_password(password))
+
+    def verify_and_update(self, password: str, hashed: str) -> tuple[bool, str | None]:
+        """Return (matches, new_hash_or_None).
+
+        ``new_hash`` is set when ``hashed`` used other parameters than the
+        current ones, so the caller stores it on successful login and stored
+        hashes migrate as costs are raised. A malformed or unknown hash string
+        yields (False, None) instead of raising: a corrupted row must look like
+        a wrong password, not a server error.
+        """
+        try:
+            return self._hash.verify_and_update(normalize_password(password), hashed)
+        except (PwdlibError, argon2.exceptions.Argon2Error, ValueError, TypeError):
+            return False, None
+
+    def dummy_verify(self, password: str) -> None:
+        """Spend one real verification, for logins with an unknown email."""
+        self._hash.verify(normalize_password(password), self.dummy_hash)
+
+
+def _lower_current_thread_priority(niceness: int) -> None:
+    # On Linux, nice values are per thread: PRIO_PROCESS with a thread id
+    # changes only that thread, so the event-loop thread keeps its priority.
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), niceness)
+    except (OSError, AttributeError):
+        pass  # Not Linux/Unix, or not permitted: hashing still works, just at normal priority.
+
+
+class HashingPool:
+    """Run a ``PasswordHasher`` off the event loop.
+
+    Why a dedicated, bounded, low-priority pool:
+
+    * Bounded memory: every argon2 hash holds ``memory_cost`` KiB (19 MiB by
+      default) while it runs, so at most ``max_in_flight`` hashes in flight
+      caps that memory at ``max_in_flight * memory_cost``; further requests
+      queue instead of exhausting RAM under a login flood.
+    * No CPU starvation: argon2-cffi releases the GIL while hashing, and each
+      worker thread lowers its own nice value (Linux nice is per thread), so
+      the kernel keeps scheduling the event-loop thread first and other
+      requests stay responsive while hashes run.
+    * The executor is created lazily, so building the pool at import or
+      app-factory time starts no threads.
+    """
+
+    def __init__(self, hasher: PasswordHasher, *, max_in_flight: int | None = None, niceness: int = 19) -> None:
+        if max_in_flight is not None and max_in_flight < 1:
+            raise ValueError("max_in_flight must be at least 1")
+        self.hasher = hasher
+        self._max_in_flight = max_in_flight or os.cpu_count() or 1
+        self._niceness = niceness
+        self._executor: concurrent.futures.ThreadPoolExecutor | None = None
+        self._executor_lock = threading.Lock()
+
+    @property
+    def max_in_flight(self) -> int:
+        return self._max_in_flight
+
+    async def hash(self, password: str) -> str:
+        return await self._run(self.hasher.hash, password)
+
+    async def verify_and_update(self, password: str, hashed: str) -> tuple[bool, str | None]:
+        return await self._run(self.hasher.verify_and_update, password, hashed)
+
+    async def dummy_verify(self, password: str) -> None:
+        await self._run(self.hasher.dummy_verify, password)
+
+    def close(self) -> None:
+        """Shut the worker threads down; a later call starts a fresh executor."""
+        with self._executor_lock:
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=True)
+
+    async def _run(self, func: Callable[..., _T], *args: str) -> _T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._get_executor(), func, *args)
+
+    def _get_executor(self) -> concurrent.futures.ThreadPoolExecutor:
+        with self._executor_lock:
+            if self._executor is None:
+                self._executor = concurrent.futures.ThreadPoolExecutor(
+                    max_workers=self._max_in_flight,
+                    thread_name_prefix="authgate-hash",
+                    initializer=_lower_current_thread_priority,
+                    initargs=(self._niceness,),
+                )
+            return self._executor

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+import math
+import uuid
+
+from fastapi import APIRouter, Request, Response, status
+
+from authgate.accounts.router import REQUEST_GUARDS, client_info
+from authgate.accounts.schemas import TokenResponse
+from authgate.errors import (
+    AccountSuspended,
+    InvalidToken,
+    RefreshTokenInvalid,
+    RefreshTokenReused,
+    error_responses,
+)
+from authgate.gate import AuthGate
+from authgate.routing import error_response, feature_router
+from authgate.sessions import service
+from authgate.transport import bearer_token, clear_refresh_cookie, refresh_cookie, set_refresh_cookie
+
+
+def build_router(gate: AuthGate) -> APIRouter:
+    router = feature_router(gate)
+
+    @router.post(
+        "/refresh",
+        response_model=TokenResponse,
+        summary="Exchange the refresh cookie for a new access token (the cookie is rotated)",
+        responses=error_responses(RefreshTokenInvalid, RefreshTokenReused, AccountSuspended, *REQUEST_GUARDS),
+    )
+    async def refresh(request: Request, response: Response) -> TokenResponse | Response:
+        presented = refresh_cookie(request)
+        if presented is None:
+            raise RefreshTokenInvalid()
+        try:
+            user, issued = await service.rotate(gate, presented, client_info(request))
+        except (RefreshTokenInvalid, RefreshTokenReused) as error:
+            # a dead cookie is cleared, so the browser stops presenting it
+            refused = error_response(error)
+            clear_refresh_cookie(refused, gate.settings)
+            return refused
+        max_age = math.ceil((issued.expires_at - gate.now()).total_seconds())
+        set_refresh_cookie(response, issued.token, gate.settings, max_age=max_age)
+        return TokenResponse(access_token=gate.issue_access_token(user), expires_in=gate.access_lifetime_seconds)
+
+    @router.post(
+        "/logout",
+        status_code=status.HTTP_204_NO_CONTENT,
+        response_class=Response,
+        summary="Sign out: revoke the reader's refresh tokens and clear the cookie (idempotent)",
+        responses=error_responses(*REQUEST_GUARDS),
+    )
+    async def logout(request: Request) -> Response:
+        user_id = await _caller(gate, request)
+        if user_id is not None:
+            async with gate.sessions.begin() as db:
+                await service.revoke_all_sessions(db, user_id, gate.now())
+        response = Response(status_code=status.HTTP_204_NO_CONTENT)
+        clear_refresh_cookie(response, gate.settings)
+        return response
+
+    return router
+
+
+async def _caller(gate: AuthGate, request: Request) -> uuid.UUID | None:
+    """Logout works with the cookie alone, with an expired access token, or with neither."""
+    cookie = refresh_cookie(request)
+    if cookie is not None:
+        owner = await service.owner_of_refresh_token(gate, cookie)
+        if owner is not None:
+            return owner
+    token = bearer_token(request)
+    if token is not None:
+        try:
+            return (await gate.user_from_access_token(token)).id
+        except (InvalidToken, AccountSuspended):
+            return None
+    return None
+

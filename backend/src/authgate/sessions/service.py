@@ -1,0 +1,170 @@
+"""Refresh-token lifecycle: issue at sign-in, rotate on refresh, detect reuse, revoke."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
+
+from authgate.accounts.models import User
+from authgate.errors import AccountSuspended, RefreshTokenInvalid, RefreshTokenReused
+from authgate.gate import AuthGate
+from authgate.security import hash_token, new_opaque_token, successor_token
+from authgate.sessions.models import RefreshToken
+
+# how far a grace-period replay may follow the chain of successors (tab A refreshed twice already)
+MAX_SUCCESSOR_HOPS = 4
+
+
+@dataclass(frozen=True)
+class ClientInfo:
+    ip_address: str | None = None
+    user_agent: str | None = None
+
+
+@dataclass(frozen=True)
+class IssuedRefreshToken:
+    token: str
+    expires_at: datetime
+
+
+async def start_session(
+    db: AsyncSession, gate: AuthGate, user_id: uuid.UUID, client: ClientInfo
+) -> IssuedRefreshToken:
+    """A new family, added to the caller's transaction."""
+    now = gate.now()
+    token = new_opaque_token()
+    expires_at = now + timedelta(days=gate.settings.refresh_token_expire_days)
+    db.add(_row(user_id, token, uuid.uuid4(), expires_at, now, client))
+    return IssuedRefreshToken(token, expires_at)
+
+
+def _row(
+    user_id: uuid.UUID, token: str, family_id: uuid.UUID, expires_at: datetime, now: datetime, client: ClientInfo
+) -> RefreshToken:
+    return RefreshToken(
+        user_id=user_id,
+        token_hash=hash_token(token),
+        family_id=family_id,
+        expires_at=expires_at,
+        revoked=False,
+        created_at=now,
+        last_used_at=now,
+        ip_address=client.ip_address,
+        user_agent=client.user_agent,
+    )
+
+
+async def rotate(gate: AuthGate, presented: str, client: ClientInfo) -> tuple[User, IssuedRefreshToken]:
+    """Exchange a refresh token for its successor (RFC 9700 §4.14.2 rotation with reuse detection)."""
+    now = gate.now()
+    async with gate.sessions.begin() as db:
+        # one conditional UPDATE consumes the token: of concurrent callers exactly one matches
+        consumed = await db.execute(
+            update(RefreshToken)
+            .where(
+                RefreshToken.token_hash == hash_token(presented),
+                RefreshToken.rotated_at.is_(None),
+                RefreshToken.revoked.is_(False),
+                RefreshToken.expires_at > now,
+            )
+            .values(rotated_at=now, last_used_at=now)
+            .returning(RefreshToken.user_id, RefreshToken.family_id, RefreshToken.expires_at)
+        )
+        row = consumed.first()
+        if row is not None:
+            user = await _active_user(db, row.user_id)
+            successor = successor_token(gate.successor_key, presented)
+            db.add(_row(row.user_id, successor, row.family_id, row.expires_at, now, client))
+            return user, IssuedRefreshToken(successor, row.expires_at)
+    return await _replayed(gate, presented, now)
+
+
+async def _replayed(gate: AuthGate, presented: str, now: datetime) -> tuple[User, IssuedRefreshToken]:
+    async with gate.sessions.begin() as db:
+        old = await _by_token(db, presented)
+        if old is None or old.revoked or old.expires_at <= now or old.rotated_at is None:
+            raise RefreshTokenInvalid()
+        within_grace = now - old.rotated_at <= timedelta(seconds=gate.settings.refresh_reuse_grace_seconds)
+        if gate.settings.refresh_reuse_grace_seconds > 0 and within_grace:
+            current = await _live_successor(db, gate, presented, now)
+            if current is not None:
+                token, row = current
+                user = await _active_user(db, row.user_id)
+                return user, IssuedRefreshToken(token, row.expires_at)
+        await _revoke_family(db, old.family_id, now)
+    raise RefreshTokenReused()
+
+
+async def _live_successor(
+    db: AsyncSession, gate: AuthGate, presented: str, now: datetime
+) -> tuple[str, RefreshToken] | None:
+    """Two tabs refreshing at once: hand back the same successor, derived again rather than stored."""
+    token = presented
+    grace = timedelta(seconds=gate.settings.refresh_reuse_grace_seconds)
+    for _ in range(MAX_SUCCESSOR_HOPS):
+        token = successor_token(gate.successor_key, token)
+        row = await _by_token(db, token)
+        if row is None or row.revoked or row.expires_at <= now:
+            return None
+        if row.rotated_at is None:
+            return token, row
+        if now - row.rotated_at > grace:
+            return None
+    return None
+
+
+async def _by_token(db: AsyncSession, token: str) -> RefreshToken | None:
+    result = await db.execute(select(RefreshToken).where(RefreshToken.token_hash == hash_token(token)))
+    return result.scalar_one_or_none()
+
+
+async def _active_user(db: AsyncSession, user_id: uuid.UUID) -> User:
+    result = await db.execute(select(User).options(joinedload(User.profile)).where(User.id == user_id))
+    user = result.scalar_one_or_none()
+    if user is None:
+        raise RefreshTokenInvalid()
+    if not user.is_active:
+        raise AccountSuspended()
+    return user
+
+
+async def _revoke_family(db: AsyncSession, family_id: uuid.UUID, now: datetime) -> None:
+    await db.execute(
+        update(RefreshToken)
+        .where(RefreshToken.family_id == family_id, RefreshToken.revoked.is_(False))
+        .values(revoked=True, revoked_at=now)
+    )
+
+
+async def user_for_refresh_cookie(gate: AuthGate, presented: str) -> User:
+    """Read-only: the cookie identifies the reader (GET /auth/me on page load) without rotating it."""
+    now = gate.now()
+    async with gate.sessions() as db:
+        row = await _by_token(db, presented)
+        if row is None or row.revoked or row.expires_at <= now or row.rotated_at is not None:
+            raise RefreshTokenInvalid()
+        return await _active_user(db, row.user_id)
+
+
+async def owner_of_refresh_token(gate: AuthGate, presented: str) -> uuid.UUID | None:
+    """The reader a still-live refresh token belongs to; a revoked or expired one names nobody."""
+    async with gate.sessions() as db:
+        row = await _by_token(db, presented)
+        if row is None or row.revoked or row.expires_at <= gate.now():
+            return None
+        return row.user_id
+
+
+async def revoke_all_sessions(db: AsyncSession, user_id: uuid.UUID, now: datetime) -> None:
+    """Every refresh token of the user, and every access token issued until now."""
+    await db.execute(
+        update(RefreshToken)
+        .where(RefreshToken.user_id == user_id, RefreshToken.revoked.is_(False))
+        .values(revoked=True, revoked_at=now)
+    )
+    await db.execute(update(User).where(User.id == user_id).values(tokens_valid_after=now))

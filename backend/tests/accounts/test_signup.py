@@ -1,0 +1,126 @@
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import pytest
+from sqlalchemy import create_engine, text
+
+from tests.conftest import PASSWORD, signup, signup_body, sync_url
+
+
+async def test_signup_returns_tokens_user_profile_and_cookie(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/auth/signup",
+        json=signup_body("Test@Example.com", role_other=None, organization="Humanoid Lab"),
+    )
+    assert response.status_code == 201
+    body = response.json()
+    assert body["token_type"] == "bearer"
+    assert body["access_token"].count(".") == 2
+    assert body["user"]["email"] == "test@example.com"
+    assert body["user"]["is_active"] is True
+    assert body["profile"] == body["profile"] | {
+        "experience_level": "intermediate",
+        "professional_role": "student",
+        "organization": "Humanoid Lab",
+    }
+    cookie = response.headers["set-cookie"]
+    assert cookie.startswith("refresh_token=")
+    assert "HttpOnly" in cookie and "Path=/auth" in cookie and "SameSite=lax" in cookie
+    assert "Max-Age=604800" in cookie
+    assert response.headers["cache-control"] == "no-store"
+
+
+async def test_duplicate_email_is_409_case_insensitively(client: httpx.AsyncClient) -> None:
+    await signup(client, "dup@example.com")
+    response = await client.post("/auth/signup", json=signup_body("DUP@example.COM"))
+    assert response.status_code == 409
+    assert response.json() == {"detail": "An account with this email already exists", "code": "EMAIL_ALREADY_EXISTS"}
+
+
+async def test_enum_values_are_stored_lower_case(client: httpx.AsyncClient, database_url: str) -> None:
+    await signup(client, "enum@example.com", experience_level="advanced", professional_role="researcher")
+    engine = create_engine(sync_url(database_url))
+    with engine.connect() as connection:
+        row = connection.execute(
+            text("SELECT CAST(experience_level AS VARCHAR), CAST(professional_role AS VARCHAR) FROM user_profiles")
+        ).one()
+    engine.dispose()
+    assert tuple(row) == ("advanced", "researcher")
+
+
+async def test_password_is_stored_as_argon2id_never_plain(client: httpx.AsyncClient, database_url: str) -> None:
+    await signup(client, "hash@example.com")
+    engine = create_engine(sync_url(database_url))
+    with engine.connect() as connection:
+        stored = connection.execute(text("SELECT hashed_password FROM users")).scalar_one()
+    engine.dispose()
+    assert stored.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    assert PASSWORD not in stored
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"email": "not-an-email"}, "email"),
+        ({"experience_level": "expert"}, "experience_level"),
+        ({"professional_role": "astronaut"}, "professional_role"),
+        ({"role_other": "x" * 101}, "role_other"),
+        ({"organization": "x" * 256}, "organization"),
+        ({"password": None}, "password"),
+    ],
+)
+async def test_invalid_fields_are_422_with_readable_detail(
+    client: httpx.AsyncClient, overrides: dict[str, object], field: str
+) -> None:
+    response = await client.post("/auth/signup", json=signup_body(**overrides))
+    assert response.status_code == 422
+    body = response.json()
+    assert body["code"] == "VALIDATION_ERROR"
+    assert isinstance(body["detail"], str) and field in body["detail"]
+    assert any(field in error["loc"] for error in body["errors"])
+
+
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [
+        ("short7!", "at least 8"),
+        ("x" * 129, "at most 128"),
+        ("password123", "too common"),
+    ],
+)
+async def test_weak_passwords_are_rejected_with_a_reason(
+    client: httpx.AsyncClient, password: str, reason: str
+) -> None:
+    response = await client.post("/auth/signup", json=signup_body(password=password))
+    assert response.status_code == 422
+    assert response.json()["code"] == "PASSWORD_TOO_WEAK"
+    assert reason in response.json()["detail"]
+
+
+async def test_password_equal_to_email_is_rejected(client: httpx.AsyncClient) -> None:
+    response = await client.post("/auth/signup", json=signup_body("same.as.pw@example.com", password="same.as.pw@example.com"))
+    assert response.status_code == 422
+    assert response.json()["code"] == "PASSWORD_TOO_WEAK"
+
+
+async def test_nfkc_password_signs_in_with_either_form(client: httpx.AsyncClient) -> None:
+    # fullwidth digits normalise to ASCII under NFKC (NIST SP 800-63B)
+    await signup(client, "nfkc@example.com", password="Robotics\uff11\uff12\uff13\uff14")
+    response = await client.post("/auth/login", json={"email": "nfkc@example.com", "password": "Robotics1234"})
+    assert response.status_code == 200
+
+
+async def test_twenty_concurrent_signups_with_one_email_make_one_account(
+    client: httpx.AsyncClient, database_url: str
+) -> None:
+    body = signup_body("race@example.com")
+    responses = await asyncio.gather(*(client.post("/auth/signup", json=body) for _ in range(20)))
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [201] + [409] * 19
+    engine = create_engine(sync_url(database_url))
+    with engine.connect() as connection:
+        counts = [connection.execute(text(f"SELECT COUNT(*) FROM {t}")).scalar_one() for t in ("users", "user_profiles", "refresh_tokens")]
+    engine.dispose()
+    assert counts == [1, 1, 1]

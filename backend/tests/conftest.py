@@ -1,0 +1,149 @@
+"""Fixtures: every API test runs on SQLite and on the real PostgreSQL, each with a clean database."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from authgate.app import create_app
+from authgate.migrate import upgrade
+from authgate.settings import Settings
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+API = "http://localhost:8000"
+SITE = "http://localhost:3000"
+PASSWORD = "SecureP@ssw0rd"
+TABLES = ("refresh_tokens", "user_profiles", "users")
+
+
+def unavailable(reason: str) -> None:
+    # in CI a missing service is a failure, never a skip
+    if IN_CI:
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+@dataclass
+class FakeClock:
+    """Injected time: tests move it instead of sleeping."""
+
+    current: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    def __call__(self) -> datetime:
+        return self.current
+
+    def advance(self, **delta: float) -> None:
+        self.current += timedelta(**delta)
+
+
+def sync_url(url: str) -> str:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "postgresql":
+        return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    return url
+
+
+@pytest.fixture(scope="session")
+def postgresql_url() -> Iterator[str]:
+    admin_url = os.environ.get("TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    name = f"authgate_test_{secrets.token_hex(4)}"
+    admin = create_engine(sync_url(admin_url), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as error:  # noqa: BLE001 - any failure to reach PostgreSQL means "service missing"
+        admin.dispose()
+        unavailable(f"PostgreSQL is not reachable at {admin_url}: {type(error).__name__}")
+    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    upgrade(url)
+    yield url
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    path: Path = tmp_path_factory.mktemp("sqlite") / "authgate.db"
+    url = f"sqlite:///{path}"
+    upgrade(url)
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest) -> str:
+    url: str = request.getfixturevalue(f"{request.param}_url")
+    engine = create_engine(sync_url(url))
+    with engine.begin() as connection:
+        for table in TABLES:
+            connection.execute(text(f"DELETE FROM {table}"))
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return make_settings(database_url)
+
+
+def make_settings(database_url: str, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "database_url": database_url,
+        "jwt_secret_key": "test-secret-" + "x" * 40,
+        "cors_origins": [SITE, API],
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+async def client(settings: Settings, clock: FakeClock) -> AsyncIterator[httpx.AsyncClient]:
+    async with app_client(settings, clock) as http:
+        yield http
+
+
+class app_client:  # noqa: N801 - used like a function: `async with app_client(settings, clock) as http`
+    def __init__(self, settings: Settings, clock: FakeClock) -> None:
+        self.app = create_app(settings, clock=clock)
+
+    async def __aenter__(self) -> httpx.AsyncClient:
+        transport = httpx.ASGITransport(app=self.app, client=("127.0.0.1", 50000))
+        self.http = httpx.AsyncClient(transport=transport, base_url=API)
+        self.http.app = self.app  # type: ignore[attr-defined]
+        return self.http
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.http.aclose()
+        await self.app.state.authgate.dispose()
+
+
+def signup_body(email: str | None = None, **overrides: object) -> dict[str, object]:
+    body: dict[str, object] = {
+        "email": email or f"reader-{uuid.uuid4().hex[:8]}@example.com",
+        "password": PASSWORD,
+        "experience_level": "intermediate",
+        "professional_role": "student",
+    }
+    body.update(overrides)
+    return body
+
+
+async def signup(http: httpx.AsyncClient, email: str | None = None, **overrides: object) -> httpx.Response:
+    response = await http.post("/auth/signup", json=signup_body(email, **overrides))
+    assert response.status_code == 201, response.text
+    return response

@@ -1,0 +1,84 @@
+import React, {createContext, useContext, useEffect, useMemo, useState, useSyncExternalStore} from 'react';
+import type {ReactNode} from 'react';
+import {AuthClient, loadingSnapshot} from './authClient';
+import type {AuthClientOptions} from './authClient';
+import type {
+  AuthResponseBody,
+  AuthSnapshot,
+  AuthStatus,
+  AuthUser,
+  MeResponseBody,
+  ProfilePatch,
+  SignUpData,
+  UserProfile,
+} from './types';
+
+export interface AuthContextValue {
+  status: AuthStatus;
+  user: AuthUser | null;
+  profile: UserProfile | null;
+  signIn(email: string, password: string): Promise<AuthResponseBody>;
+  signUp(data: SignUpData): Promise<AuthResponseBody>;
+  signOut(): Promise<void>;
+  updateProfile(patch: ProfilePatch): Promise<MeResponseBody>;
+  /** fetch() with the reader's access token; refreshes once on a 401 and retries with the new token. */
+  authFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
+  /** Origin of the authgate API this provider talks to. */
+  apiBaseUrl: string;
+}
+
+const AuthContext = createContext<AuthContextValue | null>(null);
+AuthContext.displayName = 'AuthgateContext';
+
+export interface AuthProviderProps extends Omit<AuthClientOptions, 'apiBaseUrl'> {
+  apiBaseUrl: string;
+  children?: ReactNode;
+  /** Use an existing client instead of creating one (tests, or sharing one across roots). */
+  client?: AuthClient;
+}
+
+const serverSnapshot = (): AuthSnapshot => loadingSnapshot();
+
+/**
+ * Provides the reader's session to the tree. Renders the same 'loading' state on the server and on
+ * the first client render, so hydration never shows the wrong signed-in state; one GET /auth/me
+ * after mount settles it.
+ */
+export function AuthProvider({children, client: given, ...options}: AuthProviderProps): ReactNode {
+  // Options are read once: changing apiBaseUrl at runtime would need a new session anyway.
+  const [client] = useState(() => given ?? new AuthClient(options));
+
+  useEffect(() => {
+    client.start();
+    return () => client.stop();
+  }, [client]);
+
+  const snapshot = useSyncExternalStore(client.subscribe, client.getSnapshot, serverSnapshot);
+
+  const value = useMemo<AuthContextValue>(
+    () => ({
+      status: snapshot.status,
+      user: snapshot.user,
+      profile: snapshot.profile,
+      signIn: (email, password) => client.signIn(email, password),
+      signUp: (data) => client.signUp(data),
+      signOut: () => client.signOut(),
+      updateProfile: (patch) => client.updateProfile(patch),
+      authFetch: (input, init) => client.authFetch(input, init),
+      apiBaseUrl: client.apiBaseUrl,
+    }),
+    [client, snapshot],
+  );
+
+  return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
+}
+
+export function useAuth(): AuthContextValue {
+  const value = useContext(AuthContext);
+  if (!value) {
+    throw new Error(
+      'useAuth() must be used inside <AuthProvider>. In a Docusaurus site, add "docusaurus-plugin-authgate" to `plugins`.',
+    );
+  }
+  return value;
+}

@@ -1,0 +1,54 @@
+/** An error answered by the API (or a network failure), carrying the API's readable `detail`. */
+export class AuthError extends Error {
+  readonly status: number;
+  readonly code: string | undefined;
+
+  constructor(message: string, status: number, code?: string) {
+    super(message);
+    this.name = 'AuthError';
+    this.status = status;
+    this.code = code;
+  }
+}
+
+const GENERIC: Record<number, string> = {
+  401: 'You are not signed in.',
+  403: 'This request was refused.',
+  404: 'The sign-in service could not find this address.',
+  429: 'Too many attempts. Please wait a moment and try again.',
+  503: 'The sign-in service is unavailable. Please try again shortly.',
+};
+
+/** Reads `{detail, code}` from an error response; never throws. */
+export async function errorFromResponse(res: Response): Promise<AuthError> {
+  let detail: string | undefined;
+  let code: string | undefined;
+  try {
+    const body: unknown = await res.json();
+    if (body && typeof body === 'object') {
+      const b = body as {detail?: unknown; code?: unknown};
+      if (typeof b.detail === 'string') detail = b.detail;
+      else if (Array.isArray(b.detail)) {
+        // FastAPI's default 422 shape, in case a route answers with it.
+        const first = b.detail[0] as {msg?: unknown} | undefined;
+        if (first && typeof first.msg === 'string') detail = first.msg;
+      }
+      if (typeof b.code === 'string') code = b.code;
+    }
+  } catch {
+    // not JSON: fall through to a generic message
+  }
+  const message =
+    detail ?? GENERIC[res.status] ?? `Something went wrong (HTTP ${res.status}). Please try again.`;
+  return new AuthError(message, res.status, code);
+}
+
+export function networkError(cause: unknown): AuthError {
+  const err = new AuthError(
+    'Could not reach the sign-in service. Check your connection and try again.',
+    0,
+    'NETWORK_ERROR',
+  );
+  (err as Error & {cause?: unknown}).cause = cause;
+  return err;
+}

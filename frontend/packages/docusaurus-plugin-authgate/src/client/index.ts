@@ -1,0 +1,37 @@
+export {AuthProvider, useAuth} from './AuthProvider';
+export {useAuthgateConfig} from './useAuthgateConfig';
+export type {AuthContextValue, AuthProviderProps} from './AuthProvider';
+export {AuthClient, CHANNEL_NAME, REFRESH_LOCK_NAME} from './authClient';
+export type {AuthClientOptions} from './authClient';
+export {SignedIn, SignedOut, ForExperience, ForRole} from './components';
+export type {ForExperienceProps, ForRoleProps} from './components';
+export {AuthError} from './errors';
+export {safeNextPath, currentPathForNext} from './safeNext';
+export {
+  validateEmail,
+  validatePassword,
+  validateProfile,
+  validateSignIn,
+  validateSignUp,
+  passwordLength,
+  PASSWORD_MIN,
+  PASSWORD_MAX,
+  ROLE_OTHER_MAX,
+  ORGANIZATION_MAX,
+} from './validation';
+export type {FieldErrors, ProfileFieldValues, SignUpFieldValues} from './validation';
+export {EXPERIENCE_LEVELS, PROFESSIONAL_ROLES} from './types';
+export type {
+  AuthgateGlobalData,
+  AuthResponseBody,
+  AuthSnapshot,
+  AuthStatus,
+  AuthUser,
+  ExperienceLevel,
+  MeResponseBody,
+  PluginOptions,
+  ProfessionalRole,
+  ProfilePatch,
+  SignUpData,
+  UserProfile,
+} from './types';

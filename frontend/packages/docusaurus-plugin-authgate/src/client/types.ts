@@ -1,0 +1,83 @@
+/** Shapes exchanged with the authgate HTTP API (see docs/api-contract.md). */
+
+export const EXPERIENCE_LEVELS = ['beginner', 'intermediate', 'advanced'] as const;
+export type ExperienceLevel = (typeof EXPERIENCE_LEVELS)[number];
+
+export const PROFESSIONAL_ROLES = ['student', 'researcher', 'engineer', 'hobbyist', 'other'] as const;
+export type ProfessionalRole = (typeof PROFESSIONAL_ROLES)[number];
+
+export interface AuthUser {
+  id: string;
+  email: string;
+  is_active: boolean;
+  is_verified: boolean;
+  created_at: string;
+  last_login_at: string | null;
+}
+
+export interface UserProfile {
+  experience_level: ExperienceLevel;
+  professional_role: ProfessionalRole;
+  role_other: string | null;
+  organization: string | null;
+  created_at?: string;
+  updated_at?: string;
+}
+
+export interface SignUpData {
+  email: string;
+  password: string;
+  experience_level: ExperienceLevel;
+  professional_role: ProfessionalRole;
+  role_other?: string | null;
+  organization?: string | null;
+}
+
+export type ProfilePatch = Partial<
+  Pick<UserProfile, 'experience_level' | 'professional_role' | 'role_other' | 'organization'>
+>;
+
+export type AuthStatus = 'loading' | 'signed-in' | 'signed-out';
+
+export interface AuthSnapshot {
+  status: AuthStatus;
+  user: AuthUser | null;
+  profile: UserProfile | null;
+}
+
+/** Body of a 200/201 from /auth/login and /auth/signup. */
+export interface AuthResponseBody {
+  access_token: string;
+  token_type: 'bearer';
+  expires_in: number;
+  user: AuthUser;
+  profile: UserProfile | null;
+}
+
+export interface TokenResponseBody {
+  access_token: string;
+  token_type: 'bearer';
+  expires_in: number;
+}
+
+export interface MeResponseBody {
+  user: AuthUser;
+  profile: UserProfile | null;
+}
+
+/** Options of the Docusaurus plugin, as written in docusaurus.config. */
+export interface PluginOptions {
+  /** Origin of the authgate API, e.g. http://localhost:8000 (no trailing slash needed). */
+  apiBaseUrl: string;
+  /** First path segment of the auth pages; default "auth" gives /auth/login, /auth/signup, /auth/account. */
+  routeBasePath?: string;
+  /** Refresh the access token this many seconds before it expires (default 60). */
+  refreshLeewaySeconds?: number;
+}
+
+/** What the plugin hands to the browser through globalData. */
+export interface AuthgateGlobalData {
+  apiBaseUrl: string;
+  refreshLeewaySeconds: number;
+  paths: {login: string; signup: string; account: string};
+}

@@ -1,0 +1,96 @@
+import path from 'node:path';
+import type {LoadContext, OptionValidationContext, Plugin} from '@docusaurus/types';
+import type {AuthgateGlobalData, PluginOptions} from './client/types';
+
+export type {PluginOptions, AuthgateGlobalData} from './client/types';
+
+export const PLUGIN_NAME = 'docusaurus-plugin-authgate';
+
+export interface NormalizedOptions {
+  id?: string;
+  apiBaseUrl: string;
+  routeBasePath: string;
+  refreshLeewaySeconds: number;
+}
+
+/** Page components, each a theme component so a site can swizzle it. */
+const PAGES = {
+  login: '@theme/AuthgateLoginPage',
+  signup: '@theme/AuthgateSignupPage',
+  account: '@theme/AuthgateAccountPage',
+} as const;
+
+function joinUrl(...parts: string[]): string {
+  const joined = parts.join('/').replace(/\/{2,}/g, '/');
+  return joined.startsWith('/') ? joined : `/${joined}`;
+}
+
+export default function pluginAuthgate(context: LoadContext, options: NormalizedOptions): Plugin<void> {
+  const {baseUrl} = context.siteConfig;
+  const paths = {
+    login: joinUrl(baseUrl, options.routeBasePath, 'login'),
+    signup: joinUrl(baseUrl, options.routeBasePath, 'signup'),
+    account: joinUrl(baseUrl, options.routeBasePath, 'account'),
+  };
+
+  return {
+    name: PLUGIN_NAME,
+
+    getThemePath() {
+      return path.resolve(__dirname, 'theme');
+    },
+
+    getTypeScriptThemePath() {
+      return path.resolve(__dirname, '..', 'src', 'theme');
+    },
+
+    async contentLoaded({actions}) {
+      const data: AuthgateGlobalData = {
+        apiBaseUrl: options.apiBaseUrl,
+        refreshLeewaySeconds: options.refreshLeewaySeconds,
+        paths,
+      };
+      actions.setGlobalData(data);
+      for (const [name, component] of Object.entries(PAGES)) {
+        actions.addRoute({path: paths[name as keyof typeof PAGES], component, exact: true});
+      }
+    },
+  };
+}
+
+/** Checks the options written in docusaurus.config and fills in defaults. */
+export function validateOptions({
+  options,
+}: OptionValidationContext<Partial<PluginOptions> & {id?: string}, NormalizedOptions>): NormalizedOptions {
+  const raw = (options ?? {}) as Partial<PluginOptions> & {id?: string};
+  const apiBaseUrl = typeof raw.apiBaseUrl === 'string' ? raw.apiBaseUrl.trim() : '';
+  if (!apiBaseUrl) {
+    throw new Error(
+      `${PLUGIN_NAME}: the option "apiBaseUrl" is required, e.g. ` +
+        `plugins: [['${PLUGIN_NAME}', {apiBaseUrl: process.env.AUTHGATE_API_URL ?? 'http://localhost:8000'}]]`,
+    );
+  }
+  let url: URL;
+  try {
+    url = new URL(apiBaseUrl);
+  } catch {
+    throw new Error(`${PLUGIN_NAME}: "apiBaseUrl" must be an absolute http(s) URL; got "${apiBaseUrl}".`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new Error(`${PLUGIN_NAME}: "apiBaseUrl" must use http or https; got "${apiBaseUrl}".`);
+  }
+  const routeBasePath = (raw.routeBasePath ?? 'auth').replace(/^\/+|\/+$/g, '');
+  if (!routeBasePath || !/^[\w-]+(\/[\w-]+)*$/.test(routeBasePath)) {
+    throw new Error(`${PLUGIN_NAME}: "routeBasePath" must be a path like "auth"; got "${raw.routeBasePath}".`);
+  }
+  const leeway = raw.refreshLeewaySeconds ?? 60;
+  if (typeof leeway !== 'number' || !Number.isFinite(leeway) || leeway < 0) {
+    throw new Error(`${PLUGIN_NAME}: "refreshLeewaySeconds" must be a number of seconds >= 0.`);
+  }
+  return {
+    ...(raw.id !== undefined ? {id: raw.id} : {}),
+    apiBaseUrl: apiBaseUrl.replace(/\/+$/, ''),
+    routeBasePath,
+    refreshLeewaySeconds: leeway,
+  };
+}

@@ -1,0 +1,122 @@
+import React, {useRef, useState} from 'react';
+import type {FormEvent, ReactNode} from 'react';
+import Layout from '@theme/Layout';
+import Link from '@docusaurus/Link';
+import {useHistory} from '@docusaurus/router';
+import Card from '@theme/Authgate/Card';
+import Field from '@theme/Authgate/Field';
+import FormAlert from '@theme/Authgate/FormAlert';
+import Placeholder from '@theme/Authgate/Placeholder';
+import AlreadySignedIn from '@theme/Authgate/AlreadySignedIn';
+import {useNextPath, withNext} from '@theme/Authgate/useNextPath';
+import {focusFirstError} from '@theme/Authgate/focusFirstError';
+import {useAuth, useAuthgateConfig, validateSignIn} from 'docusaurus-plugin-authgate/client';
+import type {FieldErrors} from 'docusaurus-plugin-authgate/client';
+import '../Authgate/styles.css';
+
+const IDS = {email: 'authgate-login-email', password: 'authgate-login-password'};
+
+export function LoginForm(): ReactNode {
+  const {signIn} = useAuth();
+  const {paths} = useAuthgateConfig();
+  const history = useHistory();
+  const {next, raw} = useNextPath();
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [alert, setAlert] = useState<string | null>(null);
+  const [pending, setPending] = useState(false);
+  const inFlight = useRef(false);
+
+  const onSubmit = async (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    if (inFlight.current) return;
+    const found = validateSignIn({email, password});
+    setErrors(found);
+    setAlert(null);
+    if (Object.keys(found).length > 0) {
+      focusFirstError(IDS, found);
+      return;
+    }
+    inFlight.current = true;
+    setPending(true);
+    try {
+      await signIn(email.trim(), password);
+      history.push(next);
+    } catch (err) {
+      setAlert(err instanceof Error ? err.message : 'Sign-in failed. Please try again.');
+      setPending(false);
+      inFlight.current = false;
+    }
+  };
+
+  return (
+    <Card
+      title="Sign in"
+      lead="Welcome back. Sign in to read at your level."
+      footer={
+        <>
+          New here? <Link to={withNext(paths.signup, raw)}>Create an account</Link>
+        </>
+      }>
+      <FormAlert message={alert} />
+      <form noValidate onSubmit={onSubmit} aria-label="Sign in">
+        <Field id={IDS.email} label="Email" error={errors.email}>
+          {(control) => (
+            <input
+              {...control}
+              type="email"
+              name="email"
+              autoComplete="username"
+              inputMode="email"
+              autoCapitalize="none"
+              spellCheck={false}
+              required
+              value={email}
+              onChange={(e) => setEmail(e.target.value)}
+            />
+          )}
+        </Field>
+        <Field id={IDS.password} label="Password" error={errors.password}>
+          {(control) => (
+            <input
+              {...control}
+              type="password"
+              name="password"
+              autoComplete="current-password"
+              required
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+            />
+          )}
+        </Field>
+        <button
+          type="submit"
+          className="button button--primary button--block authgate-form__submit"
+          disabled={pending}
+          aria-disabled={pending}>
+          {pending ? 'Signing in…' : 'Sign In'}
+        </button>
+      </form>
+    </Card>
+  );
+}
+
+function LoginContent(): ReactNode {
+  const {status} = useAuth();
+  const {next} = useNextPath();
+  // Only a reader who arrived signed in sees the notice; one who just signed in here is on their way out.
+  const [sawSignedOut, setSawSignedOut] = useState(false);
+  if (status === 'signed-out' && !sawSignedOut) setSawSignedOut(true);
+  if (status === 'loading') return <Placeholder />;
+  if (status === 'signed-in' && !sawSignedOut) return <AlreadySignedIn next={next} />;
+  return <LoginForm />;
+}
+
+export default function AuthgateLoginPage(): ReactNode {
+  return (
+    <Layout title="Sign in" description="Sign in to read this site at your level.">
+      <LoginContent />
+    </Layout>
+  );
+}
