@@ -47,7 +47,8 @@ def async_database_url(url: str) -> str:
     """Accept the quickstart's plain URLs and pick the async driver."""
     parsed = make_url(url)
     backend = parsed.get_backend_name()
-    if backend == "postgresql":
+    if backend in ("postgresql", "postgres"):
+        # Heroku-style postgres:// is common in hosted URLs
         parsed = parsed.set(drivername="postgresql+asyncpg")
         # libpq spells TLS as sslmode; asyncpg calls it ssl (Neon URLs carry sslmode=require)
         query = dict(parsed.query)
@@ -63,6 +64,7 @@ def async_database_url(url: str) -> str:
 
 
 def is_sqlite(url: str) -> bool:
+    """Whether a DATABASE_URL names SQLite."""
     return make_url(url).get_backend_name() == "sqlite"
 
 

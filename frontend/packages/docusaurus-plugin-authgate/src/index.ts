@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type {LoadContext, OptionValidationContext, Plugin} from '@docusaurus/types';
+import type {LoadContext, OptionValidationContext, Plugin, SwizzleConfig} from '@docusaurus/types';
 import type {AuthgateGlobalData, PluginOptions} from './client/types';
 
 export type {PluginOptions, AuthgateGlobalData} from './client/types';
@@ -7,7 +7,7 @@ export type {PluginOptions, AuthgateGlobalData} from './client/types';
 export const PLUGIN_NAME = 'docusaurus-plugin-authgate';
 
 export interface NormalizedOptions {
-  id?: string;
+  id: string;
   apiBaseUrl: string;
   routeBasePath: string;
   refreshLeewaySeconds: number;
@@ -38,6 +38,10 @@ export default function pluginAuthgate(context: LoadContext, options: Normalized
 
     getThemePath() {
       return path.resolve(__dirname, 'theme');
+    },
+
+    getClientModules() {
+      return [path.resolve(__dirname, 'styles.css')];
     },
 
     getTypeScriptThemePath() {
@@ -88,9 +92,27 @@ export function validateOptions({
     throw new Error(`${PLUGIN_NAME}: "refreshLeewaySeconds" must be a number of seconds >= 0.`);
   }
   return {
-    ...(raw.id !== undefined ? {id: raw.id} : {}),
+    id: raw.id ?? 'default',
     apiBaseUrl: apiBaseUrl.replace(/\/+$/, ''),
     routeBasePath,
     refreshLeewaySeconds: leeway,
+  };
+}
+
+/** Tells `docusaurus swizzle` which components are meant to be customised. */
+export function getSwizzleConfig(): SwizzleConfig {
+  const safe = {eject: 'safe', wrap: 'safe'} as const;
+  return {
+    components: {
+      'NavbarItem/AuthgateNavbarItem': {actions: safe, description: 'The navbar item: "Sign in" or the email with a menu.'},
+      AuthgateLoginPage: {actions: safe, description: 'The /auth/login page.'},
+      AuthgateSignupPage: {actions: safe, description: 'The /auth/signup page.'},
+      AuthgateAccountPage: {actions: safe, description: 'The /auth/account page.'},
+      'Authgate/Card': {actions: safe, description: 'The frame of the auth pages.'},
+      'Authgate/Field': {actions: safe, description: 'A labelled form field with hint and error.'},
+      'Authgate/ProfileFields': {actions: safe, description: 'Experience level, role and organization fields.'},
+      'Authgate/FormAlert': {actions: safe, description: 'The alert showing the API message.'},
+      'Authgate/Placeholder': {actions: safe, description: 'Shown while the session is being checked.'},
+    },
   };
 }

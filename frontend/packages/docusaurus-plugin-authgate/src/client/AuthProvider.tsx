@@ -1,4 +1,4 @@
-import React, {createContext, useContext, useEffect, useMemo, useState, useSyncExternalStore} from 'react';
+import {createContext, useContext, useEffect, useMemo, useState, useSyncExternalStore} from 'react';
 import type {ReactNode} from 'react';
 import {AuthClient, loadingSnapshot} from './authClient';
 import type {AuthClientOptions} from './authClient';

@@ -1,4 +1,3 @@
-import React from 'react';
 import type {ReactNode} from 'react';
 import {useAuth} from './AuthProvider';
 import type {ExperienceLevel, ProfessionalRole} from './types';

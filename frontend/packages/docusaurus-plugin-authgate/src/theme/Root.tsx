@@ -1,4 +1,3 @@
-import React from 'react';
 import type {ReactNode} from 'react';
 import OriginalRoot from '@theme-init/Root';
 import {AuthProvider, useAuthgateConfig} from 'docusaurus-plugin-authgate/client';

@@ -1,4 +1,4 @@
-import React, {useRef, useState} from 'react';
+import {useRef, useState} from 'react';
 import type {FormEvent, ReactNode} from 'react';
 import Layout from '@theme/Layout';
 import Link from '@docusaurus/Link';
@@ -12,7 +12,6 @@ import {useNextPath, withNext} from '@theme/Authgate/useNextPath';
 import {focusFirstError} from '@theme/Authgate/focusFirstError';
 import {useAuth, useAuthgateConfig, validateSignIn} from 'docusaurus-plugin-authgate/client';
 import type {FieldErrors} from 'docusaurus-plugin-authgate/client';
-import '../Authgate/styles.css';
 
 const IDS = {email: 'authgate-login-email', password: 'authgate-login-password'};
 

@@ -1,4 +1,3 @@
-import React from 'react';
 import type {ReactNode} from 'react';
 import Link from '@docusaurus/Link';
 import Card from '@theme/Authgate/Card';
@@ -10,7 +9,7 @@ export default function AlreadySignedIn({next}: {next: string}): ReactNode {
   const {paths} = useAuthgateConfig();
   return (
     <Card title="You're signed in" lead={<>Signed in as <strong>{user?.email}</strong>.</>}>
-      <div className="button-group">
+      <div className="authgate-actions">
         <Link className="button button--primary" to={next}>
           Continue reading
         </Link>

@@ -1,4 +1,3 @@
-import React from 'react';
 import type {ReactNode} from 'react';
 
 /** Neutral space shown while the session is being checked, so no wrong state flashes. */

@@ -1,4 +1,3 @@
-import React from 'react';
 import type {ReactNode} from 'react';
 import Field from '@theme/Authgate/Field';
 import {ORGANIZATION_MAX, ROLE_OTHER_MAX} from 'docusaurus-plugin-authgate/client';

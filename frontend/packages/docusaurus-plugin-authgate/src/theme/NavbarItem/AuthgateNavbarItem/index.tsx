@@ -1,9 +1,8 @@
-import React, {useEffect, useId, useRef, useState} from 'react';
+import {useEffect, useId, useRef, useState} from 'react';
 import type {ReactNode} from 'react';
 import Link from '@docusaurus/Link';
 import {useLocation} from '@docusaurus/router';
 import {useAuth, useAuthgateConfig} from 'docusaurus-plugin-authgate/client';
-import '../../Authgate/styles.css';
 
 export interface Props {
   /** Set by the navbar when rendering inside the mobile sidebar. */

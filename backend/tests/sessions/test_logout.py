@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+import httpx
+
+from tests.conftest import FakeClock, signup
+from tests.sessions.test_refresh import cookie_of, refresh_with
+
+
+def assert_cookie_cleared(response: httpx.Response) -> None:
+    header = response.headers["set-cookie"]
+    assert header.startswith('refresh_token=""') and "Max-Age=0" in header and "Path=/auth" in header
+
+
+async def test_logout_with_bearer_and_cookie_revokes_and_clears(client: httpx.AsyncClient) -> None:
+    signed_up = await signup(client)
+    token = signed_up.json()["access_token"]
+    response = await client.post("/auth/logout", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 204
+    assert_cookie_cleared(response)
+    assert (await refresh_with(client, cookie_of(signed_up))).status_code == 401
+    # the access token issued before logout is refused at once, not 30 minutes later
+    me = await client.get("/auth/me", headers={"Authorization": f"Bearer {token}"})
+    assert me.status_code == 401
+
+
+async def test_logout_with_the_cookie_alone(client: httpx.AsyncClient) -> None:
+    refresh = cookie_of(await signup(client))
+    client.cookies.clear()
+    response = await client.post("/auth/logout", headers={"cookie": f"refresh_token={refresh}"})
+    assert response.status_code == 204
+    assert_cookie_cleared(response)
+    assert (await refresh_with(client, refresh)).status_code == 401
+
+
+async def test_logout_with_an_expired_access_token_and_the_cookie(client: httpx.AsyncClient, clock: FakeClock) -> None:
+    signed_up = await signup(client)
+    clock.advance(minutes=45)
+    client.cookies.clear()
+    response = await client.post(
+        "/auth/logout",
+        headers={"Authorization": f"Bearer {signed_up.json()['access_token']}", "cookie": f"refresh_token={cookie_of(signed_up)}"},
+    )
+    assert response.status_code == 204
+    assert (await refresh_with(client, cookie_of(signed_up))).status_code == 401
+
+
+async def test_logout_with_nothing_is_an_idempotent_204(client: httpx.AsyncClient) -> None:
+    for _ in range(2):
+        response = await client.post("/auth/logout")
+        assert response.status_code == 204
+        assert_cookie_cleared(response)
+
+
+async def test_logout_revokes_every_session_of_the_reader(client: httpx.AsyncClient) -> None:
+    first = await signup(client, "two-devices@example.com")
+    second = await client.post("/auth/login", json={"email": "two-devices@example.com", "password": "SecureP@ssw0rd"})
+    client.cookies.clear()
+    await client.post("/auth/logout", headers={"cookie": f"refresh_token={cookie_of(second)}"})
+    assert (await refresh_with(client, cookie_of(first))).status_code == 401
+
+
+async def test_cross_origin_logout_is_refused(client: httpx.AsyncClient) -> None:
+    refresh = cookie_of(await signup(client))
+    client.cookies.clear()
+    response = await client.post(
+        "/auth/logout", headers={"cookie": f"refresh_token={refresh}", "origin": "https://evil.example"}
+    )
+    assert response.status_code == 403
+    assert (await refresh_with(client, refresh)).status_code == 200

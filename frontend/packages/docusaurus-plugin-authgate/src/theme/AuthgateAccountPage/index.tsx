@@ -1,0 +1,134 @@
+import {useRef, useState} from 'react';
+import type {FormEvent, ReactNode} from 'react';
+import Layout from '@theme/Layout';
+import Link from '@docusaurus/Link';
+import Card from '@theme/Authgate/Card';
+import FormAlert from '@theme/Authgate/FormAlert';
+import Placeholder from '@theme/Authgate/Placeholder';
+import ProfileFields from '@theme/Authgate/ProfileFields';
+import {focusFirstError} from '@theme/Authgate/focusFirstError';
+import {useAuth, useAuthgateConfig, validateProfile} from 'docusaurus-plugin-authgate/client';
+import type {
+  FieldErrors,
+  ProfileFieldValues,
+  ProfilePatch,
+  UserProfile,
+  ExperienceLevel,
+  ProfessionalRole,
+} from 'docusaurus-plugin-authgate/client';
+
+const IDS = {
+  experience_level: 'authgate-account-experience',
+  professional_role: 'authgate-account-role',
+  role_other: 'authgate-account-role-other',
+  organization: 'authgate-account-organization',
+};
+
+function toValues(profile: UserProfile | null): ProfileFieldValues {
+  return {
+    experience_level: profile?.experience_level ?? '',
+    professional_role: profile?.professional_role ?? '',
+    role_other: profile?.role_other ?? '',
+    organization: profile?.organization ?? '',
+  };
+}
+
+export function ProfileForm(): ReactNode {
+  const {profile, updateProfile} = useAuth();
+  const [values, setValues] = useState<ProfileFieldValues>(() => toValues(profile));
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [alert, setAlert] = useState<string | null>(null);
+  const [saved, setSaved] = useState<string | null>(null);
+  const [pending, setPending] = useState(false);
+  const inFlight = useRef(false);
+
+  const set = (name: keyof ProfileFieldValues, value: string) => {
+    setValues((v) => ({...v, [name]: value}));
+    setSaved(null);
+    setErrors((e) => (e[name] ? {...e, [name]: validateProfile({...values, [name]: value})[name]} : e));
+  };
+
+  const onSubmit = async (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    if (inFlight.current) return;
+    const found = validateProfile(values);
+    setErrors(found);
+    setAlert(null);
+    setSaved(null);
+    if (Object.keys(found).length > 0) {
+      focusFirstError(IDS, found);
+      return;
+    }
+    const patch: ProfilePatch = {
+      experience_level: values.experience_level as ExperienceLevel,
+      professional_role: values.professional_role as ProfessionalRole,
+      role_other: values.professional_role === 'other' ? values.role_other.trim() : null,
+      organization: values.organization.trim() || null,
+    };
+    inFlight.current = true;
+    setPending(true);
+    try {
+      const body = await updateProfile(patch);
+      setValues(toValues(body.profile));
+      setSaved('Your profile is saved. The chapters now follow it.');
+    } catch (err) {
+      setAlert(err instanceof Error ? err.message : 'Saving failed. Please try again.');
+    } finally {
+      setPending(false);
+      inFlight.current = false;
+    }
+  };
+
+  return (
+    <form noValidate onSubmit={onSubmit} aria-label="Your profile">
+      <h2>Your profile</h2>
+      <FormAlert message={alert} />
+      <FormAlert message={saved} variant="success" />
+      <ProfileFields idPrefix="authgate-account" values={values} errors={errors} onChange={set} />
+      <button type="submit" className="button button--primary authgate-form__submit" disabled={pending}>
+        {pending ? 'Saving…' : 'Save changes'}
+      </button>
+    </form>
+  );
+}
+
+function AccountContent(): ReactNode {
+  const {status, user, signOut} = useAuth();
+  const {paths} = useAuthgateConfig();
+  if (status === 'loading') return <Placeholder />;
+  if (status !== 'signed-in' || !user) {
+    return (
+      <Card title="Your account" lead="You are signed out. Sign in to see and edit your profile.">
+        <div className="authgate-actions">
+          <Link className="button button--primary" to={`${paths.login}?next=${encodeURIComponent(paths.account)}`}>
+            Sign in
+          </Link>
+          <Link className="button button--secondary button--outline" to={paths.signup}>
+            Create an account
+          </Link>
+        </div>
+      </Card>
+    );
+  }
+  return (
+    <Card title="Your account" wide>
+      <div className="authgate-account__row">
+        <div>
+          Signed in as <span className="authgate-account__email">{user.email}</span>
+        </div>
+        <button type="button" className="button button--secondary button--outline button--sm" onClick={() => void signOut()}>
+          Sign out
+        </button>
+      </div>
+      <ProfileForm key={user.id} />
+    </Card>
+  );
+}
+
+export default function AuthgateAccountPage(): ReactNode {
+  return (
+    <Layout title="Your account" description="See and edit your reader profile.">
+      <AccountContent />
+    </Layout>
+  );
+}

@@ -1,0 +1,50 @@
+import {themes as prismThemes} from 'prism-react-renderer';
+import type {Config} from '@docusaurus/types';
+import type * as Preset from '@docusaurus/preset-classic';
+
+// The authgate API the site talks to. Override at build time: AUTHGATE_API_URL=https://api.example.org npm run build
+const apiBaseUrl = process.env.AUTHGATE_API_URL ?? 'http://localhost:8000';
+
+const config: Config = {
+  title: 'Physical AI & Humanoid Robotics',
+  tagline: 'A textbook that reads at your level',
+  favicon: 'img/favicon.svg',
+  url: process.env.SITE_URL ?? 'http://localhost:3000',
+  baseUrl: '/',
+  onBrokenLinks: 'throw',
+  markdown: {hooks: {onBrokenMarkdownLinks: 'throw'}},
+  future: {v4: true, faster: true},
+  i18n: {defaultLocale: 'en', locales: ['en']},
+
+  presets: [
+    [
+      'classic',
+      {
+        docs: {sidebarPath: './sidebars.ts'},
+        blog: false,
+        theme: {customCss: './src/css/custom.css'},
+      } satisfies Preset.Options,
+    ],
+  ],
+
+  plugins: [['docusaurus-plugin-authgate', {apiBaseUrl}]],
+
+  themeConfig: {
+    colorMode: {respectPrefersColorScheme: true},
+    navbar: {
+      title: 'Humanoid Robotics',
+      logo: {alt: 'Robot head', src: 'img/favicon.svg'},
+      items: [
+        {type: 'docSidebar', sidebarId: 'textbook', position: 'left', label: 'Textbook'},
+        {type: 'custom-authgate', position: 'right'},
+      ],
+    },
+    footer: {
+      style: 'dark',
+      copyright: `Physical AI & Humanoid Robotics. Example site for docusaurus-plugin-authgate.`,
+    },
+    prism: {theme: prismThemes.github, darkTheme: prismThemes.dracula, additionalLanguages: ['bash']},
+  } satisfies Preset.ThemeConfig,
+};
+
+export default config;

@@ -1,0 +1,2 @@
+const MDXComponents = {h1: 'h1', p: 'p'};
+export default MDXComponents;

@@ -1,0 +1,2 @@
+const ComponentTypes = {default: () => null};
+export default ComponentTypes;
