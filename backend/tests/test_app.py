@@ -44,7 +44,11 @@ async def test_unknown_route_has_the_error_shape(client: httpx.AsyncClient) -> N
 async def test_cors_preflight_allows_the_site_with_credentials(client: httpx.AsyncClient) -> None:
     response = await client.options(
         "/auth/login",
-        headers={"origin": SITE, "access-control-request-method": "POST", "access-control-request-headers": "content-type"},
+        headers={
+            "origin": SITE,
+            "access-control-request-method": "POST",
+            "access-control-request-headers": "content-type",
+        },
     )
     assert response.status_code == 200
     assert response.headers["access-control-allow-origin"] == SITE

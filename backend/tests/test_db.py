@@ -10,7 +10,10 @@ from authgate.db import async_database_url
     [
         ("postgresql://user:password@host:5432/db", "postgresql+asyncpg://user:password@host:5432/db"),
         ("postgres://user:pw@host/db", "postgresql+asyncpg://user:pw@host/db"),
-        ("postgresql://u:p@ep-x.neon.tech/db?sslmode=require", "postgresql+asyncpg://u:p@ep-x.neon.tech/db?ssl=require"),
+        (
+            "postgresql://u:p@ep-x.neon.tech/db?sslmode=require",
+            "postgresql+asyncpg://u:p@ep-x.neon.tech/db?ssl=require",
+        ),
         ("sqlite:///path.db", "sqlite+aiosqlite:///path.db"),
         ("postgresql+asyncpg://u@h/db", "postgresql+asyncpg://u@h/db"),
     ],

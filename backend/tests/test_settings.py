@@ -35,7 +35,11 @@ def test_quickstart_env_names_and_defaults(monkeypatch: pytest.MonkeyPatch) -> N
     loaded = Settings(_env_file=None)  # type: ignore[call-arg]
     assert loaded.cors_origins == ["http://localhost:3000", "http://localhost:8000"]
     assert loaded.cookie_domain == "localhost" and loaded.cookie_secure is False
-    assert (loaded.jwt_algorithm, loaded.access_token_expire_minutes, loaded.refresh_token_expire_days) == ("HS256", 30, 7)
+    assert (loaded.jwt_algorithm, loaded.access_token_expire_minutes, loaded.refresh_token_expire_days) == (
+        "HS256",
+        30,
+        7,
+    )
     assert loaded.refresh_reuse_grace_seconds == 10 and loaded.cors_allow_credentials is True
 
 

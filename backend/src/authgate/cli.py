@@ -62,8 +62,13 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     if args.workers > 1:
         # each worker builds its own app from the environment, which already holds every setting
         uvicorn.run(
-            "authgate.app:create_app", factory=True, host=args.host, port=args.port,
-            workers=args.workers, log_level=args.log_level, proxy_headers=False,
+            "authgate.app:create_app",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            log_level=args.log_level,
+            proxy_headers=False,
         )
         return 0
     from authgate.app import create_app

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from fastapi import APIRouter, HTTPException
-from fastapi.routing import APIRoute
 from starlette.requests import Request
+from starlette.routing import BaseRoute
 
 from authgate.accounts import router as accounts
 from authgate.accounts.models import User
@@ -31,13 +33,10 @@ class AuthRouter(APIRouter):
 
 def create_auth_router(settings: Settings | None = None, *, clock: Clock = utc_now) -> AuthRouter:
     gate = AuthGate(settings or Settings(), clock=clock)
-    router = AuthRouter(prefix="/auth", tags=["authentication"], route_class=make_route_class(gate.settings))
+    router = AuthRouter(prefix="/auth", tags=["authentication"], route_class=make_route_class(gate))
     router.gate = gate
     for feature in FEATURES:
         router.include_router(feature.build_router(gate))
-    for route in router.routes:
-        if isinstance(route, APIRoute):
-            route.authgate = gate  # type: ignore[attr-defined]
     return router
 
 
@@ -61,13 +60,27 @@ async def _as_http_error(gate: AuthGate, request: Request) -> User:
         raise HTTPException(503, detail="Service temporarily unavailable", headers=headers) from error
 
 
+def _gate_among(routes: Sequence[BaseRoute], depth: int = 0) -> AuthGate | None:
+    # older FastAPI copies routes into the app (keeping their class); newer wraps the included router
+    for route in routes:
+        for candidate in (
+            getattr(route, "authgate", None),
+            getattr(getattr(route, "original_router", None), "gate", None),
+        ):
+            if isinstance(candidate, AuthGate):
+                return candidate
+        nested = getattr(getattr(route, "original_router", None), "routes", None)
+        if nested and depth < 4 and (found := _gate_among(nested, depth + 1)) is not None:
+            return found
+    return None
+
+
 def _find_gate(request: Request) -> AuthGate:
     cached = getattr(request.app.state, "authgate", None)
     if isinstance(cached, AuthGate):
         return cached
-    for route in request.app.router.routes:
-        gate = getattr(route, "authgate", None)
-        if isinstance(gate, AuthGate):
-            request.app.state.authgate = gate
-            return gate
+    gate = _gate_among(request.app.router.routes)
+    if gate is not None:
+        request.app.state.authgate = gate
+        return gate
     raise RuntimeError("current_user needs an auth router: app.include_router(create_auth_router(settings))")

@@ -105,11 +105,16 @@ def check_json_media_type(request: Request) -> None:
 
 def feature_router(gate: AuthGate) -> APIRouter:
     """Each feature folder builds its routes on this, so the guards apply wherever the router is mounted."""
-    return APIRouter(route_class=make_route_class(gate.settings))
+    return APIRouter(route_class=make_route_class(gate))
 
 
-def make_route_class(settings: Settings) -> type[APIRoute]:
+def make_route_class(gate: AuthGate) -> type[APIRoute]:
+    settings = gate.settings
+
     class AuthRoute(APIRoute):
+        # include_router copies routes but keeps their class: `current_user` finds the runtime through it
+        authgate = gate
+
         def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
             handler = super().get_route_handler()
             expects_json = self.body_field is not None

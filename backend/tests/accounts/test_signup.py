@@ -90,9 +90,7 @@ async def test_invalid_fields_are_422_with_readable_detail(
         ("password123", "too common"),
     ],
 )
-async def test_weak_passwords_are_rejected_with_a_reason(
-    client: httpx.AsyncClient, password: str, reason: str
-) -> None:
+async def test_weak_passwords_are_rejected_with_a_reason(client: httpx.AsyncClient, password: str, reason: str) -> None:
     response = await client.post("/auth/signup", json=signup_body(password=password))
     assert response.status_code == 422
     assert response.json()["code"] == "PASSWORD_TOO_WEAK"
@@ -100,7 +98,9 @@ async def test_weak_passwords_are_rejected_with_a_reason(
 
 
 async def test_password_equal_to_email_is_rejected(client: httpx.AsyncClient) -> None:
-    response = await client.post("/auth/signup", json=signup_body("same.as.pw@example.com", password="same.as.pw@example.com"))
+    response = await client.post(
+        "/auth/signup", json=signup_body("same.as.pw@example.com", password="same.as.pw@example.com")
+    )
     assert response.status_code == 422
     assert response.json()["code"] == "PASSWORD_TOO_WEAK"
 
@@ -121,6 +121,9 @@ async def test_twenty_concurrent_signups_with_one_email_make_one_account(
     assert statuses == [201] + [409] * 19
     engine = create_engine(sync_url(database_url))
     with engine.connect() as connection:
-        counts = [connection.execute(text(f"SELECT COUNT(*) FROM {t}")).scalar_one() for t in ("users", "user_profiles", "refresh_tokens")]
+        counts = [
+            connection.execute(text(f"SELECT COUNT(*) FROM {t}")).scalar_one()
+            for t in ("users", "user_profiles", "refresh_tokens")
+        ]
     engine.dispose()
     assert counts == [1, 1, 1]

@@ -23,7 +23,11 @@ def b64(data: dict[str, object]) -> str:
 def claims_for(user_id: str, **overrides: object) -> dict[str, object]:
     now = time.time()
     claims: dict[str, object] = {
-        "sub": user_id, "iss": "authgate", "aud": "authgate", "iat": now, "exp": int(now) + 600,
+        "sub": user_id,
+        "iss": "authgate",
+        "aud": "authgate",
+        "iat": now,
+        "exp": int(now) + 600,
         "jti": uuid.uuid4().hex,
     }
     claims.update(overrides)

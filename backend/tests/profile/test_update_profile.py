@@ -56,7 +56,12 @@ async def test_patch_is_refused_cross_site(client: httpx.AsyncClient) -> None:
 async def test_invalid_patches_are_422(client: httpx.AsyncClient) -> None:
     token = (await signup(client)).json()["access_token"]
     auth = {"Authorization": f"Bearer {token}"}
-    for body in ({"experience_level": None}, {"experience_level": "guru"}, {"is_active": False}, {"role_other": "x" * 101}):
+    for body in (
+        {"experience_level": None},
+        {"experience_level": "guru"},
+        {"is_active": False},
+        {"role_other": "x" * 101},
+    ):
         response = await client.patch("/auth/me/profile", json=body, headers=auth)
         assert response.status_code == 422, body
         assert isinstance(response.json()["detail"], str)

@@ -38,7 +38,10 @@ async def test_logout_with_an_expired_access_token_and_the_cookie(client: httpx.
     client.cookies.clear()
     response = await client.post(
         "/auth/logout",
-        headers={"Authorization": f"Bearer {signed_up.json()['access_token']}", "cookie": f"refresh_token={cookie_of(signed_up)}"},
+        headers={
+            "Authorization": f"Bearer {signed_up.json()['access_token']}",
+            "cookie": f"refresh_token={cookie_of(signed_up)}",
+        },
     )
     assert response.status_code == 204
     assert (await refresh_with(client, cookie_of(signed_up))).status_code == 401

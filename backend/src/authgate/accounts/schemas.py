@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, EmailStr, Field, StringConstraints
 
@@ -19,13 +19,9 @@ def _blank_to_none(value: object) -> object:
     return value
 
 
-def optional_text(max_length: int) -> Any:
-    """Optional free text: trimmed, "" means null, capped."""
-    return Annotated[Annotated[str, StringConstraints(max_length=max_length)] | None, BeforeValidator(_blank_to_none)]
-
-
-RoleOther = optional_text(100)
-Organization = optional_text(255)
+# optional free text: trimmed, "" means null, capped
+RoleOther = Annotated[Annotated[str, StringConstraints(max_length=100)] | None, BeforeValidator(_blank_to_none)]
+Organization = Annotated[Annotated[str, StringConstraints(max_length=255)] | None, BeforeValidator(_blank_to_none)]
 
 
 class SignupRequest(BaseModel):

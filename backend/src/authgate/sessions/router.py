@@ -77,4 +77,3 @@ async def _caller(gate: AuthGate, request: Request) -> uuid.UUID | None:
         except (InvalidToken, AccountSuspended):
             return None
     return None
-

@@ -32,9 +32,7 @@ class IssuedRefreshToken:
     expires_at: datetime
 
 
-async def start_session(
-    db: AsyncSession, gate: AuthGate, user_id: uuid.UUID, client: ClientInfo
-) -> IssuedRefreshToken:
+async def start_session(db: AsyncSession, gate: AuthGate, user_id: uuid.UUID, client: ClientInfo) -> IssuedRefreshToken:
     """A new family, added to the caller's transaction."""
     now = gate.now()
     token = new_opaque_token()

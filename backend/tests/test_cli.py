@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from authgate.settings import QUICKSTART_PLACEHOLDER_SECRET
+from tests.conftest import PASSWORD, signup_body
+from tests.serving import cli_env, run_cli, served
+
+
+def test_migrate_then_users_list_suspend_activate(database_url: str) -> None:
+    env = cli_env(database_url)
+    assert run_cli("migrate", env=env).returncode == 0
+    with served(env) as base:
+        signed_up = httpx.post(f"{base}/auth/signup", json=signup_body("Cli@Example.com"))
+        assert signed_up.status_code == 201
+        access = signed_up.json()["access_token"]
+        refresh = signed_up.cookies["refresh_token"]
+
+        listed = run_cli("users", "list", env=env)
+        assert listed.returncode == 0 and "cli@example.com\tactive" in listed.stdout
+
+        suspended = run_cli("users", "suspend", "CLI@example.com", env=env)
+        assert suspended.returncode == 0, suspended.stderr
+        # suspension takes effect at once: live access token, refresh cookie and password all refused
+        me = httpx.get(f"{base}/auth/me", headers={"Authorization": f"Bearer {access}"})
+        assert me.status_code in (401, 403)
+        assert httpx.post(f"{base}/auth/refresh", cookies={"refresh_token": refresh}).status_code == 401
+        login = httpx.post(f"{base}/auth/login", json={"email": "cli@example.com", "password": PASSWORD})
+        assert login.status_code == 403
+        assert "suspended" in run_cli("users", "list", env=env).stdout
+
+        assert run_cli("users", "activate", "cli@example.com", env=env).returncode == 0
+        login = httpx.post(f"{base}/auth/login", json={"email": "cli@example.com", "password": PASSWORD})
+        assert login.status_code == 200
+
+
+def test_unknown_user_is_a_clear_error(database_url: str) -> None:
+    result = run_cli("users", "suspend", "ghost@example.com", env=cli_env(database_url))
+    assert result.returncode == 1 and "no user" in result.stderr
+
+
+@pytest.mark.parametrize("secret", ["", "too-short", QUICKSTART_PLACEHOLDER_SECRET])
+def test_serve_refuses_a_weak_secret_and_names_the_fix(tmp_path, secret: str) -> None:  # type: ignore[no-untyped-def]
+    env = cli_env(f"sqlite:///{tmp_path / 'x.db'}", JWT_SECRET_KEY=secret)
+    result = run_cli("serve", "--port", "1", env=env, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "JWT_SECRET_KEY" in result.stderr and "secrets.token_urlsafe" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_serve_refuses_wildcard_cors_with_credentials(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    env = cli_env(f"sqlite:///{tmp_path / 'x.db'}", CORS_ORIGINS='["*"]')
+    result = run_cli("serve", env=env, cwd=tmp_path)
+    assert result.returncode == 2 and "CORS_ORIGINS" in result.stderr and "Traceback" not in result.stderr

@@ -1,0 +1,614 @@
+"""authgate benchmarks: one bounded run (< 4 minutes) against 127.0.0.1 only.
+
+    .venv/bin/python bench/run.py            # what `make bench` runs
+    .venv/bin/python bench/run.py --quick    # shorter runs, for trying the script out
+
+Creates a fresh PostgreSQL database, migrates it, serves authgate (one uvicorn worker) and a bare
+FastAPI app beside it, measures the figures below with wrk, prints a table and writes
+bench/results/latest.json. The servers are always stopped and the database dropped.
+
+Each figure is one small function `figure_x(ctx) -> Figure`, listed in FIGURES; a new figure
+(e.g. the rate-limit one, see figure_rate_limit) is one more function in that list.
+See bench/README.md for what each figure means.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+BENCH_DIR = Path(__file__).resolve().parent
+REPO = BENCH_DIR.parent
+RESULTS_DIR = BENCH_DIR / "results"
+VENV_BIN = Path(sys.executable).parent
+HOST = "127.0.0.1"
+DB_NAME = "authgate_bench"
+USER_PREFIX = "bench-user-"
+USER_PASSWORD = "bench-Password-4711-unusual"  # noqa: S105 - a throwaway account in a throwaway database
+N_USERS = 64
+
+
+# ---------------------------------------------------------------------------------------------
+# configuration of one run
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Durations and client counts; --quick shortens the runs, not the shape."""
+
+    throughput_seconds: int = 8  # (a): each wrk run
+    throughput_rounds: int = 2  # (a): bare/me alternated this many times; the best of each is kept
+    throughput_threads: int = 2
+    throughput_connections: int = 32
+    warmup_seconds: int = 2
+    floor_seconds: float = 4.0  # (b): argon2 floor, measured before and after the storm
+    storm_clients: int = 16  # (b), (c)
+    storm_seconds: int = 10  # (b)
+    probe_seconds: int = 10  # (c): the probe, idle and during the storm
+    probe_connections: int = 2
+    probe_delay_ms: int = 20  # (c): each probe connection waits this long between requests
+    big_storm_clients: int = 64  # (d)
+    big_storm_seconds: int = 10  # (d)
+    rss_interval_s: float = 0.05  # (d)
+
+    @classmethod
+    def quick(cls) -> Plan:
+        return cls(throughput_seconds=4, throughput_rounds=1, warmup_seconds=1, floor_seconds=2.0,
+                   storm_seconds=5, probe_seconds=5, big_storm_seconds=5)
+
+
+@dataclass
+class Figure:
+    key: str
+    name: str
+    value: float | None  # the measured ratio (or absolute value for (d))
+    unit: str  # "x" for ratios
+    aim: str  # e.g. ">= 0.25"
+    met: bool | None  # None: not measured
+    details: dict[str, Any] = field(default_factory=dict)
+    note: str = ""
+
+
+@dataclass
+class Context:
+    """Everything a figure function needs; built once per run."""
+
+    plan: Plan
+    service_url: str
+    bare_url: str
+    service_pid: int
+    token: str
+    argon2: dict[str, int]
+    service_log: Path
+    cache: dict[str, Any] = field(default_factory=dict)  # figures may share measurements
+
+
+def aim_ok(value: float | None, op: str, target: float) -> bool | None:
+    if value is None:
+        return None
+    return value >= target if op == ">=" else value <= target
+
+
+# ---------------------------------------------------------------------------------------------
+# wrk
+
+
+def ensure_wrk() -> str:
+    found = shutil.which("wrk")
+    if found:
+        return found
+    print("bench: wrk not found, installing it with apt-get", flush=True)
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    result = subprocess.run(["apt-get", "install", "-y", "wrk"], env=env, capture_output=True, text=True)
+    if result.returncode != 0:
+        subprocess.run(["apt-get", "update"], env=env, capture_output=True, check=False)
+        subprocess.run(["apt-get", "install", "-y", "wrk"], env=env, capture_output=True, check=True)
+    found = shutil.which("wrk")
+    if not found:
+        raise SystemExit("bench: could not install wrk")
+    return found
+
+
+@dataclass
+class WrkResult:
+    summary: dict[str, Any]  # the BENCH_JSON line printed by the Lua done()
+    requests_per_s: float
+    text: str
+
+
+def wrk_command(url: str, *, threads: int, connections: int, seconds: float, script: str,
+                headers: dict[str, str] | None = None, script_args: list[str] | None = None,
+                latency: bool = False) -> list[str]:
+    cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s",
+           "-s", str(BENCH_DIR / script)]
+    if latency:
+        cmd.append("--latency")
+    for name, value in (headers or {}).items():
+        cmd += ["-H", f"{name}: {value}"]
+    cmd.append(url)
+    if script_args:
+        cmd += ["--", *script_args]
+    return cmd
+
+
+def parse_wrk(text: str) -> WrkResult:
+    match = re.search(r"^BENCH_JSON (\{.*\})$", text, re.MULTILINE)
+    if not match:
+        raise RuntimeError(f"wrk printed no summary:\n{text}")
+    summary = json.loads(match.group(1))
+    seconds = summary["duration_us"] / 1e6
+    return WrkResult(summary, summary["requests"] / seconds if seconds else 0.0, text)
+
+
+def run_wrk(cmd: list[str]) -> WrkResult:
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr}\n{done.stdout}")
+    return parse_wrk(done.stdout)
+
+
+@contextmanager
+def wrk_in_background(cmd: list[str]) -> Iterator[Callable[[], WrkResult]]:
+    """Start wrk, yield a function that waits for its result; stop it if the block fails."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        def result() -> WrkResult:
+            out, err = proc.communicate(timeout=120)
+            if proc.returncode != 0:
+                raise RuntimeError(f"wrk failed ({proc.returncode}): {err}\n{out}")
+            return parse_wrk(out)
+        yield result
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def login_storm_cmd(ctx: Context, clients: int, seconds: float) -> list[str]:
+    threads = min(2, clients)
+    return wrk_command(ctx.service_url, threads=threads, connections=clients, seconds=seconds, script="login.lua",
+                       script_args=[str(N_USERS), USER_PREFIX, USER_PASSWORD], latency=True)
+
+
+def me_probe_cmd(ctx: Context, seconds: float) -> list[str]:
+    p = ctx.plan
+    return wrk_command(f"{ctx.service_url}/auth/me", threads=1, connections=p.probe_connections, seconds=seconds,
+                       script="probe.lua", headers={"Authorization": f"Bearer {ctx.token}"},
+                       script_args=[str(p.probe_delay_ms)], latency=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# processes, database, HTTP
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+def http(method: str, url: str, body: dict[str, Any] | None = None,
+         headers: dict[str, str] | None = None, timeout: float = 30) -> tuple[int, bytes]:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method, headers={
+        **({"Content-Type": "application/json"} if data else {}), **(headers or {})})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - 127.0.0.1 only
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def wait_until_up(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{url} exited with {proc.returncode}; see {log}:\n{log.read_text()[-3000:]}")
+        try:
+            status, _ = http("GET", url, timeout=1)
+            if status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"{url} did not come up in {timeout}s; see {log}")
+
+
+class Processes:
+    """The servers this run started; stopped by pid (their own process groups) at the end."""
+
+    def __init__(self) -> None:
+        self.procs: list[tuple[str, subprocess.Popen[bytes]]] = []
+
+    def start(self, name: str, cmd: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+        with log.open("wb") as out:
+            proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=RESULTS_DIR,
+                                    start_new_session=True)
+        self.procs.append((name, proc))
+        return proc
+
+    def stop_all(self) -> None:
+        for _name, proc in reversed(self.procs):
+            if proc.poll() is None:
+                try:
+                    os.killpg(proc.pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    continue
+        for _name, proc in reversed(self.procs):
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                try:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                proc.wait()
+        self.procs.clear()
+
+
+def admin_url() -> str:
+    url = os.environ.get("BENCH_PG_URL") or os.environ.get("TEST_PG_URL") or f"postgresql://postgres@{HOST}:5432/postgres"
+    if not re.match(r"^postgresql://[^@/]*@(127\.0\.0\.1|localhost)(:\d+)?/", url):
+        raise SystemExit(f"bench: refusing a PostgreSQL server other than 127.0.0.1: {url}")
+    return url
+
+
+def bench_database_url() -> str:
+    return admin_url().rsplit("/", 1)[0] + f"/{DB_NAME}"
+
+
+def recreate_database(*, create: bool) -> None:
+    import psycopg
+
+    with psycopg.connect(admin_url(), autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+        if create:
+            conn.execute(f"CREATE DATABASE {DB_NAME}")
+
+
+def effective_argon2(env: dict[str, str]) -> dict[str, int]:
+    """The parameters the service will use: its own Settings, from the same environment, no .env file."""
+    from authgate.settings import Settings
+
+    saved = dict(os.environ)
+    try:
+        os.environ.clear()
+        os.environ.update(env)
+        settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    return {"time_cost": settings.argon2_time_cost, "memory_cost": settings.argon2_memory_cost,
+            "parallelism": settings.argon2_parallelism,
+            "hashing_max_in_flight": settings.hashing_max_in_flight or os.cpu_count() or 1,
+            "db_pool_size": settings.db_pool_size}
+
+
+def create_users(service_url: str, count: int) -> str:
+    def signup(i: int) -> str:
+        status, body = http("POST", f"{service_url}/auth/signup", {
+            "email": f"{USER_PREFIX}{i}@example.com", "password": USER_PASSWORD,
+            "experience_level": "intermediate", "professional_role": "student"})
+        if status != 201:
+            raise RuntimeError(f"signup {i} failed: {status} {body[:300]!r}")
+        return str(json.loads(body)["access_token"])
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        tokens = list(pool.map(signup, range(count)))
+    return tokens[0]
+
+
+# ---------------------------------------------------------------------------------------------
+# memory sampling for (d)
+
+
+def process_tree(pid: int) -> list[int]:
+    pids, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        pids.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*"):
+            try:
+                todo += [int(c) for c in (task / "children").read_text().split()]
+            except OSError:
+                pass
+    return pids
+
+
+def status_kib(pid: int, key: str) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+class RssSampler(threading.Thread):
+    """Sum of VmRSS over the process and its children, every `interval` seconds."""
+
+    def __init__(self, pid: int, interval: float) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.interval = pid, interval
+        self.samples: list[int] = []
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop_event.is_set():
+            self.samples.append(sum(status_kib(p, "VmRSS") for p in process_tree(self.pid)))
+            self._stop_event.wait(self.interval)
+
+    def stop(self) -> list[int]:
+        self._stop_event.set()
+        self.join()
+        return self.samples
+
+
+# ---------------------------------------------------------------------------------------------
+# the figures: one function each
+
+
+def figure_me_throughput(ctx: Context) -> Figure:
+    """(a) GET /auth/me req/s ÷ a bare FastAPI JSON GET req/s, same wrk load, alternated."""
+    p = ctx.plan
+    common = {"threads": p.throughput_threads, "connections": p.throughput_connections, "script": "stats.lua"}
+    me_cmd = wrk_command(f"{ctx.service_url}/auth/me", seconds=p.throughput_seconds,
+                         headers={"Authorization": f"Bearer {ctx.token}"}, **common)
+    bare_cmd = wrk_command(f"{ctx.bare_url}/json", seconds=p.throughput_seconds, **common)
+    # warm both (the service's pool opens its connections, code paths get hot)
+    run_wrk(wrk_command(f"{ctx.service_url}/auth/me", seconds=p.warmup_seconds,
+                        headers={"Authorization": f"Bearer {ctx.token}"}, **common))
+    run_wrk(wrk_command(f"{ctx.bare_url}/json", seconds=p.warmup_seconds, **common))
+    me_runs, bare_runs = [], []
+    for _ in range(p.throughput_rounds):
+        bare_runs.append(run_wrk(bare_cmd))
+        me_runs.append(run_wrk(me_cmd))
+    bad = sum(r.summary["non2xx"] + r.summary["socket_errors"] for r in me_runs + bare_runs)
+    me_best = max(r.requests_per_s for r in me_runs)
+    bare_best = max(r.requests_per_s for r in bare_runs)
+    ratio = me_best / bare_best
+    return Figure(
+        "a", "GET /auth/me ÷ bare FastAPI (req/s)", ratio, "x", ">= 0.25", aim_ok(ratio, ">=", 0.25),
+        {"me_rps": round(me_best), "bare_rps": round(bare_best),
+         "me_rps_runs": [round(r.requests_per_s) for r in me_runs],
+         "bare_rps_runs": [round(r.requests_per_s) for r in bare_runs],
+         "me_p99_ms": round(max(r.summary["p99_us"] for r in me_runs) / 1000, 1),
+         "wrk": f"-t{p.throughput_threads} -c{p.throughput_connections} -d{p.throughput_seconds}s",
+         "errors": bad},
+        f"{round(me_best)} vs {round(bare_best)} req/s" + (f"; {bad} errors!" if bad else ""))
+
+
+def argon2_floor(ctx: Context) -> dict[str, Any]:
+    a = ctx.argon2
+    cmd = [sys.executable, str(BENCH_DIR / "argon2_floor.py"), "--time-cost", str(a["time_cost"]),
+           "--memory-cost", str(a["memory_cost"]), "--parallelism", str(a["parallelism"]),
+           "--threads", str(os.cpu_count() or 1), "--seconds", str(ctx.plan.floor_seconds)]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=60)
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def figure_login_throughput(ctx: Context) -> Figure:
+    """(b) successful logins/s in a 16-client storm ÷ argon2 verifications/s on all cores (service idle)."""
+    p = ctx.plan
+    before = argon2_floor(ctx)
+    storm = run_wrk(login_storm_cmd(ctx, p.storm_clients, p.storm_seconds))
+    after = argon2_floor(ctx)
+    floor = statistics.mean([before["per_second"], after["per_second"]])
+    s = storm.summary
+    logins = s["ok"] / (s["duration_us"] / 1e6)
+    ratio = logins / floor
+    ctx.cache["login_ms_p50"] = s["p50_us"] / 1000
+    return Figure(
+        "b", f"logins/s ({p.storm_clients} clients) ÷ argon2 floor", ratio, "x", ">= 0.9", aim_ok(ratio, ">=", 0.9),
+        {"logins_per_s": round(logins, 1), "floor_per_s": round(floor, 1),
+         "floor_runs_per_s": [round(before["per_second"], 1), round(after["per_second"], 1)],
+         "floor_threads": before["threads"], "non_200": s["other"], "socket_errors": s["socket_errors"],
+         "login_p50_ms": round(s["p50_us"] / 1000, 1), "login_p99_ms": round(s["p99_us"] / 1000, 1)},
+        f"{logins:.1f} vs {floor:.1f} verif/s" + (f"; {s['other']} non-200!" if s["other"] else ""))
+
+
+def figure_me_p99_under_storm(ctx: Context) -> Figure:
+    """(c) p99 of a modest GET /auth/me probe during a 16-client login storm ÷ its p99 alone."""
+    p = ctx.plan
+    idle = run_wrk(me_probe_cmd(ctx, p.probe_seconds))
+    ramp = 2
+    with wrk_in_background(login_storm_cmd(ctx, p.storm_clients, p.probe_seconds + ramp + 1)) as storm_result:
+        time.sleep(ramp)  # let the storm reach its steady state first
+        loaded = run_wrk(me_probe_cmd(ctx, p.probe_seconds))
+        storm = storm_result()
+    idle_p99 = idle.summary["p99_us"] / 1000
+    loaded_p99 = loaded.summary["p99_us"] / 1000
+    ratio = loaded_p99 / idle_p99
+    bad = sum(r.summary["non2xx"] + r.summary["socket_errors"] for r in (idle, loaded))
+    return Figure(
+        "c", f"GET /auth/me p99 during storm ÷ idle", ratio, "x", "<= 3", aim_ok(ratio, "<=", 3),
+        {"idle_p99_ms": round(idle_p99, 2), "storm_p99_ms": round(loaded_p99, 2),
+         "idle_p50_ms": round(idle.summary["p50_us"] / 1000, 2),
+         "storm_p50_ms": round(loaded.summary["p50_us"] / 1000, 2),
+         "storm_max_ms": round(loaded.summary["max_us"] / 1000, 1),
+         "probe_requests": [idle.summary["requests"], loaded.summary["requests"]],
+         "probe": f"{p.probe_connections} connections, {p.probe_delay_ms} ms between requests",
+         "storm_logins_per_s": round(storm.summary["ok"] / (storm.summary["duration_us"] / 1e6), 1),
+         "errors": bad},
+        f"{loaded_p99:.1f} vs {idle_p99:.1f} ms" + (f"; {bad} errors!" if bad else ""))
+
+
+def figure_peak_rss(ctx: Context) -> Figure:
+    """(d) peak RSS of the service (and children) during a 64-client login storm, sampled every 50 ms."""
+    p = ctx.plan
+    start_rss = sum(status_kib(pid, "VmRSS") for pid in process_tree(ctx.service_pid)) / 1024
+    sampler = RssSampler(ctx.service_pid, p.rss_interval_s)
+    sampler.start()
+    try:
+        storm = run_wrk(login_storm_cmd(ctx, p.big_storm_clients, p.big_storm_seconds))
+    finally:
+        samples = sampler.stop()
+    peak = max(samples) / 1024
+    hwm = status_kib(ctx.service_pid, "VmHWM") / 1024
+    s = storm.summary
+    return Figure(
+        "d", f"peak RSS, {p.big_storm_clients}-client login storm (MB)", peak, "MB", "<= 250",
+        aim_ok(peak, "<=", 250),
+        {"peak_rss_mb": round(peak, 1), "rss_before_mb": round(start_rss, 1), "vm_hwm_mb": round(hwm, 1),
+         "samples": len(samples), "logins_per_s": round(s["ok"] / (s["duration_us"] / 1e6), 1),
+         "non_200": s["other"], "socket_errors": s["socket_errors"], "login_p99_ms": round(s["p99_us"] / 1000, 1)},
+        f"peak {peak:.0f} MB (VmHWM {hwm:.0f} MB, {start_rss:.0f} MB before)")
+
+
+def figure_rate_limit(ctx: Context, attempts: int = 30) -> Figure:
+    """(e) hook: time to answer a 429 ÷ the time of a login.
+
+    authgate has no login rate limiter yet. This sends `attempts` wrong-password logins for one
+    account; if none is answered 429 the figure is reported as not measured. Once a limiter exists,
+    the ratio is the median time of the 429 answers ÷ the median time of a (wrong-password) login
+    answered normally; the aim is a cheap refusal (the 429 path must not hash).
+    """
+    url = f"{ctx.service_url}/auth/login"
+    body = {"email": f"{USER_PREFIX}0@example.com", "password": "wrong-password-for-rate-limit"}
+    times: dict[int, list[float]] = {}
+    for _ in range(attempts):
+        t0 = time.perf_counter()
+        status, _ = http("POST", url, body)
+        times.setdefault(status, []).append(time.perf_counter() - t0)
+    normal = times.get(401) or times.get(400) or []
+    limited = times.get(429, [])
+    statuses = {str(k): len(v) for k, v in times.items()}
+    if not limited or not normal:
+        return Figure("e", "429 time ÷ login time (rate limit)", None, "x", "<= 0.1", None,
+                      {"statuses": statuses}, f"not measured: no 429 in {attempts} failed logins")
+    ratio = statistics.median(limited) / statistics.median(normal)
+    return Figure("e", "429 time ÷ login time (rate limit)", ratio, "x", "<= 0.1", aim_ok(ratio, "<=", 0.1),
+                  {"statuses": statuses, "ms_429": round(1000 * statistics.median(limited), 2),
+                   "ms_login": round(1000 * statistics.median(normal), 2)},
+                  f"{1000 * statistics.median(limited):.1f} vs {1000 * statistics.median(normal):.1f} ms")
+
+
+# the rate-limit figure runs last: a limiter, once added, would lock the bench account out
+FIGURES: list[tuple[str, Callable[[Context], Figure]]] = [
+    ("a", figure_me_throughput),
+    ("b", figure_login_throughput),
+    ("c", figure_me_p99_under_storm),
+    ("d", figure_peak_rss),
+    ("e", figure_rate_limit),
+]
+
+
+# ---------------------------------------------------------------------------------------------
+# the run
+
+
+def print_table(figures: list[Figure]) -> None:
+    rows = [("figure", "measured", "absolute", "aim", "met")]
+    for f in figures:
+        value = "—" if f.value is None else (f"{f.value:.3f}" if f.unit == "x" else f"{f.value:.0f} {f.unit}")
+        met = "n/a" if f.met is None else ("yes" if f.met else "NO")
+        rows.append((f"({f.key}) {f.name}", value, f.note, f.aim, met))
+    widths = [max(len(r[i]) for r in rows) for i in range(5)]
+    for n, row in enumerate(rows):
+        print("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)))
+        if n == 0:
+            print("  ".join("-" * w for w in widths))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="shorter runs")
+    parser.add_argument("--only", help="comma-separated figure keys, e.g. a,c")
+    parser.add_argument("--strict", action="store_true", help="exit 1 when an aim is missed")
+    args = parser.parse_args(argv)
+    plan = Plan.quick() if args.quick else Plan()
+    started = time.monotonic()
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    ensure_wrk()
+
+    env = {**os.environ, "DATABASE_URL": bench_database_url(), "JWT_SECRET_KEY": secrets.token_urlsafe(48)}
+    argon2 = effective_argon2(env)
+    processes = Processes()
+    figures: list[Figure] = []
+    failures: list[str] = []
+    try:
+        print(f"bench: database {DB_NAME}, argon2 {argon2}", flush=True)
+        recreate_database(create=True)
+        subprocess.run([str(VENV_BIN / "authgate"), "migrate"], env=env, cwd=RESULTS_DIR, check=True,
+                       capture_output=True, timeout=120)
+
+        service_port, bare_port = free_port(), free_port()
+        service_url, bare_url = f"http://{HOST}:{service_port}", f"http://{HOST}:{bare_port}"
+        service_log, bare_log = RESULTS_DIR / "service.log", RESULTS_DIR / "bare.log"
+        service = processes.start("authgate", [str(VENV_BIN / "authgate"), "serve", "--host", HOST,
+                                               "--port", str(service_port)], env, service_log)
+        bare = processes.start("bare", [sys.executable, str(BENCH_DIR / "bare_app.py"), "--host", HOST,
+                                        "--port", str(bare_port)], env, bare_log)
+        wait_until_up(f"{service_url}/health", service, service_log)
+        wait_until_up(f"{bare_url}/json", bare, bare_log)
+        token = create_users(service_url, N_USERS)
+        status, body = http("GET", f"{service_url}/auth/me", headers={"Authorization": f"Bearer {token}"})
+        if status != 200:
+            raise RuntimeError(f"GET /auth/me with the bench token: {status} {body[:200]!r}")
+
+        ctx = Context(plan, service_url, bare_url, service.pid, token, argon2, service_log)
+        wanted = set(args.only.split(",")) if args.only else None
+        for key, figure_fn in FIGURES:
+            if wanted and key not in wanted:
+                continue
+            t0 = time.monotonic()
+            try:
+                figure = figure_fn(ctx)
+            except Exception as error:  # noqa: BLE001 - one broken figure must not hide the others
+                figure = Figure(key, figure_fn.__name__, None, "", "", None, note=f"FAILED: {error}")
+                failures.append(key)
+            print(f"bench: ({figure.key}) {figure.note}  [{time.monotonic() - t0:.0f}s]", flush=True)
+            figures.append(figure)
+    finally:
+        processes.stop_all()
+        try:
+            recreate_database(create=False)
+        except Exception as error:  # noqa: BLE001
+            print(f"bench: could not drop {DB_NAME}: {error}", file=sys.stderr)
+
+    elapsed = time.monotonic() - started
+    print()
+    print_table(figures)
+    print(f"\n{len(figures)} figures in {elapsed:.0f} s on {os.cpu_count()} cores; "
+          f"argon2 t={argon2['time_cost']} m={argon2['memory_cost']} KiB p={argon2['parallelism']}, "
+          f"{argon2['hashing_max_in_flight']} hashes in flight")
+    result = {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "seconds": round(elapsed, 1),
+        "cpu_count": os.cpu_count(),
+        "load_average_after": os.getloadavg(),
+        "config": argon2,
+        "plan": asdict(plan),
+        "figures": [asdict(f) for f in figures],
+    }
+    (RESULTS_DIR / "latest.json").write_text(json.dumps(result, indent=2) + "\n")
+    print(f"written {RESULTS_DIR / 'latest.json'}")
+    if args.strict and any(f.met is False for f in figures):
+        return 1
+    # an aim missed is a finding, not a failure of the bench; a figure that could not be measured is
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

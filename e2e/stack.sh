@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# Runs the authgate API (on PostgreSQL) and the built example site side by side, both on `localhost`
+# (cookies treat localhost and 127.0.0.1 as different sites).
+#
+#   e2e/stack.sh test   fresh database, run the browser tests, stop both (exit code = the tests')
+#   e2e/stack.sh demo   keep the demo database, serve until ctrl-C
+#
+# Environment: SITE_PORT (3000), API_PORT (8000), VENV (.venv), PG_ADMIN_URL, CI.
+set -euo pipefail
+
+mode=${1:?usage: stack.sh test|demo}
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+venv=${VENV:-.venv}
+[[ $venv = /* ]] || venv="$root/$venv"
+site_port=${SITE_PORT:-3000}
+api_port=${API_PORT:-8000}
+pg_admin_url=${PG_ADMIN_URL:-postgresql://postgres@127.0.0.1:5432/postgres}
+if [[ $mode == test ]]; then db_name=${AUTHGATE_DB_NAME:-authgate_e2e}; else db_name=${AUTHGATE_DB_NAME:-authgate_demo}; fi
+db_url="${pg_admin_url%/*}/$db_name"
+site_dir="$root/frontend/site"
+docusaurus="$root/frontend/node_modules/.bin/docusaurus"
+logs="$root/e2e/artifacts/logs"
+mkdir -p "$logs"
+
+say() { printf 'stack: %s\n' "$*" >&2; }
+
+# Missing prerequisites fail in CI and skip (exit 0, loudly) on a developer's machine.
+missing() {
+  if [[ ${CI:-} == true || $mode == demo ]]; then say "FAIL: $*"; exit 1; fi
+  say "SKIP: $* (set CI=true to make this an error)"; exit 0
+}
+
+[[ -x $venv/bin/authgate ]] || missing "$venv/bin/authgate not found: run 'make backend-install'"
+[[ -x $docusaurus ]] || missing "frontend dependencies not installed: run 'make frontend-install'"
+[[ -f $site_dir/build/index.html ]] || missing "the site is not built: run 'make frontend-build'"
+if [[ $mode == test ]]; then
+  [[ -x ${CHROMIUM:-/usr/bin/chromium} ]] || missing "chromium not found at ${CHROMIUM:-/usr/bin/chromium}"
+fi
+
+port_busy() { (exec 3<>"/dev/tcp/localhost/$1") 2>/dev/null; }
+for port in "$api_port" "$site_port"; do
+  if port_busy "$port"; then say "FAIL: port $port on localhost is already in use; stop that server or set SITE_PORT/API_PORT"; exit 1; fi
+done
+
+# --- database ---
+pg() { # pg SQL: runs one statement on the admin database, with psql or else the venv's psycopg
+  if command -v psql >/dev/null; then
+    psql "$pg_admin_url" -v ON_ERROR_STOP=1 -qtAc "$1"
+  else
+    "$venv/bin/python" - "$pg_admin_url" "$1" <<'PY'
+import sys
+
+import psycopg
+
+with psycopg.connect(sys.argv[1], autocommit=True) as conn:
+    cur = conn.execute(sys.argv[2])
+    for row in cur.fetchall() if cur.description else []:
+        print("|".join(map(str, row)))
+PY
+  fi
+}
+pg 'SELECT 1' >/dev/null 2>&1 || missing "PostgreSQL is not reachable at $pg_admin_url"
+if [[ $mode == test ]]; then
+  pg "DROP DATABASE IF EXISTS $db_name WITH (FORCE)" >/dev/null
+  pg "CREATE DATABASE $db_name" >/dev/null
+elif [[ -z $(pg "SELECT 1 FROM pg_database WHERE datname = '$db_name'") ]]; then
+  pg "CREATE DATABASE $db_name" >/dev/null
+fi
+
+export DATABASE_URL=$db_url
+export JWT_SECRET_KEY=${JWT_SECRET_KEY:-$("$venv/bin/python" -c 'import secrets; print(secrets.token_urlsafe(48))')}
+export CORS_ORIGINS="[\"http://localhost:$site_port\"]"
+# Run the API away from the repository so a developer's .env cannot change what is tested.
+workdir=$(mktemp -d)
+(cd "$workdir" && "$venv/bin/authgate" migrate) >"$logs/migrate.log" 2>&1 || { cat "$logs/migrate.log" >&2; say "FAIL: migration"; exit 1; }
+
+# --- servers ---
+pids=()
+stop() {
+  local pid
+  for pid in "${pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$workdir"
+}
+trap stop EXIT
+trap 'exit 130' INT TERM
+
+(cd "$workdir" && exec setsid "$venv/bin/authgate" serve --host localhost --port "$api_port") >"$logs/api.log" 2>&1 &
+pids+=($!)
+(cd "$site_dir" && exec setsid "$docusaurus" serve --host localhost --port "$site_port" --no-open) >"$logs/site.log" 2>&1 &
+pids+=($!)
+
+wait_for() { # wait_for URL NAME LOG
+  local i
+  for i in $(seq 1 120); do
+    if curl -s -o /dev/null "$1"; then return 0; fi
+    sleep 0.25
+  done
+  say "FAIL: $2 did not start; its log:"; tail -n 40 "$3" >&2; exit 1
+}
+wait_for "http://localhost:$api_port/auth/me" "the API" "$logs/api.log"
+wait_for "http://localhost:$site_port/" "the site" "$logs/site.log"
+say "API  http://localhost:$api_port  (database $db_name)"
+say "site http://localhost:$site_port"
+
+if [[ $mode == test ]]; then
+  cd "$root/e2e"
+  SITE_URL="http://localhost:$site_port" API_URL="http://localhost:$api_port" \
+    node --test --test-concurrency=1 tests/
+else
+  say "ctrl-C stops both"
+  wait -n "${pids[@]}" || true
+  say "a server stopped; see $logs"
+fi

@@ -1,0 +1,48 @@
+import path from 'node:path';
+import pluginAuthgate, {getSwizzleConfig, validateOptions} from '../src/index';
+import type {NormalizedOptions} from '../src/index';
+
+const validate = (options: unknown) =>
+  validateOptions({options, validate: () => ({})} as unknown as Parameters<typeof validateOptions>[0]);
+
+describe('plugin options', () => {
+  it('requires apiBaseUrl and normalises it', () => {
+    expect(() => validate({})).toThrow(/apiBaseUrl/);
+    expect(() => validate({apiBaseUrl: 'localhost:8000'})).toThrow(/http/);
+    expect(validate({apiBaseUrl: 'http://localhost:8000/'})).toEqual({
+      id: 'default',
+      apiBaseUrl: 'http://localhost:8000',
+      routeBasePath: 'auth',
+      refreshLeewaySeconds: 60,
+    });
+  });
+});
+
+describe('plugin', () => {
+  it('adds the three pages under baseUrl and hands the API origin to the browser', async () => {
+    const options: NormalizedOptions = validate({apiBaseUrl: 'https://api.example.org'});
+    const plugin = pluginAuthgate({siteConfig: {baseUrl: '/book/'}} as never, options);
+    const routes: unknown[] = [];
+    let globalData: unknown;
+    await plugin.contentLoaded!({
+      content: undefined,
+      actions: {
+        addRoute: (r: unknown) => routes.push(r),
+        setGlobalData: (d: unknown) => (globalData = d),
+        createData: async () => '',
+      },
+    } as never);
+    expect(routes).toEqual([
+      {path: '/book/auth/login', component: '@theme/AuthgateLoginPage', exact: true},
+      {path: '/book/auth/signup', component: '@theme/AuthgateSignupPage', exact: true},
+      {path: '/book/auth/account', component: '@theme/AuthgateAccountPage', exact: true},
+    ]);
+    expect(globalData).toEqual({
+      apiBaseUrl: 'https://api.example.org',
+      refreshLeewaySeconds: 60,
+      paths: {login: '/book/auth/login', signup: '/book/auth/signup', account: '/book/auth/account'},
+    });
+    expect(path.basename(plugin.getThemePath!())).toBe('theme');
+    expect(Object.keys(getSwizzleConfig().components)).toContain('NavbarItem/AuthgateNavbarItem');
+  });
+});
