@@ -1,0 +1,81 @@
+// Screenshots of every page, light and dark, into e2e/artifacts/ for a person to look at.
+import {after, before, test} from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  SITE,
+  createUser,
+  launch,
+  navbar,
+  newContext,
+  screenshot,
+  signInThroughForm,
+  waitForSignedIn,
+  waitForSignedOut,
+} from '../lib/browser.mjs';
+
+let browser;
+before(async () => {
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+});
+
+for (const scheme of ['light', 'dark']) {
+  test(`screenshots (${scheme})`, async () => {
+    const email = await createUser({
+      experience_level: 'intermediate',
+      professional_role: 'engineer',
+      organization: 'Bipedal Works',
+    });
+    const context = await newContext(browser, {colorScheme: scheme});
+    const page = await context.newPage();
+
+    await page.goto(`${SITE}/`);
+    await waitForSignedOut(page);
+    assert.equal(await page.locator('html').getAttribute('data-theme'), scheme);
+    await screenshot(page, `${scheme}-1-home-signed-out`);
+
+    await page.goto(`${SITE}/auth/login?next=%2Fdocs%2Fkinematics`);
+    await page.getByLabel('Email', {exact: true}).waitFor();
+    await screenshot(page, `${scheme}-2-sign-in`);
+    await page.getByRole('button', {name: 'Sign In', exact: true}).click();
+    await page.getByLabel('Email', {exact: true}).fill('ada@');
+    await page.getByLabel('Password', {exact: true}).fill('nope');
+    await page.getByRole('button', {name: 'Sign In', exact: true}).click();
+    await page.getByText('Enter a valid email address').waitFor();
+    await screenshot(page, `${scheme}-3-sign-in-field-error`);
+    await page.getByLabel('Email', {exact: true}).fill(email);
+    await page.getByRole('button', {name: 'Sign In', exact: true}).click();
+    await page.getByRole('alert').waitFor();
+    await screenshot(page, `${scheme}-4-sign-in-wrong-password`);
+
+    await page.goto(`${SITE}/auth/signup`);
+    await page.getByLabel('Role', {exact: true}).selectOption('other');
+    await page.getByLabel('Your role', {exact: true}).waitFor();
+    await screenshot(page, `${scheme}-5-sign-up`);
+
+    await signInThroughForm(page, email, undefined, '/docs/kinematics');
+    await page.waitForURL(`${SITE}/docs/kinematics`);
+    await waitForSignedIn(page, email);
+    await page.getByText('Try it').waitFor();
+    await screenshot(page, `${scheme}-6-chapter-signed-in`);
+    await navbar(page).getByRole('button', {name: email}).click();
+    await navbar(page).getByRole('link', {name: 'Account'}).waitFor();
+    await page.screenshot({path: new URL(`../artifacts/${scheme}-7-navbar-menu.png`, import.meta.url).pathname});
+
+    await page.goto(`${SITE}/`);
+    await waitForSignedIn(page, email);
+    await screenshot(page, `${scheme}-8-home-signed-in`);
+
+    await page.goto(`${SITE}/auth/account`);
+    await page.getByLabel('Experience level', {exact: true}).waitFor();
+    await screenshot(page, `${scheme}-9-account`);
+
+    await page.setViewportSize({width: 390, height: 800});
+    await page.goto(`${SITE}/auth/login`);
+    await page.getByLabel('Email', {exact: true}).waitFor();
+    await screenshot(page, `${scheme}-10-sign-in-mobile`);
+    await context.close();
+  });
+}
