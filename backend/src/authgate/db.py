@@ -70,7 +70,9 @@ def is_sqlite(url: str) -> bool:
 
 def create_engine(database_url: str, *, pool_size: int = 20) -> AsyncEngine:
     url = async_database_url(database_url)
-    options: dict[str, Any] = {"pool_pre_ping": True}
+    # no pre-ping (it costs a round trip per checkout): a connection found dead is invalidated with its pool
+    # generation, the request answers 503, and the next checkout connects afresh
+    options: dict[str, Any] = {}
     if is_sqlite(url):
         options["connect_args"] = {"timeout": 30}
     else:

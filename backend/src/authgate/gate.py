@@ -6,10 +6,9 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-from sqlalchemy.orm import joinedload
 
+from authgate.accounts.lookup import load_user_with_profile
 from authgate.accounts.models import User
 from authgate.db import create_engine, create_sessionmaker
 from authgate.errors import AccountSuspended, InvalidToken
@@ -87,9 +86,7 @@ class AuthGate:
         return user
 
     async def load_user(self, user_id: uuid.UUID) -> User | None:
-        async with self.sessions() as db:
-            result = await db.execute(select(User).options(joinedload(User.profile)).where(User.id == user_id))
-            return result.scalar_one_or_none()
+        return await load_user_with_profile(self.engine, user_id)
 
     async def dispose(self) -> None:
         self.hashing.close()

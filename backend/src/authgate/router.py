@@ -11,7 +11,7 @@ from starlette.routing import BaseRoute
 from authgate.accounts import router as accounts
 from authgate.accounts.models import User
 from authgate.dependencies import bearer_user
-from authgate.errors import AuthError
+from authgate.errors import AuthError, ServiceUnavailable
 from authgate.gate import AuthGate
 from authgate.profile import router as profile
 from authgate.routing import DATABASE_DOWN, make_route_class
@@ -52,6 +52,9 @@ async def _as_http_error(gate: AuthGate, request: Request) -> User:
     # the host app's routes use FastAPI's own error handling: turn domain errors into HTTPException
     try:
         return await bearer_user(gate)(request)
+    except ServiceUnavailable as error:
+        headers = {"Retry-After": str(gate.settings.db_unavailable_retry_after_seconds)}
+        raise HTTPException(503, detail=error.detail, headers=headers) from error
     except AuthError as error:
         raise HTTPException(error.status_code, detail=error.detail, headers=error.headers or None) from error
     except DATABASE_DOWN as error:

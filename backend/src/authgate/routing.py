@@ -127,6 +127,8 @@ def make_route_class(gate: AuthGate) -> type[APIRoute]:
                         if expects_json:
                             check_json_media_type(request)
                     response = await handler(request)
+                except ServiceUnavailable:
+                    response = unavailable_response(settings)
                 except AuthError as error:
                     response = error_response(error)
                 except RequestValidationError as error:
