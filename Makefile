@@ -57,3 +57,7 @@ clean:
 	rm -rf $(VENV) backend/.pytest_cache backend/.mypy_cache
 
 -include mk/frontend.mk
+
+# the quickstart's own AuthContext.tsx and login page, unchanged, in a Docusaurus dev server against this API
+e2e-quickstart: backend-install
+	bash examples/quickstart-site/run-e2e.sh
