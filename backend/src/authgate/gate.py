@@ -14,12 +14,12 @@ from authgate.db import create_engine, create_sessionmaker
 from authgate.errors import AccountSuspended, InvalidToken
 from authgate.security import (
     AccessTokenConfig,
+    AccessTokenVerifier,
     Argon2Params,
     Clock,
     HashingPool,
     InvalidAccessToken,
     PasswordHasher,
-    decode_access_token,
     derive_key,
     issue_access_token,
     utc_now,
@@ -36,6 +36,7 @@ class AuthGate:
     hashing: HashingPool = field(init=False)
     access: AccessTokenConfig = field(init=False)
     successor_key: bytes = field(init=False)
+    verifier: AccessTokenVerifier = field(init=False)
 
     def __post_init__(self) -> None:
         self.settings.check_secret()
@@ -57,6 +58,7 @@ class AuthGate:
             leeway=timedelta(seconds=self.settings.jwt_leeway_seconds),
         )
         self.successor_key = derive_key(secret, "authgate refresh-token successor")
+        self.verifier = AccessTokenVerifier(self.access)
 
     def now(self) -> datetime:
         return self.clock()
@@ -72,7 +74,7 @@ class AuthGate:
     async def user_from_access_token(self, token: str) -> User:
         """Verify the token, then re-check the user on every request (suspension, revocation)."""
         try:
-            claims = decode_access_token(self.access, token, now=self.now())
+            claims = self.verifier.verify(token, now=self.now())
             user_id = uuid.UUID(claims.subject)
         except (InvalidAccessToken, ValueError) as exc:
             raise InvalidToken() from exc

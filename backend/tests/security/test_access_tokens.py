@@ -318,3 +318,39 @@ def test_token_over_8kb_rejected_even_if_validly_signed():
     token, _ = issue_access_token(CONFIG, subject="user-1", now=NOW, extra={"padding": "x" * 9000})
     assert len(token) > 8 * 1024
     assert rejection(token) == "token too large"
+
+
+def test_verifier_rechecks_expiry_of_a_memoised_token() -> None:
+    from authgate.security import AccessTokenVerifier
+
+    config = AccessTokenConfig(secret="k" * 48, issuer="i", audience="a", lifetime=timedelta(minutes=5))
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    token, _ = issue_access_token(config, subject="s", now=now)
+    verifier = AccessTokenVerifier(config, max_entries=2)
+    assert verifier.verify(token, now=now).subject == "s"
+    with pytest.raises(InvalidAccessToken):
+        verifier.verify(token, now=now + timedelta(minutes=6))
+
+
+def test_verifier_never_memoises_a_bad_signature() -> None:
+    from authgate.security import AccessTokenVerifier
+
+    config = AccessTokenConfig(secret="k" * 48, issuer="i", audience="a", lifetime=timedelta(minutes=5))
+    other = AccessTokenConfig(secret="z" * 48, issuer="i", audience="a", lifetime=timedelta(minutes=5))
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    forged, _ = issue_access_token(other, subject="s", now=now)
+    verifier = AccessTokenVerifier(config)
+    for _ in range(2):
+        with pytest.raises(InvalidAccessToken):
+            verifier.verify(forged, now=now)
+
+
+def test_verifier_memo_is_bounded() -> None:
+    from authgate.security import AccessTokenVerifier
+
+    config = AccessTokenConfig(secret="k" * 48, issuer="i", audience="a", lifetime=timedelta(minutes=5))
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    verifier = AccessTokenVerifier(config, max_entries=3)
+    for n in range(10):
+        verifier.verify(issue_access_token(config, subject=str(n), now=now)[0], now=now)
+    assert len(verifier._verified) == 3

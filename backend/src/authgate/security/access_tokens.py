@@ -8,6 +8,7 @@ and all time checks run against an injected ``now``.
 
 import math
 import uuid
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -230,3 +231,30 @@ def _require_aware(now: datetime) -> None:
     # A naive datetime would be interpreted in the server's local zone.
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("now must be a timezone-aware datetime")
+
+
+class AccessTokenVerifier:
+    """`decode_access_token` with a bounded memo of verified signatures.
+
+    The signature check is most of a decode's cost, and the same token string under the same key always verifies
+    the same way; its times are still checked against `now` on every use. A token that fails is never memoised.
+    """
+
+    def __init__(self, config: AccessTokenConfig, *, max_entries: int = 4096) -> None:
+        self.config = config
+        self.max_entries = max_entries
+        self._verified: OrderedDict[str, dict[str, Any]] = OrderedDict()
+
+    def verify(self, token: str, *, now: datetime) -> AccessClaims:
+        payload = self._verified.get(token)
+        if payload is None:
+            claims = decode_access_token(self.config, token, now=now)
+            self._remember(token, dict(claims.claims))
+            return claims
+        _require_aware(now)
+        return _check_times(payload, now, self.config.leeway)
+
+    def _remember(self, token: str, payload: dict[str, Any]) -> None:
+        self._verified[token] = payload
+        if len(self._verified) > self.max_entries:
+            self._verified.popitem(last=False)
