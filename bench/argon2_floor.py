@@ -53,13 +53,17 @@ def main() -> None:
         thread.join()
     elapsed = time.perf_counter() - t0
     total = sum(counts)
-    print(json.dumps({
-        "threads": args.threads,
-        "verifications": total,
-        "seconds": round(elapsed, 3),
-        "per_second": total / elapsed,
-        "ms_per_verify_per_thread": 1000 * elapsed * args.threads / total if total else None,
-    }))
+    print(
+        json.dumps(
+            {
+                "threads": args.threads,
+                "verifications": total,
+                "seconds": round(elapsed, 3),
+                "per_second": total / elapsed,
+                "ms_per_verify_per_thread": 1000 * elapsed * args.threads / total if total else None,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -90,16 +90,21 @@ pids+=($!)
 (cd "$site_dir" && exec setsid "$docusaurus" serve --host localhost --port "$site_port" --no-open) >"$logs/site.log" 2>&1 &
 pids+=($!)
 
-wait_for() { # wait_for URL NAME LOG
+wait_for() { # wait_for PID URL NAME LOG: until URL answers while PID (our server, not another one) is alive
   local i
-  for i in $(seq 1 120); do
-    if curl -s -o /dev/null "$1"; then return 0; fi
+  for i in $(seq 1 160); do
+    kill -0 "$1" 2>/dev/null || break
+    if curl -s -o /dev/null "$2"; then
+      sleep 0.3 # a server that lost the port race exits right after printing its error
+      kill -0 "$1" 2>/dev/null && return 0
+      break
+    fi
     sleep 0.25
   done
-  say "FAIL: $2 did not start; its log:"; tail -n 40 "$3" >&2; exit 1
+  say "FAIL: $3 did not start; its log:"; tail -n 40 "$4" >&2; exit 1
 }
-wait_for "http://localhost:$api_port/auth/me" "the API" "$logs/api.log"
-wait_for "http://localhost:$site_port/" "the site" "$logs/site.log"
+wait_for "${pids[0]}" "http://localhost:$api_port/auth/me" "the API" "$logs/api.log"
+wait_for "${pids[1]}" "http://localhost:$site_port/" "the site" "$logs/site.log"
 say "API  http://localhost:$api_port  (database $db_name)"
 say "site http://localhost:$site_port"
 

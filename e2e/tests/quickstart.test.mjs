@@ -2,6 +2,7 @@
 import {after, before, test} from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  API,
   PASSWORD,
   SITE,
   createUser,
@@ -36,9 +37,11 @@ test('quickstart: sign in at /auth/login, land on the home page, email in the na
 
   // 5. log out, the session is cleared
   await navbar(page).getByRole('button', {name: email}).click();
+  const loggedOut = page.waitForResponse((r) => r.url() === `${API}/auth/logout`);
   await navbar(page).getByRole('button', {name: 'Sign out', exact: true}).click();
   await waitForSignedOut(page);
-  const cookies = await context.cookies('http://localhost:8000/auth');
+  assert.equal((await loggedOut).status(), 204);
+  const cookies = await context.cookies(`${API}/auth`);
   assert.equal(cookies.filter((c) => c.name === 'refresh_token' && c.value).length, 0, 'refresh cookie cleared');
   await page.reload();
   await waitForSignedOut(page);

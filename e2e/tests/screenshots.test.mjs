@@ -2,6 +2,7 @@
 import {after, before, test} from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  ARTIFACTS,
   SITE,
   createUser,
   launch,
@@ -62,7 +63,8 @@ for (const scheme of ['light', 'dark']) {
     await screenshot(page, `${scheme}-6-chapter-signed-in`);
     await navbar(page).getByRole('button', {name: email}).click();
     await navbar(page).getByRole('link', {name: 'Account'}).waitFor();
-    await page.screenshot({path: new URL(`../artifacts/${scheme}-7-navbar-menu.png`, import.meta.url).pathname});
+    await page.waitForTimeout(400); // let the menu finish fading in
+    await page.screenshot({path: `${ARTIFACTS}${scheme}-7-navbar-menu.png`});
 
     await page.goto(`${SITE}/`);
     await waitForSignedIn(page, email);
@@ -72,10 +74,22 @@ for (const scheme of ['light', 'dark']) {
     await page.getByLabel('Experience level', {exact: true}).waitFor();
     await screenshot(page, `${scheme}-9-account`);
 
+    // A phone: the account page, and the navbar's sidebar with the reader's menu entries
     await page.setViewportSize({width: 390, height: 800});
-    await page.goto(`${SITE}/auth/login`);
-    await page.getByLabel('Email', {exact: true}).waitFor();
-    await screenshot(page, `${scheme}-10-sign-in-mobile`);
+    await page.reload();
+    await page.getByLabel('Experience level', {exact: true}).waitFor();
+    await screenshot(page, `${scheme}-10-account-mobile`);
+    await page.getByRole('button', {name: 'Toggle navigation bar'}).click();
+    await page.locator('.navbar-sidebar').getByRole('button', {name: 'Sign out'}).waitFor();
+    await page.waitForTimeout(600); // let the sidebar finish sliding in
+    await page.screenshot({path: `${ARTIFACTS}${scheme}-11-sidebar-mobile.png`});
+
+    const guest = await newContext(browser, {colorScheme: scheme, viewport: {width: 390, height: 800}});
+    const guestPage = await guest.newPage();
+    await guestPage.goto(`${SITE}/auth/login`);
+    await guestPage.getByLabel('Email', {exact: true}).waitFor();
+    await screenshot(guestPage, `${scheme}-12-sign-in-mobile`);
+    await guest.close();
     await context.close();
   });
 }

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from authgate.accounts.lookup import load_user_with_profile
+from authgate.accounts.lookup import UserLookup
 from authgate.accounts.models import User
 from authgate.db import create_engine, create_sessionmaker
 from authgate.errors import AccountSuspended, InvalidToken
@@ -37,11 +37,15 @@ class AuthGate:
     access: AccessTokenConfig = field(init=False)
     successor_key: bytes = field(init=False)
     verifier: AccessTokenVerifier = field(init=False)
+    users: UserLookup = field(init=False)
 
     def __post_init__(self) -> None:
         self.settings.check_secret()
         self.engine = create_engine(self.settings.database_url, pool_size=self.settings.db_pool_size)
         self.sessions = create_sessionmaker(self.engine)
+        # the lookup every protected request makes; on PostgreSQL a pool of its own, half the size of the main one
+        lookup_pool = max(2, self.settings.db_pool_size // 2)
+        self.users = UserLookup(self.engine, self.settings.database_url, pool_size=lookup_pool)
         params = Argon2Params(
             time_cost=self.settings.argon2_time_cost,
             memory_cost=self.settings.argon2_memory_cost,
@@ -88,8 +92,9 @@ class AuthGate:
         return user
 
     async def load_user(self, user_id: uuid.UUID) -> User | None:
-        return await load_user_with_profile(self.engine, user_id)
+        return await self.users.load(user_id)
 
     async def dispose(self) -> None:
         self.hashing.close()
+        await self.users.close()
         await self.engine.dispose()

@@ -36,7 +36,7 @@ def create_auth_router(settings: Settings | None = None, *, clock: Clock = utc_n
     router = AuthRouter(prefix="/auth", tags=["authentication"], route_class=make_route_class(gate))
     router.gate = gate
     for feature in FEATURES:
-        router.include_router(feature.build_router(gate))
+        feature.add_routes(router, gate)
     return router
 
 

@@ -6,7 +6,6 @@ import logging
 from collections.abc import Callable, Coroutine, Sequence
 from typing import TYPE_CHECKING, Any
 
-from fastapi import APIRouter
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
@@ -101,11 +100,6 @@ def check_json_media_type(request: Request) -> None:
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type != "application/json" and not media_type.endswith("+json"):
         raise UnsupportedMediaType()
-
-
-def feature_router(gate: AuthGate) -> APIRouter:
-    """Each feature folder builds its routes on this, so the guards apply wherever the router is mounted."""
-    return APIRouter(route_class=make_route_class(gate))
 
 
 def make_route_class(gate: AuthGate) -> type[APIRoute]:

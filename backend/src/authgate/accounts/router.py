@@ -18,7 +18,6 @@ from authgate.errors import (
     error_responses,
 )
 from authgate.gate import AuthGate
-from authgate.routing import feature_router
 from authgate.sessions.service import ClientInfo
 from authgate.transport import client_ip, set_refresh_cookie, user_agent
 
@@ -40,8 +39,8 @@ def signed_in_response(gate: AuthGate, response: Response, signed_in: service.Si
     )
 
 
-def build_router(gate: AuthGate) -> APIRouter:
-    router = feature_router(gate)
+def add_routes(router: APIRouter, gate: AuthGate) -> None:
+    """Registers this feature's routes on the auth router (one level of routing, not a nested router)."""
 
     @router.post(
         "/signup",
@@ -63,5 +62,3 @@ def build_router(gate: AuthGate) -> APIRouter:
     async def login(body: LoginRequest, request: Request, response: Response) -> AuthResponse:
         signed_in = await service.login(gate, body, client_info(request))
         return signed_in_response(gate, response, signed_in)
-
-    return router

@@ -16,7 +16,6 @@ from authgate.errors import (
 from authgate.gate import AuthGate
 from authgate.profile import service
 from authgate.profile.schemas import ProfileUpdate
-from authgate.routing import feature_router
 
 
 def me_response(user: User) -> MeResponse:
@@ -26,8 +25,8 @@ def me_response(user: User) -> MeResponse:
     )
 
 
-def build_router(gate: AuthGate) -> APIRouter:
-    router = feature_router(gate)
+def add_routes(router: APIRouter, gate: AuthGate) -> None:
+    """Registers this feature's routes on the auth router (one level of routing, not a nested router)."""
     reader = bearer_or_cookie_user(gate)
 
     @router.get(
@@ -48,5 +47,3 @@ def build_router(gate: AuthGate) -> APIRouter:
     async def update_profile(body: ProfileUpdate, user: User = Depends(reader)) -> MeResponse:
         profile = await service.update_profile(gate, user, body)
         return MeResponse(user=UserOut.model_validate(user), profile=ProfileOut.model_validate(profile))
-
-    return router

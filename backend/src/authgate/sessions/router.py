@@ -15,13 +15,13 @@ from authgate.errors import (
     error_responses,
 )
 from authgate.gate import AuthGate
-from authgate.routing import error_response, feature_router
+from authgate.routing import error_response
 from authgate.sessions import service
 from authgate.transport import bearer_token, clear_refresh_cookie, refresh_cookie, set_refresh_cookie
 
 
-def build_router(gate: AuthGate) -> APIRouter:
-    router = feature_router(gate)
+def add_routes(router: APIRouter, gate: AuthGate) -> None:
+    """Registers this feature's routes on the auth router (one level of routing, not a nested router)."""
 
     @router.post(
         "/refresh",
@@ -59,8 +59,6 @@ def build_router(gate: AuthGate) -> APIRouter:
         response = Response(status_code=status.HTTP_204_NO_CONTENT)
         clear_refresh_cookie(response, gate.settings)
         return response
-
-    return router
 
 
 async def _caller(gate: AuthGate, request: Request) -> uuid.UUID | None:

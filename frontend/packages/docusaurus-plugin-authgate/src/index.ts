@@ -113,6 +113,7 @@ export function getSwizzleConfig(): SwizzleConfig {
       'Authgate/ProfileFields': {actions: safe, description: 'Experience level, role and organization fields.'},
       'Authgate/FormAlert': {actions: safe, description: 'The alert showing the API message.'},
       'Authgate/Placeholder': {actions: safe, description: 'Shown while the session is being checked.'},
+      'Authgate/AlreadySignedIn': {actions: safe, description: 'Sign-in and sign-up pages for a signed-in reader.'},
     },
   };
 }

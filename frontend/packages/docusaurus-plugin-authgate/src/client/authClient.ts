@@ -154,13 +154,14 @@ export class AuthClient {
     this.broadcast({type: 'signed-out'});
     try {
       // Under the refresh lock, so a refresh in another tab cannot rotate the cookie mid-logout.
-      await this.withLock(() =>
+      const res = await this.withLock(() =>
         this.doFetch(this.url('/auth/logout'), {
           method: 'POST',
           credentials: 'include',
           headers: token ? {Authorization: `Bearer ${token}`} : {},
         }),
       );
+      drain(res);
     } catch {
       // Offline: the local session is gone; the cookie expires on its own.
     }
@@ -199,6 +200,7 @@ export class AuthClient {
 
     const fresh = await this.refreshAfterRejection(token);
     if (!fresh) return first;
+    drain(first);
     return this.doFetch(cloneTarget(target), withBearer(target, init, fresh));
   }
 
@@ -256,6 +258,7 @@ export class AuthClient {
       return body.access_token;
     }
     if (res.status === 401) {
+      drain(res);
       // The refresh cookie is missing, expired, revoked or replayed: this tab's session is over.
       this.epoch += 1;
       this.clearLocal();
@@ -279,6 +282,7 @@ export class AuthClient {
     }
     if (epoch !== this.epoch) return;
     if (!res.ok) {
+      drain(res);
       this.setSnapshot(SIGNED_OUT);
       return;
     }
@@ -391,6 +395,16 @@ export class AuthClient {
     const f = this.fetchOverride ?? globalThis.fetch;
     return f(input, init);
   }
+}
+
+/**
+ * Reads and drops the body of a response we do not use. Left unread, the browser keeps the request
+ * open (and the page never reaches network idle) until the response is garbage-collected.
+ */
+function drain(res: Response): void {
+  res.text().catch(() => {
+    // already read, or the connection dropped: nothing to release
+  });
 }
 
 function cloneTarget(target: RequestInfo | URL): RequestInfo | URL {
