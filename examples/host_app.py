@@ -8,7 +8,7 @@ from __future__ import annotations
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from authgate import Settings, User, add_exception_handlers, create_auth_router, current_user
+from authgate import CurrentUser, Settings, add_exception_handlers, create_auth_router, current_user
 
 
 def create_docs_api(settings: Settings | None = None) -> FastAPI:
@@ -33,7 +33,7 @@ def create_docs_api(settings: Settings | None = None) -> FastAPI:
         return ["kinematics", "balance-and-gait", "perception"]
 
     @app.get("/chapters/{slug}/recommended")
-    async def recommended(slug: str, user: User = Depends(current_user)) -> dict[str, str]:
+    async def recommended(slug: str, user: CurrentUser = Depends(current_user)) -> dict[str, str]:
         level = user.profile.experience_level.value if user.profile else "beginner"
         return {"chapter": slug, "reader": user.email, "track": level}
 

@@ -10,6 +10,8 @@ __all__ = [
     "AuthGate",
     "AuthRouter",
     "ConfigurationError",
+    "CurrentProfile",
+    "CurrentUser",
     "ErrorCode",
     "Settings",
     "User",
@@ -25,6 +27,8 @@ _EXPORTS = {
     "AuthGate": "authgate.gate",
     "AuthRouter": "authgate.router",
     "ConfigurationError": "authgate.settings",
+    "CurrentProfile": "authgate.accounts.lookup",
+    "CurrentUser": "authgate.accounts.lookup",
     "ErrorCode": "authgate.errors",
     "Settings": "authgate.settings",
     "User": "authgate.accounts.models",
@@ -36,6 +40,7 @@ _EXPORTS = {
 }
 
 if TYPE_CHECKING:
+    from authgate.accounts.lookup import CurrentProfile, CurrentUser
     from authgate.accounts.models import User, UserProfile
     from authgate.app import add_exception_handlers, create_app
     from authgate.errors import ErrorCode

@@ -6,17 +6,17 @@ from collections.abc import Awaitable, Callable
 
 from starlette.requests import Request
 
-from authgate.accounts.models import User
+from authgate.accounts.lookup import CurrentUser, current_user_of
 from authgate.errors import InvalidToken, NotAuthenticated, RefreshTokenInvalid
 from authgate.gate import AuthGate
 from authgate.sessions.service import user_for_refresh_cookie
 from authgate.transport import bearer_token, refresh_cookie
 
-UserDependency = Callable[[Request], Awaitable[User]]
+UserDependency = Callable[[Request], Awaitable[CurrentUser]]
 
 
 def bearer_user(gate: AuthGate) -> UserDependency:
-    async def dependency(request: Request) -> User:
+    async def dependency(request: Request) -> CurrentUser:
         token = bearer_token(request)
         if token is None:
             raise NotAuthenticated(headers={"WWW-Authenticate": "Bearer"})
@@ -31,7 +31,7 @@ def bearer_user(gate: AuthGate) -> UserDependency:
 def bearer_or_cookie_user(gate: AuthGate) -> UserDependency:
     """The quickstart's client calls /auth/me on page load holding no access token, only the cookie."""
 
-    async def dependency(request: Request) -> User:
+    async def dependency(request: Request) -> CurrentUser:
         token = bearer_token(request)
         cookie = refresh_cookie(request)
         if token is not None:
@@ -43,7 +43,7 @@ def bearer_or_cookie_user(gate: AuthGate) -> UserDependency:
         if cookie is None:
             raise NotAuthenticated(headers={"WWW-Authenticate": "Bearer"})
         try:
-            return await user_for_refresh_cookie(gate, cookie)
+            return current_user_of(await user_for_refresh_cookie(gate, cookie))
         except RefreshTokenInvalid as exc:
             raise NotAuthenticated(headers={"WWW-Authenticate": "Bearer"}) from exc
 

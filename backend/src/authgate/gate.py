@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from authgate.accounts.lookup import UserLookup
+from authgate.accounts.lookup import CurrentUser, UserLookup
 from authgate.accounts.models import User
 from authgate.db import create_engine, create_sessionmaker
 from authgate.errors import AccountSuspended, InvalidToken
@@ -67,7 +67,7 @@ class AuthGate:
     def now(self) -> datetime:
         return self.clock()
 
-    def issue_access_token(self, user: User) -> str:
+    def issue_access_token(self, user: User | CurrentUser) -> str:
         token, _ = issue_access_token(self.access, subject=str(user.id), now=self.now(), extra={"email": user.email})
         return token
 
@@ -75,7 +75,7 @@ class AuthGate:
     def access_lifetime_seconds(self) -> int:
         return int(self.access.lifetime.total_seconds())
 
-    async def user_from_access_token(self, token: str) -> User:
+    async def user_from_access_token(self, token: str) -> CurrentUser:
         """Verify the token, then re-check the user on every request (suspension, revocation)."""
         try:
             claims = self.verifier.verify(token, now=self.now())
@@ -91,7 +91,7 @@ class AuthGate:
             raise AccountSuspended()
         return user
 
-    async def load_user(self, user_id: uuid.UUID) -> User | None:
+    async def load_user(self, user_id: uuid.UUID) -> CurrentUser | None:
         return await self.users.load(user_id)
 
     async def dispose(self) -> None:

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.routing import BaseRoute
 
 from authgate.accounts import router as accounts
-from authgate.accounts.models import User
+from authgate.accounts.lookup import CurrentUser
 from authgate.dependencies import bearer_user
 from authgate.errors import AuthError, ServiceUnavailable
 from authgate.gate import AuthGate
@@ -27,7 +27,7 @@ class AuthRouter(APIRouter):
 
     gate: AuthGate
 
-    async def current_user(self, request: Request) -> User:
+    async def current_user(self, request: Request) -> CurrentUser:
         return await _as_http_error(self.gate, request)
 
 
@@ -40,7 +40,7 @@ def create_auth_router(settings: Settings | None = None, *, clock: Clock = utc_n
     return router
 
 
-async def current_user(request: Request) -> User:
+async def current_user(request: Request) -> CurrentUser:
     """FastAPI dependency for the host app's own routes: the user behind a valid bearer access token.
 
     Works in any app that included a router made by `create_auth_router`.
@@ -48,7 +48,7 @@ async def current_user(request: Request) -> User:
     return await _as_http_error(_find_gate(request), request)
 
 
-async def _as_http_error(gate: AuthGate, request: Request) -> User:
+async def _as_http_error(gate: AuthGate, request: Request) -> CurrentUser:
     # the host app's routes use FastAPI's own error handling: turn domain errors into HTTPException
     try:
         return await bearer_user(gate)(request)

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Response
 
-from authgate.accounts.models import User
+from authgate.accounts.lookup import CurrentUser
 from authgate.accounts.router import REQUEST_GUARDS
 from authgate.accounts.schemas import MeResponse, ProfileOut, UserOut
 from authgate.dependencies import bearer_or_cookie_user
@@ -18,11 +18,14 @@ from authgate.profile import service
 from authgate.profile.schemas import ProfileUpdate
 
 
-def me_response(user: User) -> MeResponse:
-    return MeResponse(
+def me_response(user: CurrentUser) -> Response:
+    body = MeResponse(
         user=UserOut.model_validate(user),
         profile=ProfileOut.model_validate(user.profile) if user.profile else None,
     )
+    # serialised here, once: FastAPI would validate the returned model again (the declared response_model
+    # still documents the shape in OpenAPI)
+    return Response(body.model_dump_json(), media_type="application/json")
 
 
 def add_routes(router: APIRouter, gate: AuthGate) -> None:
@@ -35,7 +38,7 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
         summary="The signed-in reader and profile (bearer access token, or else the refresh cookie, read-only)",
         responses=error_responses(NotAuthenticated, InvalidToken, AccountSuspended, ServiceUnavailable),
     )
-    async def me(user: User = Depends(reader)) -> MeResponse:
+    async def me(user: CurrentUser = Depends(reader)) -> Response:
         return me_response(user)
 
     @router.patch(
@@ -44,6 +47,6 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
         summary="Change the reader's profile (only the fields sent)",
         responses=error_responses(NotAuthenticated, InvalidToken, AccountSuspended, *REQUEST_GUARDS),
     )
-    async def update_profile(body: ProfileUpdate, user: User = Depends(reader)) -> MeResponse:
+    async def update_profile(body: ProfileUpdate, user: CurrentUser = Depends(reader)) -> MeResponse:
         profile = await service.update_profile(gate, user, body)
         return MeResponse(user=UserOut.model_validate(user), profile=ProfileOut.model_validate(profile))

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from authgate.accounts.models import User, UserProfile
+from authgate.accounts.lookup import CurrentUser
+from authgate.accounts.models import UserProfile
 from authgate.errors import AuthError, ErrorCode
 from authgate.gate import AuthGate
 from authgate.profile.schemas import ProfileUpdate
@@ -13,7 +14,7 @@ class ProfileFieldRequired(AuthError):
     code = ErrorCode.VALIDATION_ERROR
 
 
-async def update_profile(gate: AuthGate, user: User, update: ProfileUpdate) -> UserProfile:
+async def update_profile(gate: AuthGate, user: CurrentUser, update: ProfileUpdate) -> UserProfile:
     changes = update.model_dump(exclude_unset=True)
     for required in ("experience_level", "professional_role"):
         if required in changes and changes[required] is None:
