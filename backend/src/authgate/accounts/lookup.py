@@ -21,21 +21,24 @@ _users = User.__table__
 _profiles = UserProfile.__table__
 _PROFILE_COLUMNS = ("experience_level", "professional_role", "role_other", "organization", "created_at", "updated_at")
 
-USER_WITH_PROFILE = (
-    select(_users, *(_profiles.c[name].label(f"profile_{name}") for name in _PROFILE_COLUMNS))
-    .select_from(_users.outerjoin(_profiles, _profiles.c.user_id == _users.c.id))
-    .where(_users.c.id == bindparam("user_id"))
-)
+_USER_WITH_PROFILE = select(
+    _users, *(_profiles.c[name].label(f"profile_{name}") for name in _PROFILE_COLUMNS)
+).select_from(_users.outerjoin(_profiles, _profiles.c.user_id == _users.c.id))
+# each has one parameter, named "key"
+QUERIES = {
+    "by_id": _USER_WITH_PROFILE.where(_users.c.id == bindparam("key")),
+    "by_email": _USER_WITH_PROFILE.where(_users.c.email == bindparam("key")),
+}
 
 
 @functools.cache
-def _asyncpg_sql(dialect: Dialect) -> str:
+def _asyncpg_sql(dialect: Dialect, query: str) -> str:
     # the Core statement compiled once for asyncpg ($1 placeholders), so the SQL is written only once
-    return str(USER_WITH_PROFILE.compile(dialect=dialect))
+    return str(QUERIES[query].compile(dialect=dialect))
 
 
 class UserLookup:
-    """Loads a user with the profile by id.
+    """Loads a user with the profile, by id (every protected request) or by email (sign-in).
 
     On PostgreSQL it uses a small asyncpg pool of its own: one round trip with a cached prepared statement and
     no transaction, where a pooled SQLAlchemy connection adds checkout, BEGIN/ROLLBACK and result processing
@@ -50,18 +53,26 @@ class UserLookup:
         self._pool_lock = asyncio.Lock()
 
     async def load(self, user_id: uuid.UUID) -> CurrentUser | None:
-        row = await (self._fetch_asyncpg(user_id) if self._dsn else self._fetch_core(user_id))
+        row = await self._fetch("by_id", user_id)
         return _snapshot(row) if row is not None else None
 
-    async def _fetch_core(self, user_id: uuid.UUID) -> dict[str, Any] | None:
+    async def load_with_password_hash(self, email: str) -> tuple[CurrentUser, str] | None:
+        """For sign-in only: the hash never leaves the login service."""
+        row = await self._fetch("by_email", email)
+        return (_snapshot(row), str(row["hashed_password"])) if row is not None else None
+
+    async def _fetch(self, query: str, key: object) -> dict[str, Any] | None:
+        return await (self._fetch_asyncpg(query, key) if self._dsn else self._fetch_core(query, key))
+
+    async def _fetch_core(self, query: str, key: object) -> dict[str, Any] | None:
         async with self.engine.connect() as connection:
-            mapping = (await connection.execute(USER_WITH_PROFILE, {"user_id": user_id})).mappings().first()
+            mapping = (await connection.execute(QUERIES[query], {"key": key})).mappings().first()
             return dict(mapping) if mapping is not None else None
 
-    async def _fetch_asyncpg(self, user_id: uuid.UUID) -> dict[str, Any] | None:
+    async def _fetch_asyncpg(self, query: str, key: object) -> dict[str, Any] | None:
         try:
             pool = await self._asyncpg_pool()
-            record = await pool.fetchrow(_asyncpg_sql(self.engine.dialect), user_id, timeout=10)
+            record = await pool.fetchrow(_asyncpg_sql(self.engine.dialect, query), key, timeout=10)
         except (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OSError, TimeoutError) as error:
             if self._pool is not None:
                 # the server went away: replace every pooled connection, not one stale connection per request

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
 
+from authgate.accounts.lookup import CurrentProfile, CurrentUser
 from authgate.accounts.models import User, UserProfile
 from authgate.accounts.schemas import LoginRequest, SignupRequest
 from authgate.errors import AccountSuspended, EmailAlreadyExists, InvalidCredentials, PasswordTooWeak
@@ -18,8 +19,8 @@ from authgate.sessions.service import ClientInfo, IssuedRefreshToken, start_sess
 
 @dataclass(frozen=True)
 class SignedIn:
-    user: User
-    profile: UserProfile | None
+    user: User | CurrentUser
+    profile: UserProfile | CurrentProfile | None
     refresh: IssuedRefreshToken
 
 
@@ -86,30 +87,26 @@ async def _email_taken(gate: AuthGate, email: str) -> bool:
 async def login(gate: AuthGate, request: LoginRequest, client: ClientInfo) -> SignedIn:
     email = canonical_email(request.email)
     password = normalize_password(request.password)
-    user = await _user_by_email(gate, email)
-    if user is None or len(password) > gate.settings.password_max_length:
+    found = await gate.users.load_with_password_hash(email)
+    if found is None or len(password) > gate.settings.password_max_length:
         # same work, status and body as a wrong password: OWASP authentication cheat sheet
         await gate.hashing.dummy_verify(password)
         raise InvalidCredentials()
-    valid, new_hash = await gate.hashing.verify_and_update(password, user.hashed_password)
+    user, stored_hash = found
+    valid, new_hash = await gate.hashing.verify_and_update(password, stored_hash)
     if not valid:
         raise InvalidCredentials()
     if not user.is_active:
         # only after the password: suspension is not disclosed to someone without it
         raise AccountSuspended()
     now = gate.now()
-    async with gate.sessions.begin() as db:
-        db.add(user)
-        user.last_login_at = now
-        if new_hash is not None:
-            # parameters changed since this hash was made: upgrade it now that we know the password
-            user.hashed_password = new_hash
-            user.updated_at = now
-        refresh = await start_session(db, gate, user.id, client)
+    changes: dict[str, object] = {"last_login_at": now}
+    if new_hash is not None:
+        # parameters changed since this hash was made: upgrade it now that we know the password
+        changes.update(hashed_password=new_hash, updated_at=now)
+    # Core statements, one transaction: the ORM unit of work was most of a login's event-loop CPU
+    async with gate.engine.begin() as connection:
+        await connection.execute(update(User).where(User.id == user.id).values(**changes))
+        refresh = await start_session(connection, gate, user.id, client)
+    user = dataclasses.replace(user, last_login_at=now)
     return SignedIn(user, user.profile, refresh)
-
-
-async def _user_by_email(gate: AuthGate, email: str) -> User | None:
-    async with gate.sessions() as db:
-        result = await db.execute(select(User).options(joinedload(User.profile)).where(User.email == email))
-        return result.scalar_one_or_none()

@@ -6,8 +6,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import joinedload
 
 from authgate.accounts.models import User
@@ -32,19 +32,22 @@ class IssuedRefreshToken:
     expires_at: datetime
 
 
-async def start_session(db: AsyncSession, gate: AuthGate, user_id: uuid.UUID, client: ClientInfo) -> IssuedRefreshToken:
-    """A new family, added to the caller's transaction."""
+async def start_session(
+    db: AsyncSession | AsyncConnection, gate: AuthGate, user_id: uuid.UUID, client: ClientInfo
+) -> IssuedRefreshToken:
+    """A new family, inserted in the caller's transaction."""
     now = gate.now()
     token = new_opaque_token()
     expires_at = now + timedelta(days=gate.settings.refresh_token_expire_days)
-    db.add(_row(user_id, token, uuid.uuid4(), expires_at, now, client))
+    await db.execute(insert(RefreshToken).values(**_row_values(user_id, token, uuid.uuid4(), expires_at, now, client)))
     return IssuedRefreshToken(token, expires_at)
 
 
-def _row(
+def _row_values(
     user_id: uuid.UUID, token: str, family_id: uuid.UUID, expires_at: datetime, now: datetime, client: ClientInfo
-) -> RefreshToken:
-    return RefreshToken(
+) -> dict[str, object]:
+    return dict(
+        id=uuid.uuid4(),
         user_id=user_id,
         token_hash=hash_token(token),
         family_id=family_id,
@@ -77,7 +80,11 @@ async def rotate(gate: AuthGate, presented: str, client: ClientInfo) -> tuple[Us
         if row is not None:
             user = await _active_user(db, row.user_id)
             successor = successor_token(gate.successor_key, presented)
-            db.add(_row(row.user_id, successor, row.family_id, row.expires_at, now, client))
+            await db.execute(
+                insert(RefreshToken).values(
+                    **_row_values(row.user_id, successor, row.family_id, row.expires_at, now, client)
+                )
+            )
             return user, IssuedRefreshToken(successor, row.expires_at)
     return await _replayed(gate, presented, now)
 
