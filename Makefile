@@ -44,7 +44,7 @@ run: migrate
 test-backend: backend-install
 	cd backend && ../$(VENV)/bin/pytest -q
 
-test: test-backend frontend-unit e2e
+test: test-backend frontend-unit e2e e2e-quickstart
 
 check: backend-install
 	$(VENV)/bin/ruff check backend
@@ -59,5 +59,5 @@ clean:
 -include mk/frontend.mk
 
 # the quickstart's own AuthContext.tsx and login page, unchanged, in a Docusaurus dev server against this API
-e2e-quickstart: backend-install
+e2e-quickstart: backend-install chromium
 	bash examples/quickstart-site/run-e2e.sh
