@@ -23,7 +23,7 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 API = "http://localhost:8000"
 SITE = "http://localhost:3000"
 PASSWORD = "SecureP@ssw0rd"
-TABLES = ("refresh_tokens", "user_profiles", "users")
+TABLES = ("security_events", "one_time_tokens", "refresh_tokens", "user_profiles", "users")
 
 
 def unavailable(reason: str) -> None:

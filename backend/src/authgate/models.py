@@ -1,6 +1,16 @@
 """Every table, imported in one place for Alembic and the model/migration agreement test."""
 
 from authgate.accounts.models import ExperienceLevel, ProfessionalRole, User, UserProfile
+from authgate.events.models import SecurityEvent
+from authgate.onetime.models import OneTimeToken
 from authgate.sessions.models import RefreshToken
 
-__all__ = ["ExperienceLevel", "ProfessionalRole", "RefreshToken", "User", "UserProfile"]
+__all__ = [
+    "ExperienceLevel",
+    "OneTimeToken",
+    "ProfessionalRole",
+    "RefreshToken",
+    "SecurityEvent",
+    "User",
+    "UserProfile",
+]

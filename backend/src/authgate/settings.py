@@ -54,7 +54,38 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=20, ge=1)
     db_unavailable_retry_after_seconds: int = Field(default=5, ge=1)
 
-    @field_validator("cookie_domain", mode="before")
+    # the site's URL: links in mail are built from it, never from the request's Host header
+    public_url: str = "http://localhost:3000"
+
+    # rate limits ("N/period" in the `limits` notation); counters in memory, or in Redis when REDIS_URL is set
+    redis_url: str | None = None
+    forwarded_allow_ips: Annotated[list[str], NoDecode] = []
+    rate_limit_login_ip: str = "30/minute"
+    rate_limit_login_account: str = "10/minute"
+    rate_limit_signup_ip: str = "10/hour"
+    rate_limit_refresh_ip: str = "120/minute"
+    rate_limit_forgot_password_ip: str = "5/minute"
+    rate_limit_forgot_password_account: str = "3/hour"
+    rate_limit_reset_password_ip: str = "10/minute"
+    rate_limit_verification_ip: str = "10/minute"
+    # consecutive failed sign-ins on one account: slowed down after this many, password reset required at the cap
+    lockout_slowdown_after: int = Field(default=5, ge=1)
+    lockout_reset_required_after: int = Field(default=50, ge=2, le=100)
+
+    # mail; with no SMTP_HOST, mail goes to the log (development)
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = True
+    mail_from: str = "authgate <no-reply@localhost>"
+
+    require_verified_email: bool = False
+    verification_token_hours: int = Field(default=24, gt=0)
+    reset_token_minutes: int = Field(default=60, gt=0)
+    session_cleanup_interval_minutes: int = Field(default=60, ge=0)
+
+    @field_validator("cookie_domain", "redis_url", "smtp_host", "smtp_username", "smtp_password", mode="before")
     @classmethod
     def _empty_domain_is_host_only(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -64,7 +95,7 @@ class Settings(BaseSettings):
     def _lower_samesite(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator("cors_origins", "forwarded_allow_ips", mode="before")
     @classmethod
     def _parse_origins(cls, value: object) -> object:
         # the quickstart writes a JSON list; a comma-separated list is accepted too

@@ -4,7 +4,7 @@ import enum
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Boolean, Enum, ForeignKey, String, Uuid
+from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, Uuid, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from authgate.db import Base, UTCDateTime
@@ -46,6 +46,11 @@ class User(Base):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # access tokens issued before this instant are refused: "log out everywhere" and suspension act before exp
     tokens_valid_after: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # consecutive failed sign-ins; reset by a successful sign-in or a password reset
+    failed_login_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_failed_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    password_reset_required: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     profile: Mapped[UserProfile | None] = relationship(
         back_populates="user", uselist=False, cascade="all, delete-orphan", lazy="raise"

@@ -1,0 +1,57 @@
+"""Recording security events: one small insert inside the caller's transaction."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from authgate.events.models import SecurityEvent
+from authgate.sessions.service import ClientInfo
+
+
+class EventType(enum.StrEnum):
+    ACCOUNT_CREATED = "account_created"
+    SIGN_IN_SUCCEEDED = "sign_in_succeeded"
+    SIGN_IN_FAILED = "sign_in_failed"
+    SIGN_IN_THROTTLED = "sign_in_throttled"
+    ACCOUNT_LOCKED = "account_locked"
+    REFRESH_TOKEN_REUSED = "refresh_token_reused"
+    SIGNED_OUT = "signed_out"
+    SESSION_REVOKED = "session_revoked"
+    SIGNED_OUT_EVERYWHERE = "signed_out_everywhere"
+    PASSWORD_CHANGED = "password_changed"
+    PASSWORD_RESET_REQUESTED = "password_reset_requested"
+    PASSWORD_RESET = "password_reset"
+    EMAIL_VERIFICATION_SENT = "email_verification_sent"
+    EMAIL_VERIFIED = "email_verified"
+    EMAIL_CHANGE_REQUESTED = "email_change_requested"
+    EMAIL_CHANGED = "email_changed"
+    PROFILE_UPDATED = "profile_updated"
+    DATA_EXPORTED = "data_exported"
+
+
+async def record_event(
+    db: AsyncSession | AsyncConnection,
+    *,
+    user_id: uuid.UUID | None,
+    type: EventType,
+    now: datetime,
+    client: ClientInfo | None = None,
+    detail: str | None = None,
+) -> None:
+    # detail is free text for people: callers pass facts ("new address verified"), never secrets
+    await db.execute(
+        insert(SecurityEvent).values(
+            id=uuid.uuid4(),
+            user_id=user_id,
+            type=type.value,
+            ip_address=client.ip_address if client else None,
+            user_agent=client.user_agent if client else None,
+            detail=detail[:500] if detail else None,
+            created_at=now,
+        )
+    )
