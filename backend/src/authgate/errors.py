@@ -22,6 +22,12 @@ class ErrorCode(StrEnum):
     UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE"
     SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
     NOT_FOUND = "NOT_FOUND"
+    RATE_LIMITED = "RATE_LIMITED"
+    PASSWORD_RESET_REQUIRED = "PASSWORD_RESET_REQUIRED"
+    TOKEN_INVALID = "TOKEN_INVALID"
+    EMAIL_NOT_VERIFIED = "EMAIL_NOT_VERIFIED"
+    INVALID_PASSWORD = "INVALID_PASSWORD"
+    SESSION_NOT_FOUND = "SESSION_NOT_FOUND"
 
 
 class ErrorBody(BaseModel):
@@ -127,6 +133,42 @@ class UserNotFound(AuthError):
     status_code = 404
     code = ErrorCode.NOT_FOUND
     detail = "No such user"
+
+
+class RateLimited(AuthError):
+    status_code = 429
+    code = ErrorCode.RATE_LIMITED
+    detail = "Too many requests; try again later"
+
+
+class PasswordResetRequired(AuthError):
+    status_code = 403
+    code = ErrorCode.PASSWORD_RESET_REQUIRED
+    detail = "Too many failed sign-ins; reset your password to continue"
+
+
+class TokenInvalid(AuthError):
+    status_code = 400
+    code = ErrorCode.TOKEN_INVALID
+    detail = "This link is invalid or has expired"
+
+
+class EmailNotVerified(AuthError):
+    status_code = 403
+    code = ErrorCode.EMAIL_NOT_VERIFIED
+    detail = "Verify your email address to sign in"
+
+
+class InvalidPassword(AuthError):
+    status_code = 401
+    code = ErrorCode.INVALID_PASSWORD
+    detail = "The current password is not correct"
+
+
+class SessionNotFound(AuthError):
+    status_code = 404
+    code = ErrorCode.SESSION_NOT_FOUND
+    detail = "No such session"
 
 
 def error_responses(*errors: type[AuthError]) -> dict[int | str, dict[str, object]]:
