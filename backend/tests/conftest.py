@@ -6,6 +6,7 @@ import os
 import secrets
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -53,10 +54,11 @@ def sync_url(url: str) -> str:
     return url
 
 
-@pytest.fixture(scope="session")
-def postgresql_url() -> Iterator[str]:
+@contextmanager
+def fresh_postgres_database(prefix: str) -> Iterator[str]:
+    """A new, empty database on the test server, dropped afterwards."""
     admin_url = os.environ.get("TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-    name = f"authgate_test_{secrets.token_hex(4)}"
+    name = f"{prefix}_{secrets.token_hex(4)}"
     admin = create_engine(sync_url(admin_url), isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as connection:
@@ -64,12 +66,19 @@ def postgresql_url() -> Iterator[str]:
     except Exception as error:  # noqa: BLE001 - any failure to reach PostgreSQL means "service missing"
         admin.dispose()
         unavailable(f"PostgreSQL is not reachable at {admin_url}: {type(error).__name__}")
-    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    upgrade(url)
-    yield url
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgresql_url() -> Iterator[str]:
+    with fresh_postgres_database("authgate_test") as url:
+        upgrade(url)
+        yield url
 
 
 @pytest.fixture(scope="session")

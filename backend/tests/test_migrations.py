@@ -1,37 +1,22 @@
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
 
 import authgate.models  # noqa: F401  (all tables on the metadata)
 from authgate.db import Base
 from authgate.migrate import downgrade, upgrade
-from tests.conftest import sync_url, unavailable
+from tests.conftest import fresh_postgres_database, sync_url
 
 
 @pytest.fixture
 def empty_postgres() -> Iterator[str]:
-    import os
-
-    admin_url = os.environ.get("TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-    name = f"authgate_mig_{secrets.token_hex(4)}"
-    admin = create_engine(sync_url(admin_url), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as error:  # noqa: BLE001
-        admin.dispose()
-        unavailable(f"PostgreSQL is not reachable: {type(error).__name__}")
-    yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with fresh_postgres_database("authgate_mig") as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
