@@ -28,12 +28,14 @@ import sys
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from http.client import HTTPConnection
 from pathlib import Path
 from typing import Any
 
@@ -645,20 +647,28 @@ def figure_peak_rss(ctx: Context) -> Figure:
 
 
 def figure_rate_limit(ctx: Context, attempts: int = 30) -> Figure:
-    """(e) hook: time to answer a 429 ÷ the time of a login.
+    """(e) time to answer a 429 ÷ the time of a login.
 
-    authgate has no login rate limiter yet. This sends `attempts` wrong-password logins for one
-    account; if none is answered 429 the figure is reported as not measured. Once a limiter exists,
-    the ratio is the median time of the 429 answers ÷ the median time of a (wrong-password) login
-    answered normally; the aim is a cheap refusal (the 429 path must not hash).
+    `attempts` wrong-password logins for one account, one after another, from one address. The first
+    LOCKOUT_SLOWDOWN_AFTER (5) are answered normally (401, one argon2 verification each); after that the account
+    is slowed down and the attempts that come sooner than its Retry-After get 429 before any hashing. That is
+    the dearer of authgate's two refusals (it reads the user and the known-address events; an over-full per-IP
+    window refuses before the database is touched), so the figure is an upper bound. The ratio is the median
+    time of the 429s ÷ the median time of the 401s; a refusal must be cheap.
     """
-    url = f"{ctx.service_url}/auth/login"
     body = {"email": f"{USER_PREFIX}0@example.com", "password": "wrong-password-for-rate-limit"}
     times: dict[int, list[float]] = {}
-    for _ in range(attempts):
-        t0 = time.perf_counter()
-        status, _ = http("POST", url, body)
-        times.setdefault(status, []).append(time.perf_counter() - t0)
+    retry_after: set[str] = set()
+    client = KeepAlive(ctx.service_url)
+    try:
+        for _ in range(attempts):
+            t0 = time.perf_counter()
+            status, _, headers = client.post("/auth/login", body)
+            times.setdefault(status, []).append(time.perf_counter() - t0)
+            if status == 429:
+                retry_after.add(headers.get("retry-after", "missing"))
+    finally:
+        client.close()
     normal = times.get(401) or times.get(400) or []
     limited = times.get(429, [])
     statuses = {str(k): len(v) for k, v in times.items()}
@@ -668,10 +678,10 @@ def figure_rate_limit(ctx: Context, attempts: int = 30) -> Figure:
             "429 time ÷ login time (rate limit)",
             None,
             "x",
-            "<= 0.1",
+            "< 0.05",
             None,
             {"statuses": statuses},
-            f"not measured: no 429 in {attempts} failed logins",
+            f"not measured: {statuses} in {attempts} failed logins",
         )
     ratio = statistics.median(limited) / statistics.median(normal)
     return Figure(
@@ -679,16 +689,38 @@ def figure_rate_limit(ctx: Context, attempts: int = 30) -> Figure:
         "429 time ÷ login time (rate limit)",
         ratio,
         "x",
-        "<= 0.1",
-        aim_ok(ratio, "<=", 0.1),
+        "< 0.05",
+        ratio < 0.05,
         {
             "statuses": statuses,
+            "retry_after": sorted(retry_after),
             "ms_429": round(1000 * statistics.median(limited), 2),
+            "ms_429_p90": round(1000 * sorted(limited)[int(0.9 * (len(limited) - 1))], 2),
             "ms_login": round(1000 * statistics.median(normal), 2),
         },
-        f"{1000 * statistics.median(limited):.1f} vs {1000 * statistics.median(normal):.1f} ms",
+        f"{1000 * statistics.median(limited):.1f} vs {1000 * statistics.median(normal):.1f} ms "
+        f"({statuses.get('429', 0)} × 429, {len(normal)} × 401)",
     )
 
+
+class KeepAlive:
+    """One HTTP/1.1 connection reused for every request, as a client (or an attacker) would: the figure then
+    compares the service's work, not TCP set-up, which would otherwise be most of a cheap answer's time."""
+
+    def __init__(self, base_url: str) -> None:
+        parsed = urllib.parse.urlsplit(base_url)
+        self.connection = HTTPConnection(parsed.hostname or HOST, parsed.port, timeout=30)
+
+    def post(self, path: str, body: dict[str, Any]) -> tuple[int, bytes, dict[str, str]]:
+        self.connection.request("POST", path, json.dumps(body), {"Content-Type": "application/json"})
+        response = self.connection.getresponse()
+        return response.status, response.read(), {k.lower(): v for k, v in response.getheaders()}
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+BENCH_OPEN_WINDOWS = ("RATE_LIMIT_SIGNUP_IP", "RATE_LIMIT_LOGIN_IP", "RATE_LIMIT_LOGIN_ACCOUNT")
 
 # the rate-limit figure runs last: a limiter, once added, would lock the bench account out
 FIGURES: list[tuple[str, Callable[[Context], Figure]]] = [
@@ -731,6 +763,11 @@ def main(argv: list[str] | None = None) -> int:
     ensure_wrk()
 
     env = {**os.environ, "DATABASE_URL": bench_database_url(), "JWT_SECRET_KEY": secrets.token_urlsafe(48)}
+    # every request comes from 127.0.0.1 and the storms sign the same 64 accounts in hundreds of times a second:
+    # the per-IP and per-account windows are opened (unless set in the environment); the failure lockout,
+    # which figure (e) measures, keeps its defaults
+    for name in BENCH_OPEN_WINDOWS:
+        env.setdefault(name, "1000000/minute")
     argon2 = effective_argon2(env)
     load_before = os.getloadavg()
     if load_before[0] > (os.cpu_count() or 1) / 2:

@@ -5,7 +5,8 @@
 #   e2e/stack.sh test   fresh database, run the browser tests, stop both (exit code = the tests')
 #   e2e/stack.sh demo   keep the demo database, serve until ctrl-C
 #
-# Environment: SITE_PORT (3000), API_PORT (8000), VENV (.venv), PG_ADMIN_URL, CI.
+# Environment: SITE_PORT (3000), API_PORT (8000), MAIL_PORT (API_PORT + 25), VENV (.venv), PG_ADMIN_URL, CI.
+# Mail goes to a real SMTP server on loopback (e2e/mailsink.py): one file per message in e2e/artifacts/mail.
 set -euo pipefail
 
 mode=${1:?usage: stack.sh test|demo}
@@ -14,12 +15,14 @@ venv=${VENV:-.venv}
 [[ $venv = /* ]] || venv="$root/$venv"
 site_port=${SITE_PORT:-3000}
 api_port=${API_PORT:-8000}
+mail_port=${MAIL_PORT:-$((api_port + 25))}
 pg_admin_url=${PG_ADMIN_URL:-postgresql://postgres@127.0.0.1:5432/postgres}
 if [[ $mode == test ]]; then db_name=${AUTHGATE_DB_NAME:-authgate_e2e}; else db_name=${AUTHGATE_DB_NAME:-authgate_demo}; fi
 db_url="${pg_admin_url%/*}/$db_name"
 site_dir="$root/frontend/site"
 docusaurus="$root/frontend/node_modules/.bin/docusaurus"
 logs="$root/e2e/artifacts/logs"
+mail_dir="$root/e2e/artifacts/mail"
 mkdir -p "$logs"
 
 say() { printf 'stack: %s\n' "$*" >&2; }
@@ -38,7 +41,7 @@ if [[ $mode == test ]]; then
 fi
 
 port_busy() { (exec 3<>"/dev/tcp/localhost/$1") 2>/dev/null; }
-for port in "$api_port" "$site_port"; do
+for port in "$api_port" "$site_port" "$mail_port"; do
   if port_busy "$port"; then say "FAIL: port $port on localhost is already in use; stop that server or set SITE_PORT/API_PORT"; exit 1; fi
 done
 
@@ -70,6 +73,19 @@ fi
 export DATABASE_URL=$db_url
 export JWT_SECRET_KEY=${JWT_SECRET_KEY:-$("$venv/bin/python" -c 'import secrets; print(secrets.token_urlsafe(48))')}
 export CORS_ORIGINS="[\"http://localhost:$site_port\"]"
+# Mailed links point at the site; mail goes to the sink, never to the log.
+export PUBLIC_URL="http://localhost:$site_port"
+export SMTP_HOST=127.0.0.1 SMTP_PORT=$mail_port SMTP_STARTTLS=false
+if [[ $mode == test ]]; then
+  # Every browser test comes from one IP (localhost) and signs up dozens of readers: the per-IP limits are
+  # raised for the run (the limits themselves are attacked by backend/tests). Per-account limits stay as set.
+  export RATE_LIMIT_SIGNUP_IP=${RATE_LIMIT_SIGNUP_IP:-1000/hour}
+  export RATE_LIMIT_LOGIN_IP=${RATE_LIMIT_LOGIN_IP:-1000/minute}
+  export RATE_LIMIT_REFRESH_IP=${RATE_LIMIT_REFRESH_IP:-1000/minute}
+  export RATE_LIMIT_FORGOT_PASSWORD_IP=${RATE_LIMIT_FORGOT_PASSWORD_IP:-100/minute}
+  export RATE_LIMIT_RESET_PASSWORD_IP=${RATE_LIMIT_RESET_PASSWORD_IP:-100/minute}
+  export RATE_LIMIT_VERIFICATION_IP=${RATE_LIMIT_VERIFICATION_IP:-100/minute}
+fi
 # Run the API away from the repository so a developer's .env cannot change what is tested.
 workdir=$(mktemp -d)
 (cd "$workdir" && "$venv/bin/authgate" migrate) >"$logs/migrate.log" 2>&1 || { cat "$logs/migrate.log" >&2; say "FAIL: migration"; exit 1; }
@@ -89,6 +105,9 @@ trap 'exit 130' INT TERM
 pids+=($!)
 (cd "$site_dir" && exec setsid "$docusaurus" serve --host localhost --port "$site_port" --no-open) >"$logs/site.log" 2>&1 &
 pids+=($!)
+if [[ $mode == test ]]; then rm -rf "$mail_dir"; fi
+(exec setsid "$venv/bin/python" "$root/e2e/mailsink.py" --port "$mail_port" --dir "$mail_dir") >"$logs/mail.log" 2>&1 &
+pids+=($!)
 
 wait_for() { # wait_for PID URL NAME LOG: until URL answers while PID (our server, not another one) is alive
   local i
@@ -105,12 +124,16 @@ wait_for() { # wait_for PID URL NAME LOG: until URL answers while PID (our serve
 }
 wait_for "${pids[0]}" "http://localhost:$api_port/auth/me" "the API" "$logs/api.log"
 wait_for "${pids[1]}" "http://localhost:$site_port/" "the site" "$logs/site.log"
+smtp_up() { (exec 3<>"/dev/tcp/127.0.0.1/$mail_port") 2>/dev/null; }
+for _ in $(seq 1 80); do smtp_up && break; kill -0 "${pids[2]}" 2>/dev/null || break; sleep 0.25; done
+smtp_up || { say "FAIL: the mail sink did not start; its log:"; cat "$logs/mail.log" >&2; exit 1; }
 say "API  http://localhost:$api_port  (database $db_name)"
 say "site http://localhost:$site_port"
+say "mail smtp://127.0.0.1:$mail_port -> $mail_dir"
 
 if [[ $mode == test ]]; then
   cd "$root/e2e"
-  SITE_URL="http://localhost:$site_port" API_URL="http://localhost:$api_port" \
+  SITE_URL="http://localhost:$site_port" API_URL="http://localhost:$api_port" MAIL_DIR="$mail_dir" \
     node --test --test-concurrency=1 tests/
 else
   say "ctrl-C stops both"

@@ -10,6 +10,7 @@ export default defineConfig({
       {find: /^docusaurus-plugin-authgate\/client$/, replacement: pkg('client/index.ts')},
       // Docusaurus' client modules, replaced by small stubs (see test/stubs)
       {find: /^@docusaurus\/Link$/, replacement: here('./test/stubs/Link.tsx')},
+      {find: /^@docusaurus\/Head$/, replacement: here('./test/stubs/Head.tsx')},
       {find: /^@docusaurus\/router$/, replacement: here('./test/stubs/router.ts')},
       {find: /^@docusaurus\/useBaseUrl$/, replacement: here('./test/stubs/useBaseUrl.ts')},
       {find: /^@docusaurus\/useGlobalData$/, replacement: here('./test/stubs/useGlobalData.ts')},

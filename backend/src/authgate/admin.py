@@ -6,7 +6,9 @@ from sqlalchemy import select, update
 
 from authgate.accounts.models import User
 from authgate.accounts.service import canonical_email
+from authgate.cleanup.service import PurgeCounts, purge_expired
 from authgate.db import create_engine, create_sessionmaker
+from authgate.events.models import SecurityEvent
 from authgate.security import utc_now
 from authgate.sessions.service import revoke_all_sessions
 from authgate.settings import Settings
@@ -42,5 +44,37 @@ async def set_active(settings: Settings, email: str, *, active: bool) -> bool:
             if not active:
                 await revoke_all_sessions(db, user_id, now)
             return True
+    finally:
+        await engine.dispose()
+
+
+async def user_events(settings: Settings, email: str, *, limit: int = 50) -> list[tuple[str, ...]] | None:
+    """The user's security events, newest first, one tuple of text per event; None when there is no such user."""
+    engine = create_engine(settings.database_url)
+    try:
+        async with create_sessionmaker(engine)() as db:
+            user_id = (
+                await db.execute(select(User.id).where(User.email == canonical_email(email)))
+            ).scalar_one_or_none()
+            if user_id is None:
+                return None
+            result = await db.execute(
+                select(SecurityEvent)
+                .where(SecurityEvent.user_id == user_id)
+                .order_by(SecurityEvent.created_at.desc(), SecurityEvent.id.desc())
+                .limit(limit)
+            )
+            return [
+                (e.created_at.isoformat(), e.type, e.ip_address or "-", e.user_agent or "-", e.detail or "")
+                for e in result.scalars()
+            ]
+    finally:
+        await engine.dispose()
+
+
+async def cleanup(settings: Settings) -> PurgeCounts:
+    engine = create_engine(settings.database_url)
+    try:
+        return await purge_expired(engine, utc_now())
     finally:
         await engine.dispose()

@@ -1,4 +1,4 @@
-"""`authgate serve | migrate | users list|suspend|activate`."""
+"""`authgate serve | migrate | cleanup | users list|suspend|activate|events`."""
 
 from __future__ import annotations
 
@@ -52,6 +52,13 @@ def _parser() -> argparse.ArgumentParser:
         sub = users.add_parser(action, help=f"{action} a user (suspension also revokes every session)")
         sub.add_argument("email")
         sub.set_defaults(run=func)
+    events = users.add_parser("events", help="a user's security events, newest first")
+    events.add_argument("email")
+    events.add_argument("--limit", type=int, default=50)
+    events.set_defaults(run=_users_events)
+
+    cleanup = commands.add_parser("cleanup", help="purge expired sessions and spent one-time tokens")
+    cleanup.set_defaults(run=_cleanup)
     return parser
 
 
@@ -105,6 +112,25 @@ def _users_activate(settings: Settings, args: argparse.Namespace) -> int:
 
     found = asyncio.run(set_active(settings, args.email, active=True))
     return _report(found, f"activated {args.email}", args.email)
+
+
+def _users_events(settings: Settings, args: argparse.Namespace) -> int:
+    from authgate.admin import user_events
+
+    rows = asyncio.run(user_events(settings, args.email, limit=args.limit))
+    if rows is None:
+        return _report(False, "", args.email)
+    for row in rows:
+        print("\t".join(row))
+    return 0
+
+
+def _cleanup(settings: Settings, args: argparse.Namespace) -> int:
+    from authgate.admin import cleanup
+
+    counts = asyncio.run(cleanup(settings))
+    print(f"purged {counts.refresh_tokens} refresh tokens and {counts.one_time_tokens} one-time tokens")
+    return 0
 
 
 def _report(found: bool, message: str, email: str) -> int:

@@ -10,8 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from authgate.accounts.lookup import CurrentUser, UserLookup
 from authgate.accounts.models import User
+from authgate.cleanup.schedule import CleanupSchedule
+from authgate.cleanup.service import purge_expired
 from authgate.db import create_engine, create_sessionmaker
 from authgate.errors import AccountSuspended, InvalidToken
+from authgate.mail.service import Mailer
+from authgate.ratelimit.limiter import RateLimiter
 from authgate.security import (
     AccessTokenConfig,
     AccessTokenVerifier,
@@ -38,6 +42,9 @@ class AuthGate:
     successor_key: bytes = field(init=False)
     verifier: AccessTokenVerifier = field(init=False)
     users: UserLookup = field(init=False)
+    mailer: Mailer = field(init=False)
+    cleanup: CleanupSchedule = field(init=False)
+    limiter: RateLimiter = field(init=False)
 
     def __post_init__(self) -> None:
         self.settings.check_secret()
@@ -63,6 +70,16 @@ class AuthGate:
         )
         self.successor_key = derive_key(secret, "authgate refresh-token successor")
         self.verifier = AccessTokenVerifier(self.access)
+        # rate-limit windows and sign-in failure state: in memory, or shared in Redis when REDIS_URL is set
+        self.limiter = RateLimiter(self.settings, secret=secret, clock=self.now)
+        # mail leaves in background tasks the mailer owns; dispose() waits for them
+        self.mailer = Mailer(self.settings)
+        # expired sessions and spent links are purged in the background; started lazily, by the first request
+        self.cleanup = CleanupSchedule(
+            lambda now: purge_expired(self.engine, now),
+            interval_minutes=self.settings.session_cleanup_interval_minutes,
+            clock=self.now,
+        )
 
     def now(self) -> datetime:
         return self.clock()
@@ -95,6 +112,10 @@ class AuthGate:
         return await self.users.load(user_id)
 
     async def dispose(self) -> None:
+        await self.cleanup.stop()
+        # first: pending mail jobs may still need the database
+        await self.mailer.close()
         self.hashing.close()
         await self.users.close()
+        await self.limiter.close()
         await self.engine.dispose()

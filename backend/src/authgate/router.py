@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
 
 from fastapi import APIRouter, HTTPException
 from starlette.requests import Request
@@ -11,15 +13,19 @@ from starlette.routing import BaseRoute
 from authgate.accounts import router as accounts
 from authgate.accounts.lookup import CurrentUser
 from authgate.dependencies import bearer_user
+from authgate.devices import router as devices
 from authgate.errors import AuthError, ServiceUnavailable
 from authgate.gate import AuthGate
+from authgate.privacy import router as privacy
 from authgate.profile import router as profile
+from authgate.recovery import router as recovery
 from authgate.routing import DATABASE_DOWN, make_route_class
 from authgate.security import Clock, utc_now
 from authgate.sessions import router as sessions
 from authgate.settings import Settings
+from authgate.verification import router as verification
 
-FEATURES = (accounts, sessions, profile)
+FEATURES = (accounts, sessions, profile, verification, recovery, devices, privacy)
 
 
 class AuthRouter(APIRouter):
@@ -33,11 +39,25 @@ class AuthRouter(APIRouter):
 
 def create_auth_router(settings: Settings | None = None, *, clock: Clock = utc_now) -> AuthRouter:
     gate = AuthGate(settings or Settings(), clock=clock)
-    router = AuthRouter(prefix="/auth", tags=["authentication"], route_class=make_route_class(gate))
+    router = AuthRouter(
+        prefix="/auth", tags=["authentication"], route_class=make_route_class(gate), lifespan=_background(gate)
+    )
     router.gate = gate
     for feature in FEATURES:
         feature.add_routes(router, gate)
     return router
+
+
+def _background(gate: AuthGate) -> Callable[[Any], AbstractAsyncContextManager[None]]:
+    """The host app's lifespan (merged by include_router) starts the purge at start-up and stops it at shutdown."""
+
+    @asynccontextmanager
+    async def lifespan(_app: Any) -> AsyncIterator[None]:
+        gate.cleanup.ensure_started()
+        yield
+        await gate.cleanup.stop()
+
+    return lifespan
 
 
 async def current_user(request: Request) -> CurrentUser:

@@ -114,6 +114,8 @@ def make_route_class(gate: AuthGate) -> type[APIRoute]:
             expects_json = self.body_field is not None
 
             async def guarded(request: Request) -> Response:
+                # the router may be mounted into an app that never runs our lifespan: start the purge here
+                gate.cleanup.ensure_started()
                 try:
                     if request.method in UNSAFE_METHODS:
                         check_origin(request, settings)

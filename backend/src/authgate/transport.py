@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from authgate.ratelimit.client_ip import resolve_client_ip, trusted_networks
 from authgate.settings import Settings
 
 REFRESH_COOKIE = "refresh_token"
@@ -53,8 +54,19 @@ def clear_refresh_cookie(response: Response, settings: Settings) -> None:
     )
 
 
-def client_ip(request: Request) -> str | None:
-    return request.client.host if request.client else None
+def client_ip(request: Request, settings: Settings | None = None) -> str | None:
+    """The client's address: X-Forwarded-For counts only when the peer is in FORWARDED_ALLOW_IPS.
+
+    Without `settings`, those of the auth route serving the request are used (routes carry their gate).
+    """
+    peer = request.client.host if request.client else None
+    if settings is None:
+        gate = getattr(request.scope.get("route"), "authgate", None)
+        settings = getattr(gate, "settings", None)
+    if settings is None or not settings.forwarded_allow_ips:
+        return peer
+    proxies = trusted_networks(tuple(settings.forwarded_allow_ips))
+    return resolve_client_ip(peer, request.headers.getlist("x-forwarded-for"), proxies)
 
 
 def user_agent(request: Request) -> str | None:

@@ -5,7 +5,14 @@ export const TEST_API = 'http://api.test';
 export const pluginData: AuthgateGlobalData = {
   apiBaseUrl: TEST_API,
   refreshLeewaySeconds: 60,
-  paths: {login: '/auth/login', signup: '/auth/signup', account: '/auth/account'},
+  paths: {
+    login: '/auth/login',
+    signup: '/auth/signup',
+    account: '/auth/account',
+    forgotPassword: '/auth/forgot-password',
+    resetPassword: '/auth/reset-password',
+    verifyEmail: '/auth/verify-email',
+  },
 };
 
 export function usePluginData(name: string): unknown {

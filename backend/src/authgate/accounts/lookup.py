@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from authgate.accounts.models import ExperienceLevel, ProfessionalRole, User, UserProfile
 from authgate.errors import ServiceUnavailable
+from authgate.ratelimit.policy import Failures
 
 _users = User.__table__
 _profiles = UserProfile.__table__
@@ -61,6 +62,18 @@ class UserLookup:
         row = await self._fetch("by_email", email)
         return (_snapshot(row), str(row["hashed_password"])) if row is not None else None
 
+    async def load_for_sign_in(self, email: str) -> tuple[CurrentUser, str, Failures] | None:
+        """Sign-in: the user, the hash, and the consecutive-failure state the lockout policy reads."""
+        row = await self._fetch("by_email", email)
+        if row is None:
+            return None
+        failures = Failures(
+            count=int(row["failed_login_count"] or 0),
+            last_failed_at=_utc(row["last_failed_login_at"]),
+            reset_required=bool(row["password_reset_required"]),
+        )
+        return _snapshot(row), str(row["hashed_password"]), failures
+
     async def _fetch(self, query: str, key: object) -> dict[str, Any] | None:
         return await (self._fetch_asyncpg(query, key) if self._dsn else self._fetch_core(query, key))
 
@@ -76,7 +89,7 @@ class UserLookup:
         except (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OSError, TimeoutError) as error:
             if self._pool is not None:
                 # the server went away: replace every pooled connection, not one stale connection per request
-                self._pool.expire_connections()
+                await self._pool.expire_connections()
             raise ServiceUnavailable() from error
         return dict(record) if record is not None else None
 

@@ -9,15 +9,19 @@ from authgate.accounts.schemas import AuthResponse, LoginRequest, ProfileOut, Si
 from authgate.errors import (
     AccountSuspended,
     EmailAlreadyExists,
+    EmailNotVerified,
     InvalidCredentials,
     OriginNotAllowed,
+    PasswordResetRequired,
     PasswordTooWeak,
     PayloadTooLarge,
+    RateLimited,
     ServiceUnavailable,
     UnsupportedMediaType,
     error_responses,
 )
 from authgate.gate import AuthGate
+from authgate.ratelimit.dependencies import rate_limit
 from authgate.sessions.service import ClientInfo
 from authgate.transport import client_ip, set_refresh_cookie, user_agent
 
@@ -47,7 +51,8 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
         status_code=status.HTTP_201_CREATED,
         response_model=AuthResponse,
         summary="Create an account with a reader profile and sign in",
-        responses=error_responses(EmailAlreadyExists, PasswordTooWeak, *REQUEST_GUARDS),
+        responses=error_responses(EmailAlreadyExists, PasswordTooWeak, RateLimited, *REQUEST_GUARDS),
+        dependencies=[rate_limit(gate, "signup_ip")],
     )
     async def signup(body: SignupRequest, request: Request, response: Response) -> AuthResponse:
         signed_in = await service.signup(gate, body, client_info(request))
@@ -57,7 +62,11 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
         "/login",
         response_model=AuthResponse,
         summary="Sign in with email and password",
-        responses=error_responses(InvalidCredentials, AccountSuspended, *REQUEST_GUARDS),
+        responses=error_responses(
+            InvalidCredentials, AccountSuspended, EmailNotVerified, RateLimited, PasswordResetRequired, *REQUEST_GUARDS
+        ),
+        # per IP here; per account (and the failure lockout) in the service, still before any hashing
+        dependencies=[rate_limit(gate, "login_ip")],
     )
     async def login(body: LoginRequest, request: Request, response: Response) -> AuthResponse:
         signed_in = await service.login(gate, body, client_info(request))

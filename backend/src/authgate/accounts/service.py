@@ -11,10 +11,18 @@ from sqlalchemy.exc import IntegrityError
 from authgate.accounts.lookup import CurrentProfile, CurrentUser
 from authgate.accounts.models import User, UserProfile
 from authgate.accounts.schemas import LoginRequest, SignupRequest
-from authgate.errors import AccountSuspended, EmailAlreadyExists, InvalidCredentials, PasswordTooWeak
+from authgate.errors import (
+    AccountSuspended,
+    EmailAlreadyExists,
+    EmailNotVerified,
+    InvalidCredentials,
+    PasswordTooWeak,
+)
 from authgate.gate import AuthGate
+from authgate.ratelimit.service import begin_sign_in
 from authgate.security import PasswordRejected, check_password_policy, normalize_password
 from authgate.sessions.service import ClientInfo, IssuedRefreshToken, start_session
+from authgate.verification.service import start_verification
 
 
 @dataclass(frozen=True)
@@ -60,9 +68,12 @@ async def signup(gate: AuthGate, request: SignupRequest, client: ClientInfo) -> 
             db.add_all([user, profile])
             await db.flush()
             refresh = await start_session(db, gate, user.id, client)
+            verification_mail = await start_verification(db, gate, user.id, email, client)
     except IntegrityError as exc:
         # two sign-ups raced past the check: the unique index decides, the loser gets the same 409
         raise EmailAlreadyExists() from exc
+    # only once the account exists: the mail leaves in the background
+    gate.mailer.send(verification_mail)
     return SignedIn(user, profile, refresh)
 
 
@@ -87,18 +98,25 @@ async def _email_taken(gate: AuthGate, email: str) -> bool:
 async def login(gate: AuthGate, request: LoginRequest, client: ClientInfo) -> SignedIn:
     email = canonical_email(request.email)
     password = normalize_password(request.password)
-    found = await gate.users.load_with_password_hash(email)
+    found = await gate.users.load_for_sign_in(email)
+    # per-account window and failure lockout: 429 / 403 here, before any argon2 work
+    attempt = await begin_sign_in(gate, email, found, client)
     if found is None or len(password) > gate.settings.password_max_length:
         # same work, status and body as a wrong password: OWASP authentication cheat sheet
         await gate.hashing.dummy_verify(password)
+        await attempt.failed()
         raise InvalidCredentials()
-    user, stored_hash = found
+    user, stored_hash, _ = found
     valid, new_hash = await gate.hashing.verify_and_update(password, stored_hash)
     if not valid:
+        await attempt.failed()
         raise InvalidCredentials()
     if not user.is_active:
         # only after the password: suspension is not disclosed to someone without it
         raise AccountSuspended()
+    if gate.settings.require_verified_email and not user.is_verified:
+        # REQUIRE_VERIFIED_EMAIL, also only after the password
+        raise EmailNotVerified()
     now = gate.now()
     changes: dict[str, object] = {"last_login_at": now}
     if new_hash is not None:
@@ -106,6 +124,7 @@ async def login(gate: AuthGate, request: LoginRequest, client: ClientInfo) -> Si
         changes.update(hashed_password=new_hash, updated_at=now)
     # Core statements, one transaction: the ORM unit of work was most of a login's event-loop CPU
     async with gate.engine.begin() as connection:
+        changes.update(await attempt.succeeded(connection, user.id))
         await connection.execute(update(User).where(User.id == user.id).values(**changes))
         refresh = await start_session(connection, gate, user.id, client)
     user = dataclasses.replace(user, last_login_at=now)

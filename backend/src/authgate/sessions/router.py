@@ -10,11 +10,13 @@ from authgate.accounts.schemas import TokenResponse
 from authgate.errors import (
     AccountSuspended,
     InvalidToken,
+    RateLimited,
     RefreshTokenInvalid,
     RefreshTokenReused,
     error_responses,
 )
 from authgate.gate import AuthGate
+from authgate.ratelimit.dependencies import rate_limit
 from authgate.routing import error_response
 from authgate.sessions import service
 from authgate.transport import bearer_token, clear_refresh_cookie, refresh_cookie, set_refresh_cookie
@@ -27,7 +29,10 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
         "/refresh",
         response_model=TokenResponse,
         summary="Exchange the refresh cookie for a new access token (the cookie is rotated)",
-        responses=error_responses(RefreshTokenInvalid, RefreshTokenReused, AccountSuspended, *REQUEST_GUARDS),
+        responses=error_responses(
+            RefreshTokenInvalid, RefreshTokenReused, AccountSuspended, RateLimited, *REQUEST_GUARDS
+        ),
+        dependencies=[rate_limit(gate, "refresh_ip")],
     )
     async def refresh(request: Request, response: Response) -> TokenResponse | Response:
         presented = refresh_cookie(request)

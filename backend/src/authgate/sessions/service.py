@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -86,10 +86,12 @@ async def rotate(gate: AuthGate, presented: str, client: ClientInfo) -> tuple[Us
                 )
             )
             return user, IssuedRefreshToken(successor, row.expires_at)
-    return await _replayed(gate, presented, now)
+    return await _replayed(gate, presented, now, client)
 
 
-async def _replayed(gate: AuthGate, presented: str, now: datetime) -> tuple[User, IssuedRefreshToken]:
+async def _replayed(
+    gate: AuthGate, presented: str, now: datetime, client: ClientInfo | None = None
+) -> tuple[User, IssuedRefreshToken]:
     async with gate.sessions.begin() as db:
         old = await _by_token(db, presented)
         if old is None or old.revoked or old.expires_at <= now or old.rotated_at is None:
@@ -102,6 +104,17 @@ async def _replayed(gate: AuthGate, presented: str, now: datetime) -> tuple[User
                 user = await _active_user(db, row.user_id)
                 return user, IssuedRefreshToken(token, row.expires_at)
         await _revoke_family(db, old.family_id, now)
+        # imported here: the events module imports ClientInfo from this one
+        from authgate.events.service import EventType, record_event
+
+        await record_event(
+            db,
+            user_id=old.user_id,
+            type=EventType.REFRESH_TOKEN_REUSED,
+            now=now,
+            client=client,
+            detail="a used refresh token was presented again; that sign-in's sessions were revoked",
+        )
     raise RefreshTokenReused()
 
 
@@ -165,6 +178,13 @@ async def owner_of_refresh_token(gate: AuthGate, presented: str) -> uuid.UUID | 
         return row.user_id
 
 
+def revocation_cutoff(now: datetime) -> datetime:
+    """The first millisecond after `now`: access tokens carry a millisecond `iat`, so every token issued up to and
+    including `now` falls strictly before it and is refused, and a token issued AT the cutoff is accepted."""
+    floored = now.astimezone(UTC).replace(microsecond=now.microsecond // 1000 * 1000)
+    return floored + timedelta(milliseconds=1)
+
+
 async def revoke_all_sessions(db: AsyncSession, user_id: uuid.UUID, now: datetime) -> None:
     """Every refresh token of the user, and every access token issued until now."""
     await db.execute(
@@ -172,4 +192,4 @@ async def revoke_all_sessions(db: AsyncSession, user_id: uuid.UUID, now: datetim
         .where(RefreshToken.user_id == user_id, RefreshToken.revoked.is_(False))
         .values(revoked=True, revoked_at=now)
     )
-    await db.execute(update(User).where(User.id == user_id).values(tokens_valid_after=now))
+    await db.execute(update(User).where(User.id == user_id).values(tokens_valid_after=revocation_cutoff(now)))

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type {LoadContext, OptionValidationContext, Plugin, SwizzleConfig} from '@docusaurus/types';
-import type {AuthgateGlobalData, PluginOptions} from './client/types';
+import type {AuthgateGlobalData, AuthgatePaths, PluginOptions} from './client/types';
 
 export type {PluginOptions, AuthgateGlobalData} from './client/types';
 
@@ -18,6 +18,9 @@ const PAGES = {
   login: '@theme/AuthgateLoginPage',
   signup: '@theme/AuthgateSignupPage',
   account: '@theme/AuthgateAccountPage',
+  forgotPassword: '@theme/AuthgateForgotPasswordPage',
+  resetPassword: '@theme/AuthgateResetPasswordPage',
+  verifyEmail: '@theme/AuthgateVerifyEmailPage',
 } as const;
 
 function joinUrl(...parts: string[]): string {
@@ -27,10 +30,14 @@ function joinUrl(...parts: string[]): string {
 
 export default function pluginAuthgate(context: LoadContext, options: NormalizedOptions): Plugin<void> {
   const {baseUrl} = context.siteConfig;
-  const paths = {
+  const paths: AuthgatePaths = {
     login: joinUrl(baseUrl, options.routeBasePath, 'login'),
     signup: joinUrl(baseUrl, options.routeBasePath, 'signup'),
     account: joinUrl(baseUrl, options.routeBasePath, 'account'),
+    // The API mails links to PUBLIC_URL/auth/reset-password and PUBLIC_URL/auth/verify-email.
+    forgotPassword: joinUrl(baseUrl, options.routeBasePath, 'forgot-password'),
+    resetPassword: joinUrl(baseUrl, options.routeBasePath, 'reset-password'),
+    verifyEmail: joinUrl(baseUrl, options.routeBasePath, 'verify-email'),
   };
 
   return {
@@ -114,6 +121,17 @@ export function getSwizzleConfig(): SwizzleConfig {
       'Authgate/FormAlert': {actions: safe, description: 'The alert showing the API message.'},
       'Authgate/Placeholder': {actions: safe, description: 'Shown while the session is being checked.'},
       'Authgate/AlreadySignedIn': {actions: safe, description: 'Sign-in and sign-up pages for a signed-in reader.'},
+      AuthgateForgotPasswordPage: {actions: safe, description: 'The /auth/forgot-password page.'},
+      AuthgateResetPasswordPage: {actions: safe, description: 'The /auth/reset-password page (mailed link).'},
+      AuthgateVerifyEmailPage: {actions: safe, description: 'The /auth/verify-email page (mailed link).'},
+      'Authgate/VerifyEmailBanner': {actions: safe, description: 'The "verify your email" banner above every page.'},
+      'Authgate/Section': {actions: safe, description: 'A collapsible section of the account page.'},
+      'Authgate/SessionsSection': {actions: safe, description: 'Account: signed-in devices, revoke, sign out everywhere.'},
+      'Authgate/ChangePasswordSection': {actions: safe, description: 'Account: change the password.'},
+      'Authgate/ChangeEmailSection': {actions: safe, description: 'Account: change the email address.'},
+      'Authgate/EventsSection': {actions: safe, description: 'Account: recent security activity.'},
+      'Authgate/ExportSection': {actions: safe, description: 'Account: download your data as JSON.'},
+      'Authgate/DeleteAccountSection': {actions: safe, description: 'Account: delete the account.'},
     },
   };
 }

@@ -2,8 +2,15 @@
  * A small in-memory authgate API behind a fetch() function: the network boundary of the unit tests.
  * It follows docs/api-contract.md closely enough to catch client mistakes: the refresh cookie is only
  * sent with `credentials: 'include'`, refresh tokens rotate and a replayed one revokes the session,
- * access tokens expire on the fake clock.
+ * access tokens expire on the fake clock, mailed tokens are single-use, and the account-lifecycle
+ * routes revoke what the contract says they revoke. "Mail" lands in `mails`.
  */
+
+export interface Mail {
+  to: string;
+  kind: 'verify' | 'reset' | 'email-change-notice';
+  token?: string;
+}
 
 export interface Call {
   method: string;
@@ -35,10 +42,39 @@ interface Account {
 
 const PROFILE_FIELDS = ['experience_level', 'professional_role', 'role_other', 'organization'] as const;
 
+/** Routes that need the reader (bearer, or else the refresh cookie). */
+const ACCOUNT_ROUTES = [
+  /^POST \/auth\/verify-email\/resend$/,
+  /^POST \/auth\/change-password$/,
+  /^POST \/auth\/change-email$/,
+  /^GET \/auth\/sessions$/,
+  /^DELETE \/auth\/sessions(\/[^/]+)?$/,
+  /^GET \/auth\/me\/events$/,
+  /^GET \/auth\/me\/export$/,
+  /^DELETE \/auth\/me$/,
+];
+
+interface SessionRow {
+  id: string;
+  email: string;
+  created_at: string;
+  last_used_at: string | null;
+  ip_address: string;
+  user_agent: string;
+  revoked: boolean;
+}
+
 export function createFakeApi({now = () => Date.now(), accessTtlSeconds = 1800} = {}) {
   const accounts = new Map<string, Account>();
-  const refreshTokens = new Map<string, {email: string; used: boolean}>();
+  const refreshTokens = new Map<string, {email: string; used: boolean; family: string}>();
   const accessTokens = new Map<string, {email: string; exp: number}>();
+  const families = new Map<string, SessionRow>();
+  const mailedTokens = new Map<
+    string,
+    {kind: 'verify' | 'reset'; email: string; used: boolean; newEmail?: string}
+  >();
+  const mails: Mail[] = [];
+  const events = new Map<string, {type: string; created_at: string; ip_address: string; user_agent: string; detail: null}[]>();
   /** The browser's cookie for the API origin (HttpOnly, so only the fake "browser" sees it). */
   let cookie: string | null = null;
   const calls: Call[] = [];
@@ -53,12 +89,59 @@ export function createFakeApi({now = () => Date.now(), accessTtlSeconds = 1800} 
     });
   const error = (status: number, detail: string, code: string) => json(status, {detail, code});
 
-  function issueSession(email: string) {
+  function issueSession(email: string, userAgent = 'Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0') {
+    counter += 1;
+    const family = `s-${counter}`;
+    const stamp = new Date(now()).toISOString();
+    families.set(family, {
+      id: family,
+      email,
+      created_at: stamp,
+      last_used_at: stamp,
+      ip_address: '127.0.0.1',
+      user_agent: userAgent,
+      revoked: false,
+    });
     counter += 1;
     const refresh = `rt-${counter}`;
-    refreshTokens.set(refresh, {email, used: false});
+    refreshTokens.set(refresh, {email, used: false, family});
     cookie = refresh;
+    record(email, 'sign_in_succeeded');
     return issueAccess(email);
+  }
+
+  function record(email: string, type: string) {
+    const list = events.get(email) ?? [];
+    list.unshift({type, created_at: new Date(now()).toISOString(), ip_address: '127.0.0.1', user_agent: 'test', detail: null});
+    events.set(email, list);
+  }
+
+  function revokeFamily(family: string) {
+    const row = families.get(family);
+    if (row) row.revoked = true;
+    for (const e of refreshTokens.values()) if (e.family === family) e.used = true;
+  }
+
+  function revokeAll(email: string, except?: string) {
+    for (const row of families.values()) if (row.email === email && row.id !== except) revokeFamily(row.id);
+    for (const [token, entry] of accessTokens) if (entry.email === email) accessTokens.delete(token);
+  }
+
+  function mailToken(kind: 'verify' | 'reset', email: string, newEmail?: string) {
+    counter += 1;
+    const token = `${kind}-token-${counter}`;
+    // a newer token supersedes the older ones of its kind
+    for (const t of mailedTokens.values()) if (t.kind === kind && t.email === email) t.used = true;
+    mailedTokens.set(token, {kind, email, used: false, newEmail});
+    mails.push({to: newEmail ?? email, kind, token});
+    return token;
+  }
+
+  /** The family of the cookie the browser sent, if it is a live session. */
+  function cookieFamily(sendCookie: boolean): string | null {
+    if (!sendCookie || !cookie) return null;
+    const entry = refreshTokens.get(cookie);
+    return entry && !entry.used ? entry.family : null;
   }
 
   function issueAccess(email: string) {
@@ -141,7 +224,7 @@ export function createFakeApi({now = () => Date.now(), accessTtlSeconds = 1800} 
       entry.used = true;
       counter += 1;
       const rotated = `rt-${counter}`;
-      refreshTokens.set(rotated, {email: entry.email, used: false});
+      refreshTokens.set(rotated, {email: entry.email, used: false, family: entry.family});
       cookie = rotated;
       return json(200, issueAccess(entry.email));
     }
@@ -171,6 +254,133 @@ export function createFakeApi({now = () => Date.now(), accessTtlSeconds = 1800} 
       account.profile.updated_at = new Date(now()).toISOString();
       return json(200, {user: account.user, profile: account.profile});
     }
+    if (method === 'POST' && path === '/auth/forgot-password') {
+      const {email} = body as {email: string};
+      const account = accounts.get(String(email).toLowerCase());
+      if (account) mailToken('reset', account.user.email);
+      return json(202, {detail: 'If an account exists for this email, a reset link has been sent.'});
+    }
+    if (method === 'POST' && path === '/auth/reset-password') {
+      const {token, new_password} = body as {token: string; new_password: string};
+      const entry = mailedTokens.get(String(token));
+      if (!entry || entry.kind !== 'reset' || entry.used || !accounts.has(entry.email)) {
+        return error(400, 'This link is invalid or has expired', 'TOKEN_INVALID');
+      }
+      if (String(new_password).length < 8) {
+        return error(422, 'Password must be at least 8 characters long', 'PASSWORD_TOO_WEAK');
+      }
+      entry.used = true;
+      accounts.get(entry.email)!.password = String(new_password);
+      revokeAll(entry.email);
+      record(entry.email, 'password_reset');
+      return json(200, {detail: 'Your password has been reset. Sign in with the new password.'});
+    }
+    if (method === 'POST' && path === '/auth/verify-email') {
+      const {token} = body as {token: string};
+      const entry = mailedTokens.get(String(token));
+      if (!entry || entry.kind !== 'verify' || entry.used || !accounts.has(entry.email)) {
+        return error(400, 'This link is invalid or has expired', 'TOKEN_INVALID');
+      }
+      entry.used = true;
+      const account = accounts.get(entry.email)!;
+      if (entry.newEmail) {
+        accounts.delete(entry.email);
+        account.user.email = entry.newEmail;
+        accounts.set(entry.newEmail, account);
+        for (const e of [...refreshTokens.values(), ...accessTokens.values(), ...families.values()]) {
+          if (e.email === entry.email) e.email = entry.newEmail;
+        }
+        events.set(entry.newEmail, events.get(entry.email) ?? []);
+        record(entry.newEmail, 'email_changed');
+      }
+      account.user.is_verified = true;
+      record(account.user.email, 'email_verified');
+      return json(200, {email: account.user.email, is_verified: true});
+    }
+    if (path.startsWith('/auth/') && ACCOUNT_ROUTES.some((r) => r.test(`${method} ${path}`))) {
+      const account = bearerAccount(authorization) ?? cookieAccount(sendCookie);
+      if (!account) return error(401, 'Not authenticated', 'NOT_AUTHENTICATED');
+      const email = account.user.email;
+      const current = cookieFamily(sendCookie);
+      if (method === 'POST' && path === '/auth/verify-email/resend') {
+        mailToken('verify', email);
+        return json(202, {detail: 'A new verification link has been sent.'});
+      }
+      if (method === 'POST' && path === '/auth/change-password') {
+        const {current_password, new_password} = body as {current_password: string; new_password: string};
+        if (current_password !== account.password) {
+          return error(401, 'The current password is incorrect', 'INVALID_PASSWORD');
+        }
+        if (String(new_password).length < 8) {
+          return error(422, 'Password must be at least 8 characters long', 'PASSWORD_TOO_WEAK');
+        }
+        account.password = String(new_password);
+        revokeAll(email, current ?? undefined);
+        record(email, 'password_changed');
+        return json(200, issueAccess(email));
+      }
+      if (method === 'POST' && path === '/auth/change-email') {
+        const {new_email, password} = body as {new_email: string; password: string};
+        if (password !== account.password) return error(401, 'The current password is incorrect', 'INVALID_PASSWORD');
+        const target = String(new_email).toLowerCase();
+        if (accounts.has(target)) {
+          // the contract gives no hint that the address is taken; nothing is mailed to it
+          return json(202, {detail: 'Check the new inbox to confirm the change.'});
+        }
+        mailToken('verify', email, target);
+        mails.push({to: email, kind: 'email-change-notice'});
+        record(email, 'email_change_requested');
+        return json(202, {detail: 'Check the new inbox to confirm the change.'});
+      }
+      if (method === 'GET' && path === '/auth/sessions') {
+        const list = [...families.values()]
+          .filter((row) => row.email === email && !row.revoked)
+          .map(({id, created_at, last_used_at, ip_address, user_agent}) => ({
+            id,
+            created_at,
+            last_used_at,
+            ip_address,
+            user_agent,
+            current: id === current,
+          }));
+        return json(200, list);
+      }
+      if (method === 'DELETE' && path === '/auth/sessions') {
+        revokeAll(email);
+        if (sendCookie) cookie = null;
+        record(email, 'signed_out_everywhere');
+        return json(204);
+      }
+      if (method === 'DELETE' && path.startsWith('/auth/sessions/')) {
+        const id = decodeURIComponent(path.slice('/auth/sessions/'.length));
+        const row = families.get(id);
+        if (!row || row.email !== email || row.revoked) return error(404, 'Session not found', 'SESSION_NOT_FOUND');
+        revokeFamily(id);
+        record(email, 'session_revoked');
+        return json(204);
+      }
+      if (method === 'GET' && path === '/auth/me/events') {
+        return json(200, events.get(email) ?? []);
+      }
+      if (method === 'GET' && path === '/auth/me/export') {
+        record(email, 'data_exported');
+        return json(200, {
+          user: account.user,
+          profile: account.profile,
+          sessions: [...families.values()].filter((row) => row.email === email),
+          events: events.get(email) ?? [],
+        });
+      }
+      if (method === 'DELETE' && path === '/auth/me') {
+        const {password} = (body ?? {}) as {password?: string};
+        if (password !== account.password) return error(401, 'The current password is incorrect', 'INVALID_PASSWORD');
+        revokeAll(email);
+        accounts.delete(email);
+        events.delete(email);
+        if (sendCookie) cookie = null;
+        return json(204);
+      }
+    }
     if (path === '/api/notes') {
       const account = bearerAccount(authorization);
       if (!account) return error(401, 'Invalid or expired token', 'INVALID_TOKEN');
@@ -198,6 +408,28 @@ export function createFakeApi({now = () => Date.now(), accessTtlSeconds = 1800} 
     /** Signs the fake browser in as `email`: the cookie jar now holds a valid refresh token. */
     giveCookie(email: string) {
       issueSession(email);
+    },
+    /** Signs `email` in on "another device": a session row the browser holds no cookie for. */
+    otherDevice(email: string, userAgent: string) {
+      const mine = cookie;
+      issueSession(email, userAgent);
+      const other = [...families.values()].at(-1)!;
+      cookie = mine;
+      return other.id;
+    },
+    mails,
+    /** The token of the last mail of `kind` sent to `to`. */
+    lastToken(to: string, kind: Mail['kind']) {
+      const mail = [...mails].reverse().find((m) => m.to === to && m.kind === kind);
+      if (!mail?.token) throw new Error(`no ${kind} mail to ${to}`);
+      return mail.token;
+    },
+    /** Mails a verification token to `email` as signup would, and returns it. */
+    mailVerification(email: string) {
+      return mailToken('verify', email);
+    },
+    sessionsOf(email: string) {
+      return [...families.values()].filter((row) => row.email === email && !row.revoked);
     },
     setCookie(value: string | null) {
       cookie = value;

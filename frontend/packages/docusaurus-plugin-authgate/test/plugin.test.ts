@@ -19,7 +19,7 @@ describe('plugin options', () => {
 });
 
 describe('plugin', () => {
-  it('adds the three pages under baseUrl and hands the API origin to the browser', async () => {
+  it('adds the six pages under baseUrl and hands the API origin to the browser', async () => {
     const options: NormalizedOptions = validate({apiBaseUrl: 'https://api.example.org'});
     const plugin = pluginAuthgate({siteConfig: {baseUrl: '/book/'}} as never, options);
     const routes: unknown[] = [];
@@ -36,13 +36,27 @@ describe('plugin', () => {
       {path: '/book/auth/login', component: '@theme/AuthgateLoginPage', exact: true},
       {path: '/book/auth/signup', component: '@theme/AuthgateSignupPage', exact: true},
       {path: '/book/auth/account', component: '@theme/AuthgateAccountPage', exact: true},
+      {path: '/book/auth/forgot-password', component: '@theme/AuthgateForgotPasswordPage', exact: true},
+      {path: '/book/auth/reset-password', component: '@theme/AuthgateResetPasswordPage', exact: true},
+      {path: '/book/auth/verify-email', component: '@theme/AuthgateVerifyEmailPage', exact: true},
     ]);
     expect(globalData).toEqual({
       apiBaseUrl: 'https://api.example.org',
       refreshLeewaySeconds: 60,
-      paths: {login: '/book/auth/login', signup: '/book/auth/signup', account: '/book/auth/account'},
+      paths: {
+        login: '/book/auth/login',
+        signup: '/book/auth/signup',
+        account: '/book/auth/account',
+        forgotPassword: '/book/auth/forgot-password',
+        resetPassword: '/book/auth/reset-password',
+        verifyEmail: '/book/auth/verify-email',
+      },
     });
     expect(path.basename(plugin.getThemePath!())).toBe('theme');
     expect(Object.keys(getSwizzleConfig().components)).toContain('NavbarItem/AuthgateNavbarItem');
+    // every page and section is a theme component a site can swizzle
+    for (const name of ['AuthgateResetPasswordPage', 'Authgate/VerifyEmailBanner', 'Authgate/SessionsSection']) {
+      expect(Object.keys(getSwizzleConfig().components)).toContain(name);
+    }
   });
 });

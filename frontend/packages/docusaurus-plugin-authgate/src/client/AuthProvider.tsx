@@ -3,14 +3,20 @@ import type {ReactNode} from 'react';
 import {AuthClient, loadingSnapshot} from './authClient';
 import type {AuthClientOptions} from './authClient';
 import type {
+  AccountExport,
   AuthResponseBody,
   AuthSnapshot,
   AuthStatus,
   AuthUser,
   MeResponseBody,
   ProfilePatch,
+  DetailResponseBody,
+  SecurityEvent,
+  SessionInfo,
   SignUpData,
+  TokenResponseBody,
   UserProfile,
+  VerifyEmailResponseBody,
 } from './types';
 
 export interface AuthContextValue {
@@ -25,6 +31,28 @@ export interface AuthContextValue {
   authFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
   /** Origin of the authgate API this provider talks to. */
   apiBaseUrl: string;
+  /** Replaces the access token held in memory (e.g. one answered by a custom route). */
+  setAccessToken(token: string, expiresInSeconds: number): void;
+  /** POST /auth/forgot-password; the same answer for every address. */
+  requestPasswordReset(email: string): Promise<DetailResponseBody>;
+  /** POST /auth/reset-password with the mailed token; does not sign in. */
+  resetPassword(token: string, newPassword: string): Promise<DetailResponseBody>;
+  /** POST /auth/verify-email with the mailed token, sent at most once per token. */
+  verifyEmail(token: string): Promise<VerifyEmailResponseBody>;
+  /** POST /auth/verify-email/resend. */
+  resendVerification(): Promise<DetailResponseBody>;
+  /** POST /auth/change-password; keeps this tab signed in with the new access token. */
+  changePassword(currentPassword: string, newPassword: string): Promise<TokenResponseBody>;
+  /** POST /auth/change-email; the change happens when the link mailed to the new address is opened. */
+  changeEmail(newEmail: string, password: string): Promise<DetailResponseBody>;
+  listSessions(): Promise<SessionInfo[]>;
+  revokeSession(id: string): Promise<void>;
+  /** DELETE /auth/sessions: every device, this one included. */
+  signOutEverywhere(): Promise<void>;
+  listEvents(): Promise<SecurityEvent[]>;
+  exportData(): Promise<AccountExport>;
+  /** DELETE /auth/me with the password; ends signed out. */
+  deleteAccount(password: string): Promise<void>;
 }
 
 const AuthContext = createContext<AuthContextValue | null>(null);
@@ -66,6 +94,19 @@ export function AuthProvider({children, client: given, ...options}: AuthProvider
       updateProfile: (patch) => client.updateProfile(patch),
       authFetch: (input, init) => client.authFetch(input, init),
       apiBaseUrl: client.apiBaseUrl,
+      setAccessToken: (token, expiresIn) => client.setAccessToken(token, expiresIn),
+      requestPasswordReset: (email) => client.requestPasswordReset(email),
+      resetPassword: (token, newPassword) => client.resetPassword(token, newPassword),
+      verifyEmail: (token) => client.verifyEmail(token),
+      resendVerification: () => client.resendVerification(),
+      changePassword: (current, next) => client.changePassword(current, next),
+      changeEmail: (newEmail, password) => client.changeEmail(newEmail, password),
+      listSessions: () => client.listSessions(),
+      revokeSession: (id) => client.revokeSession(id),
+      signOutEverywhere: () => client.signOutEverywhere(),
+      listEvents: () => client.listEvents(),
+      exportData: () => client.exportData(),
+      deleteAccount: (password) => client.deleteAccount(password),
     }),
     [client, snapshot],
   );

@@ -1,11 +1,16 @@
 import {AuthError, errorFromResponse, networkError} from './errors';
 import type {
+  AccountExport,
   AuthResponseBody,
   AuthSnapshot,
+  DetailResponseBody,
   MeResponseBody,
   ProfilePatch,
+  SecurityEvent,
+  SessionInfo,
   SignUpData,
   TokenResponseBody,
+  VerifyEmailResponseBody,
 } from './types';
 
 export const REFRESH_LOCK_NAME = 'authgate-refresh';
@@ -78,6 +83,12 @@ export class AuthClient {
   private started = false;
   /** Bumped whenever the session changes hands (sign-in, sign-out); late answers of older epochs are dropped. */
   private epoch = 0;
+  /**
+   * Email-verification tokens already sent, with their answer. A mailed token is single-use: React's
+   * StrictMode (and a remount) runs the page's effect twice, and a second POST would consume nothing
+   * and answer TOKEN_INVALID over the first one's success.
+   */
+  private readonly verifications = new Map<string, Promise<VerifyEmailResponseBody>>();
 
   constructor(options: AuthClientOptions) {
     this.apiBaseUrl = options.apiBaseUrl.replace(/\/+$/, '');
@@ -186,6 +197,111 @@ export class AuthClient {
     return body;
   }
 
+  /** Replaces the access token in memory, e.g. with the one POST /auth/change-password answers. */
+  setAccessToken(token: string, expiresInSeconds: number): void {
+    this.setToken(token, expiresInSeconds);
+  }
+
+  // ---- account lifecycle (docs/api-contract.md, "Account lifecycle") ----
+
+  /** POST /auth/forgot-password. The API answers the same 202 for known and unknown addresses. */
+  async requestPasswordReset(email: string): Promise<DetailResponseBody> {
+    return this.postPublic<DetailResponseBody>('/auth/forgot-password', {email});
+  }
+
+  /**
+   * POST /auth/reset-password with the mailed token. The API revokes every session of that account and
+   * does not sign in, so whatever session this tab believed in is checked again (one GET /auth/me).
+   */
+  async resetPassword(token: string, newPassword: string): Promise<DetailResponseBody> {
+    const body = await this.postPublic<DetailResponseBody>('/auth/reset-password', {token, new_password: newPassword});
+    if (this.snapshot.status !== 'signed-out') this.reloadSession();
+    return body;
+  }
+
+  /**
+   * POST /auth/verify-email with the mailed token, at most once per token for the life of this tab.
+   * When a reader is signed in here, their record is re-read (the address may have changed too).
+   */
+  verifyEmail(token: string): Promise<VerifyEmailResponseBody> {
+    let pending = this.verifications.get(token);
+    if (!pending) {
+      pending = this.postPublic<VerifyEmailResponseBody>('/auth/verify-email', {token}).then(
+        async (body) => {
+          await this.refreshUser();
+          return body;
+        },
+        (err: unknown) => {
+          // Offline, throttled or a server error: the token was not spent, so a retry may send it again.
+          if (err instanceof AuthError && (err.status === 0 || err.status === 429 || err.status >= 500)) {
+            this.verifications.delete(token);
+          }
+          throw err;
+        },
+      );
+      this.verifications.set(token, pending);
+    }
+    return pending;
+  }
+
+  /** POST /auth/verify-email/resend: mails a new link to the reader's address. */
+  async resendVerification(): Promise<DetailResponseBody> {
+    return this.accountJson<DetailResponseBody>('/auth/verify-email/resend', {method: 'POST'});
+  }
+
+  /**
+   * POST /auth/change-password. The API revokes the reader's other sessions and every access token
+   * issued before now, and answers a fresh access token for this tab, which replaces ours.
+   */
+  async changePassword(currentPassword: string, newPassword: string): Promise<TokenResponseBody> {
+    const body = await this.accountJson<TokenResponseBody>('/auth/change-password', {
+      method: 'POST',
+      body: {current_password: currentPassword, new_password: newPassword},
+    });
+    this.setToken(body.access_token, body.expires_in);
+    return body;
+  }
+
+  /** POST /auth/change-email: the API mails a link to the new address; nothing changes until it is opened. */
+  async changeEmail(newEmail: string, password: string): Promise<DetailResponseBody> {
+    return this.accountJson<DetailResponseBody>('/auth/change-email', {
+      method: 'POST',
+      body: {new_email: newEmail, password},
+    });
+  }
+
+  /** GET /auth/sessions: one entry per sign-in, `current` marking this browser's. */
+  async listSessions(): Promise<SessionInfo[]> {
+    return this.accountJson<SessionInfo[]>('/auth/sessions', {method: 'GET'});
+  }
+
+  /** DELETE /auth/sessions/{id}: signs that device out (its next refresh fails). */
+  async revokeSession(id: string): Promise<void> {
+    await this.accountJson<void>(`/auth/sessions/${encodeURIComponent(id)}`, {method: 'DELETE'});
+  }
+
+  /** DELETE /auth/sessions: every session including this one; this tab and the others end signed out. */
+  async signOutEverywhere(): Promise<void> {
+    await this.accountJson<void>('/auth/sessions', {method: 'DELETE'});
+    this.endSession();
+  }
+
+  /** GET /auth/me/events: the reader's recent security events, newest first. */
+  async listEvents(): Promise<SecurityEvent[]> {
+    return this.accountJson<SecurityEvent[]>('/auth/me/events', {method: 'GET'});
+  }
+
+  /** GET /auth/me/export: everything the service holds about the reader, as JSON. */
+  async exportData(): Promise<AccountExport> {
+    return this.accountJson<AccountExport>('/auth/me/export', {method: 'GET'});
+  }
+
+  /** DELETE /auth/me {password}: removes the account and everything of it; this tab ends signed out. */
+  async deleteAccount(password: string): Promise<void> {
+    await this.accountJson<void>('/auth/me', {method: 'DELETE', body: {password}});
+    this.endSession();
+  }
+
   /**
    * fetch() with the reader's access token. Paths starting with "/" are sent to the API origin.
    * Gets a token first if there is none (POST /auth/refresh); on a 401 refreshes once — joining a
@@ -197,6 +313,9 @@ export class AuthClient {
     const token = await this.getAccessToken();
     const first = await this.doFetch(cloneTarget(target), withBearer(target, init, token));
     if (first.status !== 401 || token === null) return first;
+    // A 401 about the password the reader typed (change-password, change-email, delete) is not about
+    // the token: retrying would send the wrong password twice and count two failed attempts.
+    if (await isPasswordRejection(first)) return first;
 
     const fresh = await this.refreshAfterRejection(token);
     if (!fresh) return first;
@@ -266,6 +385,90 @@ export class AuthClient {
       return null;
     }
     throw await errorFromResponse(res);
+  }
+
+  /**
+   * An authenticated JSON call for the account routes. The cookie goes along (credentials: 'include')
+   * so the API can tell which session is this browser's and can clear the cookie when it ends the session.
+   */
+  private async accountJson<T>(path: string, {method, body}: {method: string; body?: unknown}): Promise<T> {
+    if (this.snapshot.status === 'signed-out') {
+      throw new AuthError('You are not signed in.', 401, 'NOT_AUTHENTICATED');
+    }
+    let res: Response;
+    try {
+      res = await this.authFetch(this.url(path), {
+        method,
+        credentials: 'include',
+        headers:
+          body === undefined
+            ? {Accept: 'application/json'}
+            : {'Content-Type': 'application/json', Accept: 'application/json'},
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (cause) {
+      throw cause instanceof AuthError ? cause : networkError(cause);
+    }
+    if (!res.ok) throw await errorFromResponse(res);
+    if (res.status === 204) {
+      drain(res);
+      return undefined as T;
+    }
+    return (await res.json()) as T;
+  }
+
+  /** A JSON POST that needs no session (the mailed-token routes). */
+  private async postPublic<T>(path: string, payload: unknown): Promise<T> {
+    let res: Response;
+    try {
+      res = await this.doFetch(this.url(path), {
+        method: 'POST',
+        headers: {'Content-Type': 'application/json', Accept: 'application/json'},
+        body: JSON.stringify(payload),
+      });
+    } catch (cause) {
+      throw networkError(cause);
+    }
+    if (!res.ok) throw await errorFromResponse(res);
+    return (await res.json()) as T;
+  }
+
+  /** The session ended on the server (sign out everywhere, account deleted): end it here and in other tabs. */
+  private endSession(): void {
+    this.epoch += 1;
+    this.clearLocal();
+    this.setSnapshot(SIGNED_OUT);
+    this.broadcast({type: 'signed-out'});
+  }
+
+  /** Forget the token and ask the API again who is signed in (one GET /auth/me with the cookie). */
+  private reloadSession(): void {
+    this.epoch += 1;
+    this.clearLocal();
+    this.sessionLoad = this.loadSession();
+  }
+
+  /** After the reader's record changed elsewhere (email verified): re-read it and tell the other tabs. */
+  private async refreshUser(): Promise<void> {
+    if (this.snapshot.status === 'loading' && this.sessionLoad) await this.sessionLoad;
+    if (this.snapshot.status !== 'signed-in') return;
+    const epoch = this.epoch;
+    try {
+      const res = await this.doFetch(this.url('/auth/me'), {
+        credentials: 'include',
+        headers: {Accept: 'application/json'},
+      });
+      if (!res.ok) {
+        drain(res);
+        return;
+      }
+      const body = (await res.json()) as MeResponseBody;
+      if (epoch !== this.epoch || this.snapshot.status !== 'signed-in') return;
+      this.setSnapshot({status: 'signed-in', user: body.user, profile: body.profile ?? null});
+      this.broadcast({type: 'profile', body});
+    } catch {
+      // Offline: the banner stays until the next page load asks again.
+    }
   }
 
   private async loadSession(): Promise<void> {
@@ -405,6 +608,17 @@ function drain(res: Response): void {
   res.text().catch(() => {
     // already read, or the connection dropped: nothing to release
   });
+}
+
+/** True when a 401's body carries the API's INVALID_PASSWORD code. Reads a copy; `res` stays unread. */
+async function isPasswordRejection(res: Response): Promise<boolean> {
+  if (!(res.headers.get('Content-Type') ?? '').includes('json')) return false;
+  try {
+    const body = (await res.clone().json()) as {code?: unknown} | null;
+    return body?.code === 'INVALID_PASSWORD';
+  } catch {
+    return false;
+  }
 }
 
 function cloneTarget(target: RequestInfo | URL): RequestInfo | URL {

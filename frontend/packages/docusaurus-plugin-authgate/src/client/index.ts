@@ -22,16 +22,23 @@ export {
 export type {FieldErrors, ProfileFieldValues, SignUpFieldValues} from './validation';
 export {EXPERIENCE_LEVELS, PROFESSIONAL_ROLES} from './types';
 export type {
+  AccountExport,
   AuthgateGlobalData,
+  AuthgatePaths,
   AuthResponseBody,
   AuthSnapshot,
   AuthStatus,
   AuthUser,
+  DetailResponseBody,
   ExperienceLevel,
   MeResponseBody,
   PluginOptions,
   ProfessionalRole,
   ProfilePatch,
+  SecurityEvent,
+  SessionInfo,
   SignUpData,
+  TokenResponseBody,
   UserProfile,
+  VerifyEmailResponseBody,
 } from './types';

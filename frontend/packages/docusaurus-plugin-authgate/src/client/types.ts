@@ -65,6 +65,45 @@ export interface MeResponseBody {
   profile: UserProfile | null;
 }
 
+/** Body of a 202 (or 200) that only carries a readable sentence. */
+export interface DetailResponseBody {
+  detail: string;
+}
+
+/** Body of a 200 from POST /auth/verify-email. */
+export interface VerifyEmailResponseBody {
+  email: string;
+  is_verified: true;
+}
+
+/** One entry of GET /auth/sessions: a sign-in (refresh-token family) of the reader. */
+export interface SessionInfo {
+  id: string;
+  created_at: string;
+  last_used_at: string | null;
+  ip_address: string | null;
+  user_agent: string | null;
+  /** True for the session of the browser making the request. */
+  current: boolean;
+}
+
+/** One entry of GET /auth/me/events, newest first. */
+export interface SecurityEvent {
+  type: string;
+  created_at: string;
+  ip_address: string | null;
+  user_agent: string | null;
+  detail: string | null;
+}
+
+/** Body of GET /auth/me/export: everything the service holds about the reader. */
+export interface AccountExport {
+  user: Record<string, unknown>;
+  profile: Record<string, unknown> | null;
+  sessions: unknown[];
+  events: unknown[];
+}
+
 /** Options of the Docusaurus plugin, as written in docusaurus.config. */
 export interface PluginOptions {
   /** Origin of the authgate API, e.g. http://localhost:8000 (no trailing slash needed). */
@@ -79,5 +118,15 @@ export interface PluginOptions {
 export interface AuthgateGlobalData {
   apiBaseUrl: string;
   refreshLeewaySeconds: number;
-  paths: {login: string; signup: string; account: string};
+  paths: AuthgatePaths;
+}
+
+/** Site paths of the kit's pages (with the site's baseUrl). */
+export interface AuthgatePaths {
+  login: string;
+  signup: string;
+  account: string;
+  forgotPassword: string;
+  resetPassword: string;
+  verifyEmail: string;
 }

@@ -2,10 +2,17 @@ import {useRef, useState} from 'react';
 import type {FormEvent, ReactNode} from 'react';
 import Layout from '@theme/Layout';
 import Link from '@docusaurus/Link';
+import useBaseUrl from '@docusaurus/useBaseUrl';
 import Card from '@theme/Authgate/Card';
 import FormAlert from '@theme/Authgate/FormAlert';
 import Placeholder from '@theme/Authgate/Placeholder';
 import ProfileFields from '@theme/Authgate/ProfileFields';
+import ChangeEmailSection from '@theme/Authgate/ChangeEmailSection';
+import ChangePasswordSection from '@theme/Authgate/ChangePasswordSection';
+import SessionsSection from '@theme/Authgate/SessionsSection';
+import EventsSection from '@theme/Authgate/EventsSection';
+import ExportSection from '@theme/Authgate/ExportSection';
+import DeleteAccountSection from '@theme/Authgate/DeleteAccountSection';
 import {focusFirstError} from '@theme/Authgate/focusFirstError';
 import {useAuth, useAuthgateConfig, validateProfile} from 'docusaurus-plugin-authgate/client';
 import type {
@@ -92,10 +99,44 @@ export function ProfileForm(): ReactNode {
   );
 }
 
+/** Why the reader is signed out, when it happened on this page. */
+type Farewell = 'deleted' | 'everywhere' | null;
+
+const FAREWELLS = {
+  deleted: {
+    title: 'Your account is deleted',
+    lead: 'Your account, profile and history are gone, and you are signed out. Thank you for reading.',
+  },
+  everywhere: {
+    title: 'Signed out everywhere',
+    lead: 'Every device that was signed in to your account is signed out, this one included.',
+  },
+} as const;
+
 function AccountContent(): ReactNode {
   const {status, user, signOut} = useAuth();
   const {paths} = useAuthgateConfig();
+  // Set before the request goes out, so the page never flashes the generic "signed out" card first.
+  const [farewell, setFarewell] = useState<Farewell>(null);
+  const home = useBaseUrl('/');
   if (status === 'loading') return <Placeholder />;
+  if (status !== 'signed-in' && farewell) {
+    return (
+      <Card title={FAREWELLS[farewell].title} lead={FAREWELLS[farewell].lead}>
+        <div className="authgate-actions">
+          {farewell === 'deleted' ? (
+            <Link className="button button--primary" to={home}>
+              Home
+            </Link>
+          ) : (
+            <Link className="button button--primary" to={`${paths.login}?next=${encodeURIComponent(paths.account)}`}>
+              Sign in
+            </Link>
+          )}
+        </div>
+      </Card>
+    );
+  }
   if (status !== 'signed-in' || !user) {
     return (
       <Card title="Your account" lead="You are signed out. Sign in to see and edit your profile.">
@@ -121,13 +162,21 @@ function AccountContent(): ReactNode {
         </button>
       </div>
       <ProfileForm key={user.id} />
+      <div className="authgate-sections" key={`sections-${user.id}`}>
+        <ChangeEmailSection />
+        <ChangePasswordSection />
+        <SessionsSection onSignOutEverywhere={(starting) => setFarewell(starting ? 'everywhere' : null)} />
+        <EventsSection />
+        <ExportSection />
+        <DeleteAccountSection onDeleting={(starting) => setFarewell(starting ? 'deleted' : null)} />
+      </div>
     </Card>
   );
 }
 
 export default function AuthgateAccountPage(): ReactNode {
   return (
-    <Layout title="Your account" description="See and edit your reader profile.">
+    <Layout title="Your account" description="Your reader profile, devices, security and data.">
       <AccountContent />
     </Layout>
   );

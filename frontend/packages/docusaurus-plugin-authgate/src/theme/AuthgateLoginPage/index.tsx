@@ -10,7 +10,7 @@ import Placeholder from '@theme/Authgate/Placeholder';
 import AlreadySignedIn from '@theme/Authgate/AlreadySignedIn';
 import {useNextPath, withNext} from '@theme/Authgate/useNextPath';
 import {focusFirstError} from '@theme/Authgate/focusFirstError';
-import {useAuth, useAuthgateConfig, validateSignIn} from 'docusaurus-plugin-authgate/client';
+import {AuthError, useAuth, useAuthgateConfig, validateSignIn} from 'docusaurus-plugin-authgate/client';
 import type {FieldErrors} from 'docusaurus-plugin-authgate/client';
 
 const IDS = {email: 'authgate-login-email', password: 'authgate-login-password'};
@@ -24,6 +24,7 @@ export function LoginForm(): ReactNode {
   const [password, setPassword] = useState('');
   const [errors, setErrors] = useState<FieldErrors>({});
   const [alert, setAlert] = useState<string | null>(null);
+  const [mustReset, setMustReset] = useState(false);
   const [pending, setPending] = useState(false);
   const inFlight = useRef(false);
 
@@ -33,6 +34,7 @@ export function LoginForm(): ReactNode {
     const found = validateSignIn({email, password});
     setErrors(found);
     setAlert(null);
+    setMustReset(false);
     if (Object.keys(found).length > 0) {
       focusFirstError(IDS, found);
       return;
@@ -44,6 +46,8 @@ export function LoginForm(): ReactNode {
       history.push(next);
     } catch (err) {
       setAlert(err instanceof Error ? err.message : 'Sign-in failed. Please try again.');
+      // Too many failed sign-ins: the account now needs a reset (the API's PASSWORD_RESET_REQUIRED).
+      setMustReset(err instanceof AuthError && err.code === 'PASSWORD_RESET_REQUIRED');
       setPending(false);
       inFlight.current = false;
     }
@@ -58,7 +62,9 @@ export function LoginForm(): ReactNode {
           New here? <Link to={withNext(paths.signup, raw)}>Create an account</Link>
         </>
       }>
-      <FormAlert message={alert} />
+      <FormAlert message={alert}>
+        {mustReset && <Link to={paths.forgotPassword}>Reset your password</Link>}
+      </FormAlert>
       <form noValidate onSubmit={onSubmit} aria-label="Sign in">
         <Field id={IDS.email} label="Email" error={errors.email}>
           {(control) => (
@@ -97,6 +103,9 @@ export function LoginForm(): ReactNode {
           {pending ? 'Signing in…' : 'Sign In'}
         </button>
       </form>
+      <p className="authgate-card__aside">
+        <Link to={paths.forgotPassword}>Forgot password?</Link>
+      </p>
     </Card>
   );
 }

@@ -1,0 +1,142 @@
+"""The reader's own data: a copy of all of it, the security events, and erasure.
+
+The profile is personal data collected for personalisation, so the reader can take all of it away with them and
+remove it (GDPR arts. 15, 17 and 20; OWASP ASVS 4.0.3 V8.3.2: users can remove or export their data on demand).
+Security events let the reader see sign-ins and failures on the account (toward ASVS 5.0 V6.3.5).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from authgate.accounts.lookup import CurrentUser
+from authgate.accounts.models import User, UserProfile
+from authgate.accounts.schemas import ProfileOut
+from authgate.errors import InvalidPassword, NotAuthenticated
+from authgate.events.models import SecurityEvent
+from authgate.events.service import EventType, record_event
+from authgate.gate import AuthGate
+from authgate.privacy.schemas import DataExport, EventOut, ExportedSession, ExportedUser, SessionStatus
+from authgate.recovery.service import verify_current_password
+from authgate.sessions.models import RefreshToken
+from authgate.sessions.service import ClientInfo
+
+logger = logging.getLogger("authgate")
+
+# only these columns are ever read for the export: the password hash is not even selected
+_USER_COLUMNS = [User.__table__.c[name] for name in ExportedUser.model_fields]
+_SESSION_COLUMNS = (
+    RefreshToken.family_id,
+    RefreshToken.created_at,
+    RefreshToken.last_used_at,
+    RefreshToken.expires_at,
+    RefreshToken.revoked_at,
+    RefreshToken.rotated_at,
+    RefreshToken.ip_address,
+    RefreshToken.user_agent,
+)
+
+
+async def export(gate: AuthGate, user_id: uuid.UUID, client: ClientInfo) -> DataExport:
+    now = gate.now()
+    async with gate.sessions.begin() as db:
+        row = (await db.execute(select(*_USER_COLUMNS).where(User.id == user_id))).mappings().first()
+        if row is None:
+            raise NotAuthenticated()
+        profile = (await db.execute(select(UserProfile).where(UserProfile.user_id == user_id))).scalar_one_or_none()
+        sessions = await _sessions(db, user_id, now)
+        events = await _events(db, user_id, limit=None, before=None)
+        # recorded in the same transaction; the copy shows the account as it was just before
+        await record_event(db, user_id=user_id, type=EventType.DATA_EXPORTED, now=now, client=client)
+    return DataExport(
+        user=ExportedUser.model_validate(dict(row)),
+        profile=ProfileOut.model_validate(profile) if profile else None,
+        sessions=sessions,
+        events=events,
+    )
+
+
+async def _sessions(db: AsyncSession, user_id: uuid.UUID, now: datetime) -> list[ExportedSession]:
+    rows = (
+        await db.execute(
+            select(*_SESSION_COLUMNS).where(RefreshToken.user_id == user_id).order_by(RefreshToken.created_at)
+        )
+    ).all()
+    families: dict[uuid.UUID, list[Any]] = {}
+    for row in rows:
+        families.setdefault(row.family_id, []).append(row)
+    exported = []
+    for family_id, members in families.items():
+        # the newest row is the one not rotated yet (rotation stamps the old row and inserts the new one)
+        newest = next((m for m in members if m.rotated_at is None), members[-1])
+        ended = [m.revoked_at for m in members if m.revoked_at is not None]
+        status: SessionStatus = "ended" if ended else "expired" if newest.expires_at <= now else "active"
+        exported.append(
+            ExportedSession(
+                id=family_id,
+                status=status,
+                created_at=min(m.created_at for m in members),
+                last_used_at=max(m.last_used_at or m.created_at for m in members),
+                expires_at=newest.expires_at,
+                ended_at=min(ended) if ended else None,
+                ip_address=newest.ip_address,
+                user_agent=newest.user_agent,
+            )
+        )
+    exported.sort(key=lambda s: s.created_at, reverse=True)
+    return exported
+
+
+async def _events(
+    db: AsyncSession, user_id: uuid.UUID, *, limit: int | None, before: datetime | None
+) -> list[EventOut]:
+    query = select(SecurityEvent).where(SecurityEvent.user_id == user_id)
+    if before is not None:
+        query = query.where(SecurityEvent.created_at < before)
+    query = query.order_by(SecurityEvent.created_at.desc(), SecurityEvent.id.desc())
+    if limit is not None:
+        query = query.limit(limit)
+    return [EventOut.model_validate(event) for event in (await db.execute(query)).scalars()]
+
+
+async def list_events(gate: AuthGate, user_id: uuid.UUID, *, limit: int, before: datetime | None) -> list[EventOut]:
+    if before is not None and before.tzinfo is None:
+        # an ISO timestamp without an offset is read as UTC, like every time this service stores
+        before = before.replace(tzinfo=UTC)
+    async with gate.sessions() as db:
+        return await _events(db, user_id, limit=limit, before=before)
+
+
+async def delete_account(gate: AuthGate, user: CurrentUser, password: str, client: ClientInfo) -> None:
+    """Erase the reader: the user row goes, and the foreign keys' ON DELETE CASCADE takes the profile, refresh
+    tokens, mailed tokens and security events with it, in one transaction.
+
+    Erasure needs the password even from a signed-in browser (re-authentication before a sensitive, irreversible
+    operation, as ASVS 5.0 V7.5.1 / V7.5.3 ask), so a stolen cookie alone cannot erase the account. With the user
+    row gone every access token is refused too (the per-request user lookup finds nobody): ASVS 5.0 V7.4.2.
+    """
+    try:
+        # argon2 runs off the loop, with no database connection held
+        await verify_current_password(gate, user.id, password)
+    except InvalidPassword:
+        # a wrong password here is a failed sign-in attempt like any other, recorded for the reader to see
+        async with gate.sessions.begin() as db:
+            await record_event(
+                db,
+                user_id=user.id,
+                type=EventType.SIGN_IN_FAILED,
+                now=gate.now(),
+                client=client,
+                detail="wrong password when asked to delete the account",
+            )
+        raise
+    async with gate.sessions.begin() as db:
+        await db.execute(delete(User).where(User.id == user.id))
+    # no email in the log: after erasure the id no longer leads to anyone
+    logger.info("account %s deleted by its owner", user.id)

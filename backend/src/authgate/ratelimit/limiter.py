@@ -1,0 +1,263 @@
+"""Counters behind the rate limits: `limits` moving windows, in process memory or shared in Redis.
+
+`limits` is used directly (not through slowapi): its async storages and moving-window strategy work the same
+on memory and Redis, and it needs no app-global state. slowapi wants one limiter on `app.state` and decorated
+endpoints taking a `request` argument, which does not fit a router that is mounted into someone else's app.
+
+Redis unreachable (REDIS_URL set): every decision falls back to this process's own in-memory counters, with one
+logged warning — never unlimited, never a 500. The memory counters are kept up to date alongside Redis all
+along, so a fail-over starts from what this process has seen rather than from zero. Redis is tried again
+REDIS_RETRY_SECONDS after it failed, and used again as soon as it answers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import math
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Generic, TypeVar
+
+import redis.asyncio
+import redis.exceptions
+from limits import RateLimitItem, parse
+from limits.aio.storage import MemoryStorage, RedisStorage
+from limits.aio.strategies import MovingWindowRateLimiter
+from limits.errors import StorageError
+
+from authgate.ratelimit.client_ip import InvalidProxySetting, Network, trusted_networks
+from authgate.ratelimit.policy import Failures
+from authgate.security import Clock, derive_key
+from authgate.settings import ConfigurationError, Settings
+
+logger = logging.getLogger("authgate")
+
+_T = TypeVar("_T")
+_V = TypeVar("_V")
+RULE_PREFIX = "rate_limit_"
+RULES = tuple(name.removeprefix(RULE_PREFIX) for name in Settings.model_fields if name.startswith(RULE_PREFIX))
+REDIS_RETRY_SECONDS = 5
+# a dead Redis must cost a request milliseconds, not the client's patience
+REDIS_TIMEOUT_SECONDS = 2.0
+REDIS_ERRORS = (redis.exceptions.RedisError, StorageError, OSError, TimeoutError)
+# failure state of addresses without an account (and of known-IP buckets): kept as long as a real account's
+FAILURE_STATE_SECONDS = 30 * 24 * 3600
+# in memory the failure state is bounded: the oldest entries go first
+MEMORY_FAILURE_ENTRIES = 100_000
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    allowed: bool
+    retry_after: int = 0  # seconds until the window has room again
+
+
+def canonical_email(email: str) -> str:
+    # the same canonical form as accounts.service.canonical_email (kept here to avoid an import cycle)
+    return email.strip().lower()
+
+
+class RateLimiter:
+    """One per AuthGate (`gate.limiter`): window counters per rule, and failure state for sign-in lockout."""
+
+    def __init__(
+        self, settings: Settings, *, secret: str, clock: Clock, redis_retry_seconds: float = REDIS_RETRY_SECONDS
+    ) -> None:
+        self.clock = clock
+        self._key = derive_key(secret, "authgate rate-limit keys")
+        try:
+            self.trusted_proxies: tuple[Network, ...] = trusted_networks(tuple(settings.forwarded_allow_ips))
+        except InvalidProxySetting as error:
+            raise ConfigurationError(str(error)) from error
+        self._limits: dict[str, RateLimitItem] = {}
+        for rule in RULES:
+            text = getattr(settings, RULE_PREFIX + rule)
+            try:
+                self._limits[rule] = parse(text)
+            except ValueError as error:
+                raise ConfigurationError(
+                    f"{(RULE_PREFIX + rule).upper()}={text!r} is not a rate limit such as '30/minute'"
+                ) from error
+        self._memory = MovingWindowRateLimiter(MemoryStorage())
+        self._memory_failures: TtlCache[Failures] = TtlCache(MEMORY_FAILURE_ENTRIES)
+        # (user, IP) -> whether the account signed in from there before; see ratelimit.service.known_address
+        self.known_addresses: TtlCache[bool] = TtlCache(MEMORY_FAILURE_ENTRIES)
+        self._redis_retry = timedelta(seconds=redis_retry_seconds)
+        self._redis_down_since: datetime | None = None
+        self._pool: redis.asyncio.ConnectionPool | None = None
+        self._redis: MovingWindowRateLimiter | None = None
+        self._redis_client: redis.asyncio.Redis | None = None
+        if settings.redis_url:
+            self._pool = redis.asyncio.ConnectionPool.from_url(
+                settings.redis_url,
+                socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+                socket_timeout=REDIS_TIMEOUT_SECONDS,
+            )
+            storage = RedisStorage(
+                "async+" + settings.redis_url,
+                implementation="redispy",
+                key_prefix="authgate",
+                connection_pool=self._pool,  # type: ignore[arg-type]
+            )
+            self._redis = MovingWindowRateLimiter(storage)
+            self._redis_client = redis.asyncio.Redis(connection_pool=self._pool)
+
+    # ------------------------------------------------------------------ keys
+
+    def digest(self, *parts: str) -> str:
+        """A keyed hash for storage keys: no email or IP appears in Redis, and keys cannot be guessed offline."""
+        return hmac.new(self._key, "\x00".join(parts).encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+
+    def account_key(self, email: str) -> str:
+        return self.digest("account", canonical_email(email))
+
+    # ------------------------------------------------------------------ windows
+
+    def limit_for(self, rule: str) -> RateLimitItem:
+        try:
+            return self._limits[rule]
+        except KeyError:
+            raise ValueError(f"unknown rate-limit rule {rule!r}; known: {', '.join(sorted(self._limits))}") from None
+
+    async def hit(self, rule: str, *identifiers: str) -> Decision:
+        """Count one request against `rule` for `identifiers` (e.g. "ip", "203.0.113.9")."""
+        item = self.limit_for(rule)
+        ids = (rule, *identifiers)
+        # the local window is always counted, so a fail-over starts from this process's own counts
+        local_ok = await self._memory.hit(item, *ids)
+        strategy = self._memory
+        allowed = local_ok
+
+        async def on_redis(limiter: MovingWindowRateLimiter) -> bool:
+            return await limiter.hit(item, *ids)
+
+        shared = await self._with_redis(on_redis)
+        if shared is not None and self._redis is not None:
+            strategy, allowed = self._redis, shared
+        if allowed:
+            return Decision(True)
+        try:
+            stats = await strategy.get_window_stats(item, *ids)
+            reset_at = stats.reset_time
+        except REDIS_ERRORS:
+            reset_at = time.time() + item.get_expiry()
+        return Decision(False, max(1, math.ceil(reset_at - time.time())))
+
+    # ------------------------------------------------------------------ failure state
+
+    async def failures(self, key: str) -> Failures:
+        async def on_redis(_: MovingWindowRateLimiter) -> str | None:
+            assert self._redis_client is not None
+            value = await self._redis_client.get(_failure_key(key))
+            return value.decode() if isinstance(value, bytes) else value
+
+        shared = await self._with_redis(on_redis)
+        if self._redis is not None and self._redis_down_since is None:
+            return _decode(shared)
+        return self._memory_failures.get(key, self.clock()) or Failures()
+
+    async def store_failures(self, key: str, failures: Failures) -> None:
+        expires = self.clock() + timedelta(seconds=FAILURE_STATE_SECONDS)
+        self._memory_failures.put(key, failures, expires)
+
+        async def on_redis(_: MovingWindowRateLimiter) -> bool:
+            assert self._redis_client is not None
+            await self._redis_client.set(_failure_key(key), _encode(failures), ex=FAILURE_STATE_SECONDS)
+            return True
+
+        await self._with_redis(on_redis)
+
+    async def clear_failures(self, key: str) -> None:
+        self._memory_failures.delete(key)
+
+        async def on_redis(_: MovingWindowRateLimiter) -> bool:
+            assert self._redis_client is not None
+            await self._redis_client.delete(_failure_key(key))
+            return True
+
+        await self._with_redis(on_redis)
+
+    # ------------------------------------------------------------------ Redis, and what happens without it
+
+    @property
+    def backend(self) -> str:
+        if self._redis is None:
+            return "memory"
+        return "redis" if self._redis_down_since is None else "memory (redis unreachable)"
+
+    async def _with_redis(self, operation: Callable[[MovingWindowRateLimiter], Awaitable[_T]]) -> _T | None:
+        """Run `operation` on Redis if it is configured and not known to be down; None means "use memory"."""
+        if self._redis is None:
+            return None
+        now = self.clock()
+        if self._redis_down_since is not None and now - self._redis_down_since < self._redis_retry:
+            return None
+        try:
+            result = await operation(self._redis)
+        except REDIS_ERRORS as error:
+            if self._redis_down_since is None:
+                logger.warning(
+                    "rate limiter: Redis unreachable (%s); using this process's in-memory counters until it is back",
+                    type(error).__name__,
+                )
+            self._redis_down_since = now
+            return None
+        if self._redis_down_since is not None:
+            logger.warning("rate limiter: Redis reachable again; counters are shared again")
+            self._redis_down_since = None
+        return result
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.disconnect()
+
+
+def _failure_key(key: str) -> str:
+    return f"authgate:failures:{key}"
+
+
+def _encode(failures: Failures) -> str:
+    at = failures.last_failed_at.timestamp() if failures.last_failed_at else 0.0
+    return f"{failures.count}:{at!r}:{int(failures.reset_required)}"
+
+
+def _decode(value: str | None) -> Failures:
+    if not value:
+        return Failures()
+    try:
+        count, at, reset = value.split(":")
+        moment = float(at)
+        return Failures(int(count), datetime.fromtimestamp(moment, UTC) if moment else None, reset == "1")
+    except ValueError:
+        return Failures()
+
+
+class TtlCache(Generic[_V]):
+    """State in this process: bounded (least recently written go first) and expiring."""
+
+    def __init__(self, max_entries: int) -> None:
+        self.max_entries = max_entries
+        self._entries: OrderedDict[str, tuple[_V, datetime]] = OrderedDict()
+
+    def get(self, key: str, now: datetime) -> _V | None:
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        if entry[1] <= now:
+            del self._entries[key]
+            return None
+        return entry[0]
+
+    def put(self, key: str, value: _V, expires_at: datetime) -> None:
+        self._entries[key] = (value, expires_at)
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.max_entries:
+            self._entries.popitem(last=False)
+
+    def delete(self, key: str) -> None:
+        self._entries.pop(key, None)

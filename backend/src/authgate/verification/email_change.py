@@ -1,0 +1,44 @@
+"""Changing the sign-in address: confirmed from the new address, announced to the old one.
+
+The address changes only when the link mailed to the new address is used (POST /auth/verify-email), so a typo or
+an address the reader does not control never becomes the account's; the old address is told at once, so a
+change the reader did not ask for is noticed (ASVS 5.0 V6.3: notify the user of changes to authentication details).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from authgate.accounts.lookup import CurrentUser
+from authgate.accounts.models import User
+from authgate.accounts.service import canonical_email
+from authgate.errors import EmailAlreadyExists
+from authgate.events.service import EventType, record_event
+from authgate.gate import AuthGate
+from authgate.mail import templates
+from authgate.onetime import service as onetime
+from authgate.onetime.service import Purpose
+from authgate.recovery.service import verify_current_password
+from authgate.sessions.service import ClientInfo
+from authgate.verification.service import VERIFY_PATH
+
+
+async def request_email_change(
+    gate: AuthGate, user: CurrentUser, new_email: str, password: str, client: ClientInfo
+) -> None:
+    await verify_current_password(gate, user.id, password)
+    email = canonical_email(new_email)
+    now = gate.now()
+    lifetime = timedelta(hours=gate.settings.verification_token_hours)
+    async with gate.sessions.begin() as db:
+        taken = await db.execute(select(User.id).where(User.email == email))
+        if email == user.email or taken.first() is not None:
+            raise EmailAlreadyExists()
+        # bound to the NEW address; a newer request supersedes this one
+        token = await onetime.issue(db, user.id, Purpose.CHANGE_EMAIL, email, lifetime, now)
+        await record_event(db, user_id=user.id, type=EventType.EMAIL_CHANGE_REQUESTED, now=now, client=client)
+    minutes = int(lifetime.total_seconds() // 60)
+    gate.mailer.send(templates.email_change(email, gate.mailer.link(VERIFY_PATH, token), minutes))
+    gate.mailer.send(templates.email_change_notice(user.email, email))

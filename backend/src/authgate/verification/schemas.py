@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from pydantic import BaseModel, EmailStr, Field
+
+from authgate.accounts.schemas import MAX_PASSWORD_INPUT
+from authgate.onetime.schemas import TokenField
+
+
+class VerifyEmailRequest(TokenField):
+    pass
+
+
+class VerifyEmailResponse(BaseModel):
+    email: str
+    is_verified: bool
+
+
+class ChangeEmailRequest(BaseModel):
+    new_email: EmailStr = Field(max_length=255)
+    password: str = Field(min_length=1, max_length=MAX_PASSWORD_INPUT)

@@ -1,0 +1,72 @@
+"""Email verification: the link mailed at sign-up and on request, and what using it does.
+
+Also completes an email change (`verification/email_change.py` mails that link): both arrive at POST /auth/verify-email.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from authgate.accounts.lookup import CurrentUser
+from authgate.accounts.models import User
+from authgate.errors import EmailAlreadyExists
+from authgate.events.service import EventType, record_event
+from authgate.gate import AuthGate
+from authgate.mail import templates
+from authgate.mail.service import Mail
+from authgate.onetime import service as onetime
+from authgate.onetime.service import Db, Purpose
+from authgate.sessions.service import ClientInfo
+
+VERIFY_PATH = "/auth/verify-email"
+
+
+def verification_lifetime(gate: AuthGate) -> timedelta:
+    return timedelta(hours=gate.settings.verification_token_hours)
+
+
+async def start_verification(db: Db, gate: AuthGate, user_id: uuid.UUID, email: str, client: ClientInfo) -> Mail:
+    """Issue a token inside the caller's transaction; the caller sends the returned mail once it has committed."""
+    now = gate.now()
+    lifetime = verification_lifetime(gate)
+    token = await onetime.issue(db, user_id, Purpose.VERIFY_EMAIL, email, lifetime, now)
+    await record_event(db, user_id=user_id, type=EventType.EMAIL_VERIFICATION_SENT, now=now, client=client)
+    minutes = int(lifetime.total_seconds() // 60)
+    return templates.verification(email, gate.mailer.link(VERIFY_PATH, token), minutes)
+
+
+async def resend(gate: AuthGate, user: CurrentUser, client: ClientInfo) -> None:
+    if user.is_verified:
+        return
+    async with gate.sessions.begin() as db:
+        mail = await start_verification(db, gate, user.id, user.email, client)
+    gate.mailer.send(mail)
+
+
+async def verify(gate: AuthGate, token: str, client: ClientInfo) -> str:
+    """Use a verify_email or change_email token; returns the (possibly new) verified address."""
+    now = gate.now()
+    try:
+        async with gate.sessions.begin() as db:
+            used = await onetime.consume(db, token, (Purpose.VERIFY_EMAIL, Purpose.CHANGE_EMAIL), now)
+            changes: dict[str, object] = {"is_verified": True, "email_verified_at": now, "updated_at": now}
+            if used.purpose is Purpose.VERIFY_EMAIL:
+                await db.execute(update(User).where(User.id == used.user_id).values(**changes))
+                await record_event(db, user_id=used.user_id, type=EventType.EMAIL_VERIFIED, now=now, client=client)
+                return used.email
+            # an email change: the address may have been taken since the link was mailed
+            taken = await db.execute(select(User.id).where(User.email == used.email, User.id != used.user_id))
+            if taken.first() is not None:
+                raise EmailAlreadyExists()
+            await db.execute(update(User).where(User.id == used.user_id).values(email=used.email, **changes))
+            # whatever was mailed to the old address (a reset link, a verification link) must not work any more
+            await onetime.invalidate(db, used.user_id, now)
+            await record_event(db, user_id=used.user_id, type=EventType.EMAIL_CHANGED, now=now, client=client)
+            return used.email
+    except IntegrityError as exc:
+        # the unique index decides a race with a sign-up or another change to the same address
+        raise EmailAlreadyExists() from exc

@@ -1,0 +1,166 @@
+"""A real SMTP server on loopback (aiosmtpd) that keeps what it receives, and an app that mails to it."""
+
+from __future__ import annotations
+
+import re
+import socket
+import threading
+from collections.abc import AsyncIterator, Iterator
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import create_engine, text
+
+from authgate.gate import AuthGate
+from authgate.settings import Settings
+from tests.conftest import FakeClock, app_client, make_settings, sync_url
+
+PUBLIC_URL = "https://docs.example.org"
+MAIL_FROM = "Textbook <no-reply@docs.example.org>"
+LINK = re.compile(r"https?://[^\s\"<>]+")
+
+
+class Inbox:
+    """Every message the server accepted, in order, as parsed email messages."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.envelopes: list[tuple[str, list[str]]] = []
+        self._lock = threading.Lock()
+        self.port = 0
+
+    # aiosmtpd handler hook; runs on the server's own thread
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        assert isinstance(message, EmailMessage)
+        with self._lock:
+            self.messages.append(message)
+            self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        return "250 Message accepted"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        with self._lock:
+            return [m for m in self.messages if m["To"] == address]
+
+    def last_to(self, address: str, subject: str | None = None) -> EmailMessage:
+        found = [m for m in self.to(address) if subject is None or m["Subject"] == subject]
+        assert found, f"no mail to {address} ({subject}); got {[(m['To'], m['Subject']) for m in self.messages]}"
+        return found[-1]
+
+    def link(self, address: str, subject: str | None = None) -> str:
+        links = links_in(text_part(self.last_to(address, subject)))
+        assert len(links) == 1, links
+        return links[0]
+
+    def token(self, address: str, subject: str | None = None) -> str:
+        return token_of(self.link(address, subject))
+
+
+def text_part(message: EmailMessage) -> str:
+    part = message.get_body(preferencelist=("plain",))
+    assert part is not None
+    return str(part.get_content())
+
+
+def html_part(message: EmailMessage) -> str:
+    part = message.get_body(preferencelist=("html",))
+    assert part is not None
+    return str(part.get_content())
+
+
+def links_in(body: str) -> list[str]:
+    return LINK.findall(body)
+
+
+def token_of(link: str) -> str:
+    return parse_qs(urlsplit(link).query)["token"][0]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def inbox() -> Iterator[Inbox]:
+    box = Inbox()
+    box.port = free_port()
+    controller = Controller(box, hostname="127.0.0.1", port=box.port)
+    controller.start()
+    try:
+        yield box
+    finally:
+        controller.stop()
+
+
+def smtp_settings(database_url: str, inbox: Inbox, **overrides: object) -> Settings:
+    """Settings that mail to the test server (plain SMTP on loopback) with links on PUBLIC_URL."""
+    values: dict[str, object] = {
+        "smtp_host": "127.0.0.1",
+        "smtp_port": inbox.port,
+        "smtp_starttls": False,
+        "public_url": PUBLIC_URL,
+        "mail_from": MAIL_FROM,
+    }
+    values.update(overrides)
+    return make_settings(database_url, **values)
+
+
+@pytest.fixture
+def mail_settings(database_url: str, inbox: Inbox) -> Settings:
+    return smtp_settings(database_url, inbox)
+
+
+@pytest.fixture
+async def mail_client(mail_settings: Settings, clock: FakeClock) -> AsyncIterator[httpx.AsyncClient]:
+    async with app_client(mail_settings, clock) as http:
+        yield http
+
+
+def gate_of(http: httpx.AsyncClient) -> AuthGate:
+    gate = http.app.state.authgate  # type: ignore[attr-defined]
+    assert isinstance(gate, AuthGate)
+    return gate
+
+
+async def drain(http: httpx.AsyncClient) -> None:
+    """Wait for the mail the app queued (the sends run in background tasks on this loop)."""
+    await gate_of(http).mailer.drain()
+
+
+def query(database_url: str, sql: str, **params: object) -> list[Any]:
+    engine = create_engine(sync_url(database_url))
+    try:
+        with engine.begin() as connection:
+            return list(connection.execute(text(sql), params).all())
+    finally:
+        engine.dispose()
+
+
+def execute(database_url: str, sql: str, **params: object) -> None:
+    engine = create_engine(sync_url(database_url))
+    try:
+        with engine.begin() as connection:
+            connection.execute(text(sql), params)
+    finally:
+        engine.dispose()
+
+
+def events_of(database_url: str, email: str) -> list[str]:
+    rows = query(
+        database_url,
+        "SELECT e.type FROM security_events e JOIN users u ON u.id = e.user_id WHERE u.email = :email "
+        "ORDER BY e.created_at, e.type",
+        email=email,
+    )
+    return [row[0] for row in rows]
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}

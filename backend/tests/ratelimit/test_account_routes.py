@@ -1,0 +1,58 @@
+"""Forgot/reset password and email verification: per-IP and per-address limits, the same for every address."""
+
+from __future__ import annotations
+
+from tests.conftest import FakeClock, signup
+from tests.ratelimit.conftest import comparable, limited_settings
+
+RATE_LIMITED = {"detail": "Too many requests; try again later", "code": "RATE_LIMITED"}
+
+
+async def test_forgot_password_is_limited_per_ip(database_url: str, clock: FakeClock, make_peers) -> None:
+    peers = make_peers(limited_settings(database_url), clock)  # 5/minute per IP
+    http = peers.at("203.0.113.80")
+    for n in range(5):
+        response = await http.post("/auth/forgot-password", json={"email": f"someone-{n}@example.com"})
+        assert response.status_code == 202
+    refused = await http.post("/auth/forgot-password", json={"email": "someone-else@example.com"})
+    assert refused.status_code == 429 and refused.json() == RATE_LIMITED
+    assert int(refused.headers["retry-after"]) >= 1
+
+
+async def test_forgot_password_per_address_holds_across_ips_and_hides_existence(
+    database_url: str, storage: str | None, clock: FakeClock, make_peers
+) -> None:
+    peers = make_peers(limited_settings(database_url, redis_url=storage), clock)  # 3/hour per address
+    await signup(peers.at("192.0.2.1"), "real@example.com")
+    answers: dict[str, list[tuple[int, bytes, dict[str, str]]]] = {"real@example.com": [], "fake@example.com": []}
+    for n in range(4):
+        for email, seen in answers.items():
+            response = await peers.at(f"198.51.100.{n + 1}").post("/auth/forgot-password", json={"email": email})
+            seen.append(comparable(response))
+    real, fake = answers.values()
+    assert [status for status, _, _ in real] == [202, 202, 202, 429]
+    # Retry-After of an hourly window may differ by a second between the two addresses; everything else is equal
+    strip = [(status, body, {k: v for k, v in headers.items() if k != "retry-after"}) for status, body, headers in real]
+    assert strip == [(s, b, {k: v for k, v in h.items() if k != "retry-after"}) for s, b, h in fake]
+
+
+async def test_reset_password_is_limited_per_ip(database_url: str, clock: FakeClock, make_peers) -> None:
+    peers = make_peers(limited_settings(database_url), clock)  # 10/minute
+    http = peers.at("203.0.113.81")
+    body = {"token": "x" * 43, "new_password": "A-new-passw0rd-here"}
+    for _ in range(10):
+        assert (await http.post("/auth/reset-password", json=body)).status_code == 400
+    refused = await http.post("/auth/reset-password", json=body)
+    assert refused.status_code == 429 and refused.json() == RATE_LIMITED
+
+
+async def test_verification_is_limited_per_ip(database_url: str, clock: FakeClock, make_peers) -> None:
+    peers = make_peers(limited_settings(database_url), clock)  # 10/minute, verify and resend together
+    http = peers.at("203.0.113.82")
+    for _ in range(9):
+        assert (await http.post("/auth/verify-email", json={"token": "y" * 43})).status_code == 400
+    assert (await http.post("/auth/verify-email/resend")).status_code == 401
+    refused = await http.post("/auth/verify-email", json={"token": "y" * 43})
+    assert refused.status_code == 429 and refused.json() == RATE_LIMITED
+    resend = await http.post("/auth/verify-email/resend")
+    assert resend.status_code == 429

@@ -1,0 +1,239 @@
+"""Consecutive failures on one account: slowed down, then a password reset required; the reader never locked out."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import httpx
+
+from authgate.events.service import EventType
+from authgate.onetime.service import Purpose, issue
+from tests.conftest import PASSWORD, FakeClock, signup
+from tests.ratelimit.conftest import HashCounter, comparable, db_execute, limited_settings, login_body
+
+RESET_REQUIRED = {
+    "detail": "Too many failed sign-ins; reset your password to continue",
+    "code": "PASSWORD_RESET_REQUIRED",
+}
+# the per-IP and per-account windows are real-time; these tests move the injected clock instead
+OPEN_WINDOWS = {"rate_limit_login_ip": "10000/minute", "rate_limit_login_account": "10000/minute"}
+HOME = "192.0.2.10"
+
+
+def events(database_url: str, event: EventType) -> list[tuple[str | None]]:
+    rows = db_execute(database_url, "SELECT ip_address FROM security_events WHERE type = :t", t=event.value)
+    return [tuple(row) for row in rows]
+
+
+def failure_columns(database_url: str, email: str) -> tuple[int, bool]:
+    rows = db_execute(
+        database_url, "SELECT failed_login_count, password_reset_required FROM users WHERE email = :e", e=email
+    )
+    return int(rows[0][0]), bool(rows[0][1])
+
+
+async def fail_until_refused(http: httpx.AsyncClient, email: str, clock: FakeClock, attempts: int) -> list[int]:
+    """`attempts` wrong passwords, each as soon as the server allows it (the clock skips the Retry-After)."""
+    statuses = []
+    for n in range(attempts):
+        response = await http.post("/auth/login", json=login_body(email, f"Wrong-{n}-passw0rd"))
+        if response.status_code == 429:
+            clock.advance(seconds=int(response.headers["retry-after"]))
+            response = await http.post("/auth/login", json=login_body(email, f"Wrong-{n}-passw0rd"))
+        statuses.append(response.status_code)
+    return statuses
+
+
+async def test_failures_slow_the_account_down_without_hashing(database_url: str, clock: FakeClock, make_peers) -> None:
+    peers = make_peers(limited_settings(database_url, **OPEN_WINDOWS), clock)
+    await signup(peers.at(HOME), "slow@example.com")
+    attacker = peers.at("203.0.113.66")
+    for n in range(5):
+        assert (
+            await attacker.post("/auth/login", json=login_body("slow@example.com", f"x-{n}-Passw0rd"))
+        ).status_code == 401
+    hashing = HashCounter(peers.gate)
+    for expected_wait in (1, 2, 4, 8):
+        # even the right password waits: the answer must not depend on it
+        early = await attacker.post("/auth/login", json=login_body("slow@example.com", PASSWORD))
+        assert early.status_code == 429
+        assert early.json() == {"detail": "Too many requests; try again later", "code": "RATE_LIMITED"}
+        assert early.headers["retry-after"] == str(expected_wait)
+        assert hashing.calls == []
+        clock.advance(seconds=expected_wait)
+        assert (
+            await attacker.post("/auth/login", json=login_body("slow@example.com", "Wrong-passw0rd"))
+        ).status_code == 401
+        hashing.reset()
+    assert failure_columns(database_url, "slow@example.com") == (9, False)
+    assert len(events(database_url, EventType.SIGN_IN_FAILED)) == 9
+    assert events(database_url, EventType.SIGN_IN_THROTTLED) == [("203.0.113.66",)]
+
+
+async def test_a_successful_sign_in_resets_the_count(database_url: str, clock: FakeClock, make_peers) -> None:
+    peers = make_peers(limited_settings(database_url, **OPEN_WINDOWS), clock)
+    http = peers.at("203.0.113.67")
+    await signup(http, "reset-count@example.com")
+    assert await fail_until_refused(http, "reset-count@example.com", clock, 4) == [401] * 4
+    assert (await http.post("/auth/login", json=login_body("reset-count@example.com", PASSWORD))).status_code == 200
+    assert failure_columns(database_url, "reset-count@example.com") == (0, False)
+    # four more in a row are still under the threshold: no wait
+    for n in range(4):
+        response = await http.post("/auth/login", json=login_body("reset-count@example.com", f"w-{n}-Passw0rd"))
+        assert response.status_code == 401
+
+
+async def test_at_the_cap_the_password_alone_no_longer_signs_in(
+    database_url: str, clock: FakeClock, make_peers
+) -> None:
+    peers = make_peers(limited_settings(database_url, **OPEN_WINDOWS), clock)  # cap: 50
+    await signup(peers.at(HOME), "capped@example.com")
+    attacker = peers.at("203.0.113.70")
+    assert await fail_until_refused(attacker, "capped@example.com", clock, 50) == [401] * 50
+    assert failure_columns(database_url, "capped@example.com") == (50, True)
+    assert len(events(database_url, EventType.ACCOUNT_LOCKED)) == 1
+    hashing = HashCounter(peers.gate)
+    clock.advance(days=30)
+    for password in (PASSWORD, "Wrong-passw0rd"):
+        # the right password and a wrong one get the same answer: it reveals nothing about the password
+        refused = await peers.at("198.51.100.7").post("/auth/login", json=login_body("capped@example.com", password))
+        assert refused.status_code == 403 and refused.json() == RESET_REQUIRED
+    assert hashing.calls == []
+
+
+async def test_the_reader_at_a_known_address_gets_in_after_the_attackers_100_failures(
+    database_url: str, clock: FakeClock, make_peers
+) -> None:
+    peers = make_peers(limited_settings(database_url, **OPEN_WINDOWS), clock)
+    home = peers.at(HOME)
+    await signup(home, "victim@example.com")
+    assert (await home.post("/auth/login", json=login_body("victim@example.com", PASSWORD))).status_code == 200
+    statuses = []
+    for n in range(100):
+        attacker = peers.at(f"198.51.100.{n + 1}")
+        response = await attacker.post("/auth/login", json=login_body("victim@example.com", f"Guess-{n}-passw0rd"))
+        if response.status_code == 429:
+            clock.advance(seconds=int(response.headers["retry-after"]))
+            response = await attacker.post("/auth/login", json=login_body("victim@example.com", f"Guess-{n}-pw0rd"))
+        statuses.append(response.status_code)
+    assert statuses == [401] * 50 + [403] * 50
+    # the reader, from where they signed in before, with the right password
+    welcome = await home.post("/auth/login", json=login_body("victim@example.com", PASSWORD))
+    assert welcome.status_code == 200
+    # the count restarts, the reset requirement stays for everyone else
+    assert failure_columns(database_url, "victim@example.com") == (0, True)
+    stranger = await peers.at("198.51.100.250").post("/auth/login", json=login_body("victim@example.com", PASSWORD))
+    assert stranger.status_code == 403
+
+
+async def test_the_reader_at_a_known_address_gets_in_while_the_account_window_is_full(
+    database_url: str, clock: FakeClock, make_peers
+) -> None:
+    # shipped defaults: 10/minute per account; the attacker fills it from 100 addresses
+    peers = make_peers(limited_settings(database_url), clock)
+    home = peers.at(HOME)
+    await signup(home, "window@example.com")
+    assert (await home.post("/auth/login", json=login_body("window@example.com", PASSWORD))).status_code == 200
+    statuses = set()
+    for n in range(100):
+        response = await peers.at(f"198.51.100.{n + 1}").post(
+            "/auth/login", json=login_body("window@example.com", f"Guess-{n}-passw0rd")
+        )
+        statuses.add(response.status_code)
+    assert statuses == {401, 429}
+    assert (await home.post("/auth/login", json=login_body("window@example.com", PASSWORD))).status_code == 200
+
+
+async def test_an_attacker_sharing_the_readers_address_is_still_slowed_down(
+    database_url: str, clock: FakeClock, make_peers
+) -> None:
+    peers = make_peers(limited_settings(database_url, **OPEN_WINDOWS), clock)
+    home = peers.at(HOME)
+    await signup(home, "nat@example.com")
+    assert (await home.post("/auth/login", json=login_body("nat@example.com", PASSWORD))).status_code == 200
+    neighbour = peers.at(HOME)  # same NAT address, not the reader
+    for n in range(5):
+        assert (
+            await neighbour.post("/auth/login", json=login_body("nat@example.com", f"n-{n}-Passw0rd"))
+        ).status_code == 401
+    slowed = await neighbour.post("/auth/login", json=login_body("nat@example.com", "Another-passw0rd"))
+    assert slowed.status_code == 429 and slowed.headers["retry-after"] == "1"
+    # and the known-address bucket reaches the cap too
+    await fail_until_refused(neighbour, "nat@example.com", clock, 45)
+    capped = await neighbour.post("/auth/login", json=login_body("nat@example.com", PASSWORD))
+    assert capped.status_code == 403
+
+
+async def test_after_a_password_reset_the_reader_signs_in_anywhere(
+    database_url: str, clock: FakeClock, make_peers
+) -> None:
+    settings = limited_settings(database_url, lockout_slowdown_after=3, lockout_reset_required_after=6, **OPEN_WINDOWS)
+    peers = make_peers(settings, clock)
+    await signup(peers.at(HOME), "forgetful@example.com")
+    attacker = peers.at("203.0.113.90")
+    await fail_until_refused(attacker, "forgetful@example.com", clock, 6)
+    new_place = peers.at("198.51.100.33")
+    assert (await new_place.post("/auth/login", json=login_body("forgetful@example.com", PASSWORD))).status_code == 403
+    # what the reset flow does to these columns (it also changes the password; the old one serves here)
+    db_execute(
+        database_url,
+        "UPDATE users SET failed_login_count = 0, password_reset_required = false, last_failed_login_at = NULL "
+        "WHERE email = :e",
+        e="forgetful@example.com",
+    )
+    assert (await new_place.post("/auth/login", json=login_body("forgetful@example.com", PASSWORD))).status_code == 200
+
+
+async def test_known_and_unknown_emails_are_indistinguishable_under_throttling(
+    database_url: str, storage: str | None, clock: FakeClock, make_peers
+) -> None:
+    settings = limited_settings(
+        database_url, redis_url=storage, lockout_slowdown_after=3, lockout_reset_required_after=7, **OPEN_WINDOWS
+    )
+    peers = make_peers(settings, clock)
+    await signup(peers.at(HOME), "exists@example.com")
+    attacker = peers.at("203.0.113.99")
+    trace: dict[str, list[tuple[int, bytes, dict[str, str]]]] = {"exists@example.com": [], "ghost@example.com": []}
+    for step in range(30):
+        for email, seen in trace.items():
+            response = await attacker.post("/auth/login", json=login_body(email, f"Wrong-{step}-passw0rd"))
+            seen.append(comparable(response))
+        clock.advance(seconds=1)
+    known, unknown = trace.values()
+    assert known == unknown
+    statuses = [status for status, _, _ in known]
+    assert {401, 429, 403} <= set(statuses), statuses
+    assert statuses[-1] == 403
+    # from any other address too, with any password
+    fresh = peers.at("198.51.100.77")
+    other = await fresh.post("/auth/login", json=login_body("ghost@example.com", PASSWORD))
+    mirror = await fresh.post("/auth/login", json=login_body("exists@example.com", PASSWORD))
+    assert comparable(other) == comparable(mirror)
+    assert peers.gate.limiter.backend == ("redis" if storage else "memory")
+
+
+async def test_the_reset_endpoint_lifts_the_requirement_and_starts_the_known_address_bucket_afresh(
+    database_url: str, clock: FakeClock, make_peers
+) -> None:
+    settings = limited_settings(database_url, lockout_slowdown_after=3, lockout_reset_required_after=6, **OPEN_WINDOWS)
+    peers = make_peers(settings, clock)
+    home = peers.at(HOME)
+    await signup(home, "resetter@example.com")
+    assert (await home.post("/auth/login", json=login_body("resetter@example.com", PASSWORD))).status_code == 200
+    # someone at the reader's own address exhausts that address's bucket too
+    await fail_until_refused(home, "resetter@example.com", clock, 6)
+    assert (await home.post("/auth/login", json=login_body("resetter@example.com", PASSWORD))).status_code == 403
+    user_id = uuid.UUID(str(db_execute(database_url, "SELECT id FROM users")[0][0]))
+    gate = peers.gate
+    async with gate.sessions.begin() as db:
+        token = await issue(db, user_id, Purpose.RESET_PASSWORD, "resetter@example.com", timedelta(hours=1), gate.now())
+    new_password = "Brand-new-passw0rd!"
+    reset = await peers.at("198.51.100.44").post(
+        "/auth/reset-password", json={"token": token, "new_password": new_password}
+    )
+    assert reset.status_code == 200, reset.text
+    assert failure_columns(database_url, "resetter@example.com") == (0, False)
+    for place in (home, peers.at("198.51.100.45")):
+        response = await place.post("/auth/login", json=login_body("resetter@example.com", new_password))
+        assert response.status_code == 200

@@ -1,0 +1,158 @@
+"""Reset: single use, 1 h, newest link only, bound to the address; revokes everything; never signs in."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+
+import httpx
+
+from tests.conftest import PASSWORD, FakeClock, signup
+from tests.mail.smtp import Inbox, bearer, drain, events_of, execute, query, text_part
+from tests.sessions.test_refresh import cookie_of, refresh_with
+
+RESET = "Reset your password"
+NEW_PASSWORD = "Fresh-passphrase-42"
+
+
+async def _reset_token(http: httpx.AsyncClient, inbox: Inbox, email: str) -> str:
+    await http.post("/auth/forgot-password", json={"email": email})
+    await drain(http)
+    return inbox.token(email, RESET)
+
+
+async def _reset(http: httpx.AsyncClient, token: str, password: str = NEW_PASSWORD) -> httpx.Response:
+    return await http.post("/auth/reset-password", json={"token": token, "new_password": password})
+
+
+async def _login(http: httpx.AsyncClient, email: str, password: str) -> httpx.Response:
+    return await http.post("/auth/login", json={"email": email, "password": password})
+
+
+async def test_reset_sets_the_password_revokes_everything_and_does_not_sign_in(
+    mail_client: httpx.AsyncClient, inbox: Inbox, database_url: str, clock: FakeClock
+) -> None:
+    signed_up = await signup(mail_client, "forgetful@example.com")
+    other_device = await _login(mail_client, "forgetful@example.com", PASSWORD)
+    live_access = [signed_up.json()["access_token"], other_device.json()["access_token"]]
+    live_refresh = [cookie_of(signed_up), cookie_of(other_device)]
+    execute(
+        database_url,
+        "UPDATE users SET failed_login_count = 60, password_reset_required = true "
+        "WHERE email = 'forgetful@example.com'",
+    )
+    token = await _reset_token(mail_client, inbox, "forgetful@example.com")
+    clock.advance(seconds=5)
+    mail_client.cookies.clear()
+    response = await _reset(mail_client, token)
+    assert response.status_code == 200 and set(response.json()) == {"detail"}
+    assert "set-cookie" not in response.headers and "access_token" not in response.text
+    # every access token issued before, though unexpired, and every refresh token are dead
+    for access in live_access:
+        assert (await mail_client.get("/auth/me", headers=bearer(access))).status_code == 401
+    for refresh in live_refresh:
+        assert (await refresh_with(mail_client, refresh)).status_code == 401
+    (row,) = query(
+        database_url,
+        "SELECT failed_login_count, password_reset_required, is_verified FROM users "
+        "WHERE email = 'forgetful@example.com'",
+    )
+    assert tuple(row) == (0, False, True)
+    clock.advance(seconds=1)
+    assert (await _login(mail_client, "forgetful@example.com", PASSWORD)).status_code == 401
+    fresh = await _login(mail_client, "forgetful@example.com", NEW_PASSWORD)
+    assert fresh.status_code == 200
+    assert (await mail_client.get("/auth/me", headers=bearer(fresh.json()["access_token"]))).status_code == 200
+    await drain(mail_client)
+    notice = inbox.last_to("forgetful@example.com", "Your password was changed")
+    assert token not in text_part(notice) and "reset" in text_part(notice)
+    assert {"password_reset_requested", "password_reset"} <= set(events_of(database_url, "forgetful@example.com"))
+
+
+async def test_an_access_token_issued_in_the_same_instant_is_revoked(
+    mail_client: httpx.AsyncClient, inbox: Inbox, clock: FakeClock
+) -> None:
+    # the clock does not move: a token minted in the very millisecond of the reset must not survive it
+    await signup(mail_client, "instant@example.com")
+    token = await _reset_token(mail_client, inbox, "instant@example.com")
+    login = await _login(mail_client, "instant@example.com", PASSWORD)
+    assert (await _reset(mail_client, token)).status_code == 200
+    assert (await mail_client.get("/auth/me", headers=bearer(login.json()["access_token"]))).status_code == 401
+
+
+async def test_a_used_link_is_refused(mail_client: httpx.AsyncClient, inbox: Inbox) -> None:
+    await signup(mail_client, "once@example.com")
+    token = await _reset_token(mail_client, inbox, "once@example.com")
+    assert (await _reset(mail_client, token)).status_code == 200
+    replay = await _reset(mail_client, token, "Another-passphrase-7")
+    assert replay.status_code == 400 and replay.json()["code"] == "TOKEN_INVALID"
+
+
+async def test_concurrent_resets_with_one_link_succeed_once(mail_client: httpx.AsyncClient, inbox: Inbox) -> None:
+    await signup(mail_client, "raced@example.com")
+    token = await _reset_token(mail_client, inbox, "raced@example.com")
+    responses = await asyncio.gather(*(_reset(mail_client, token, f"Racing-passphrase-{i}") for i in range(4)))
+    assert sorted(r.status_code for r in responses) == [200, 400, 400, 400]
+
+
+async def test_the_link_expires_after_an_hour(mail_client: httpx.AsyncClient, inbox: Inbox, clock: FakeClock) -> None:
+    await signup(mail_client, "slow@example.com")
+    token = await _reset_token(mail_client, inbox, "slow@example.com")
+    clock.advance(minutes=60)
+    expired = await _reset(mail_client, token)
+    assert expired.status_code == 400 and expired.json()["code"] == "TOKEN_INVALID"
+    await signup(mail_client, "quick@example.com")
+    token = await _reset_token(mail_client, inbox, "quick@example.com")
+    clock.advance(minutes=59, seconds=59)
+    assert (await _reset(mail_client, token)).status_code == 200
+
+
+async def test_a_newer_link_supersedes_the_older_one(mail_client: httpx.AsyncClient, inbox: Inbox) -> None:
+    await signup(mail_client, "twice@example.com")
+    older = await _reset_token(mail_client, inbox, "twice@example.com")
+    newer = await _reset_token(mail_client, inbox, "twice@example.com")
+    assert older != newer
+    refused = await _reset(mail_client, older)
+    assert refused.status_code == 400 and refused.json()["code"] == "TOKEN_INVALID"
+    assert (await _reset(mail_client, newer)).status_code == 200
+
+
+async def test_a_weak_password_is_refused_and_the_link_still_works(
+    mail_client: httpx.AsyncClient, inbox: Inbox
+) -> None:
+    await signup(mail_client, "weak@example.com")
+    token = await _reset_token(mail_client, inbox, "weak@example.com")
+    for weak in ("short", "password123", "weak@example.com"):
+        response = await _reset(mail_client, token, weak)
+        assert response.status_code == 422 and response.json()["code"] == "PASSWORD_TOO_WEAK", weak
+    assert (await _reset(mail_client, token)).status_code == 200
+
+
+async def test_the_link_is_bound_to_the_address_it_was_sent_to(
+    mail_client: httpx.AsyncClient, inbox: Inbox, database_url: str
+) -> None:
+    await signup(mail_client, "moved@example.com")
+    token = await _reset_token(mail_client, inbox, "moved@example.com")
+    execute(database_url, "UPDATE users SET email = 'elsewhere@example.com' WHERE email = 'moved@example.com'")
+    assert (await _reset(mail_client, token)).status_code == 400
+
+
+async def test_verification_and_made_up_tokens_do_not_reset(mail_client: httpx.AsyncClient, inbox: Inbox) -> None:
+    await signup(mail_client, "mixup@example.com")
+    await drain(mail_client)
+    verify_token = inbox.token("mixup@example.com", "Verify your email address")
+    for token in (verify_token, "forged", hashlib.sha256(verify_token.encode()).hexdigest()):
+        response = await _reset(mail_client, token)
+        assert response.status_code == 400 and response.json()["code"] == "TOKEN_INVALID"
+    assert (await _login(mail_client, "mixup@example.com", PASSWORD)).status_code == 200
+
+
+async def test_only_the_hash_of_the_reset_token_is_stored(
+    mail_client: httpx.AsyncClient, inbox: Inbox, database_url: str
+) -> None:
+    await signup(mail_client, "stored@example.com")
+    token = await _reset_token(mail_client, inbox, "stored@example.com")
+    rows = query(database_url, "SELECT token_hash FROM one_time_tokens WHERE purpose = 'reset_password'")
+    assert [r[0] for r in rows] == [hashlib.sha256(token.encode()).hexdigest()]
+    for table in ("one_time_tokens", "security_events"):
+        assert token not in str(query(database_url, f"SELECT * FROM {table}"))  # noqa: S608 - fixed names

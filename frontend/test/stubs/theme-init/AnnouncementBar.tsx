@@ -1,0 +1,3 @@
+export default function AnnouncementBar() {
+  return null;
+}
