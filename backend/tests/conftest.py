@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import redis
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -21,6 +22,8 @@ from authgate.migrate import upgrade
 from authgate.settings import Settings
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+# a database number of its own on the machine's Redis, emptied before each PostgreSQL test
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 API = "http://localhost:8000"
 SITE = "http://localhost:3000"
 PASSWORD = "SecureP@ssw0rd"
@@ -89,9 +92,22 @@ def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return url
 
 
+def flush_test_redis() -> None:
+    """PostgreSQL runs go with Redis (the production pairing): its rate-limit counters start empty per test."""
+    client = redis.Redis.from_url(TEST_REDIS_URL, socket_connect_timeout=2)
+    try:
+        client.flushdb()
+    except redis.exceptions.RedisError as error:
+        unavailable(f"Redis is not reachable at {TEST_REDIS_URL}: {type(error).__name__}")
+    finally:
+        client.close()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest) -> str:
     url: str = request.getfixturevalue(f"{request.param}_url")
+    if request.param == "postgresql":
+        flush_test_redis()
     engine = create_engine(sync_url(url))
     with engine.begin() as connection:
         for table in TABLES:
@@ -123,6 +139,8 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         # functional tests sign up and sign in many times from one address; tests/ratelimit sets real limits
         **RELAXED_RATE_LIMITS,
     }
+    if database_url.startswith("postgresql"):
+        values["redis_url"] = TEST_REDIS_URL
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
