@@ -162,3 +162,25 @@ async def test_require_verified_email_refuses_unverified_sign_in_only_after_the_
         assert (await http.post("/auth/verify-email", json={"token": token})).status_code == 200
         allowed = await http.post("/auth/login", json={"email": "strict@example.com", "password": PASSWORD})
         assert allowed.status_code == 200
+
+
+async def test_require_verified_email_stops_renewing_the_sign_up_session(
+    database_url: str, inbox: Inbox, clock: FakeClock
+) -> None:
+    settings = smtp_settings(database_url, inbox, require_verified_email=True)
+    async with app_client(settings, clock) as http:
+        response = await signup(http, "renew@example.com")
+        await drain(http)
+        refresh = response.cookies["refresh_token"]
+        http.cookies.clear()
+        refused = await http.post("/auth/refresh", headers={"cookie": f"refresh_token={refresh}"})
+        assert refused.status_code == 403 and refused.json()["code"] == "EMAIL_NOT_VERIFIED"
+        # the sign-up access token still lets the reader ask for another link
+        resend = await http.post("/auth/verify-email/resend", headers=bearer(response.json()["access_token"]))
+        assert resend.status_code == 202
+        await drain(http)
+        assert (
+            await http.post("/auth/verify-email", json={"token": inbox.token("renew@example.com", VERIFY)})
+        ).status_code == 200
+        renewed = await http.post("/auth/refresh", headers={"cookie": f"refresh_token={refresh}"})
+        assert renewed.status_code == 200

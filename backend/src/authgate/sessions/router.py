@@ -9,6 +9,7 @@ from authgate.accounts.router import REQUEST_GUARDS, client_info
 from authgate.accounts.schemas import TokenResponse
 from authgate.errors import (
     AccountSuspended,
+    EmailNotVerified,
     InvalidToken,
     RateLimited,
     RefreshTokenInvalid,
@@ -30,7 +31,7 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
         response_model=TokenResponse,
         summary="Exchange the refresh cookie for a new access token (the cookie is rotated)",
         responses=error_responses(
-            RefreshTokenInvalid, RefreshTokenReused, AccountSuspended, RateLimited, *REQUEST_GUARDS
+            RefreshTokenInvalid, RefreshTokenReused, AccountSuspended, EmailNotVerified, RateLimited, *REQUEST_GUARDS
         ),
         dependencies=[rate_limit(gate, "refresh_ip")],
     )

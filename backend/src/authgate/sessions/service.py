@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import joinedload
 
 from authgate.accounts.models import User
-from authgate.errors import AccountSuspended, RefreshTokenInvalid, RefreshTokenReused
+from authgate.errors import AccountSuspended, EmailNotVerified, RefreshTokenInvalid, RefreshTokenReused
 from authgate.gate import AuthGate
 from authgate.security import hash_token, new_opaque_token, successor_token
 from authgate.sessions.models import RefreshToken
@@ -78,7 +78,7 @@ async def rotate(gate: AuthGate, presented: str, client: ClientInfo) -> tuple[Us
         )
         row = consumed.first()
         if row is not None:
-            user = await _active_user(db, row.user_id)
+            user = _may_renew(gate, await _active_user(db, row.user_id))
             successor = successor_token(gate.successor_key, presented)
             await db.execute(
                 insert(RefreshToken).values(
@@ -101,7 +101,7 @@ async def _replayed(
             current = await _live_successor(db, gate, presented, now)
             if current is not None:
                 token, row = current
-                user = await _active_user(db, row.user_id)
+                user = _may_renew(gate, await _active_user(db, row.user_id))
                 return user, IssuedRefreshToken(token, row.expires_at)
         await _revoke_family(db, old.family_id, now)
         # imported here: the events module imports ClientInfo from this one
@@ -139,6 +139,14 @@ async def _live_successor(
 async def _by_token(db: AsyncSession, token: str) -> RefreshToken | None:
     result = await db.execute(select(RefreshToken).where(RefreshToken.token_hash == hash_token(token)))
     return result.scalar_one_or_none()
+
+
+def _may_renew(gate: AuthGate, user: User) -> User:
+    # REQUIRE_VERIFIED_EMAIL: an unverified reader's sign-up session is not renewed (its access token still lets the
+    # reader ask for a new verification mail until it expires)
+    if gate.settings.require_verified_email and not user.is_verified:
+        raise EmailNotVerified()
+    return user
 
 
 async def _active_user(db: AsyncSession, user_id: uuid.UUID) -> User:
