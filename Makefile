@@ -47,8 +47,7 @@ test-backend: backend-install
 test: test-backend frontend-unit e2e e2e-quickstart
 
 check: backend-install
-	$(VENV)/bin/ruff check backend
-	$(VENV)/bin/mypy backend/src
+	cd backend && ../$(VENV)/bin/ruff check . && ../$(VENV)/bin/mypy src
 
 bench: backend-install
 	$(PY) bench/run.py
