@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from starlette.requests import Request
 from starlette.responses import Response
 
 from authgate.ratelimit.client_ip import resolve_client_ip, trusted_networks
 from authgate.settings import Settings
+
+
+@dataclass(frozen=True)
+class ClientInfo:
+    """Where a request came from, as recorded with sessions and security events."""
+
+    ip_address: str | None = None
+    user_agent: str | None = None
+
 
 REFRESH_COOKIE = "refresh_token"
 # the cookie rides only on /auth/* requests, never on the rest of the platform's API

@@ -10,7 +10,7 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from authgate.events.models import SecurityEvent
-from authgate.sessions.service import ClientInfo
+from authgate.transport import ClientInfo
 
 
 class EventType(enum.StrEnum):

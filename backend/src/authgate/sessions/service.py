@@ -12,18 +12,16 @@ from sqlalchemy.orm import joinedload
 
 from authgate.accounts.models import User
 from authgate.errors import AccountSuspended, EmailNotVerified, RefreshTokenInvalid, RefreshTokenReused
+from authgate.events.service import EventType, record_event
 from authgate.gate import AuthGate
 from authgate.security import hash_token, new_opaque_token, successor_token
 from authgate.sessions.models import RefreshToken
+from authgate.transport import ClientInfo
+
+__all__ = ["ClientInfo", "IssuedRefreshToken", "revocation_cutoff", "revoke_all_sessions", "rotate", "start_session"]
 
 # how far a grace-period replay may follow the chain of successors (tab A refreshed twice already)
 MAX_SUCCESSOR_HOPS = 4
-
-
-@dataclass(frozen=True)
-class ClientInfo:
-    ip_address: str | None = None
-    user_agent: str | None = None
 
 
 @dataclass(frozen=True)
@@ -104,9 +102,6 @@ async def _replayed(
                 user = _may_renew(gate, await _active_user(db, row.user_id))
                 return user, IssuedRefreshToken(token, row.expires_at)
         await _revoke_family(db, old.family_id, now)
-        # imported here: the events module imports ClientInfo from this one
-        from authgate.events.service import EventType, record_event
-
         await record_event(
             db,
             user_id=old.user_id,
