@@ -55,28 +55,20 @@ async def reset_password(gate: AuthGate, token: str, new_password: str, client: 
     password = _checked_new_password(gate, new_password, pending.email)
     hashed = await gate.hashing.hash(password)
     now = gate.now()
-    # every access token issued up to now dies (see revocation_cutoff)
-    cutoff = revocation_cutoff(now)
     async with gate.sessions.begin() as db:
         used = await onetime.consume(db, token, Purpose.RESET_PASSWORD, now)
         verified = await db.execute(select(User.email_verified_at).where(User.id == used.user_id))
         # ASVS 5.0 V7.4: a password reset ends every session and, through tokens_valid_after, every access token
         await revoke_all_sessions(db, used.user_id, now)
-        await db.execute(
-            update(User)
-            .where(User.id == used.user_id)
-            .values(
-                hashed_password=hashed,
-                failed_login_count=0,
-                password_reset_required=False,
-                updated_at=now,
-                # the link reached this address: that proves it as well as a verification link would
-                is_verified=True,
-                email_verified_at=verified.scalar_one_or_none() or now,
-                tokens_valid_after=cutoff,
-            )
+        await _store_new_password(
+            db,
+            used.user_id,
+            hashed,
+            now,
+            # the link reached this address: that proves it as well as a verification link would
+            is_verified=True,
+            email_verified_at=verified.scalar_one_or_none() or now,
         )
-        await onetime.invalidate(db, used.user_id, now, purposes=TAKEOVER_PURPOSES)
         await record_event(db, user_id=used.user_id, type=EventType.PASSWORD_RESET, now=now, client=client)
     gate.mailer.send(templates.password_changed(used.email, reset=True))
 
@@ -112,23 +104,32 @@ async def change_password(
         if keep is not None:
             revoke = revoke.where(RefreshToken.family_id != keep)
         await db.execute(revoke.values(revoked=True, revoked_at=now))
-        await db.execute(
-            update(User)
-            .where(User.id == user.id)
-            .values(
-                hashed_password=hashed,
-                failed_login_count=0,
-                password_reset_required=False,
-                updated_at=now,
-                tokens_valid_after=cutoff,
-            )
-        )
-        await onetime.invalidate(db, user.id, now, purposes=TAKEOVER_PURPOSES)
+        await _store_new_password(db, user.id, hashed, now)
         await record_event(db, user_id=user.id, type=EventType.PASSWORD_CHANGED, now=now, client=client)
     gate.mailer.send(templates.password_changed(user.email, reset=False))
     # issued at the cutoff itself: the one access token that survives the revocation is this one
     token, _ = issue_access_token(gate.access, subject=str(user.id), now=cutoff, extra={"email": user.email})
     return token
+
+
+async def _store_new_password(
+    db: AsyncSession, user_id: uuid.UUID, hashed: str, now: datetime, **extra: object
+) -> None:
+    """The new hash, the lockout cleared, every access token issued up to now refused, and pending reset or
+    email-change links cancelled (they were issued to whoever knew the old password)."""
+    await db.execute(
+        update(User)
+        .where(User.id == user_id)
+        .values(
+            hashed_password=hashed,
+            failed_login_count=0,
+            password_reset_required=False,
+            updated_at=now,
+            tokens_valid_after=revocation_cutoff(now),
+            **extra,
+        )
+    )
+    await onetime.invalidate(db, user_id, now, purposes=TAKEOVER_PURPOSES)
 
 
 async def _own_family(db: AsyncSession, user_id: uuid.UUID, cookie: str | None, now: datetime) -> uuid.UUID | None:
