@@ -17,7 +17,9 @@ import redis
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+import authgate.models  # noqa: F401 - every table registered on the metadata
 from authgate.app import create_app
+from authgate.db import Base
 from authgate.migrate import upgrade
 from authgate.settings import Settings
 
@@ -27,7 +29,10 @@ TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 API = "http://localhost:8000"
 SITE = "http://localhost:3000"
 PASSWORD = "SecureP@ssw0rd"
-TABLES = ("security_events", "one_time_tokens", "refresh_tokens", "user_profiles", "users")
+# a CSPRNG secret per test run, as a deployment would have (a made-up one is refused for low entropy)
+TEST_SECRET = secrets.token_urlsafe(48)
+# every table the package declares, children before parents (emptied before each API test)
+TABLES = tuple(table.name for table in reversed(Base.metadata.sorted_tables))
 
 
 def unavailable(reason: str) -> None:
@@ -126,15 +131,13 @@ def settings(database_url: str) -> Settings:
     return make_settings(database_url)
 
 
-RELAXED_RATE_LIMITS = {
-    name: "10000/minute" for name in Settings.model_fields if name.startswith("rate_limit_")
-}
+RELAXED_RATE_LIMITS = {name: "10000/minute" for name in Settings.model_fields if name.startswith("rate_limit_")}
 
 
 def make_settings(database_url: str, **overrides: object) -> Settings:
     values: dict[str, object] = {
         "database_url": database_url,
-        "jwt_secret_key": "test-secret-" + "x" * 40,
+        "jwt_secret_key": TEST_SECRET,
         "cors_origins": [SITE, API],
         # functional tests sign up and sign in many times from one address; tests/ratelimit sets real limits
         **RELAXED_RATE_LIMITS,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -14,7 +15,7 @@ from pathlib import Path
 import httpx
 
 AUTHGATE = str(Path(sys.executable).with_name("authgate"))
-SECRET = "cli-test-secret-" + "s" * 40
+SECRET = secrets.token_urlsafe(48)
 
 
 def free_port() -> int:

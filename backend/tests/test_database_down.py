@@ -3,53 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import sqlite3
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
+from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
-from tests.conftest import FakeClock, app_client, make_settings, signup
+from tests.conftest import PASSWORD, FakeClock, app_client, make_settings, signup, signup_body
+from tests.relay import TcpRelay
 
-
-class TcpRelay:
-    """A real TCP hop in front of PostgreSQL that the test can cut and restore."""
-
-    def __init__(self, target_host: str, target_port: int) -> None:
-        self.target = (target_host, target_port)
-        self.server: asyncio.base_events.Server | None = None
-        self.port = 0
-        self.writers: set[asyncio.StreamWriter] = set()
-
-    async def start(self) -> None:
-        self.server = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
-        self.port = self.server.sockets[0].getsockname()[1]
-
-    async def stop(self) -> None:
-        assert self.server is not None
-        self.server.close()
-        for writer in list(self.writers):
-            writer.transport.abort()
-        await self.server.wait_closed()
-        self.writers.clear()
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            up_reader, up_writer = await asyncio.open_connection(*self.target)
-        except OSError:
-            writer.transport.abort()
-            return
-        self.writers.update({writer, up_writer})
-        await asyncio.gather(self._pipe(reader, up_writer), self._pipe(up_reader, writer))
-
-    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        with contextlib.suppress(OSError, asyncio.CancelledError):
-            while data := await reader.read(65536):
-                writer.write(data)
-                await writer.drain()
-        writer.transport.abort()
-        self.writers.discard(writer)
+# the timeouts the outage tests run with; a request may wait for a pool slot, a connection and a statement
+TIMEOUTS = {"db_connect_timeout_seconds": 1.0, "db_pool_timeout_seconds": 1.0, "db_statement_timeout_seconds": 1.0}
+# far above what the timeouts allow: a request still unanswered by then is hung, which is the failure
+HUNG_AFTER_SECONDS = 20
 
 
 @pytest.fixture
@@ -58,8 +27,7 @@ async def relay(postgresql_url: str) -> AsyncIterator[tuple[TcpRelay, str]]:
     hop = TcpRelay(parsed.host or "127.0.0.1", parsed.port or 5432)
     await hop.start()
     yield hop, parsed.set(port=hop.port).render_as_string(hide_password=False)
-    if hop.server is not None and hop.server.is_serving():
-        await hop.stop()
+    await hop.close()
 
 
 async def test_database_down_is_503_with_retry_after_then_recovers(
@@ -88,3 +56,78 @@ async def test_database_down_is_503_with_retry_after_then_recovers(
         assert (await http.get("/auth/me", headers=auth)).status_code == 200
         login = await http.post("/auth/login", json={"email": email, "password": "SecureP@ssw0rd"})
         assert login.status_code == 200
+
+
+async def answered(request: Awaitable[httpx.Response]) -> httpx.Response:
+    """The response, or a test failure if the service keeps the client waiting (a hang, not a slow answer)."""
+    return await asyncio.wait_for(request, HUNG_AFTER_SECONDS)
+
+
+def assert_unavailable(response: httpx.Response) -> None:
+    assert response.status_code == 503, (response.request.url.path, response.status_code, response.text)
+    assert response.json()["code"] == "SERVICE_UNAVAILABLE"
+    assert int(response.headers["retry-after"]) > 0
+    assert response.headers["cache-control"] == "no-store"
+
+
+async def test_database_that_stops_answering_gets_503_on_every_route_then_recovers(
+    relay: tuple[TcpRelay, str], clock: FakeClock
+) -> None:
+    # a network partition: PostgreSQL's connections (open ones and new ones) are accepted and never answered.
+    # Before the fix login and signup were still unanswered after 300 s.
+    hop, url = relay
+    email = f"partition-{uuid.uuid4().hex[:8]}@example.com"
+    async with app_client(make_settings(url, **TIMEOUTS), clock) as http:
+        signed_up = await signup(http, email)
+        bearer = {"Authorization": f"Bearer {signed_up.json()['access_token']}"}
+        cookie = {"cookie": f"refresh_token={signed_up.cookies['refresh_token']}"}
+        assert (await http.get("/auth/me", headers=bearer)).status_code == 200
+
+        hop.silence()
+        calls = {
+            "me (bearer)": http.get("/auth/me", headers=bearer),
+            "me (cookie)": http.get("/auth/me", headers=cookie),
+            "login": http.post("/auth/login", json={"email": email, "password": PASSWORD}),
+            "signup": http.post("/auth/signup", json=signup_body()),
+            "refresh": http.post("/auth/refresh", headers=cookie),
+            "logout": http.post("/auth/logout", headers=cookie),
+            "sessions": http.get("/auth/sessions", headers=bearer),
+            "profile": http.patch("/auth/me/profile", headers=bearer, json={"organization": "Lab"}),
+            "change password": http.post(
+                "/auth/change-password",
+                headers=bearer,
+                json={"current_password": PASSWORD, "new_password": "Another-long-passphrase-7"},
+            ),
+            "export": http.get("/auth/me/export", headers=bearer),
+            "events": http.get("/auth/me/events", headers=bearer),
+            "verify": http.post("/auth/verify-email", json={"token": "x" * 43}),
+            "reset": http.post("/auth/reset-password", json={"token": "x" * 43, "new_password": "Whatever-long-9"}),
+        }
+        responses = await asyncio.gather(*(answered(call) for call in calls.values()))
+        for response in responses:
+            assert_unavailable(response)
+
+        hop.restore()
+        # no restart: the connections lost in the partition were dropped, new ones are opened
+        assert (await answered(http.get("/auth/me", headers=bearer))).status_code == 200
+        login = await answered(http.post("/auth/login", json={"email": email, "password": PASSWORD}))
+        assert login.status_code == 200
+        assert (await answered(http.post("/auth/signup", json=signup_body()))).status_code == 201
+
+
+async def test_a_locked_sqlite_database_gets_503_within_the_busy_timeout(tmp_path: Path, clock: FakeClock) -> None:
+    # SQLite has no server to lose; its equivalent of a database that stops answering is a write lock held by
+    # another process: writers wait at most the statement timeout, then 503
+    from authgate.migrate import upgrade
+
+    url = f"sqlite:///{tmp_path / 'locked.db'}"
+    await asyncio.to_thread(upgrade, url)
+    async with app_client(make_settings(url, **TIMEOUTS), clock) as http:
+        holder = sqlite3.connect(tmp_path / "locked.db", isolation_level=None)
+        holder.execute("BEGIN EXCLUSIVE")
+        try:
+            assert_unavailable(await answered(http.post("/auth/signup", json=signup_body())))
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        assert (await answered(http.post("/auth/signup", json=signup_body()))).status_code == 201

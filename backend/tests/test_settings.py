@@ -47,7 +47,9 @@ def test_settings_read_from_a_dotenv_file(tmp_path, monkeypatch: pytest.MonkeyPa
     (tmp_path / ".env").write_text("JWT_SECRET_KEY=from-dotenv-" + "z" * 40 + "\nACCESS_TOKEN_EXPIRE_MINUTES=5\n")
     monkeypatch.chdir(tmp_path)
     loaded = Settings()
-    assert loaded.jwt_secret_key.startswith("from-dotenv-") and loaded.access_token_expire_minutes == 5
+    assert (
+        loaded.jwt_secret_key.get_secret_value().startswith("from-dotenv-") and loaded.access_token_expire_minutes == 5
+    )
 
 
 def test_default_database_is_a_sqlite_file() -> None:

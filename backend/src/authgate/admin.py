@@ -5,17 +5,17 @@ from __future__ import annotations
 from sqlalchemy import select, update
 
 from authgate.accounts.models import User
-from authgate.accounts.service import canonical_email
 from authgate.cleanup.service import PurgeCounts, purge_expired
-from authgate.db import create_engine, create_sessionmaker
+from authgate.db import create_sessionmaker, engine_for
 from authgate.events.models import SecurityEvent
+from authgate.identifiers import canonical_email_or_none
 from authgate.security import utc_now
 from authgate.sessions.service import revoke_all_sessions
 from authgate.settings import Settings
 
 
 async def list_users(settings: Settings, *, limit: int = 100) -> list[tuple[str, ...]]:
-    engine = create_engine(settings.database_url)
+    engine = engine_for(settings, pool_size=2)
     try:
         async with create_sessionmaker(engine)() as db:
             result = await db.execute(select(User).order_by(User.created_at).limit(limit))
@@ -28,13 +28,13 @@ async def list_users(settings: Settings, *, limit: int = 100) -> list[tuple[str,
 
 
 async def set_active(settings: Settings, email: str, *, active: bool) -> bool:
-    engine = create_engine(settings.database_url)
+    engine = engine_for(settings, pool_size=2)
     try:
         async with create_sessionmaker(engine).begin() as db:
             now = utc_now()
             result = await db.execute(
                 update(User)
-                .where(User.email == canonical_email(email))
+                .where(User.email == _email_key(email))
                 .values(is_active=active, updated_at=now)
                 .returning(User.id)
             )
@@ -50,12 +50,10 @@ async def set_active(settings: Settings, email: str, *, active: bool) -> bool:
 
 async def user_events(settings: Settings, email: str, *, limit: int = 50) -> list[tuple[str, ...]] | None:
     """The user's security events, newest first, one tuple of text per event; None when there is no such user."""
-    engine = create_engine(settings.database_url)
+    engine = engine_for(settings, pool_size=2)
     try:
         async with create_sessionmaker(engine)() as db:
-            user_id = (
-                await db.execute(select(User.id).where(User.email == canonical_email(email)))
-            ).scalar_one_or_none()
+            user_id = (await db.execute(select(User.id).where(User.email == _email_key(email)))).scalar_one_or_none()
             if user_id is None:
                 return None
             result = await db.execute(
@@ -73,8 +71,13 @@ async def user_events(settings: Settings, email: str, *, limit: int = 50) -> lis
 
 
 async def cleanup(settings: Settings) -> PurgeCounts:
-    engine = create_engine(settings.database_url)
+    engine = engine_for(settings, pool_size=2)
     try:
         return await purge_expired(engine, utc_now())
     finally:
         await engine.dispose()
+
+
+def _email_key(email: str) -> str:
+    # what an operator types is looked up in the one canonical form; a malformed address simply finds nobody
+    return canonical_email_or_none(email) or email.strip().lower()

@@ -4,22 +4,28 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from authgate import __version__
-from authgate.errors import AuthError, ErrorCode
+from authgate.errors import AuthError
 from authgate.router import create_auth_router
-from authgate.routing import error_response, validation_response
+from authgate.routing import (
+    REQUEST_ID_HEADER,
+    ResponseHeadersMiddleware,
+    error_response,
+    http_error_response,
+    unexpected_error_response,
+    validation_response,
+)
 from authgate.security import Clock, utc_now
 from authgate.settings import Settings
-
-HTTP_CODES = {404: ErrorCode.NOT_FOUND}
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> FastAPI:
@@ -31,11 +37,13 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         yield
         await auth_router.gate.dispose()
 
+    docs: dict[str, Any] = {} if settings.api_docs else {"docs_url": None, "redoc_url": None, "openapi_url": None}
     app = FastAPI(
         title="authgate",
         version=__version__,
         description="Sign-up, sign-in and reader profiles for the docs platform. Errors: {detail, code}.",
         lifespan=lifespan,
+        **docs,
     )
     app.state.authgate = auth_router.gate
     app.include_router(auth_router)
@@ -44,9 +52,12 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         allow_origins=settings.cors_origins,
         allow_credentials=settings.cors_allow_credentials,
         allow_methods=["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
-        allow_headers=["Authorization", "Content-Type"],
+        allow_headers=["Authorization", "Content-Type", REQUEST_ID_HEADER],
+        expose_headers=[REQUEST_ID_HEADER, "Retry-After"],
         max_age=600,
     )
+    # outermost: every response, CORS preflights and errors included
+    app.add_middleware(ResponseHeadersMiddleware, settings=settings)
     add_exception_handlers(app)
 
     @app.get("/health", tags=["operations"], summary="Liveness")
@@ -69,11 +80,14 @@ def add_exception_handlers(app: FastAPI) -> None:
 
     async def on_http_error(_request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
-        code = HTTP_CODES.get(exc.status_code, f"HTTP_{exc.status_code}")
-        return JSONResponse(
-            {"detail": str(exc.detail), "code": str(code)}, status_code=exc.status_code, headers=exc.headers
-        )
+        response = http_error_response(exc)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    async def on_unexpected_error(request: Request, exc: Exception) -> Response:
+        return unexpected_error_response(exc, request)
 
     app.add_exception_handler(AuthError, on_auth_error)
+    app.add_exception_handler(Exception, on_unexpected_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)

@@ -18,10 +18,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             settings = settings.model_copy(update={"database_url": args.database_url})
         return int(args.run(settings, args) or 0)
     except ConfigurationError as error:
-        print(f"authgate: {error}", file=sys.stderr)
-        return 2
-    except ValueError as error:
-        # pydantic's ValidationError is a ValueError: a malformed setting
+        # the message names settings and fixes, never a value (Settings converts pydantic's errors)
         print(f"authgate: invalid configuration: {error}", file=sys.stderr)
         return 2
 
@@ -129,7 +126,10 @@ def _cleanup(settings: Settings, args: argparse.Namespace) -> int:
     from authgate.admin import cleanup
 
     counts = asyncio.run(cleanup(settings))
-    print(f"purged {counts.refresh_tokens} refresh tokens and {counts.one_time_tokens} one-time tokens")
+    print(
+        f"purged {counts.refresh_tokens} refresh tokens, {counts.one_time_tokens} one-time tokens"
+        f" and {counts.sign_in_failures} failure records of unknown addresses"
+    )
     return 0
 
 

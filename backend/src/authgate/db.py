@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,6 +11,8 @@ from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
+
+from authgate.settings import Settings
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -68,31 +71,78 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def create_engine(database_url: str, *, pool_size: int = 20) -> AsyncEngine:
+@dataclass(frozen=True)
+class Timeouts:
+    """Every wait on the database, bounded (seconds): opening a connection, waiting for a pooled one, one statement.
+
+    A server that accepts connections and never answers (a network partition) would otherwise hold a request for
+    as long as the kernel keeps the socket: minutes. With these the request answers 503 and the connection is
+    dropped, so the service recovers by itself once the server answers again.
+    """
+
+    connect: float = 5.0
+    pool: float = 5.0
+    statement: float = 5.0
+
+
+def create_engine(database_url: str, *, pool_size: int = 20, timeouts: Timeouts | None = None) -> AsyncEngine:
     url = async_database_url(database_url)
+    timeouts = timeouts or Timeouts()
     # no pre-ping (it costs a round trip per checkout): a connection found dead is invalidated with its pool
     # generation, the request answers 503, and the next checkout connects afresh
     options: dict[str, Any] = {}
     if is_sqlite(url):
-        options["connect_args"] = {"timeout": 30}
+        # how long a writer waits for SQLite's single write lock
+        options["connect_args"] = {"timeout": timeouts.statement}
     else:
         # no overflow: connections beyond the pool would be opened and closed per request under load (measured:
         # ~13% of /auth/me's CPU went to connecting and re-preparing); waiting for a pooled one is cheaper
-        options.update(pool_size=pool_size, max_overflow=0, pool_timeout=10)
-    engine = create_async_engine(url, **options)
+        options.update(pool_size=pool_size, max_overflow=0, pool_timeout=timeouts.pool)
+        # asyncpg: `timeout` bounds the whole connection set-up (TCP, TLS, start-up, authentication);
+        # `command_timeout` every statement, COMMIT and ROLLBACK included. Both are client-side, so they also hold
+        # through a transaction-mode pooler that refuses start-up parameters such as statement_timeout.
+        options["connect_args"] = {"timeout": timeouts.connect, "command_timeout": timeouts.statement}
+    # hide_parameters: a database error's text would otherwise quote the statement's values (hashes, addresses)
+    # into whatever logs it
+    engine = create_async_engine(url, hide_parameters=True, **options)
     if is_sqlite(url):
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, busy_timeout_ms=int(timeouts.statement * 1000))
+    else:
+        _timeouts_are_disconnects(engine)
     return engine
 
 
-def _configure_sqlite(engine: AsyncEngine) -> None:
+def timeouts_of(settings: Settings) -> Timeouts:
+    return Timeouts(
+        connect=settings.db_connect_timeout_seconds,
+        pool=settings.db_pool_timeout_seconds,
+        statement=settings.db_statement_timeout_seconds,
+    )
+
+
+def engine_for(settings: Settings, *, pool_size: int | None = None) -> AsyncEngine:
+    """The engine for these settings: its URL, pool size and timeouts."""
+    return create_engine(
+        settings.database_url, pool_size=pool_size or settings.db_pool_size, timeouts=timeouts_of(settings)
+    )
+
+
+def _timeouts_are_disconnects(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "handle_error")
+    def _on_error(context: Any) -> None:
+        # a statement that timed out left its connection mid-protocol: never hand it out again
+        if isinstance(context.original_exception, TimeoutError):
+            context.is_disconnect = True
+
+
+def _configure_sqlite(engine: AsyncEngine, *, busy_timeout_ms: int) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # WAL lets readers run beside the single writer; foreign keys are off by default in SQLite
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.close()
         # let SQLAlchemy emit BEGIN itself, below
         dbapi_connection.isolation_level = None

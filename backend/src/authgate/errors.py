@@ -28,6 +28,9 @@ class ErrorCode(StrEnum):
     EMAIL_NOT_VERIFIED = "EMAIL_NOT_VERIFIED"
     INVALID_PASSWORD = "INVALID_PASSWORD"
     SESSION_NOT_FOUND = "SESSION_NOT_FOUND"
+    BAD_REQUEST = "BAD_REQUEST"
+    METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
+    INTERNAL_ERROR = "INTERNAL_ERROR"
 
 
 class ErrorBody(BaseModel):
@@ -169,6 +172,32 @@ class SessionNotFound(AuthError):
     status_code = 404
     code = ErrorCode.SESSION_NOT_FOUND
     detail = "No such session"
+
+
+class BadRequest(AuthError):
+    status_code = 400
+    code = ErrorCode.BAD_REQUEST
+    detail = "The request could not be read"
+
+
+class InternalError(AuthError):
+    status_code = 500
+    code = ErrorCode.INTERNAL_ERROR
+    detail = "Something went wrong on our side; the request id in X-Request-ID helps the operator find it"
+
+
+# HTTP errors raised by FastAPI or Starlette themselves (unknown path, wrong method, an unreadable body), by status
+HTTP_ERROR_CODES = {
+    400: ErrorCode.BAD_REQUEST,
+    404: ErrorCode.NOT_FOUND,
+    405: ErrorCode.METHOD_NOT_ALLOWED,
+    413: ErrorCode.PAYLOAD_TOO_LARGE,
+    415: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+    422: ErrorCode.VALIDATION_ERROR,
+    429: ErrorCode.RATE_LIMITED,
+    500: ErrorCode.INTERNAL_ERROR,
+    503: ErrorCode.SERVICE_UNAVAILABLE,
+}
 
 
 def error_responses(*errors: type[AuthError]) -> dict[int | str, dict[str, object]]:

@@ -12,7 +12,7 @@ from authgate.accounts.lookup import CurrentUser, UserLookup
 from authgate.accounts.models import User
 from authgate.cleanup.schedule import CleanupSchedule
 from authgate.cleanup.service import purge_expired
-from authgate.db import create_engine, create_sessionmaker
+from authgate.db import create_sessionmaker, engine_for, timeouts_of
 from authgate.errors import AccountSuspended, InvalidToken
 from authgate.mail.service import Mailer
 from authgate.ratelimit.limiter import RateLimiter
@@ -48,18 +48,20 @@ class AuthGate:
 
     def __post_init__(self) -> None:
         self.settings.check_secret()
-        self.engine = create_engine(self.settings.database_url, pool_size=self.settings.db_pool_size)
+        self.engine = engine_for(self.settings)
         self.sessions = create_sessionmaker(self.engine)
         # the lookup every protected request makes; on PostgreSQL a pool of its own, half the size of the main one
         lookup_pool = max(2, self.settings.db_pool_size // 2)
-        self.users = UserLookup(self.engine, self.settings.database_url, pool_size=lookup_pool)
+        self.users = UserLookup(
+            self.engine, self.settings.database_url, pool_size=lookup_pool, timeouts=timeouts_of(self.settings)
+        )
         params = Argon2Params(
             time_cost=self.settings.argon2_time_cost,
             memory_cost=self.settings.argon2_memory_cost,
             parallelism=self.settings.argon2_parallelism,
         )
         self.hashing = HashingPool(PasswordHasher(params), max_in_flight=self.settings.hashing_max_in_flight)
-        secret = self.settings.jwt_secret_key
+        secret = self.settings.secret
         self.access = AccessTokenConfig(
             secret=secret,
             issuer=self.settings.jwt_issuer,

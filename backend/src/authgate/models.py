@@ -3,6 +3,7 @@
 from authgate.accounts.models import ExperienceLevel, ProfessionalRole, User, UserProfile
 from authgate.events.models import SecurityEvent
 from authgate.onetime.models import OneTimeToken
+from authgate.ratelimit.models import SignInFailure
 from authgate.sessions.models import RefreshToken
 
 __all__ = [
@@ -11,6 +12,7 @@ __all__ = [
     "ProfessionalRole",
     "RefreshToken",
     "SecurityEvent",
+    "SignInFailure",
     "User",
     "UserProfile",
 ]

@@ -68,19 +68,25 @@ async def current_user(request: Request) -> CurrentUser:
     return await _as_http_error(_find_gate(request), request)
 
 
+class AuthHTTPException(HTTPException):
+    """An HTTPException that keeps the domain error's stable code (add_exception_handlers answers it)."""
+
+    def __init__(self, error: AuthError, headers: dict[str, str] | None = None) -> None:
+        super().__init__(error.status_code, detail=error.detail, headers=headers or error.headers or None)
+        self.code = error.code
+
+
 async def _as_http_error(gate: AuthGate, request: Request) -> CurrentUser:
     # the host app's routes use FastAPI's own error handling: turn domain errors into HTTPException
+    retry_after = {"Retry-After": str(gate.settings.db_unavailable_retry_after_seconds)}
     try:
         return await bearer_user(gate)(request)
     except ServiceUnavailable as error:
-        headers = {"Retry-After": str(gate.settings.db_unavailable_retry_after_seconds)}
-        raise HTTPException(503, detail=error.detail, headers=headers) from error
+        raise AuthHTTPException(error, retry_after) from error
     except AuthError as error:
-        raise HTTPException(error.status_code, detail=error.detail, headers=error.headers or None) from error
+        raise AuthHTTPException(error) from error
     except DATABASE_DOWN as error:
-        retry_after = str(gate.settings.db_unavailable_retry_after_seconds)
-        headers = {"Retry-After": retry_after}
-        raise HTTPException(503, detail="Service temporarily unavailable", headers=headers) from error
+        raise AuthHTTPException(ServiceUnavailable(), retry_after) from error
 
 
 def _gate_among(routes: Sequence[BaseRoute], depth: int = 0) -> AuthGate | None:

@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Coroutine, Sequence
+import re
+import uuid
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from authgate.errors import (
+    HTTP_ERROR_CODES,
     AuthError,
     ErrorCode,
+    InternalError,
     OriginNotAllowed,
     PayloadTooLarge,
     ServiceUnavailable,
@@ -31,6 +37,14 @@ logger = logging.getLogger("authgate")
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # what a lost or refused database connection raises, through SQLAlchemy or straight from the driver
 DATABASE_DOWN = (OperationalError, InterfaceError, PoolTimeout, ConnectionError, OSError, TimeoutError)
+# SQLSTATE class 40: the transaction was rolled back whole (deadlock detected, serialization failure); nothing was
+# written, so the client may simply try again
+TRANSACTION_ROLLBACK_STATES = frozenset({"40001", "40P01"})
+REQUEST_ID_HEADER = "X-Request-ID"
+# a request id from the client (or a proxy) is echoed only if it is short and plain: it ends up in logs
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+# HSTS for two years with subdomains (RFC 6797; the OWASP HTTP headers cheat sheet's value)
+HSTS = "max-age=63072000; includeSubDomains"
 
 
 def error_response(error: AuthError) -> JSONResponse:
@@ -58,6 +72,9 @@ def validation_response(error: RequestValidationError) -> JSONResponse:
 
 
 def _field_name(loc: Sequence[Any]) -> str:
+    if len(loc) == 2 and loc[0] == "body" and isinstance(loc[1], int):
+        # malformed JSON: pydantic reports the character position, not a field
+        return "body"
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "cookie")]
     return ".".join(parts) or "body"
 
@@ -66,12 +83,57 @@ def unavailable_response(settings: Settings) -> JSONResponse:
     return error_response(ServiceUnavailable(headers={"Retry-After": str(settings.db_unavailable_retry_after_seconds)}))
 
 
+def http_error_response(error: HTTPException) -> JSONResponse:
+    """An HTTP error raised by the framework itself (an unreadable body, an unknown path): the same {detail, code}."""
+    status = error.status_code
+    code = getattr(error, "code", None)
+    if not isinstance(code, ErrorCode):
+        code = HTTP_ERROR_CODES.get(status)
+    if code is None:
+        code = ErrorCode.BAD_REQUEST if 400 <= status < 500 else ErrorCode.INTERNAL_ERROR
+    detail = error.detail if isinstance(error.detail, str) else "Bad request"
+    return JSONResponse({"detail": detail, "code": code.value}, status_code=status, headers=error.headers)
+
+
+def request_id(request: Request) -> str:
+    """The request's id: the caller's X-Request-ID when it is plain and short, otherwise a new one."""
+    known = request.scope.get("authgate.request_id")
+    if isinstance(known, str):
+        return known
+    given = request.headers.get(REQUEST_ID_HEADER, "")
+    chosen = given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+    request.scope["authgate.request_id"] = chosen
+    return chosen
+
+
+def security_headers(settings: Settings) -> dict[str, str]:
+    """On every response (OWASP HTTP headers cheat sheet): no MIME sniffing, never framed, HSTS behind https."""
+    headers = {
+        "X-Content-Type-Options": "nosniff",
+        "X-Frame-Options": "DENY",
+        "Content-Security-Policy": "frame-ancestors 'none'",
+        "Referrer-Policy": "no-referrer",
+    }
+    if settings.public_url.startswith("https://") or settings.auth_public_url.startswith("https://"):
+        headers["Strict-Transport-Security"] = HSTS
+    return headers
+
+
+def apply_headers(headers: MutableHeaders, extra: Mapping[str, str]) -> None:
+    for name, value in extra.items():
+        if name not in headers:
+            headers[name] = value
+
+
 def check_origin(request: Request, settings: Settings) -> None:
-    """CSRF defence for cookie-bearing routes without a custom header (OWASP CSRF cheat sheet: verify origin)."""
+    """CSRF defence for cookie-bearing routes without a custom header (OWASP CSRF cheat sheet: verify origin).
+
+    The API's own origin is AUTH_PUBLIC_URL's, from settings: the Host header is the client's to choose.
+    """
     origin = request.headers.get("origin")
     if origin is not None:
-        own_origin = f"{request.url.scheme}://{request.url.netloc}"
-        if origin.rstrip("/") not in settings.cors_origins and origin != own_origin:
+        origin = origin.rstrip("/")
+        if origin not in settings.cors_origins and origin.lower() != settings.auth_origin:
             raise OriginNotAllowed()
         return
     if request.headers.get("sec-fetch-site") == "cross-site":
@@ -102,8 +164,40 @@ def check_json_media_type(request: Request) -> None:
         raise UnsupportedMediaType()
 
 
+def unexpected_error_response(error: BaseException, request: Request) -> JSONResponse:
+    """An error nobody planned for: logged with its traceback and the request id, answered as JSON, never as text."""
+    logger.error("unexpected %s [request %s]", type(error).__name__, request_id(request), exc_info=error)
+    return error_response(InternalError())
+
+
+def database_error_response(error: DBAPIError, request: Request, settings: Settings) -> Response:
+    if error.connection_invalidated:
+        logger.warning("database connection lost [request %s]", request_id(request))
+        return unavailable_response(settings)
+    state = _sqlstate(error)
+    if state in TRANSACTION_ROLLBACK_STATES:
+        # rolled back whole: nothing half-applied, and trying again will most likely succeed
+        logger.warning("transaction rolled back by the database (SQLSTATE %s) [request %s]", state, request_id(request))
+        return error_response(ServiceUnavailable(headers={"Retry-After": "1"}))
+    if isinstance(error, OperationalError | InterfaceError):
+        # refused, reset or locked (SQLite's "database is locked" after its busy timeout)
+        logger.warning("database unavailable: %s [request %s]", type(error).__name__, request_id(request))
+        return unavailable_response(settings)
+    return unexpected_error_response(error, request)
+
+
+def _sqlstate(error: DBAPIError) -> str | None:
+    original = getattr(error, "orig", None)
+    for candidate in (original, getattr(original, "__cause__", None)):
+        state = getattr(candidate, "sqlstate", None) or getattr(candidate, "pgcode", None)
+        if isinstance(state, str):
+            return state
+    return None
+
+
 def make_route_class(gate: AuthGate) -> type[APIRoute]:
     settings = gate.settings
+    always = security_headers(settings)
 
     class AuthRoute(APIRoute):
         # include_router copies routes but keeps their class: `current_user` finds the runtime through it
@@ -129,19 +223,49 @@ def make_route_class(gate: AuthGate) -> type[APIRoute]:
                     response = error_response(error)
                 except RequestValidationError as error:
                     response = validation_response(error)
-                except DATABASE_DOWN as error:
-                    logger.warning("database unavailable: %s", type(error).__name__)
-                    response = unavailable_response(settings)
+                except HTTPException as error:
+                    response = http_error_response(error)
                 except DBAPIError as error:
-                    if not error.connection_invalidated:
-                        raise
-                    logger.warning("database connection lost")
+                    response = database_error_response(error, request, settings)
+                except DATABASE_DOWN as error:
+                    logger.warning("database unavailable: %s [request %s]", type(error).__name__, request_id(request))
                     response = unavailable_response(settings)
+                except Exception as error:  # noqa: BLE001 - the one place every unplanned error becomes JSON
+                    response = unexpected_error_response(error, request)
                 # tokens and personal data must not be kept by browsers or proxies
                 response.headers["Cache-Control"] = "no-store"
                 response.headers["Pragma"] = "no-cache"
+                response.headers[REQUEST_ID_HEADER] = request_id(request)
+                apply_headers(response.headers, always)
                 return response
 
             return guarded
 
     return AuthRoute
+
+
+class ResponseHeadersMiddleware:
+    """For a whole app (the standalone service): security headers and X-Request-ID on every response, whatever
+    produced it (an unknown path, /docs, a host app's own route). Pure ASGI: no body buffering."""
+
+    def __init__(self, app: Any, settings: Settings) -> None:
+        self.app = app
+        self.headers = security_headers(settings)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        identifier = request_id(Request(scope))
+
+        async def send_with_headers(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                apply_headers(headers, self.headers)
+                if REQUEST_ID_HEADER not in headers:
+                    headers[REQUEST_ID_HEADER] = identifier
+                if message.get("status", 200) >= 400 and "cache-control" not in headers:
+                    headers["Cache-Control"] = "no-store"
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings.exceptions import SettingsError
 
 from authgate.security.access_tokens import ALLOWED_ALGORITHMS
+from authgate.security.key_strength import weak_secret_reason
 
 DEFAULT_DATABASE_URL = "sqlite:///./authgate.db"
 QUICKSTART_PLACEHOLDER_SECRET = "your-super-secret-256-bit-key-change-this-in-production"
@@ -20,14 +23,29 @@ SECRET_FIX = (
 
 
 class ConfigurationError(ValueError):
-    """The settings cannot be used safely; the message names the fix."""
+    """The settings cannot be used safely; the message names the setting and the fix, never a value."""
+
+
+def describe_errors(error: ValidationError) -> str:
+    """Which settings are wrong and why, without their values.
+
+    pydantic's own message carries `input_value=...`: for a model-level check that is every setting, an SMTP
+    password and the JWT secret included (found by an attack pass in a refused configuration's stderr).
+    """
+    lines = []
+    for item in error.errors(include_input=False, include_url=False, include_context=False):
+        name = ".".join(str(part) for part in item.get("loc", ()) if part != "__root__").upper()
+        message = str(item.get("msg", "invalid")).removeprefix("Value error, ")
+        lines.append(f"{name}: {message}" if name else message)
+    return "; ".join(lines) or "invalid configuration"
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
-    database_url: str = DEFAULT_DATABASE_URL
-    jwt_secret_key: str = ""
+    # URLs may carry a password: never in repr (errors never echo any value, see describe_errors)
+    database_url: str = Field(default=DEFAULT_DATABASE_URL, repr=False)
+    jwt_secret_key: SecretStr = SecretStr("")
     jwt_algorithm: str = "HS256"
     jwt_issuer: str = "authgate"
     jwt_audience: str = "authgate"
@@ -50,15 +68,28 @@ class Settings(BaseSettings):
 
     password_min_length: int = Field(default=8, ge=8)
     password_max_length: int = Field(default=128, ge=64, le=1024)
+    # context-specific words a password must not be (NIST SP 800-63B: the service's name); the reader's email and
+    # its parts are always added
+    password_context_words: Annotated[list[str], NoDecode] = ["authgate", "textbook", "robotics", "humanoid"]
     max_body_bytes: int = Field(default=16 * 1024, ge=1024)
     db_pool_size: int = Field(default=20, ge=1)
     db_unavailable_retry_after_seconds: int = Field(default=5, ge=1)
+    # every wait on the database is bounded: a server that accepts connections and never answers (a network
+    # partition) costs a request at most about these, then 503 with Retry-After
+    db_connect_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    db_pool_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    db_statement_timeout_seconds: float = Field(default=5.0, gt=0, le=300)
+    redis_timeout_seconds: float = Field(default=1.0, gt=0, le=30)
 
     # the site's URL: links in mail are built from it, never from the request's Host header
     public_url: str = "http://localhost:3000"
+    # the API's own public URL: its origin is trusted by the CSRF check (never taken from the Host header)
+    auth_public_url: str = "http://localhost:8000"
+    # /docs, /redoc and /openapi.json of the standalone service
+    api_docs: bool = True
 
     # rate limits ("N/period" in the `limits` notation); counters in memory, or in Redis when REDIS_URL is set
-    redis_url: str | None = None
+    redis_url: str | None = Field(default=None, repr=False)
     forwarded_allow_ips: Annotated[list[str], NoDecode] = []
     rate_limit_login_ip: str = "30/minute"
     rate_limit_login_account: str = "10/minute"
@@ -76,7 +107,7 @@ class Settings(BaseSettings):
     smtp_host: str | None = None
     smtp_port: int = 587
     smtp_username: str | None = None
-    smtp_password: str | None = None
+    smtp_password: SecretStr | None = None
     smtp_starttls: bool = True
     mail_from: str = "authgate <no-reply@localhost>"
 
@@ -95,7 +126,7 @@ class Settings(BaseSettings):
     def _lower_samesite(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
 
-    @field_validator("cors_origins", "forwarded_allow_ips", mode="before")
+    @field_validator("cors_origins", "forwarded_allow_ips", "password_context_words", mode="before")
     @classmethod
     def _parse_origins(cls, value: object) -> object:
         # the quickstart writes a JSON list; a comma-separated list is accepted too
@@ -111,12 +142,27 @@ class Settings(BaseSettings):
     def _strip_trailing_slash(cls, value: list[str]) -> list[str]:
         return [origin.rstrip("/") for origin in value]
 
+    @field_validator("public_url", "auth_public_url")
+    @classmethod
+    def _absolute_http_url(cls, value: str) -> str:
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ConfigurationError("must be an absolute http(s) URL such as https://docs.example.org")
+        return value.strip().rstrip("/")
+
+    def __init__(self, **values: Any) -> None:
+        # every way of loading settings ends here: a refused configuration names settings, never their values
+        try:
+            super().__init__(**values)
+        except ValidationError as error:
+            raise ConfigurationError(describe_errors(error)) from None
+        except SettingsError as error:
+            raise ConfigurationError(_settings_source_error(error)) from None
+
     @model_validator(mode="after")
     def _refuse_unsafe(self) -> Settings:
         if self.jwt_algorithm not in ALLOWED_ALGORITHMS:
-            raise ConfigurationError(
-                f"JWT_ALGORITHM must be one of {', '.join(ALLOWED_ALGORITHMS)} (got {self.jwt_algorithm!r})."
-            )
+            raise ConfigurationError(f"JWT_ALGORITHM must be one of {', '.join(ALLOWED_ALGORITHMS)}.")
         # browsers refuse credentialed CORS with a wildcard, and reflecting any origin would defeat CSRF checks
         if "*" in self.cors_origins and self.cors_allow_credentials:
             raise ConfigurationError(
@@ -127,15 +173,39 @@ class Settings(BaseSettings):
         return self
 
     def check_secret(self) -> None:
-        """Refuse to run with a missing, short or placeholder secret."""
-        secret = self.jwt_secret_key
+        """Refuse to run with a missing, short, placeholder or low-entropy secret."""
+        secret = self.jwt_secret_key.get_secret_value()
         if not secret:
             raise ConfigurationError(f"JWT_SECRET_KEY is not set. {SECRET_FIX}")
         if secret == QUICKSTART_PLACEHOLDER_SECRET or "change-this" in secret or "changeme" in secret:
             raise ConfigurationError(f"JWT_SECRET_KEY is the quickstart's placeholder. {SECRET_FIX}")
         if len(secret) < MIN_SECRET_LENGTH:
             raise ConfigurationError(f"JWT_SECRET_KEY is shorter than {MIN_SECRET_LENGTH} characters. {SECRET_FIX}")
+        reason = weak_secret_reason(secret)
+        if reason is not None:
+            raise ConfigurationError(f"JWT_SECRET_KEY {reason}. {SECRET_FIX}")
+
+    @property
+    def secret(self) -> str:
+        return self.jwt_secret_key.get_secret_value()
+
+    @property
+    def auth_origin(self) -> str:
+        """scheme://host[:port] of AUTH_PUBLIC_URL: the API's own origin, as browsers send it in Origin."""
+        parts = urlsplit(self.auth_public_url)
+        return f"{parts.scheme}://{parts.netloc}".lower()
 
     @property
     def refresh_lifetime_seconds(self) -> int:
         return self.refresh_token_expire_days * 24 * 60 * 60
+
+
+def _settings_source_error(error: SettingsError) -> str:
+    # pydantic-settings names the field and the source ("error parsing value for field "x" from source ..."); its
+    # cause may quote the value, so only the field name is kept
+    text = str(error)
+    start = text.find('field "')
+    if start >= 0:
+        name = text[start + 7 :].split('"', 1)[0]
+        return f'{name.upper()}: could not be parsed (a list is JSON, e.g. ["a", "b"], or comma-separated)'
+    return "a setting could not be parsed"

@@ -107,8 +107,8 @@ async def test_password_equal_to_email_is_rejected(client: httpx.AsyncClient) ->
 
 async def test_nfkc_password_signs_in_with_either_form(client: httpx.AsyncClient) -> None:
     # fullwidth digits normalise to ASCII under NFKC (NIST SP 800-63B)
-    await signup(client, "nfkc@example.com", password="Robotics\uff11\uff12\uff13\uff14")
-    response = await client.post("/auth/login", json={"email": "nfkc@example.com", "password": "Robotics1234"})
+    await signup(client, "nfkc@example.com", password="Quadruped\uff11\uff12\uff13\uff14")
+    response = await client.post("/auth/login", json={"email": "nfkc@example.com", "password": "Quadruped1234"})
     assert response.status_code == 200
 
 

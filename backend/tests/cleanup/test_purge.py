@@ -141,7 +141,11 @@ async def test_cleanup_command_prints_what_it_purged(quiet_client: httpx.AsyncCl
 
     result = run_cli("cleanup", env=cli_env(database_url))
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "purged 1 refresh tokens and 1 one-time tokens"
+    assert (
+        result.stdout.strip() == "purged 1 refresh tokens, 1 one-time tokens and 0 failure records of unknown addresses"
+    )
     assert (await call(quiet_client, "POST", "/auth/refresh", cookie=bystander.cookie)).status_code == 200
     again = run_cli("cleanup", env=cli_env(database_url))
-    assert again.stdout.strip() == "purged 0 refresh tokens and 0 one-time tokens"
+    assert (
+        again.stdout.strip() == "purged 0 refresh tokens, 0 one-time tokens and 0 failure records of unknown addresses"
+    )

@@ -35,7 +35,10 @@ async def test_one_entry_per_sign_in_newest_first_with_current(client: httpx.Asy
         cookie = cookie_of(refreshed)
     last_refresh = clock()
 
-    listed = await call(client, "GET", "/auth/sessions", cookie=laptop.cookie)
+    # an hour on, the laptop's access token has expired: it refreshes first (same sign-in, rotated cookie)
+    laptop_now = await call(client, "POST", "/auth/refresh", cookie=laptop.cookie, headers={"user-agent": "laptop"})
+    access = laptop_now.json()["access_token"]
+    listed = await call(client, "GET", "/auth/sessions", bearer=access, cookie=cookie_of(laptop_now))
     assert listed.status_code == 200, listed.text
     sessions = listed.json()
     assert [s["user_agent"] for s in sessions] == ["tablet", "laptop", "phone v2"]
@@ -51,7 +54,7 @@ async def test_one_entry_per_sign_in_newest_first_with_current(client: httpx.Asy
     assert not HEX64.search(listed.text)
 
     # the rotated cookie of the phone marks the phone's entry as current
-    from_phone = await call(client, "GET", "/auth/sessions", cookie=cookie)
+    from_phone = await call(client, "GET", "/auth/sessions", bearer=access, cookie=cookie)
     assert [s["current"] for s in from_phone.json()] == [False, False, True]
 
 
@@ -75,11 +78,14 @@ async def test_expired_and_ended_sign_ins_are_not_listed(client: httpx.AsyncClie
     clock.advance(days=4)
     await login(client, "ageing@example.com", agent="ended")
     live = await login(client, "ageing@example.com", agent="live")
-    before = (await call(client, "GET", "/auth/sessions", cookie=live.cookie)).json()
+    before = (await call(client, "GET", "/auth/sessions", bearer=live.access, cookie=live.cookie)).json()
     ended_id = next(s["id"] for s in before if s["user_agent"] == "ended")
-    assert (await call(client, "DELETE", f"/auth/sessions/{ended_id}", cookie=live.cookie)).status_code == 204
+    assert (
+        await call(client, "DELETE", f"/auth/sessions/{ended_id}", bearer=live.access, cookie=live.cookie)
+    ).status_code == 204
     clock.advance(days=3, seconds=1)  # the first sign-in is now past its 7 days
-    listed = await call(client, "GET", "/auth/sessions", cookie=live.cookie)
+    fresh = await call(client, "POST", "/auth/refresh", cookie=live.cookie, headers={"user-agent": "live"})
+    listed = await call(client, "GET", "/auth/sessions", bearer=fresh.json()["access_token"])
     assert [s["user_agent"] for s in listed.json()] == ["live"]
 
 
@@ -94,4 +100,8 @@ async def test_another_readers_sessions_never_show(client: httpx.AsyncClient) ->
 async def test_listing_needs_a_signed_in_reader(client: httpx.AsyncClient) -> None:
     assert (await call(client, "GET", "/auth/sessions")).status_code == 401
     assert (await call(client, "GET", "/auth/sessions", cookie="made-up")).status_code == 401
+    # a live refresh cookie alone is not enough either: it proves who is calling only on /auth/me, refresh, logout
+    reader = await signed_up(client)
+    alone = await call(client, "GET", "/auth/sessions", cookie=reader.cookie)
+    assert alone.status_code == 401 and alone.json()["code"] == "NOT_AUTHENTICATED"
     assert (await call(client, "GET", "/auth/sessions", bearer="not.a.jwt")).status_code == 401

@@ -7,12 +7,12 @@ import uuid
 import httpx
 
 from tests.conftest import SITE, FakeClock
-from tests.devices.conftest import call, login, signed_up
+from tests.devices.conftest import SignedIn, call, login, signed_up
 from tests.sessions.test_logout import assert_cookie_cleared
 
 
-async def session_ids(http: httpx.AsyncClient, cookie: str) -> dict[str, str]:
-    listed = await call(http, "GET", "/auth/sessions", cookie=cookie)
+async def session_ids(http: httpx.AsyncClient, reader: SignedIn) -> dict[str, str]:
+    listed = await call(http, "GET", "/auth/sessions", bearer=reader.access, cookie=reader.cookie)
     assert listed.status_code == 200, listed.text
     return {s["user_agent"]: s["id"] for s in listed.json()}
 
@@ -26,10 +26,15 @@ async def events_of(http: httpx.AsyncClient, access: str) -> list[str]:
 async def test_revoking_one_sign_in_ends_only_that_one(client: httpx.AsyncClient) -> None:
     kept = await signed_up(client, "two@example.com", agent="kept")
     ended = await login(client, "two@example.com", agent="ended")
-    ids = await session_ids(client, kept.cookie)
+    ids = await session_ids(client, kept)
 
     response = await call(
-        client, "DELETE", f"/auth/sessions/{ids['ended']}", cookie=kept.cookie, headers={"origin": SITE}
+        client,
+        "DELETE",
+        f"/auth/sessions/{ids['ended']}",
+        bearer=kept.access,
+        cookie=kept.cookie,
+        headers={"origin": SITE},
     )
     assert response.status_code == 204
     assert "set-cookie" not in response.headers  # not this browser's session: its cookie stays
@@ -45,12 +50,11 @@ async def test_another_readers_session_id_is_not_found_and_their_session_lives_o
 ) -> None:
     attacker = await signed_up(client, agent="attacker")
     victim = await signed_up(client, agent="victim")
-    victim_id = (await session_ids(client, victim.cookie))["victim"]
+    victim_id = (await session_ids(client, victim))["victim"]
 
-    for credentials in ({"bearer": attacker.access}, {"cookie": attacker.cookie}):
-        response = await call(client, "DELETE", f"/auth/sessions/{victim_id}", **credentials)  # type: ignore[arg-type]
-        assert response.status_code == 404
-        assert response.json() == {"detail": "No such session", "code": "SESSION_NOT_FOUND"}
+    response = await call(client, "DELETE", f"/auth/sessions/{victim_id}", bearer=attacker.access)
+    assert response.status_code == 404
+    assert response.json() == {"detail": "No such session", "code": "SESSION_NOT_FOUND"}
     # the same answer as for an id that does not exist at all, or is not even an id: nothing is revealed
     for unknown in (str(uuid.uuid4()), "not-a-uuid"):
         response = await call(client, "DELETE", f"/auth/sessions/{unknown}", bearer=attacker.access)
@@ -63,7 +67,7 @@ async def test_another_readers_session_id_is_not_found_and_their_session_lives_o
 async def test_a_revoked_sessions_refresh_token_is_refused(client: httpx.AsyncClient) -> None:
     reader = await signed_up(client, agent="only")
     other_device = await login(client, reader.email, agent="other")
-    ids = await session_ids(client, reader.cookie)
+    ids = await session_ids(client, reader)
     assert (await call(client, "DELETE", f"/auth/sessions/{ids['other']}", bearer=reader.access)).status_code == 204
     refused = await call(client, "POST", "/auth/refresh", cookie=other_device.cookie)
     assert refused.status_code == 401
@@ -75,8 +79,8 @@ async def test_a_revoked_sessions_refresh_token_is_refused(client: httpx.AsyncCl
 
 async def test_revoking_this_browsers_own_session_clears_its_cookie(client: httpx.AsyncClient) -> None:
     reader = await signed_up(client, agent="here")
-    own = (await session_ids(client, reader.cookie))["here"]
-    response = await call(client, "DELETE", f"/auth/sessions/{own}", cookie=reader.cookie)
+    own = (await session_ids(client, reader))["here"]
+    response = await call(client, "DELETE", f"/auth/sessions/{own}", bearer=reader.access, cookie=reader.cookie)
     assert response.status_code == 204
     assert_cookie_cleared(response)
     assert (await call(client, "POST", "/auth/refresh", cookie=reader.cookie)).status_code == 401
@@ -84,10 +88,10 @@ async def test_revoking_this_browsers_own_session_clears_its_cookie(client: http
 
 async def test_cross_site_revocation_is_refused(client: httpx.AsyncClient) -> None:
     reader = await signed_up(client, agent="victim")
-    own = (await session_ids(client, reader.cookie))["victim"]
+    own = (await session_ids(client, reader))["victim"]
     for headers in ({"origin": "https://evil.example"}, {"sec-fetch-site": "cross-site"}):
         for url in (f"/auth/sessions/{own}", "/auth/sessions"):
-            response = await call(client, "DELETE", url, cookie=reader.cookie, headers=headers)
+            response = await call(client, "DELETE", url, bearer=reader.access, cookie=reader.cookie, headers=headers)
             assert response.status_code == 403 and response.json()["code"] == "ORIGIN_NOT_ALLOWED"
     assert (await call(client, "POST", "/auth/refresh", cookie=reader.cookie)).status_code == 200
 
@@ -100,7 +104,9 @@ async def test_sign_out_everywhere_kills_every_refresh_and_access_token(
     bystander = await signed_up(client, agent="bystander")
     clock.advance(seconds=1)
 
-    response = await call(client, "DELETE", "/auth/sessions", cookie=second.cookie, headers={"origin": SITE})
+    response = await call(
+        client, "DELETE", "/auth/sessions", bearer=second.access, cookie=second.cookie, headers={"origin": SITE}
+    )
     assert response.status_code == 204
     assert_cookie_cleared(response)
 
@@ -116,9 +122,19 @@ async def test_sign_out_everywhere_kills_every_refresh_and_access_token(
     clock.advance(seconds=1)
     again = await login(client, "everywhere@example.com", agent="back")
     assert "signed_out_everywhere" in await events_of(client, again.access)
-    assert list(await session_ids(client, again.cookie)) == ["back"]
+    assert list(await session_ids(client, again)) == ["back"]
 
 
 async def test_revocation_needs_a_signed_in_reader(client: httpx.AsyncClient) -> None:
     assert (await call(client, "DELETE", "/auth/sessions")).status_code == 401
     assert (await call(client, "DELETE", f"/auth/sessions/{uuid.uuid4()}")).status_code == 401
+
+
+async def test_a_stolen_refresh_cookie_alone_cannot_end_sessions(client: httpx.AsyncClient) -> None:
+    # the refresh cookie proves who is calling only on /auth/me (read-only), refresh and logout
+    reader = await signed_up(client, agent="victim")
+    own = (await session_ids(client, reader))["victim"]
+    for url in (f"/auth/sessions/{own}", "/auth/sessions"):
+        response = await call(client, "DELETE", url, cookie=reader.cookie, headers={"origin": SITE})
+        assert response.status_code == 401 and response.json()["code"] == "NOT_AUTHENTICATED"
+    assert (await call(client, "POST", "/auth/refresh", cookie=reader.cookie)).status_code == 200

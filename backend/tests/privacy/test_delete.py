@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-import httpx
+import asyncio
+from typing import Any
 
+import httpx
+import pytest
+
+from authgate.sessions import service as sessions_service
 from tests.conftest import PASSWORD, SITE, FakeClock, app_client, make_settings
 from tests.devices.conftest import add_one_time_token, call, login, rows_of, signed_up
 from tests.sessions.test_logout import assert_cookie_cleared
@@ -34,7 +39,8 @@ async def test_wrong_password_is_401_and_deletes_nothing(
     # the only new rows: the failed attempts, recorded as events
     assert after == {**before, "security_events": before["security_events"] + 3}
     events = (await call(client, "GET", "/auth/me/events", bearer=reader.access)).json()
-    assert [e["type"] for e in events[:3]] == ["sign_in_failed"] * 3
+    assert [e["type"] for e in events[:3]] == ["reauthentication_failed"] * 3
+    assert events[0]["detail"] == "wrong password when asked to delete the account"
     assert (await call(client, "POST", "/auth/refresh", cookie=reader.cookie)).status_code == 200
 
 
@@ -46,7 +52,13 @@ async def test_delete_removes_every_row_of_the_reader_and_nobody_elses(
     bystander_rows = rows_of(database_url, bystander.user_id, bystander.email)
 
     response = await call(
-        client, "DELETE", "/auth/me", cookie=reader.cookie, json={"password": PASSWORD}, headers={"origin": SITE}
+        client,
+        "DELETE",
+        "/auth/me",
+        bearer=reader.access,
+        cookie=reader.cookie,
+        json={"password": PASSWORD},
+        headers={"origin": SITE},
     )
     assert response.status_code == 204, response.text
     assert_cookie_cleared(response)
@@ -74,6 +86,9 @@ async def test_delete_needs_a_signed_in_reader(client: httpx.AsyncClient, databa
     assert (await call(client, "DELETE", "/auth/me", json={"password": PASSWORD})).status_code == 401
     response = await call(client, "DELETE", "/auth/me", cookie="made-up", json={"password": PASSWORD})
     assert response.status_code == 401
+    # a stolen refresh cookie, even with the password, is not an access token
+    response = await call(client, "DELETE", "/auth/me", cookie=reader.cookie, json={"password": PASSWORD})
+    assert response.status_code == 401 and response.json()["code"] == "NOT_AUTHENTICATED"
     assert rows_of(database_url, reader.user_id, reader.email)["users"] == 1
 
 
@@ -126,3 +141,34 @@ async def test_password_guesses_count_in_the_login_limit_of_the_ip(database_url:
         over = await call(http, "DELETE", "/auth/me", bearer=reader.access, json={"password": PASSWORD})
         assert over.status_code == 429 and over.json()["code"] == "RATE_LIMITED" and "retry-after" in over.headers
         assert rows_of(database_url, reader.user_id, reader.email)["users"] == 1
+
+
+async def test_deleting_while_a_slowed_refresh_runs_neither_deadlocks_nor_half_applies(
+    client: httpx.AsyncClient, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the attack pass: DELETE /auth/me racing POST /auth/refresh deadlocked in PostgreSQL (the refresh held the token
+    # row and wanted the users row, the deletion the other way round): a plain-text 500, and the account stayed
+    reader = await signed_up(client)
+    inside, release = asyncio.Event(), asyncio.Event()
+    original = sessions_service._active_user
+
+    async def slowed(db: Any, user_id: Any) -> Any:
+        # the refresh pauses in the middle of its transaction, after its first write
+        inside.set()
+        await release.wait()
+        return await original(db, user_id)
+
+    monkeypatch.setattr(sessions_service, "_active_user", slowed)
+    refresh = asyncio.create_task(call(client, "POST", "/auth/refresh", cookie=reader.cookie))
+    await asyncio.wait_for(inside.wait(), 10)
+    deletion = asyncio.create_task(
+        call(client, "DELETE", "/auth/me", bearer=reader.access, json={"password": PASSWORD})
+    )
+    await asyncio.sleep(0.5)  # let the deletion reach the rows the refresh holds
+    release.set()
+    refreshed, deleted = await asyncio.wait_for(asyncio.gather(refresh, deletion), 30)
+
+    assert deleted.status_code == 204, deleted.text
+    assert refreshed.status_code in (200, 401), refreshed.text
+    assert set(rows_of(database_url, reader.user_id, reader.email).values()) == {0}
+    assert (await call(client, "POST", "/auth/refresh", cookie=reader.cookie)).status_code == 401

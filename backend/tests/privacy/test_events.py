@@ -23,14 +23,14 @@ async def eventful_reader(http: httpx.AsyncClient, clock: FakeClock, email: str)
     clock.advance(seconds=1)
     second = await login(http, email, agent="second-browser")
     clock.advance(seconds=1)
-    assert (await call(http, "GET", "/auth/me/export", cookie=second.cookie)).status_code == 200
+    assert (await call(http, "GET", "/auth/me/export", bearer=second.access)).status_code == 200
     clock.advance(seconds=1)
     return reader, second
 
 
 async def test_events_newest_first_with_exactly_the_public_fields(client: httpx.AsyncClient, clock: FakeClock) -> None:
     _, second = await eventful_reader(client, clock, "events@example.com")
-    response = await call(client, "GET", "/auth/me/events", cookie=second.cookie)
+    response = await call(client, "GET", "/auth/me/events", bearer=second.access)
     assert response.status_code == 200, response.text
     events = response.json()
     assert all(set(e) == FIELDS for e in events)

@@ -20,7 +20,7 @@ async def test_export_holds_user_profile_sessions_and_events(client: httpx.Async
     third = await login(client, "exporter@example.com", agent="third")
     clock.advance(seconds=1)
 
-    response = await call(client, "GET", "/auth/me/export", cookie=third.cookie)
+    response = await call(client, "GET", "/auth/me/export", bearer=third.access, cookie=third.cookie)
     assert response.status_code == 200, response.text
     assert response.headers["content-disposition"] == 'attachment; filename="authgate-export.json"'
     assert response.headers["content-type"].startswith("application/json")

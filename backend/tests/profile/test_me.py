@@ -10,10 +10,12 @@ import jwt
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.conftest import FakeClock, signup, sync_url
+from tests.conftest import TEST_SECRET, FakeClock, signup, sync_url
 from tests.sessions.test_refresh import cookie_of
 
-SECRET = "test-secret-" + "x" * 40
+SECRET = TEST_SECRET
+# RFC 9068: the header every access token carries (forgeries below carry it too, so each fails for its own reason)
+AT = {"typ": "at+jwt"}
 
 
 def b64(data: dict[str, object]) -> str:
@@ -99,24 +101,28 @@ async def test_access_token_within_leeway_is_accepted(client: httpx.AsyncClient,
 
 def forged_tokens(user_id: str) -> dict[str, str]:
     good = claims_for(user_id)
-    header = {"alg": "HS256", "typ": "JWT"}
-    valid = jwt.encode(good, SECRET, algorithm="HS256")
+    header = {"alg": "HS256", "typ": "at+jwt"}
+    valid = jwt.encode(good, SECRET, algorithm="HS256", headers=AT)
     head, payload, signature = valid.split(".")
     return {
         "alg_none": f"{b64({'alg': 'none', 'typ': 'JWT'})}.{b64(good)}.",
         "alg_none_with_signature": f"{b64({'alg': 'none'})}.{b64(good)}.{signature}",
-        "wrong_key": jwt.encode(good, "another-secret-" + "y" * 40, algorithm="HS256"),
-        "hs512_header": jwt.encode(good, SECRET, algorithm="HS512"),
-        "wrong_audience": jwt.encode(claims_for(user_id, aud="other-app"), SECRET, algorithm="HS256"),
-        "wrong_issuer": jwt.encode(claims_for(user_id, iss="someone-else"), SECRET, algorithm="HS256"),
-        "no_exp": jwt.encode(claims_for(user_id, exp=None), SECRET, algorithm="HS256"),
-        "no_jti": jwt.encode(claims_for(user_id, jti=None), SECRET, algorithm="HS256"),
-        "no_iat": jwt.encode(claims_for(user_id, iat=None), SECRET, algorithm="HS256"),
-        "expired": jwt.encode(claims_for(user_id, exp=int(time.time()) - 60), SECRET, algorithm="HS256"),
+        "wrong_key": jwt.encode(good, "another-secret-" + "y" * 40, algorithm="HS256", headers=AT),
+        "hs512_header": jwt.encode(good, SECRET, algorithm="HS512", headers=AT),
+        "wrong_audience": jwt.encode(claims_for(user_id, aud="other-app"), SECRET, algorithm="HS256", headers=AT),
+        "wrong_issuer": jwt.encode(claims_for(user_id, iss="someone-else"), SECRET, algorithm="HS256", headers=AT),
+        "no_exp": jwt.encode(claims_for(user_id, exp=None), SECRET, algorithm="HS256", headers=AT),
+        "no_jti": jwt.encode(claims_for(user_id, jti=None), SECRET, algorithm="HS256", headers=AT),
+        "no_iat": jwt.encode(claims_for(user_id, iat=None), SECRET, algorithm="HS256", headers=AT),
+        "expired": jwt.encode(claims_for(user_id, exp=int(time.time()) - 60), SECRET, algorithm="HS256", headers=AT),
         "tampered_payload": f"{head}.{b64(claims_for(str(uuid.uuid4())))}.{signature}",
         "tampered_header": f"{b64(header | {'kid': '../../etc/passwd'})}.{payload}.{signature}",
-        "unknown_user": jwt.encode(claims_for(str(uuid.uuid4())), SECRET, algorithm="HS256"),
-        "sub_not_uuid": jwt.encode(claims_for("admin"), SECRET, algorithm="HS256"),
+        "unknown_user": jwt.encode(claims_for(str(uuid.uuid4())), SECRET, algorithm="HS256", headers=AT),
+        # RFC 9068: signed with the real key, every claim right, but not typed as an access token
+        "no_typ": jwt.encode(good, SECRET, algorithm="HS256", headers={"typ": None}),
+        "typ_jwt": jwt.encode(good, SECRET, algorithm="HS256", headers={"typ": "JWT"}),
+        "typ_id_token": jwt.encode(good, SECRET, algorithm="HS256", headers={"typ": "id+jwt"}),
+        "sub_not_uuid": jwt.encode(claims_for("admin"), SECRET, algorithm="HS256", headers=AT),
         "garbage": "not.a.jwt",
         "empty_segments": "..",
         "huge": "a" * 9000,
@@ -134,7 +140,7 @@ async def test_forged_access_tokens_are_refused(client: httpx.AsyncClient, kind:
 async def test_a_well_formed_token_made_with_the_real_key_is_accepted(client: httpx.AsyncClient) -> None:
     # the forgery test above would pass vacuously if the app refused everything
     user_id = (await signup(client)).json()["user"]["id"]
-    assert (await me(client, jwt.encode(claims_for(user_id), SECRET, algorithm="HS256"))).status_code == 200
+    assert (await me(client, jwt.encode(claims_for(user_id), SECRET, algorithm="HS256", headers=AT))).status_code == 200
 
 
 async def test_suspension_refuses_live_access_tokens(client: httpx.AsyncClient, database_url: str) -> None:

@@ -30,16 +30,25 @@ async def test_empty_string_clears_an_optional_field(client: httpx.AsyncClient) 
     assert response.json()["profile"]["organization"] is None
 
 
-async def test_patch_with_the_cookie_from_the_site(client: httpx.AsyncClient) -> None:
-    refresh = cookie_of(await signup(client))
+async def test_the_refresh_cookie_alone_cannot_change_the_profile(client: httpx.AsyncClient) -> None:
+    # the refresh cookie proves who is calling only on GET /auth/me, refresh and logout; a change needs the
+    # access token (an attack pass changed accounts with a stolen 7-day cookie alone)
+    signed_up = await signup(client)
+    refresh = cookie_of(signed_up)
     client.cookies.clear()
     response = await client.patch(
         "/auth/me/profile",
         json={"experience_level": "beginner"},
         headers={"cookie": f"refresh_token={refresh}", "origin": "http://localhost:3000"},
     )
-    assert response.status_code == 200
-    assert response.json()["profile"]["experience_level"] == "beginner"
+    assert response.status_code == 401 and response.json()["code"] == "NOT_AUTHENTICATED"
+    with_token = await client.patch(
+        "/auth/me/profile",
+        json={"experience_level": "beginner"},
+        headers={"authorization": f"Bearer {signed_up.json()['access_token']}", "origin": "http://localhost:3000"},
+    )
+    assert with_token.status_code == 200
+    assert with_token.json()["profile"]["experience_level"] == "beginner"
 
 
 async def test_patch_is_refused_cross_site(client: httpx.AsyncClient) -> None:

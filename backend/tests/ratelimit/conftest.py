@@ -23,7 +23,7 @@ from tests.conftest import API, FakeClock, make_settings, sync_url, unavailable
 DEFAULT_LIMITS = {
     name: field.default for name, field in Settings.model_fields.items() if name.startswith("rate_limit_")
 }
-DROP_HEADERS = {"date", "content-length", "set-cookie"}
+DROP_HEADERS = {"date", "content-length", "set-cookie", "x-request-id"}
 
 
 def limited_settings(database_url: str, **overrides: object) -> Settings:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from tests.conftest import FakeClock, signup
-from tests.ratelimit.conftest import comparable, limited_settings
+from tests.conftest import FakeClock, signup, signup_body
+from tests.mail.smtp import Inbox, inbox, smtp_settings  # noqa: F401 - the inbox fixture
+from tests.ratelimit.conftest import DEFAULT_LIMITS, comparable, limited_settings
 
 RATE_LIMITED = {"detail": "Too many requests; try again later", "code": "RATE_LIMITED"}
 
@@ -56,3 +57,50 @@ async def test_verification_is_limited_per_ip(database_url: str, clock: FakeCloc
     assert refused.status_code == 429 and refused.json() == RATE_LIMITED
     resend = await http.post("/auth/verify-email/resend")
     assert resend.status_code == 429
+
+
+SPELLINGS = [
+    "victim@example.com",
+    "Victim@Example.com",
+    " VICTIM@EXAMPLE.COM ",
+    "n1 <victim@example.com>",
+    "n2 <victim@example.com>",
+    '"Victim" <Victim@example.com>',
+    "victim@ｅｘａｍｐｌｅ.com",
+    "victim@ＥＸＡＭＰＬＥ.ＣＯＭ",
+    "victim@EXAMPLE.com",
+    "victim@example.COM",
+    "n3 <VICTIM@ｅｘａｍｐｌｅ.com>",
+    "victim@example.com",
+]
+
+
+async def test_every_spelling_of_an_address_counts_against_one_forgot_password_limit(
+    database_url: str, storage: str | None, clock: FakeClock, make_peers, inbox: Inbox
+) -> None:
+    # the attack pass: display names and full-width domains reached the victim's account under 12 limiter keys,
+    # and 12 reset mails went out (each cancelling the reader's previous link); the limit is 3 an hour
+    settings = smtp_settings(database_url, inbox, **{**DEFAULT_LIMITS, "redis_url": storage})
+    peers = make_peers(settings, clock)
+    await signup(peers.at("192.0.2.1"), "victim@example.com")
+    statuses = []
+    for n, spelling in enumerate(SPELLINGS):
+        response = await peers.at(f"198.51.100.{n + 1}").post("/auth/forgot-password", json={"email": spelling})
+        statuses.append(response.status_code)
+    assert statuses == [202] * 3 + [429] * 9
+    await peers.gate.mailer.drain()
+    resets = [m for m in inbox.to("victim@example.com") if "reset" in m["Subject"].lower()]
+    assert len(resets) == 3
+
+
+async def test_a_full_width_local_part_is_refused_not_guessed_at(database_url: str, clock: FakeClock, make_peers):  # type: ignore[no-untyped-def]
+    # NFKC would fold ｖｉｃｔｉｍ into victim: a different mailbox, or a look-alike of one; it is refused outright
+    peers = make_peers(limited_settings(database_url), clock)
+    http = peers.at("198.51.100.77")
+    for path, body in (
+        ("/auth/forgot-password", {"email": "ｖｉｃｔｉｍ@example.com"}),
+        ("/auth/signup", {**signup_body("ｖｉｃｔｉｍ@example.com")}),
+        ("/auth/login", {"email": "ｖｉｃｔｉｍ@example.com", "password": "whatever-it-is"}),
+    ):
+        response = await http.post(path, json=body)
+        assert response.status_code == 422 and response.json()["code"] == "VALIDATION_ERROR", path

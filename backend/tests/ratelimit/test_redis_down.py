@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 
@@ -11,6 +12,7 @@ import redis
 from authgate.ratelimit.limiter import REDIS_RETRY_SECONDS
 from tests.conftest import FakeClock
 from tests.ratelimit.conftest import RedisServer, _free_port, limited_settings, login_body
+from tests.relay import TcpRelay
 
 
 def wrong_login() -> dict[str, str]:
@@ -77,3 +79,39 @@ async def test_failure_state_survives_a_redis_outage_in_memory(
     assert (await http.post("/auth/login", json=body)).status_code == 401
     slowed = await http.post("/auth/login", json=body)
     assert slowed.status_code == 429 and slowed.headers["retry-after"] == "1"
+
+
+async def test_redis_that_stops_answering_costs_a_bounded_wait_then_memory_decides(
+    database_url: str, redis_server: RedisServer, clock: FakeClock, make_peers
+) -> None:
+    # a partition between the API and Redis: connections accepted, nothing answered. Each request waits at most
+    # REDIS_TIMEOUT_SECONDS once, then this process's own counters decide until Redis answers again
+    hop = TcpRelay("127.0.0.1", redis_server.port)
+    await hop.start()
+    try:
+        settings = limited_settings(
+            database_url,
+            redis_url=f"redis://127.0.0.1:{hop.port}/0",
+            rate_limit_login_ip="3/minute",
+            redis_timeout_seconds=0.5,
+        )
+        peers = make_peers(settings, clock)
+        limiter = peers.gate.limiter
+        http = peers.at("203.0.113.8")
+        assert (await http.post("/auth/login", json=wrong_login())).status_code == 401
+        assert limiter.backend == "redis"
+
+        hop.silence()
+        statuses = [
+            (await asyncio.wait_for(http.post("/auth/login", json=wrong_login()), 20)).status_code for _ in range(3)
+        ]
+        # never unlimited: the request seen before the partition still counts in memory
+        assert statuses == [401, 401, 429]
+        assert limiter.backend == "memory (redis unreachable)"
+
+        hop.restore()
+        clock.advance(seconds=REDIS_RETRY_SECONDS)
+        await asyncio.wait_for(http.post("/auth/login", json=wrong_login()), 20)
+        assert limiter.backend == "redis"
+    finally:
+        await hop.close()

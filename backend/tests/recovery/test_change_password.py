@@ -60,12 +60,16 @@ async def test_with_a_bearer_token_alone_every_refresh_token_ends(mail_client: h
     assert (await refresh_with(mail_client, cookie_of(signed_up))).status_code == 401
 
 
-async def test_the_refresh_cookie_alone_authenticates_and_its_session_is_kept(mail_client: httpx.AsyncClient) -> None:
+async def test_the_refresh_cookie_alone_is_refused(mail_client: httpx.AsyncClient) -> None:
+    # a stolen 7-day cookie must not be enough to try passwords and take the account over: the access token is
+    # required, and the cookie's session is kept only alongside it
     signed_up = await signup(mail_client, "cookie-only@example.com")
     cookie = cookie_of(signed_up)
     mail_client.cookies.clear()
     response = await _change(mail_client, None, cookie=f"refresh_token={cookie}")
-    assert response.status_code == 200
+    assert response.status_code == 401 and response.json()["code"] == "NOT_AUTHENTICATED"
+    kept = await _change(mail_client, signed_up.json()["access_token"], cookie=f"refresh_token={cookie}")
+    assert kept.status_code == 200
     assert (await refresh_with(mail_client, cookie)).status_code == 200
 
 

@@ -19,6 +19,8 @@ SECRET = "test-secret-that-is-at-least-32-bytes-long!"
 CONFIG = AccessTokenConfig(secret=SECRET, issuer="authgate", audience="authgate-api", lifetime=timedelta(minutes=30))
 NOW = datetime(2025, 1, 15, 12, 0, 0, 123456, tzinfo=UTC)
 REQUIRED = ("exp", "iat", "sub", "iss", "aud", "jti")
+# RFC 9068 §2.1: the header of every access token
+TYPED = {"alg": "HS256", "typ": "at+jwt"}
 
 
 def b64url(data: bytes) -> str:
@@ -77,9 +79,7 @@ def test_issue_then_decode_round_trips():
 
 def test_hand_made_token_with_valid_signature_is_accepted():
     # Sanity check for the helper used by the attack tests below.
-    assert decode_access_token(CONFIG, hand_made_token({"alg": "HS256"}, valid_payload()), now=NOW).subject == (
-        "user-1"
-    )
+    assert decode_access_token(CONFIG, hand_made_token(TYPED, valid_payload()), now=NOW).subject == ("user-1")
 
 
 def test_iat_has_millisecond_precision():
@@ -144,7 +144,7 @@ def test_alg_none_with_a_signature_still_rejected():
 
 
 def test_token_signed_with_the_wrong_key_rejected():
-    token = hand_made_token({"alg": "HS256"}, valid_payload(), secret="some-other-secret-of-32-bytes-or-more")
+    token = hand_made_token(TYPED, valid_payload(), secret="some-other-secret-of-32-bytes-or-more")
     assert rejection(token) == "bad signature"
 
 
@@ -186,17 +186,17 @@ def test_token_just_within_leeway_accepted():
 
 
 def test_iat_far_in_the_future_rejected():
-    token = hand_made_token({"alg": "HS256"}, valid_payload(iat=NOW.timestamp() + 3600, exp=NOW.timestamp() + 7200))
+    token = hand_made_token(TYPED, valid_payload(iat=NOW.timestamp() + 3600, exp=NOW.timestamp() + 7200))
     assert rejection(token) == "issued in the future"
 
 
 def test_iat_slightly_in_the_future_within_leeway_accepted():
-    token = hand_made_token({"alg": "HS256"}, valid_payload(iat=NOW.timestamp() + 5))
+    token = hand_made_token(TYPED, valid_payload(iat=NOW.timestamp() + 5))
     assert decode_access_token(CONFIG, token, now=NOW).subject == "user-1"
 
 
 def test_nbf_in_the_future_rejected():
-    token = hand_made_token({"alg": "HS256"}, valid_payload(nbf=int(NOW.timestamp()) + 600))
+    token = hand_made_token(TYPED, valid_payload(nbf=int(NOW.timestamp()) + 600))
     assert rejection(token) == "not yet valid"
 
 
@@ -224,13 +224,13 @@ def test_time_checks_use_the_injected_clock_not_the_system_clock():
     ],
 )
 def test_non_numeric_time_claims_rejected(claim, value):
-    token = hand_made_token({"alg": "HS256"}, valid_payload(**{claim: value}))
+    token = hand_made_token(TYPED, valid_payload(**{claim: value}))
     assert rejection(token) == f"non-numeric {claim}"
 
 
 @pytest.mark.parametrize("exp", [10**400, 1e300])
 def test_absurd_exp_rejected_without_crashing(exp):
-    token = hand_made_token({"alg": "HS256"}, valid_payload(exp=exp))
+    token = hand_made_token(TYPED, valid_payload(exp=exp))
     assert rejection(token) == "exp out of range"
 
 
@@ -238,17 +238,17 @@ def test_absurd_exp_rejected_without_crashing(exp):
 
 
 def test_wrong_audience_rejected():
-    token = hand_made_token({"alg": "HS256"}, valid_payload(aud="some-other-api"))
+    token = hand_made_token(TYPED, valid_payload(aud="some-other-api"))
     assert rejection(token) == "wrong audience"
 
 
 def test_audience_list_rejected():
-    token = hand_made_token({"alg": "HS256"}, valid_payload(aud=["authgate-api", "other"]))
+    token = hand_made_token(TYPED, valid_payload(aud=["authgate-api", "other"]))
     assert rejection(token) == "wrong audience"
 
 
 def test_wrong_issuer_rejected():
-    token = hand_made_token({"alg": "HS256"}, valid_payload(iss="https://evil.example"))
+    token = hand_made_token(TYPED, valid_payload(iss="https://evil.example"))
     assert rejection(token) == "wrong issuer"
 
 
@@ -256,7 +256,7 @@ def test_wrong_issuer_rejected():
 def test_each_required_claim_is_required(claim):
     payload = valid_payload()
     del payload[claim]
-    token = hand_made_token({"alg": "HS256"}, payload)
+    token = hand_made_token(TYPED, payload)
     assert rejection(token) == f"missing claim {claim}"
 
 
@@ -270,7 +270,7 @@ def test_each_required_claim_is_required(claim):
     ],
 )
 def test_wrongly_typed_claims_rejected(claim, value, reason):
-    token = hand_made_token({"alg": "HS256"}, valid_payload(**{claim: value}))
+    token = hand_made_token(TYPED, valid_payload(**{claim: value}))
     assert rejection(token) == reason
 
 
@@ -305,8 +305,8 @@ def test_garbage_is_an_invalid_token_not_a_crash(garbage):
 
 
 def test_validly_signed_non_object_payload_rejected():
-    assert rejection(hand_made_token({"alg": "HS256"}, [1, 2, 3])) == "malformed token"
-    assert rejection(hand_made_token({"alg": "HS256"}, "just a string")) == "malformed token"
+    assert rejection(hand_made_token(TYPED, [1, 2, 3])) == "malformed token"
+    assert rejection(hand_made_token(TYPED, "just a string")) == "malformed token"
 
 
 @pytest.mark.parametrize("not_a_string", [None, b"bytes.bytes.bytes", 42])
@@ -354,3 +354,29 @@ def test_verifier_memo_is_bounded() -> None:
     for n in range(10):
         verifier.verify(issue_access_token(config, subject=str(n), now=now)[0], now=now)
     assert len(verifier._verified) == 3
+
+
+def test_issued_tokens_are_typed_at_jwt() -> None:
+    token, _ = issue_access_token(CONFIG, subject="user-1", now=NOW)
+    assert jwt.get_unverified_header(token)["typ"] == "at+jwt"
+
+
+@pytest.mark.parametrize("typ", ["at+jwt", "AT+JWT", "application/at+jwt"])
+def test_the_access_token_type_is_accepted_in_each_spelling(typ: str) -> None:
+    token = hand_made_token({"alg": "HS256", "typ": typ}, valid_payload())
+    assert decode_access_token(CONFIG, token, now=NOW).subject == "user-1"
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        {"alg": "HS256"},
+        {"alg": "HS256", "typ": "JWT"},
+        {"alg": "HS256", "typ": 1},
+        {"alg": "HS256", "typ": "id_token+jwt"},
+        {"alg": "HS256", "typ": "at+jwt2"},
+    ],
+)
+def test_a_correctly_signed_token_that_is_not_typed_as_an_access_token_is_refused(header: dict[str, Any]) -> None:
+    # RFC 8725 §3.11: another JWT signed with the same key must not pass as an access token
+    assert rejection(hand_made_token(header, valid_payload())) == "not an access token (typ)"

@@ -83,12 +83,14 @@ async def test_resend_mails_a_new_link_and_the_old_one_stops_working(
     assert events_of(database_url, "again@example.com").count("email_verification_sent") == 2
 
 
-async def test_resend_works_with_the_refresh_cookie_alone(mail_client: httpx.AsyncClient, inbox: Inbox) -> None:
+async def test_resend_needs_the_access_token_not_the_cookie(mail_client: httpx.AsyncClient, inbox: Inbox) -> None:
     await _signed_up(mail_client, inbox, "cookie@example.com")
-    # the client kept the refresh cookie from the sign-up; no bearer header
-    assert (await mail_client.post("/auth/verify-email/resend")).status_code == 202
+    # the client kept the refresh cookie from the sign-up; no bearer header: mail is sent on the reader's behalf
+    # only with the access token
+    response = await mail_client.post("/auth/verify-email/resend")
+    assert response.status_code == 401 and response.json()["code"] == "NOT_AUTHENTICATED"
     await drain(mail_client)
-    assert len(inbox.to("cookie@example.com")) == 2
+    assert len(inbox.to("cookie@example.com")) == 1
 
 
 async def test_resend_needs_a_signed_in_reader(mail_client: httpx.AsyncClient, inbox: Inbox) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import uuid
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from authgate.accounts.models import ExperienceLevel, ProfessionalRole, User, UserProfile
+from authgate.db import Timeouts
 from authgate.errors import ServiceUnavailable
 from authgate.ratelimit.policy import Failures
 
@@ -46,9 +48,12 @@ class UserLookup:
     (profiled here: that overhead was over half of GET /auth/me's CPU).
     """
 
-    def __init__(self, engine: AsyncEngine, database_url: str, *, pool_size: int) -> None:
+    def __init__(
+        self, engine: AsyncEngine, database_url: str, *, pool_size: int, timeouts: Timeouts | None = None
+    ) -> None:
         self.engine = engine
         self.pool_size = pool_size
+        self.timeouts = timeouts or Timeouts()
         self._dsn = _asyncpg_dsn(database_url) if engine.dialect.driver == "asyncpg" else None
         self._pool: asyncpg.Pool | None = None
         self._pool_lock = asyncio.Lock()
@@ -57,22 +62,15 @@ class UserLookup:
         row = await self._fetch("by_id", user_id)
         return _snapshot(row) if row is not None else None
 
-    async def load_with_password_hash(self, email: str) -> tuple[CurrentUser, str] | None:
-        """For sign-in only: the hash never leaves the login service."""
-        row = await self._fetch("by_email", email)
-        return (_snapshot(row), str(row["hashed_password"])) if row is not None else None
-
-    async def load_for_sign_in(self, email: str) -> tuple[CurrentUser, str, Failures] | None:
+    async def load_for_sign_in(self, email: str) -> Credentials | None:
         """Sign-in: the user, the hash, and the consecutive-failure state the lockout policy reads."""
         row = await self._fetch("by_email", email)
-        if row is None:
-            return None
-        failures = Failures(
-            count=int(row["failed_login_count"] or 0),
-            last_failed_at=_utc(row["last_failed_login_at"]),
-            reset_required=bool(row["password_reset_required"]),
-        )
-        return _snapshot(row), str(row["hashed_password"]), failures
+        return _credentials(row) if row is not None else None
+
+    async def load_credentials(self, user_id: uuid.UUID) -> Credentials | None:
+        """Re-authentication of a signed-in reader: the same as a sign-in reads, by id."""
+        row = await self._fetch("by_id", user_id)
+        return _credentials(row) if row is not None else None
 
     async def _fetch(self, query: str, key: object) -> dict[str, Any] | None:
         return await (self._fetch_asyncpg(query, key) if self._dsn else self._fetch_core(query, key))
@@ -83,15 +81,32 @@ class UserLookup:
             return dict(mapping) if mapping is not None else None
 
     async def _fetch_asyncpg(self, query: str, key: object) -> dict[str, Any] | None:
+        sql = _asyncpg_sql(self.engine.dialect, query)
         try:
             pool = await self._asyncpg_pool()
-            record = await pool.fetchrow(_asyncpg_sql(self.engine.dialect, query), key, timeout=10)
+            # every wait bounded: the pool checkout (which may connect) and the statement
+            connection = await pool.acquire(timeout=self.timeouts.pool + self.timeouts.connect)
         except (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OSError, TimeoutError) as error:
-            if self._pool is not None:
-                # the server went away: replace every pooled connection, not one stale connection per request
-                await self._pool.expire_connections()
+            await self._expire_all()
             raise ServiceUnavailable() from error
+        try:
+            record = await connection.fetchrow(sql, key, timeout=self.timeouts.statement)
+        except (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OSError, TimeoutError) as error:
+            # the server stopped answering mid-statement: this connection is never reused (a release would wait
+            # for the server to confirm a cancel that never comes), and the rest are replaced too
+            with contextlib.suppress(asyncpg.InterfaceError):  # already gone if the server closed it
+                connection.terminate()
+            await self._expire_all()
+            raise ServiceUnavailable() from error
+        finally:
+            with contextlib.suppress(asyncpg.InterfaceError, TimeoutError, OSError):
+                await pool.release(connection, timeout=self.timeouts.statement)
         return dict(record) if record is not None else None
+
+    async def _expire_all(self) -> None:
+        if self._pool is not None:
+            # the server went away: replace every pooled connection, not one stale connection per request
+            await self._pool.expire_connections()
 
     async def _asyncpg_pool(self) -> asyncpg.Pool:
         if self._pool is None:
@@ -99,6 +114,8 @@ class UserLookup:
                 if self._pool is None:
                     self._pool = await asyncpg.create_pool(
                         self._dsn,
+                        timeout=self.timeouts.connect,
+                        command_timeout=self.timeouts.statement,
                         min_size=0,
                         max_size=self.pool_size,
                         max_inactive_connection_lifetime=300,
@@ -161,6 +178,18 @@ def current_user_of(user: User) -> CurrentUser:
 
 
 _USER_FIELDS = tuple(f for f in CurrentUser.__dataclass_fields__ if f != "profile")
+
+
+Credentials = tuple[CurrentUser, str, Failures]
+
+
+def _credentials(row: dict[str, Any]) -> Credentials:
+    failures = Failures(
+        count=int(row["failed_login_count"] or 0),
+        last_failed_at=_utc(row["last_failed_login_at"]),
+        reset_required=bool(row["password_reset_required"]),
+    )
+    return _snapshot(row), str(row["hashed_password"]), failures
 
 
 def _snapshot(row: dict[str, Any]) -> CurrentUser:

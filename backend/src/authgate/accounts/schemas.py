@@ -4,9 +4,10 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from authgate.accounts.models import ExperienceLevel, ProfessionalRole
+from authgate.identifiers import Email
 
 # hard ceilings before any work; the configurable password policy runs in the service, still before hashing
 MAX_PASSWORD_INPUT = 1024
@@ -27,7 +28,7 @@ Organization = Annotated[Annotated[str, StringConstraints(max_length=255)] | Non
 class SignupRequest(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    email: EmailStr = Field(max_length=255)
+    email: Email
     password: str = Field(min_length=1, max_length=MAX_PASSWORD_INPUT)
     experience_level: ExperienceLevel
     professional_role: ProfessionalRole
@@ -36,7 +37,7 @@ class SignupRequest(BaseModel):
 
 
 class LoginRequest(BaseModel):
-    email: EmailStr = Field(max_length=255)
+    email: Email
     password: str = Field(min_length=1, max_length=MAX_PASSWORD_INPUT)
 
 

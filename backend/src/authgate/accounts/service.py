@@ -18,6 +18,7 @@ from authgate.errors import (
     InvalidCredentials,
     PasswordTooWeak,
 )
+from authgate.events.service import EventType, record_event
 from authgate.gate import AuthGate
 from authgate.ratelimit.service import begin_sign_in
 from authgate.security import PasswordRejected, check_password_policy, normalize_password
@@ -32,13 +33,8 @@ class SignedIn:
     refresh: IssuedRefreshToken
 
 
-def canonical_email(email: str) -> str:
-    # emails are compared case-insensitively and stored lower-cased
-    return email.strip().lower()
-
-
 async def signup(gate: AuthGate, request: SignupRequest, client: ClientInfo) -> SignedIn:
-    email = canonical_email(request.email)
+    email = request.email  # canonical: see authgate.identifiers
     password = _checked_new_password(gate, request.password, email)
     if await _email_taken(gate, email):
         raise EmailAlreadyExists()
@@ -67,6 +63,8 @@ async def signup(gate: AuthGate, request: SignupRequest, client: ClientInfo) -> 
         async with gate.sessions.begin() as db:
             db.add_all([user, profile])
             await db.flush()
+            # from here on this address is the reader's own: the lockout lets them in from it (ratelimit.service)
+            await record_event(db, user_id=user.id, type=EventType.ACCOUNT_CREATED, now=now, client=client)
             refresh = await start_session(db, gate, user.id, client)
             verification_mail = await start_verification(db, gate, user.id, email, client)
     except IntegrityError as exc:
@@ -82,6 +80,7 @@ def _checked_new_password(gate: AuthGate, password: str, email: str) -> str:
         return check_password_policy(
             password,
             email=email,
+            context_words=gate.settings.password_context_words,
             min_length=gate.settings.password_min_length,
             max_length=gate.settings.password_max_length,
         )
@@ -96,7 +95,7 @@ async def _email_taken(gate: AuthGate, email: str) -> bool:
 
 
 async def login(gate: AuthGate, request: LoginRequest, client: ClientInfo) -> SignedIn:
-    email = canonical_email(request.email)
+    email = request.email  # canonical: see authgate.identifiers
     password = normalize_password(request.password)
     found = await gate.users.load_for_sign_in(email)
     # per-account window and failure lockout: 429 / 403 here, before any argon2 work
@@ -124,8 +123,10 @@ async def login(gate: AuthGate, request: LoginRequest, client: ClientInfo) -> Si
         changes.update(hashed_password=new_hash, updated_at=now)
     # Core statements, one transaction: the ORM unit of work was most of a login's event-loop CPU
     async with gate.engine.begin() as connection:
-        changes.update(await attempt.succeeded(connection, user.id))
+        # the users row first: the one lock order (accounts/locks.py)
+        changes.update(attempt.reset_columns())
         await connection.execute(update(User).where(User.id == user.id).values(**changes))
+        await attempt.succeeded(connection, user.id)
         refresh = await start_session(connection, gate, user.id, client)
     user = dataclasses.replace(user, last_login_at=now)
     return SignedIn(user, user.profile, refresh)

@@ -7,7 +7,9 @@ What stays is what a security rule still needs:
   day; a missing token and a revoked one are refused alike, so purging it later changes no answer;
 - a used or expired one-time token stays while an older token for the same purpose is still live: should
   supersession ever be decided by "the newest token wins" rather than by marking older ones used (as onetime/ does
-  today), deleting the newer row must not bring an older link back to life.
+  today), deleting the newer row must not bring an older link back to life;
+- the failed sign-ins of an address without an account stay for as long as a real account's would matter
+  (FAILURE_STATE_SECONDS after the last one).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import aliased
 
 from authgate.onetime.models import OneTimeToken
+from authgate.ratelimit.models import SignInFailure
 from authgate.sessions.models import RefreshToken
 
 REVOKED_REFRESH_RETENTION = timedelta(days=1)
@@ -29,6 +32,7 @@ REVOKED_REFRESH_RETENTION = timedelta(days=1)
 class PurgeCounts:
     refresh_tokens: int
     one_time_tokens: int
+    sign_in_failures: int = 0
 
 
 async def purge_expired(engine: AsyncEngine, now: datetime) -> PurgeCounts:
@@ -57,7 +61,13 @@ async def purge_expired(engine: AsyncEngine, now: datetime) -> PurgeCounts:
         or_(OneTimeToken.expires_at <= now, OneTimeToken.used_at.is_not(None)),
         ~older_still_live,
     )
+    failures = delete(SignInFailure).where(SignInFailure.expires_at <= now)
     async with engine.begin() as connection:
         refresh_count = (await connection.execute(refresh)).rowcount
         one_time_count = (await connection.execute(one_time)).rowcount
-    return PurgeCounts(refresh_tokens=max(refresh_count, 0), one_time_tokens=max(one_time_count, 0))
+        failure_count = (await connection.execute(failures)).rowcount
+    return PurgeCounts(
+        refresh_tokens=max(refresh_count, 0),
+        one_time_tokens=max(one_time_count, 0),
+        sign_in_failures=max(failure_count, 0),
+    )

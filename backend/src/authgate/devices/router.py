@@ -4,7 +4,7 @@ from fastapi import APIRouter, Depends, Request, Response, status
 
 from authgate.accounts.lookup import CurrentUser
 from authgate.accounts.router import REQUEST_GUARDS, client_info
-from authgate.dependencies import bearer_or_cookie_user
+from authgate.dependencies import bearer_user
 from authgate.devices import service
 from authgate.devices.schemas import SessionOut
 from authgate.errors import AccountSuspended, InvalidToken, NotAuthenticated, SessionNotFound, error_responses
@@ -16,7 +16,8 @@ READER_ERRORS = (NotAuthenticated, InvalidToken, AccountSuspended)
 
 def add_routes(router: APIRouter, gate: AuthGate) -> None:
     """Registers this feature's routes on the auth router (one level of routing, not a nested router)."""
-    reader = bearer_or_cookie_user(gate)
+    # the access token only: the refresh cookie proves who is calling on /auth/me, refresh and logout, nowhere else
+    reader = bearer_user(gate)
 
     @router.get(
         "/sessions",

@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from authgate.accounts.locks import lock_user
 from authgate.errors import SessionNotFound
 from authgate.events.service import EventType, record_event
 from authgate.gate import AuthGate
@@ -98,6 +99,8 @@ async def revoke_session(
         raise SessionNotFound() from exc
     now = gate.now()
     async with gate.sessions.begin() as db:
+        if not await lock_user(db, user_id):
+            raise SessionNotFound()
         live = await db.execute(_live_heads(user_id, now).where(RefreshToken.family_id == family_id).limit(1))
         if live.first() is None:
             raise SessionNotFound()

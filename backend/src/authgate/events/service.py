@@ -17,6 +17,7 @@ class EventType(enum.StrEnum):
     ACCOUNT_CREATED = "account_created"
     SIGN_IN_SUCCEEDED = "sign_in_succeeded"
     SIGN_IN_FAILED = "sign_in_failed"
+    REAUTHENTICATION_FAILED = "reauthentication_failed"
     SIGN_IN_THROTTLED = "sign_in_throttled"
     ACCOUNT_LOCKED = "account_locked"
     REFRESH_TOKEN_REUSED = "refresh_token_reused"

@@ -107,7 +107,7 @@ class Mailer:
                 hostname=settings.smtp_host,
                 port=settings.smtp_port,
                 username=settings.smtp_username,
-                password=settings.smtp_password,
+                password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
                 use_tls=implicit_tls,
                 # True: STARTTLS is required (a server that does not offer it fails the send rather than receiving
                 # the token in clear); False: never upgrade (a local relay or a test server)

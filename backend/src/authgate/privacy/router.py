@@ -6,12 +6,13 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from authgate.accounts.lookup import CurrentUser
 from authgate.accounts.router import REQUEST_GUARDS, client_info
-from authgate.dependencies import bearer_or_cookie_user
+from authgate.dependencies import bearer_user
 from authgate.errors import (
     AccountSuspended,
     InvalidPassword,
     InvalidToken,
     NotAuthenticated,
+    PasswordResetRequired,
     RateLimited,
     error_responses,
 )
@@ -33,7 +34,8 @@ EXPORT_FILENAME = "authgate-export.json"
 
 def add_routes(router: APIRouter, gate: AuthGate) -> None:
     """Registers this feature's routes on the auth router (one level of routing, not a nested router)."""
-    reader = bearer_or_cookie_user(gate)
+    # the access token only: the refresh cookie proves who is calling on /auth/me, refresh and logout, nowhere else
+    reader = bearer_user(gate)
 
     @router.get(
         "/me/export",
@@ -67,7 +69,7 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
         status_code=status.HTTP_204_NO_CONTENT,
         response_class=Response,
         summary="Delete the account and everything of the reader (needs the password); the cookie is cleared",
-        responses=error_responses(InvalidPassword, RateLimited, *READER_ERRORS, *REQUEST_GUARDS),
+        responses=error_responses(InvalidPassword, PasswordResetRequired, RateLimited, *READER_ERRORS, *REQUEST_GUARDS),
         # the password check is a sign-in attempt: it counts in the login window of the client's IP, and over the
         # limit it is refused before any argon2 work (OWASP ASVS 5.0 V6.3.1 / NIST SP 800-63B-4 §3.2.2)
         dependencies=[rate_limit(gate, "login_ip")],

@@ -15,15 +15,16 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from authgate.accounts.locks import lock_user
 from authgate.accounts.lookup import CurrentUser
 from authgate.accounts.models import User, UserProfile
+from authgate.accounts.reauth import reauthenticate
 from authgate.accounts.schemas import ProfileOut
-from authgate.errors import InvalidPassword, NotAuthenticated
+from authgate.errors import NotAuthenticated
 from authgate.events.models import SecurityEvent
 from authgate.events.service import EventType, record_event
 from authgate.gate import AuthGate
 from authgate.privacy.schemas import DataExport, EventOut, ExportedSession, ExportedUser, SessionStatus
-from authgate.recovery.service import verify_current_password
 from authgate.sessions.models import RefreshToken
 from authgate.sessions.service import ClientInfo
 
@@ -46,6 +47,9 @@ _SESSION_COLUMNS = (
 async def export(gate: AuthGate, user_id: uuid.UUID, client: ClientInfo) -> DataExport:
     now = gate.now()
     async with gate.sessions.begin() as db:
+        # the users row first (accounts/locks.py): the event below must not cross a concurrent deletion
+        if not await lock_user(db, user_id):
+            raise NotAuthenticated()
         row = (await db.execute(select(*_USER_COLUMNS).where(User.id == user_id))).mappings().first()
         if row is None:
             raise NotAuthenticated()
@@ -121,21 +125,8 @@ async def delete_account(gate: AuthGate, user: CurrentUser, password: str, clien
     operation, as ASVS 5.0 V7.5.1 / V7.5.3 ask), so a stolen cookie alone cannot erase the account. With the user
     row gone every access token is refused too (the per-request user lookup finds nobody): ASVS 5.0 V7.4.2.
     """
-    try:
-        # argon2 runs off the loop, with no database connection held
-        await verify_current_password(gate, user.id, password)
-    except InvalidPassword:
-        # a wrong password here is a failed sign-in attempt like any other, recorded for the reader to see
-        async with gate.sessions.begin() as db:
-            await record_event(
-                db,
-                user_id=user.id,
-                type=EventType.SIGN_IN_FAILED,
-                now=gate.now(),
-                client=client,
-                detail="wrong password when asked to delete the account",
-            )
-        raise
+    # counted and recorded like a sign-in attempt (accounts.reauth)
+    await reauthenticate(gate, user, password, client, action="delete the account")
     async with gate.sessions.begin() as db:
         await db.execute(delete(User).where(User.id == user.id))
     # no email in the log: after erasure the id no longer leads to anyone

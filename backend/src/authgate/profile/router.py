@@ -5,7 +5,7 @@ from fastapi import APIRouter, Depends, Response
 from authgate.accounts.lookup import CurrentUser
 from authgate.accounts.router import REQUEST_GUARDS
 from authgate.accounts.schemas import MeResponse, ProfileOut, UserOut
-from authgate.dependencies import bearer_or_cookie_user
+from authgate.dependencies import bearer_or_cookie_user, bearer_user
 from authgate.errors import (
     AccountSuspended,
     InvalidToken,
@@ -30,7 +30,10 @@ def me_response(user: CurrentUser) -> Response:
 
 def add_routes(router: APIRouter, gate: AuthGate) -> None:
     """Registers this feature's routes on the auth router (one level of routing, not a nested router)."""
-    reader = bearer_or_cookie_user(gate)
+    # GET /auth/me alone also takes the refresh cookie (read-only): the quickstart's client asks it on page load
+    # holding no access token. Every change to the account needs the access token.
+    page_load_reader = bearer_or_cookie_user(gate)
+    reader = bearer_user(gate)
 
     @router.get(
         "/me",
@@ -38,7 +41,7 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
         summary="The signed-in reader and profile (bearer access token, or else the refresh cookie, read-only)",
         responses=error_responses(NotAuthenticated, InvalidToken, AccountSuspended, ServiceUnavailable),
     )
-    async def me(user: CurrentUser = Depends(reader)) -> Response:
+    async def me(user: CurrentUser = Depends(page_load_reader)) -> Response:
         return me_response(user)
 
     @router.patch(

@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from authgate.accounts.locks import lock_user
 from authgate.accounts.lookup import CurrentUser
 from authgate.accounts.models import UserProfile
-from authgate.errors import AuthError, ErrorCode
+from authgate.errors import AuthError, ErrorCode, NotAuthenticated
 from authgate.gate import AuthGate
 from authgate.profile.schemas import ProfileUpdate
 
@@ -21,6 +22,8 @@ async def update_profile(gate: AuthGate, user: CurrentUser, update: ProfileUpdat
             raise ProfileFieldRequired(f"{required} cannot be null")
     now = gate.now()
     async with gate.sessions.begin() as db:
+        if not await lock_user(db, user.id):
+            raise NotAuthenticated()
         result = await db.execute(select(UserProfile).where(UserProfile.user_id == user.id).with_for_update())
         profile = result.scalar_one_or_none()
         if profile is None:

@@ -26,10 +26,10 @@ def trusted_networks(entries: tuple[str, ...]) -> tuple[Network, ...]:
     for entry in entries:
         try:
             networks.append(ipaddress.ip_network(entry.strip(), strict=False))
-        except ValueError as error:
+        except ValueError:
             raise InvalidProxySetting(
-                f"FORWARDED_ALLOW_IPS: {entry!r} is not an IP address or CIDR network (e.g. 10.0.0.0/8)"
-            ) from error
+                "FORWARDED_ALLOW_IPS: an entry is not an IP address or CIDR network (e.g. 10.0.0.0/8)"
+            ) from None
     return tuple(networks)
 
 

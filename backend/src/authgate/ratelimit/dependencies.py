@@ -18,6 +18,7 @@ from fastapi import Depends
 from starlette.requests import Request
 
 from authgate.errors import RateLimited
+from authgate.identifiers import canonical_email_or_none
 from authgate.transport import client_ip
 
 if TYPE_CHECKING:
@@ -59,9 +60,13 @@ def rate_limit(gate: AuthGate, rule: str) -> Any:
 
 
 async def email_in_body(request: Request) -> str | None:
+    """The body's `email` in the canonical form the account lookup uses, or None (then validation refuses it).
+
+    Every spelling of one address (display names, case, full-width domains) is one key: an attack pass sent
+    "n1 <victim@…>", "n2 <victim@…>" and full-width spellings past the per-account limit when it keyed on raw text.
+    """
     try:
         body = json.loads(await request.body() or b"null")
     except (ValueError, UnicodeDecodeError):
         return None
-    email = body.get("email") if isinstance(body, dict) else None
-    return email if isinstance(email, str) and 0 < len(email) <= 320 else None
+    return canonical_email_or_none(body.get("email") if isinstance(body, dict) else None)

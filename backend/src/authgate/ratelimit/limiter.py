@@ -42,8 +42,6 @@ _V = TypeVar("_V")
 RULE_PREFIX = "rate_limit_"
 RULES = tuple(name.removeprefix(RULE_PREFIX) for name in Settings.model_fields if name.startswith(RULE_PREFIX))
 REDIS_RETRY_SECONDS = 5
-# a dead Redis must cost a request milliseconds, not the client's patience
-REDIS_TIMEOUT_SECONDS = 2.0
 REDIS_ERRORS = (redis.exceptions.RedisError, StorageError, OSError, TimeoutError)
 # failure state of addresses without an account (and of known-IP buckets): kept as long as a real account's
 FAILURE_STATE_SECONDS = 30 * 24 * 3600
@@ -57,11 +55,6 @@ class Decision:
     retry_after: int = 0  # seconds until the window has room again
 
 
-def canonical_email(email: str) -> str:
-    # the same canonical form as accounts.service.canonical_email (kept here to avoid an import cycle)
-    return email.strip().lower()
-
-
 class RateLimiter:
     """One per AuthGate (`gate.limiter`): window counters per rule, and failure state for sign-in lockout."""
 
@@ -73,16 +66,16 @@ class RateLimiter:
         try:
             self.trusted_proxies: tuple[Network, ...] = trusted_networks(tuple(settings.forwarded_allow_ips))
         except InvalidProxySetting as error:
-            raise ConfigurationError(str(error)) from error
+            raise ConfigurationError(str(error)) from None
         self._limits: dict[str, RateLimitItem] = {}
         for rule in RULES:
             text = getattr(settings, RULE_PREFIX + rule)
             try:
                 self._limits[rule] = parse(text)
-            except ValueError as error:
+            except ValueError:
                 raise ConfigurationError(
-                    f"{(RULE_PREFIX + rule).upper()}={text!r} is not a rate limit such as '30/minute'"
-                ) from error
+                    f"{(RULE_PREFIX + rule).upper()} is not a rate limit such as '30/minute'"
+                ) from None
         self._memory = MovingWindowRateLimiter(MemoryStorage())
         self._memory_failures: TtlCache[Failures] = TtlCache(MEMORY_FAILURE_ENTRIES)
         # (user, IP) -> whether the account signed in from there before; see ratelimit.service.known_address
@@ -93,10 +86,12 @@ class RateLimiter:
         self._redis: MovingWindowRateLimiter | None = None
         self._redis_client: redis.asyncio.Redis | None = None
         if settings.redis_url:
+            # a Redis that stops answering costs a request at most REDIS_TIMEOUT_SECONDS: connecting and every
+            # command are bounded, and after one failure Redis is not asked again for REDIS_RETRY_SECONDS
             self._pool = redis.asyncio.ConnectionPool.from_url(
                 settings.redis_url,
-                socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
-                socket_timeout=REDIS_TIMEOUT_SECONDS,
+                socket_connect_timeout=settings.redis_timeout_seconds,
+                socket_timeout=settings.redis_timeout_seconds,
             )
             storage = RedisStorage(
                 "async+" + settings.redis_url,
@@ -114,7 +109,8 @@ class RateLimiter:
         return hmac.new(self._key, "\x00".join(parts).encode("utf-8"), hashlib.sha256).hexdigest()[:32]
 
     def account_key(self, email: str) -> str:
-        return self.digest("account", canonical_email(email))
+        """`email` must be canonical (authgate.identifiers): the key is the account lookup's, spelling for spelling."""
+        return self.digest("account", email)
 
     # ------------------------------------------------------------------ windows
 
@@ -125,9 +121,12 @@ class RateLimiter:
             raise ValueError(f"unknown rate-limit rule {rule!r}; known: {', '.join(sorted(self._limits))}") from None
 
     async def hit(self, rule: str, *identifiers: str) -> Decision:
-        """Count one request against `rule` for `identifiers` (e.g. "ip", "203.0.113.9")."""
+        """Count one request against `rule` for `identifiers` (e.g. "ip", "203.0.113.9").
+
+        The storage key is a keyed hash of the identifiers: no address, email or IP is ever written to Redis.
+        """
         item = self.limit_for(rule)
-        ids = (rule, *identifiers)
+        ids = (rule, self.digest(rule, *identifiers))
         # the local window is always counted, so a fail-over starts from this process's own counts
         local_ok = await self._memory.hit(item, *ids)
         strategy = self._memory

@@ -3,8 +3,10 @@
 Whose failures count where:
 - a known account, from an IP it never signed in from: users.failed_login_count / last_failed_login_at /
   password_reset_required (the database: survives restarts, visible to the operator and the reset flow);
-- an email with no account: the same state in the limiter storage (Redis or memory), so an attacker sees the
-  same statuses, bodies and Retry-After for known and unknown addresses (OWASP ASVS 5.0 V6.3: no enumeration);
+- an email with no account: the same state in the database too (sign_in_failures, keyed by a keyed hash of the
+  address), so an attacker sees the same statuses, bodies and Retry-After for known and unknown addresses whatever
+  the deployment stores its rate-limit counters in: memory per process, Redis, or Redis down (OWASP ASVS 5.0 V6.3:
+  no enumeration);
 - a known account from an IP where it signed in before (a `sign_in_succeeded` or `account_created` event from that
   address): a bucket of its own — per-account window and failure count for (account, IP, current password hash) —
   so an attacker elsewhere can neither slow down nor lock out the reader at home (NIST SP 800-63B-4 §3.2.2). The
@@ -13,16 +15,21 @@ Whose failures count where:
 Failures from a known IP still count on the account as well. A successful sign-in resets the account's count
 (and the IP bucket) but not password_reset_required: only a password reset clears that (the reset flow sets
 failed_login_count = 0 and password_reset_required = false).
+
+Re-authentication before a sensitive action (the current password to change the password or the address, or to
+delete the account) is a password guess like any other: it goes through the same `begin_sign_in`, window, failure
+count and lockout, from whatever address (an attack pass guessed a stolen session's password from 60 addresses).
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import case, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from authgate.accounts.lookup import CurrentUser
 from authgate.accounts.models import User
@@ -30,6 +37,8 @@ from authgate.errors import PasswordResetRequired
 from authgate.events.models import SecurityEvent
 from authgate.events.service import EventType, record_event
 from authgate.ratelimit.dependencies import rate_limited
+from authgate.ratelimit.limiter import FAILURE_STATE_SECONDS
+from authgate.ratelimit.models import SignInFailure
 from authgate.ratelimit.policy import Failures, Verdict, after_failure, verdict
 from authgate.sessions.service import ClientInfo
 
@@ -49,17 +58,22 @@ class SignInAttempt:
     gate: AuthGate
     user: CurrentUser | None
     client: ClientInfo
-    # limiter-storage key of the failure state, for unknown emails and known-IP buckets; None = the users row
+    # limiter-storage key of a known-IP bucket's failure state; None = the users row
     state_key: str | None
     known_ip: bool = False
     # the bucket this account would use from this address, if the address turns out to be known
     bucket_key: str | None = None
+    # an address with no account: its row in sign_in_failures
+    unknown_key: str | None = None
 
-    async def failed(self) -> None:
+    async def failed(self, *, event: EventType = EventType.SIGN_IN_FAILED, detail: str | None = None) -> None:
         """A wrong password (or an unknown email): count it, record it, before the 401 goes out."""
         gate, now = self.gate, self.gate.now()
         settings = gate.settings
         cap = settings.lockout_reset_required_after
+        if self.unknown_key is not None:
+            await _count_unknown_failure(gate, self.unknown_key, now)
+            return
         if self.state_key is None and self.bucket_key is not None and self.user and self.client.ip_address:
             # failures at a known address count in its bucket from the first one, so someone sharing the
             # reader's address (a NAT) is slowed down and capped like anyone else
@@ -84,9 +98,7 @@ class SignInAttempt:
                 .returning(User.failed_login_count)
             )
             count = counted.scalar_one()
-            await record_event(
-                connection, user_id=self.user.id, type=EventType.SIGN_IN_FAILED, now=now, client=self.client
-            )
+            await record_event(connection, user_id=self.user.id, type=event, now=now, client=self.client, detail=detail)
             # once per episode, not per refused attempt: a 429 writes nothing (cheap refusals, no log flooding)
             if count == settings.lockout_slowdown_after:
                 await record_event(
@@ -107,8 +119,13 @@ class SignInAttempt:
                     detail=f"{count} failed sign-ins in a row; a password reset is required",
                 )
 
-    async def succeeded(self, db: AsyncSession | AsyncConnection, user_id: uuid.UUID) -> dict[str, object]:
-        """In the sign-in transaction: record it; returns the users columns to reset."""
+    @staticmethod
+    def reset_columns() -> dict[str, object]:
+        """The users columns a successful sign-in resets."""
+        return {"failed_login_count": 0, "last_failed_login_at": None}
+
+    async def succeeded(self, db: AsyncSession | AsyncConnection, user_id: uuid.UUID) -> None:
+        """In the sign-in transaction, after the users row was written: record it, forget the run of failures."""
         now = self.gate.now()
         await record_event(db, user_id=user_id, type=EventType.SIGN_IN_SUCCEEDED, now=now, client=self.client)
         for key in {self.state_key, self.bucket_key} - {None}:
@@ -118,7 +135,21 @@ class SignInAttempt:
             self.gate.limiter.known_addresses.put(
                 f"{user_id}|{self.client.ip_address}", True, now + KNOWN_ADDRESS_CACHE
             )
-        return {"failed_login_count": 0, "last_failed_login_at": None}
+
+    async def reauthenticated(self) -> None:
+        """The current password was right: like a sign-in, it ends the run of failures (no event: the action
+        it unlocked records its own)."""
+        for key in {self.state_key, self.bucket_key} - {None}:
+            assert key is not None
+            await self.gate.limiter.clear_failures(key)
+        if self.user is None:
+            return
+        async with self.gate.engine.begin() as connection:
+            await connection.execute(
+                update(User)
+                .where(User.id == self.user.id, User.failed_login_count > 0)
+                .values(failed_login_count=0, last_failed_login_at=None)
+            )
 
 
 async def begin_sign_in(
@@ -137,9 +168,9 @@ async def begin_sign_in(
     account = limiter.account_key(email)
     window = await limiter.hit("login_account", "account", account)
     if found is None:
-        state_key = limiter.digest("no-account", account)
-        _judge(gate, window.allowed, window.retry_after, await limiter.failures(state_key))
-        return SignInAttempt(gate, None, client, state_key, known_ip=False)
+        unknown_key = limiter.digest("no-account", account)
+        _judge(gate, window.allowed, window.retry_after, await _unknown_failures(gate, unknown_key))
+        return SignInAttempt(gate, None, client, None, known_ip=False, unknown_key=unknown_key)
     user, stored_hash, failures = found
     outcome = _verdict(gate, failures)
     # the reader at home: a window and a failure count of their own, bound to the current password hash
@@ -194,3 +225,44 @@ async def known_address(gate: AuthGate, user_id: uuid.UUID, ip_address: str) -> 
         known = found.first() is not None
     cache.put(key, known, now + KNOWN_ADDRESS_CACHE)
     return known
+
+
+async def _unknown_failures(gate: AuthGate, key: str) -> Failures:
+    """The failure state of an address without an account (read like the users row of a known one)."""
+    async with gate.engine.connect() as connection:
+        row = (
+            await connection.execute(
+                select(SignInFailure.failed_count, SignInFailure.last_failed_at, SignInFailure.reset_required).where(
+                    SignInFailure.key == key, SignInFailure.expires_at > gate.now()
+                )
+            )
+        ).first()
+    if row is None:
+        return Failures()
+    return Failures(count=row.failed_count, last_failed_at=row.last_failed_at, reset_required=row.reset_required)
+
+
+async def _count_unknown_failure(gate: AuthGate, key: str, now: datetime) -> None:
+    """One more failure, in one statement: concurrent failures each count (no read-modify-write race)."""
+    cap = gate.settings.lockout_reset_required_after
+    expires_at = now + timedelta(seconds=FAILURE_STATE_SECONDS)
+    dialect = postgresql if gate.engine.dialect.name == "postgresql" else sqlite
+    table = SignInFailure.__table__
+    statement = dialect.insert(table).values(
+        key=key, failed_count=1, last_failed_at=now, reset_required=cap <= 1, expires_at=expires_at
+    )
+    # an expired row starts again from one, as if it had been purged
+    live = table.c.expires_at > now
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.key],
+        set_={
+            "failed_count": case((live, table.c.failed_count + 1), else_=1),
+            "last_failed_at": now,
+            "reset_required": case(
+                (live & ((table.c.failed_count + 1 >= cap) | table.c.reset_required), True), else_=False
+            ),
+            "expires_at": expires_at,
+        },
+    )
+    async with gate.engine.begin() as connection:
+        await connection.execute(statement)

@@ -5,12 +5,13 @@ from fastapi import APIRouter, Depends, Request, status
 from authgate.accounts.lookup import CurrentUser
 from authgate.accounts.router import REQUEST_GUARDS, client_info
 from authgate.accounts.schemas import TokenResponse
-from authgate.dependencies import bearer_or_cookie_user
+from authgate.dependencies import bearer_user
 from authgate.errors import (
     AccountSuspended,
     InvalidPassword,
     InvalidToken,
     NotAuthenticated,
+    PasswordResetRequired,
     PasswordTooWeak,
     RateLimited,
     TokenInvalid,
@@ -31,7 +32,8 @@ RESET_DONE = "Your password was changed and every device was signed out. Sign in
 
 def add_routes(router: APIRouter, gate: AuthGate) -> None:
     """Registers this feature's routes on the auth router (one level of routing, not a nested router)."""
-    reader = bearer_or_cookie_user(gate)
+    # the access token only: the refresh cookie proves who is calling on /auth/me, refresh and logout, nowhere else
+    reader = bearer_user(gate)
 
     @router.post(
         "/forgot-password",
@@ -60,7 +62,9 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
         "/change-password",
         response_model=TokenResponse,
         summary="Change the password (current one required); other sessions are signed out, this one goes on",
-        responses=error_responses(InvalidPassword, PasswordTooWeak, RateLimited, *SIGNED_IN, *REQUEST_GUARDS),
+        responses=error_responses(
+            InvalidPassword, PasswordResetRequired, PasswordTooWeak, RateLimited, *SIGNED_IN, *REQUEST_GUARDS
+        ),
         # checking the current password is a password guess like a sign-in: the same per-IP limit applies
         dependencies=[rate_limit(gate, "login_ip")],
     )

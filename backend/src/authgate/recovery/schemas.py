@@ -1,13 +1,14 @@
 from __future__ import annotations
 
-from pydantic import BaseModel, EmailStr, Field
+from pydantic import BaseModel, Field
 
 from authgate.accounts.schemas import MAX_PASSWORD_INPUT
+from authgate.identifiers import Email
 from authgate.onetime.schemas import TokenField
 
 
 class ForgotPasswordRequest(BaseModel):
-    email: EmailStr = Field(max_length=255)
+    email: Email
 
 
 class ResetPasswordRequest(TokenField):

@@ -8,18 +8,25 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from authgate.accounts.locks import lock_user
 from authgate.accounts.lookup import CurrentUser
 from authgate.accounts.models import User
-from authgate.accounts.service import _checked_new_password, canonical_email
-from authgate.errors import InvalidPassword
+from authgate.accounts.reauth import reauthenticate
+from authgate.accounts.service import _checked_new_password
+from authgate.errors import NotAuthenticated, TokenInvalid
 from authgate.events.service import EventType, record_event
 from authgate.gate import AuthGate
 from authgate.mail import templates
 from authgate.onetime import service as onetime
 from authgate.onetime.service import Purpose
-from authgate.security import hash_token, issue_access_token, normalize_password
-from authgate.sessions.models import RefreshToken
-from authgate.sessions.service import ClientInfo, revocation_cutoff, revoke_all_sessions
+from authgate.security import issue_access_token
+from authgate.sessions.service import (
+    ClientInfo,
+    live_family_of,
+    revocation_cutoff,
+    revoke_all_sessions,
+    revoke_other_sessions,
+)
 
 RESET_PATH = "/auth/reset-password"
 # tokens that would let someone holding them take the account over: a new password cancels them all
@@ -27,15 +34,18 @@ TAKEOVER_PURPOSES = (Purpose.RESET_PASSWORD, Purpose.CHANGE_EMAIL)
 
 
 def forgot_password(gate: AuthGate, email: str, client: ClientInfo) -> None:
-    """Queue the work and return: the caller answers the same 202 at once, whether or not the account exists
-    (OWASP Forgot Password cheat sheet: identical response and timing; the lookup and the mail run later)."""
-    gate.mailer.run_later(_mail_reset_link(gate, canonical_email(email), client))
+    """`email` is canonical (the schema's `Email`). Queue the work and return: the caller answers the same 202 at
+    once, whether or not the account exists (OWASP Forgot Password cheat sheet: identical response and timing;
+    the lookup and the mail run later)."""
+    gate.mailer.run_later(_mail_reset_link(gate, email, client))
 
 
 async def _mail_reset_link(gate: AuthGate, email: str, client: ClientInfo) -> None:
     now = gate.now()
     async with gate.sessions.begin() as db:
-        found = await db.execute(select(User.id, User.is_active).where(User.email == email))
+        found = await db.execute(
+            select(User.id, User.is_active).where(User.email == email).with_for_update(key_share=True)
+        )
         user = found.first()
         if user is None or not user.is_active:
             return
@@ -56,6 +66,9 @@ async def reset_password(gate: AuthGate, token: str, new_password: str, client: 
     hashed = await gate.hashing.hash(password)
     now = gate.now()
     async with gate.sessions.begin() as db:
+        # the users row first (accounts/locks.py); the token must still belong to that user
+        if not await lock_user(db, pending.user_id):
+            raise TokenInvalid()
         used = await onetime.consume(db, token, Purpose.RESET_PASSWORD, now)
         verified = await db.execute(select(User.email_verified_at).where(User.id == used.user_id))
         # ASVS 5.0 V7.4: a password reset ends every session and, through tokens_valid_after, every access token
@@ -73,37 +86,20 @@ async def reset_password(gate: AuthGate, token: str, new_password: str, client: 
     gate.mailer.send(templates.password_changed(used.email, reset=True))
 
 
-async def verify_current_password(gate: AuthGate, user_id: uuid.UUID, password: str) -> None:
-    """Re-authentication before a sensitive change (ASVS 5.0 V6.2: changing the password or the address asks for
-    the current password). Raises InvalidPassword."""
-    async with gate.sessions() as db:
-        found = await db.execute(select(User.hashed_password).where(User.id == user_id))
-        stored = found.scalar_one_or_none()
-    # the connection is back in the pool before argon2 runs
-    password = normalize_password(password)
-    if stored is None or len(password) > gate.settings.password_max_length:
-        await gate.hashing.dummy_verify(password)
-        raise InvalidPassword()
-    valid, _ = await gate.hashing.verify_and_update(password, stored)
-    if not valid:
-        raise InvalidPassword()
-
-
 async def change_password(
     gate: AuthGate, user: CurrentUser, current_password: str, new_password: str, cookie: str | None, client: ClientInfo
 ) -> str:
     """Returns a fresh access token for the caller; every other session and every older access token is revoked."""
-    await verify_current_password(gate, user.id, current_password)
+    await reauthenticate(gate, user, current_password, client, action="change the password")
     password = _checked_new_password(gate, new_password, user.email)
     hashed = await gate.hashing.hash(password)
     now = gate.now()
     cutoff = revocation_cutoff(now)
     async with gate.sessions.begin() as db:
-        keep = await _own_family(db, user.id, cookie, now)
-        revoke = update(RefreshToken).where(RefreshToken.user_id == user.id, RefreshToken.revoked.is_(False))
-        if keep is not None:
-            revoke = revoke.where(RefreshToken.family_id != keep)
-        await db.execute(revoke.values(revoked=True, revoked_at=now))
+        if not await lock_user(db, user.id):
+            raise NotAuthenticated()
+        keep = await live_family_of(db, user.id, cookie, now)
+        await revoke_other_sessions(db, user.id, keep, now)
         await _store_new_password(db, user.id, hashed, now)
         await record_event(db, user_id=user.id, type=EventType.PASSWORD_CHANGED, now=now, client=client)
     gate.mailer.send(templates.password_changed(user.email, reset=False))
@@ -130,18 +126,3 @@ async def _store_new_password(
         )
     )
     await onetime.invalidate(db, user_id, now, purposes=TAKEOVER_PURPOSES)
-
-
-async def _own_family(db: AsyncSession, user_id: uuid.UUID, cookie: str | None, now: datetime) -> uuid.UUID | None:
-    """The sign-in the caller's refresh cookie belongs to, if it is the caller's and still live: it is kept."""
-    if cookie is None:
-        return None
-    found = await db.execute(
-        select(RefreshToken.family_id).where(
-            RefreshToken.token_hash == hash_token(cookie),
-            RefreshToken.user_id == user_id,
-            RefreshToken.revoked.is_(False),
-            RefreshToken.expires_at > now,
-        )
-    )
-    return found.scalar_one_or_none()

@@ -29,6 +29,12 @@ MAX_TOKEN_LENGTH = 8 * 1024
 
 REQUIRED_CLAIMS = ("exp", "iat", "sub", "iss", "aud", "jti")
 
+# RFC 9068 §2.1: an access token says what it is in its header, so that no other JWT signed with the same key (an ID
+# token, a mailed link, a token of another feature) can be presented as one (RFC 8725 §3.11, explicit typing)
+ACCESS_TOKEN_TYPE = "at+jwt"
+# §4: the media type may be written in full, and types compare case-insensitively (RFC 7515 §4.1.9)
+_ACCEPTED_TYPES = frozenset({ACCESS_TOKEN_TYPE, "application/" + ACCESS_TOKEN_TYPE})
+
 # RFC 7519 §4.1 registered claim names: callers may not override them via ``extra``.
 REGISTERED_CLAIMS = frozenset({"iss", "sub", "aud", "exp", "nbf", "iat", "jti"})
 
@@ -101,7 +107,7 @@ def issue_access_token(
         "exp": int(expires_at.timestamp()),
         "jti": uuid.uuid4().hex,
     }
-    token = jwt.encode(payload, config.secret, algorithm=config.algorithm)
+    token = jwt.encode(payload, config.secret, algorithm=config.algorithm, headers={"typ": ACCESS_TOKEN_TYPE})
     claims = AccessClaims(
         subject=subject,
         issued_at=issued_at,
@@ -125,7 +131,7 @@ def decode_access_token(config: AccessTokenConfig, token: str, *, now: datetime)
 
 def _verify_signature_and_claims(config: AccessTokenConfig, token: str) -> dict[str, Any]:
     try:
-        payload: dict[str, Any] = jwt.decode(
+        decoded = jwt.decode_complete(
             token,
             config.secret,
             # Pinned by configuration: PyJWT rejects any other header "alg",
@@ -154,6 +160,10 @@ def _verify_signature_and_claims(config: AccessTokenConfig, token: str) -> dict[
         # Defence in depth: hostile input must surface as a rejected token,
         # never as a 500.
         raise InvalidAccessToken("malformed token") from None
+    token_type = decoded["header"].get("typ")
+    if not isinstance(token_type, str) or token_type.lower() not in _ACCEPTED_TYPES:
+        raise InvalidAccessToken("not an access token (typ)")
+    payload: dict[str, Any] = decoded["payload"]
     return payload
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import joinedload
 
+from authgate.accounts.locks import lock_user
 from authgate.accounts.models import User
 from authgate.errors import AccountSuspended, EmailNotVerified, RefreshTokenInvalid, RefreshTokenReused
 from authgate.events.service import EventType, record_event
@@ -62,6 +63,11 @@ async def rotate(gate: AuthGate, presented: str, client: ClientInfo) -> tuple[Us
     """Exchange a refresh token for its successor (RFC 9700 §4.14.2 rotation with reuse detection)."""
     now = gate.now()
     async with gate.sessions.begin() as db:
+        # the users row first (accounts/locks.py): rotation used to lock the token row and then, through the
+        # successor's foreign key, the users row, crossing account deletion's order and deadlocking with it
+        owner = await _owner(db, presented)
+        if owner is None or not await lock_user(db, owner):
+            raise RefreshTokenInvalid()
         # one conditional UPDATE consumes the token: of concurrent callers exactly one matches
         consumed = await db.execute(
             update(RefreshToken)
@@ -91,6 +97,9 @@ async def _replayed(
     gate: AuthGate, presented: str, now: datetime, client: ClientInfo | None = None
 ) -> tuple[User, IssuedRefreshToken]:
     async with gate.sessions.begin() as db:
+        owner = await _owner(db, presented)
+        if owner is None or not await lock_user(db, owner):
+            raise RefreshTokenInvalid()
         old = await _by_token(db, presented)
         if old is None or old.revoked or old.expires_at <= now or old.rotated_at is None:
             raise RefreshTokenInvalid()
@@ -129,6 +138,11 @@ async def _live_successor(
         if now - row.rotated_at > grace:
             return None
     return None
+
+
+async def _owner(db: AsyncSession, token: str) -> uuid.UUID | None:
+    found = await db.execute(select(RefreshToken.user_id).where(RefreshToken.token_hash == hash_token(token)))
+    return found.scalar_one_or_none()
 
 
 async def _by_token(db: AsyncSession, token: str) -> RefreshToken | None:
@@ -189,10 +203,36 @@ def revocation_cutoff(now: datetime) -> datetime:
 
 
 async def revoke_all_sessions(db: AsyncSession, user_id: uuid.UUID, now: datetime) -> None:
-    """Every refresh token of the user, and every access token issued until now."""
+    """Every refresh token of the user, and every access token issued until now (the users row first: locks.py)."""
+    await db.execute(update(User).where(User.id == user_id).values(tokens_valid_after=revocation_cutoff(now)))
     await db.execute(
         update(RefreshToken)
         .where(RefreshToken.user_id == user_id, RefreshToken.revoked.is_(False))
         .values(revoked=True, revoked_at=now)
     )
+
+
+async def live_family_of(db: AsyncSession, user_id: uuid.UUID, cookie: str | None, now: datetime) -> uuid.UUID | None:
+    """The sign-in the presented refresh cookie belongs to, if it is this user's and still live."""
+    if cookie is None:
+        return None
+    found = await db.execute(
+        select(RefreshToken.family_id).where(
+            RefreshToken.token_hash == hash_token(cookie),
+            RefreshToken.user_id == user_id,
+            RefreshToken.revoked.is_(False),
+            RefreshToken.expires_at > now,
+        )
+    )
+    return found.scalar_one_or_none()
+
+
+async def revoke_other_sessions(db: AsyncSession, user_id: uuid.UUID, keep: uuid.UUID | None, now: datetime) -> None:
+    """After a change of credentials (password, address): every other sign-in and every access token issued until
+    now end (ASVS 5.0 V7.4.3); the sign-in `keep`, the reader's own, goes on (the caller issues it a new access
+    token, or the reader's next refresh does)."""
     await db.execute(update(User).where(User.id == user_id).values(tokens_valid_after=revocation_cutoff(now)))
+    revoke = update(RefreshToken).where(RefreshToken.user_id == user_id, RefreshToken.revoked.is_(False))
+    if keep is not None:
+        revoke = revoke.where(RefreshToken.family_id != keep)
+    await db.execute(revoke.values(revoked=True, revoked_at=now))

@@ -11,16 +11,16 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from authgate.accounts.locks import lock_user
 from authgate.accounts.lookup import CurrentUser
 from authgate.accounts.models import User
-from authgate.accounts.service import canonical_email
-from authgate.errors import EmailAlreadyExists
+from authgate.accounts.reauth import reauthenticate
+from authgate.errors import EmailAlreadyExists, NotAuthenticated
 from authgate.events.service import EventType, record_event
 from authgate.gate import AuthGate
 from authgate.mail import templates
 from authgate.onetime import service as onetime
 from authgate.onetime.service import Purpose
-from authgate.recovery.service import verify_current_password
 from authgate.sessions.service import ClientInfo
 from authgate.verification.service import VERIFY_PATH
 
@@ -28,11 +28,13 @@ from authgate.verification.service import VERIFY_PATH
 async def request_email_change(
     gate: AuthGate, user: CurrentUser, new_email: str, password: str, client: ClientInfo
 ) -> None:
-    await verify_current_password(gate, user.id, password)
-    email = canonical_email(new_email)
+    await reauthenticate(gate, user, password, client, action="change the sign-in address")
+    email = new_email  # canonical: the schema made it so (authgate.identifiers)
     now = gate.now()
     lifetime = timedelta(hours=gate.settings.verification_token_hours)
     async with gate.sessions.begin() as db:
+        if not await lock_user(db, user.id):
+            raise NotAuthenticated()
         taken = await db.execute(select(User.id).where(User.email == email))
         if email == user.email or taken.first() is not None:
             raise EmailAlreadyExists()

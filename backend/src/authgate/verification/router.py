@@ -4,13 +4,14 @@ from fastapi import APIRouter, Depends, Request, status
 
 from authgate.accounts.lookup import CurrentUser
 from authgate.accounts.router import REQUEST_GUARDS, client_info
-from authgate.dependencies import bearer_or_cookie_user
+from authgate.dependencies import bearer_user
 from authgate.errors import (
     AccountSuspended,
     EmailAlreadyExists,
     InvalidPassword,
     InvalidToken,
     NotAuthenticated,
+    PasswordResetRequired,
     RateLimited,
     TokenInvalid,
     error_responses,
@@ -18,6 +19,7 @@ from authgate.errors import (
 from authgate.gate import AuthGate
 from authgate.onetime.schemas import DetailResponse
 from authgate.ratelimit.dependencies import rate_limit
+from authgate.transport import refresh_cookie
 from authgate.verification import email_change, service
 from authgate.verification.schemas import ChangeEmailRequest, VerifyEmailRequest, VerifyEmailResponse
 
@@ -28,7 +30,8 @@ CHANGE_REQUESTED = "A confirmation link was mailed to the new address; the chang
 
 def add_routes(router: APIRouter, gate: AuthGate) -> None:
     """Registers this feature's routes on the auth router (one level of routing, not a nested router)."""
-    reader = bearer_or_cookie_user(gate)
+    # the access token only: the refresh cookie proves who is calling on /auth/me, refresh and logout, nowhere else
+    reader = bearer_user(gate)
 
     @router.post(
         "/verify-email",
@@ -38,7 +41,7 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
         dependencies=[rate_limit(gate, "verification_ip")],
     )
     async def verify_email(body: VerifyEmailRequest, request: Request) -> VerifyEmailResponse:
-        email = await service.verify(gate, body.token, client_info(request))
+        email = await service.verify(gate, body.token, client_info(request), refresh_cookie(request))
         return VerifyEmailResponse(email=email, is_verified=True)
 
     @router.post(
@@ -58,7 +61,9 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
         status_code=status.HTTP_202_ACCEPTED,
         response_model=DetailResponse,
         summary="Ask to change the sign-in address: a link goes to the new address, a notice to the old one",
-        responses=error_responses(InvalidPassword, EmailAlreadyExists, RateLimited, *SIGNED_IN, *REQUEST_GUARDS),
+        responses=error_responses(
+            InvalidPassword, PasswordResetRequired, EmailAlreadyExists, RateLimited, *SIGNED_IN, *REQUEST_GUARDS
+        ),
         # checking the password is a password guess like a sign-in: the same per-IP limit applies
         dependencies=[rate_limit(gate, "login_ip")],
     )

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from pydantic import BaseModel, EmailStr, Field
+from pydantic import BaseModel, Field
 
 from authgate.accounts.schemas import MAX_PASSWORD_INPUT
+from authgate.identifiers import Email
 from authgate.onetime.schemas import TokenField
 
 
@@ -16,5 +17,5 @@ class VerifyEmailResponse(BaseModel):
 
 
 class ChangeEmailRequest(BaseModel):
-    new_email: EmailStr = Field(max_length=255)
+    new_email: Email
     password: str = Field(min_length=1, max_length=MAX_PASSWORD_INPUT)

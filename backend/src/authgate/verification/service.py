@@ -11,16 +11,17 @@ from datetime import timedelta
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from authgate.accounts.locks import lock_user
 from authgate.accounts.lookup import CurrentUser
 from authgate.accounts.models import User
-from authgate.errors import EmailAlreadyExists
+from authgate.errors import EmailAlreadyExists, TokenInvalid
 from authgate.events.service import EventType, record_event
 from authgate.gate import AuthGate
 from authgate.mail import templates
 from authgate.mail.service import Mail
 from authgate.onetime import service as onetime
 from authgate.onetime.service import Db, Purpose
-from authgate.sessions.service import ClientInfo
+from authgate.sessions.service import ClientInfo, live_family_of, revoke_other_sessions
 
 VERIFY_PATH = "/auth/verify-email"
 
@@ -43,16 +44,28 @@ async def resend(gate: AuthGate, user: CurrentUser, client: ClientInfo) -> None:
     if user.is_verified:
         return
     async with gate.sessions.begin() as db:
+        if not await lock_user(db, user.id):
+            return
         mail = await start_verification(db, gate, user.id, user.email, client)
     gate.mailer.send(mail)
 
 
-async def verify(gate: AuthGate, token: str, client: ClientInfo) -> str:
-    """Use a verify_email or change_email token; returns the (possibly new) verified address."""
+async def verify(gate: AuthGate, token: str, client: ClientInfo, cookie: str | None = None) -> str:
+    """Use a verify_email or change_email token; returns the (possibly new) verified address.
+
+    An email change ends the reader's other sign-ins and every access token issued before it, like a password
+    change: whoever held a session under the old address must not keep it. The sign-in of the presented refresh
+    cookie, if it is the reader's, goes on (its next refresh gives an access token with the new address).
+    """
     now = gate.now()
+    purposes = (Purpose.VERIFY_EMAIL, Purpose.CHANGE_EMAIL)
     try:
         async with gate.sessions.begin() as db:
-            used = await onetime.consume(db, token, (Purpose.VERIFY_EMAIL, Purpose.CHANGE_EMAIL), now)
+            # the users row first (accounts/locks.py): find whose token it is, lock them, then use it up
+            pending = await onetime.peek(db, token, purposes, now)
+            if not await lock_user(db, pending.user_id):
+                raise TokenInvalid()
+            used = await onetime.consume(db, token, purposes, now)
             changes: dict[str, object] = {"is_verified": True, "email_verified_at": now, "updated_at": now}
             if used.purpose is Purpose.VERIFY_EMAIL:
                 await db.execute(update(User).where(User.id == used.user_id).values(**changes))
@@ -65,6 +78,7 @@ async def verify(gate: AuthGate, token: str, client: ClientInfo) -> str:
             await db.execute(update(User).where(User.id == used.user_id).values(email=used.email, **changes))
             # whatever was mailed to the old address (a reset link, a verification link) must not work any more
             await onetime.invalidate(db, used.user_id, now)
+            await revoke_other_sessions(db, used.user_id, await live_family_of(db, used.user_id, cookie, now), now)
             await record_event(db, user_id=used.user_id, type=EventType.EMAIL_CHANGED, now=now, client=client)
             return used.email
     except IntegrityError as exc:

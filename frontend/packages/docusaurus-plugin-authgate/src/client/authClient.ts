@@ -226,7 +226,9 @@ export class AuthClient {
   verifyEmail(token: string): Promise<VerifyEmailResponseBody> {
     let pending = this.verifications.get(token);
     if (!pending) {
-      pending = this.postPublic<VerifyEmailResponseBody>('/auth/verify-email', {token}).then(
+      // The cookie goes along: completing an email change ends every other sign-in, and the API keeps the one
+      // of this browser's cookie (a fresh access token comes with the next refresh).
+      pending = this.postPublic<VerifyEmailResponseBody>('/auth/verify-email', {token}, 'include').then(
         async (body) => {
           await this.refreshUser();
           return body;
@@ -418,11 +420,12 @@ export class AuthClient {
   }
 
   /** A JSON POST that needs no session (the mailed-token routes). */
-  private async postPublic<T>(path: string, payload: unknown): Promise<T> {
+  private async postPublic<T>(path: string, payload: unknown, credentials?: RequestCredentials): Promise<T> {
     let res: Response;
     try {
       res = await this.doFetch(this.url(path), {
         method: 'POST',
+        ...(credentials ? {credentials} : {}),
         headers: {'Content-Type': 'application/json', Accept: 'application/json'},
         body: JSON.stringify(payload),
       });

@@ -40,6 +40,7 @@ const EVENT_LABELS: Record<string, string> = {
   account_created: 'Account created',
   sign_in_succeeded: 'Signed in',
   sign_in_failed: 'Failed sign-in attempt',
+  reauthentication_failed: 'Wrong password for a sensitive change',
   sign_in_throttled: 'Sign-in attempts slowed down',
   account_locked: 'Sign-in locked until a password reset',
   refresh_token_reused: 'A stolen or replayed session was stopped',
@@ -58,7 +59,13 @@ const EVENT_LABELS: Record<string, string> = {
 };
 
 /** Events a reader should look at twice. */
-export const WARNING_EVENTS = new Set(['sign_in_failed', 'sign_in_throttled', 'account_locked', 'refresh_token_reused']);
+export const WARNING_EVENTS = new Set([
+  'sign_in_failed',
+  'reauthentication_failed',
+  'sign_in_throttled',
+  'account_locked',
+  'refresh_token_reused',
+]);
 
 export function describeEvent(type: string): string {
   if (EVENT_LABELS[type]) return EVENT_LABELS[type];

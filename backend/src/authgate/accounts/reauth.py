@@ -1,0 +1,44 @@
+"""Re-authentication before a sensitive action: one function, used by every route that asks for it.
+
+Changing the password or the sign-in address and deleting the account ask for the current password even from a
+signed-in browser (OWASP ASVS 5.0 V6.2 / V7.5: a stolen session alone must not take the account over). Checking it is
+a password guess like a sign-in, so it is judged and counted exactly like one (`ratelimit.service.begin_sign_in`):
+the account's window, its failure count and lockout, whatever the source address; each wrong guess is a security
+event. An attack pass guessed a stolen session's password through change-password from 60 addresses when this
+counted per address only.
+"""
+
+from __future__ import annotations
+
+from authgate.accounts.lookup import CurrentUser
+from authgate.errors import InvalidPassword, NotAuthenticated
+from authgate.events.service import EventType
+from authgate.gate import AuthGate
+from authgate.ratelimit.service import begin_sign_in
+from authgate.security import normalize_password
+from authgate.transport import ClientInfo
+
+
+async def reauthenticate(gate: AuthGate, user: CurrentUser, password: str, client: ClientInfo, *, action: str) -> None:
+    """Raises InvalidPassword (a failure counted and recorded), RateLimited or PasswordResetRequired; else returns.
+
+    `action` says what the password was asked for, in the words the reader sees in the security log.
+    """
+    found = await gate.users.load_credentials(user.id)
+    if found is None:
+        # deleted since the access token was checked
+        raise NotAuthenticated()
+    # the account's window and lockout: 429 / 403 before any argon2 work
+    attempt = await begin_sign_in(gate, found[0].email, found, client)
+    _, stored_hash, _ = found
+    password = normalize_password(password)
+    if len(password) > gate.settings.password_max_length:
+        await gate.hashing.dummy_verify(password)
+        valid = False
+    else:
+        # the connection went back to the pool before this: none is held while argon2 runs
+        valid, _ = await gate.hashing.verify_and_update(password, stored_hash)
+    if not valid:
+        await attempt.failed(event=EventType.REAUTHENTICATION_FAILED, detail=f"wrong password when asked to {action}")
+        raise InvalidPassword()
+    await attempt.reauthenticated()

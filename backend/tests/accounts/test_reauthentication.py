@@ -1,0 +1,93 @@
+"""Re-authentication is a sign-in attempt: the account's window and lockout hold whatever the source address.
+
+The attack pass behind this: with a stolen session and 60 source addresses, the 60th guess of the current password
+through POST /auth/change-password succeeded, the attacker set a new password and the reader's devices were signed
+out. Here a real `authgate serve` is attacked by clients bound to 60 different loopback addresses.
+"""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.conftest import PASSWORD, TEST_REDIS_URL, signup_body
+from tests.serving import cli_env, run_cli, served
+
+ATTACKER_ADDRESSES = [f"127.0.0.{n}" for n in range(2, 62)]
+NEW_PASSWORD = "Attacker-chosen-passphrase-1"
+
+
+def env_for(database_url: str) -> dict[str, str]:
+    # PostgreSQL goes with Redis, as in production; SQLite with the in-memory counters
+    extra = {"REDIS_URL": TEST_REDIS_URL} if database_url.startswith("postgresql") else {}
+    env = cli_env(database_url, **extra)
+    assert run_cli("migrate", env=env).returncode == 0
+    return env
+
+
+def client_at(address: str, base: str) -> httpx.Client:
+    """A client whose connections leave from `address`: the server sees that peer, as it would a real one."""
+    return httpx.Client(base_url=base, transport=httpx.HTTPTransport(local_address=address), timeout=30)
+
+
+def guess(base: str, address: str, path: str, body: dict[str, str], **headers: str) -> httpx.Response:
+    with client_at(address, base) as http:
+        return http.request("DELETE" if path == "/auth/me" else "POST", path, json=body, headers=headers)
+
+
+SENSITIVE = {
+    "/auth/change-password": lambda password: {"current_password": password, "new_password": NEW_PASSWORD},
+    "/auth/change-email": lambda password: {"new_email": "attacker@example.net", "password": password},
+    "/auth/me": lambda password: {"password": password},
+}
+
+
+@pytest.mark.parametrize("path", list(SENSITIVE))
+def test_guessing_the_password_from_many_addresses_is_stopped_by_the_account_lockout(
+    database_url: str, path: str
+) -> None:
+    with served(env_for(database_url)) as base:
+        with client_at("127.0.0.1", base) as home:
+            signed_up = home.post("/auth/signup", json=signup_body())
+        assert signed_up.status_code == 201
+        email = signed_up.json()["user"]["email"]
+        stolen = {"authorization": f"Bearer {signed_up.json()['access_token']}"}
+        body = SENSITIVE[path]
+
+        statuses = [
+            guess(base, address, path, body(f"guess-{n}-Wrong"), **stolen).status_code
+            for n, address in enumerate(ATTACKER_ADDRESSES)
+        ]
+        # five wrong guesses are answered as such; from then on the account is slowed down whatever the address
+        assert statuses[:5] == [401] * 5
+        assert set(statuses[5:]) == {429}
+        # so the right password, guessed now from yet another address, is not even checked
+        right = guess(base, "127.0.0.62", path, body(PASSWORD), **stolen)
+        assert right.status_code == 429 and int(right.headers["retry-after"]) >= 1
+
+        # the reader at home is not locked out, and the account is theirs as before
+        with client_at("127.0.0.1", base) as home:
+            login = home.post("/auth/login", json={"email": email, "password": PASSWORD})
+            assert login.status_code == 200, login.text
+            events = home.get(
+                "/auth/me/events", headers={"authorization": f"Bearer {login.json()['access_token']}"}
+            ).json()
+        failures = [e for e in events if e["type"] == "reauthentication_failed"]
+        assert len(failures) == 5
+        assert {e["ip_address"] for e in failures} == set(ATTACKER_ADDRESSES[:5])
+        assert "sign_in_throttled" in {e["type"] for e in events}
+
+
+def test_the_refresh_cookie_alone_cannot_re_authenticate(database_url: str) -> None:
+    # a stolen 7-day cookie is no access token: every route that changes the account refuses it, even with the
+    # right password, and no guess through it is even counted
+    with served(env_for(database_url)) as base:
+        with client_at("127.0.0.1", base) as home:
+            signed_up = home.post("/auth/signup", json=signup_body())
+        cookie = {"cookie": f"refresh_token={signed_up.cookies['refresh_token']}"}
+        for path, body in SENSITIVE.items():
+            for n, address in enumerate(ATTACKER_ADDRESSES[:3]):
+                refused = guess(base, address, path, body(PASSWORD if n == 2 else f"guess-{n}"), **cookie)
+                assert refused.status_code == 401 and refused.json()["code"] == "NOT_AUTHENTICATED", path
+        with client_at("127.0.0.1", base) as home:
+            assert home.post("/auth/refresh", headers=cookie).status_code == 200

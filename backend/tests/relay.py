@@ -1,0 +1,87 @@
+"""A real TCP hop in front of PostgreSQL or Redis that a test can cut, silence and restore.
+
+- `stop()`: the port is closed and every connection reset: a refused connection, answered at once.
+- `silence()`: connections are still accepted, but nothing is forwarded either way, on new and existing connections
+  alike: a network partition, where every wait lasts until someone gives up.
+- `restore()`: new connections are forwarded again; connections that were silenced stay silent (their packets are
+  gone for good), so the service must have dropped them to recover.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+
+class TcpRelay:
+    def __init__(self, target_host: str, target_port: int) -> None:
+        self.target = (target_host, target_port)
+        self.server: asyncio.base_events.Server | None = None
+        self.port = 0
+        self.writers: set[asyncio.StreamWriter] = set()
+        self.silent = False
+        # connections opened before the last silence(): they never carry data again
+        self._dead: set[asyncio.StreamWriter] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def start(self) -> None:
+        self.server = await asyncio.start_server(self._accept, "127.0.0.1", self.port)
+        self.port = self.server.sockets[0].getsockname()[1]
+
+    async def stop(self) -> None:
+        assert self.server is not None
+        self.server.close()
+        for writer in list(self.writers):
+            writer.transport.abort()
+        await self.server.wait_closed()
+        self.writers.clear()
+
+    def silence(self) -> None:
+        self.silent = True
+        self._dead.update(self.writers)
+
+    def restore(self) -> None:
+        self.silent = False
+
+    async def close(self) -> None:
+        if self.server is not None and self.server.is_serving():
+            await self.stop()
+        for writer in list(self._dead):
+            writer.transport.abort()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.get_running_loop().create_task(self._serve(reader, writer))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.writers.add(writer)
+        if self.silent:
+            # accepted, never answered: read and drop whatever the client sends
+            self._dead.add(writer)
+            with contextlib.suppress(OSError, asyncio.CancelledError):
+                while await reader.read(65536):
+                    pass
+            return
+        try:
+            up_reader, up_writer = await asyncio.open_connection(*self.target)
+        except OSError:
+            writer.transport.abort()
+            return
+        self.writers.add(up_writer)
+        await asyncio.gather(self._pipe(reader, up_writer, writer), self._pipe(up_reader, writer, writer))
+
+    async def _pipe(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, client: asyncio.StreamWriter
+    ) -> None:
+        with contextlib.suppress(OSError, asyncio.CancelledError):
+            while data := await reader.read(65536):
+                if client in self._dead:
+                    continue  # partitioned: the bytes are lost
+                writer.write(data)
+                await writer.drain()
+        writer.transport.abort()
+        self.writers.discard(writer)
