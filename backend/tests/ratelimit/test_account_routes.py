@@ -76,7 +76,11 @@ SPELLINGS = [
 
 
 async def test_every_spelling_of_an_address_counts_against_one_forgot_password_limit(
-    database_url: str, storage: str | None, clock: FakeClock, make_peers, inbox: Inbox
+    database_url: str,
+    storage: str | None,
+    clock: FakeClock,
+    make_peers,
+    inbox: Inbox,  # noqa: F811
 ) -> None:
     # the attack pass: display names and full-width domains reached the victim's account under 12 limiter keys,
     # and 12 reset mails went out (each cancelling the reader's previous link); the limit is 3 an hour
