@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+import os
+import secrets
+
 import pytest
 
 from authgate.app import create_app
+from authgate.cli import main
 from authgate.settings import QUICKSTART_PLACEHOLDER_SECRET, ConfigurationError, Settings
 
 
@@ -54,3 +58,80 @@ def test_settings_read_from_a_dotenv_file(tmp_path, monkeypatch: pytest.MonkeyPa
 
 def test_default_database_is_a_sqlite_file() -> None:
     assert settings().database_url.startswith("sqlite:///")
+
+
+@pytest.mark.parametrize(
+    "secret",
+    ["a" * 32, "ab" * 16, "0123456789abcdef" * 2, "passwordpasswordpasswordpassword", "x" * 64, "aaaabbbbccccdddd" * 2],
+)
+def test_a_long_secret_with_too_little_entropy_is_refused(secret: str) -> None:
+    # an attack pass started the service with 32 copies of one character
+    with pytest.raises(ConfigurationError, match="JWT_SECRET_KEY") as refused:
+        create_app(settings(jwt_secret_key=secret))
+    assert secret not in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    "make", [lambda: secrets.token_urlsafe(32), lambda: secrets.token_hex(16), lambda: secrets.token_hex(32)]
+)
+def test_secrets_from_a_csprng_are_accepted(make) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(50):
+        settings(jwt_secret_key=make()).check_secret()
+
+
+MARKERS = {
+    "SMTP_PASSWORD": "smtp-marker-Xq7Zr2Lw9Kd4",
+    "JWT_SECRET_KEY": "jwt-marker-" + secrets.token_urlsafe(32),
+    "DATABASE_URL": "postgresql://authgate:db-marker-Pw83Ns@127.0.0.1:5432/authgate",
+    "REDIS_URL": "redis://:redis-marker-Hh55Tt@127.0.0.1:6379/0",
+}
+
+
+def secret_parts(value: str) -> list[str]:
+    # what must not leak: each marker, and any 8-character piece of it
+    marker = value.split("marker-")[1].split("@")[0]
+    return [marker[i : i + 8] for i in range(0, max(1, len(marker) - 7))]
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        {"CORS_ORIGINS": '["*"]'},  # refused by a check over the whole model
+        {"SMTP_PORT": "not-a-port"},  # refused by one field's type
+        {"COOKIE_SAMESITE": "none"},  # refused by a cross-field rule
+        {"CORS_ORIGINS": "[unclosed"},  # unparsable
+        {"PUBLIC_URL": "docs.internal.test"},  # not a URL
+        {"JWT_SECRET_KEY": "z" * 40},  # a weak secret: the secret itself must not be echoed either
+    ],
+)
+def test_a_refused_configuration_never_prints_a_setting_value(
+    broken: dict[str, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the attack pass: a refused configuration printed every setting to stderr, an SMTP password almost whole
+    for name, value in {**MARKERS, **broken}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.chdir(os.path.dirname(__file__))  # no .env here
+    assert main(["serve", "--port", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "invalid configuration" in err
+    for name in MARKERS:
+        for part in secret_parts(MARKERS[name]):
+            assert part not in err, (name, err)
+    for value in broken.values():
+        if len(value) >= 8 and value not in ('["*"]',):
+            assert value not in err
+
+
+def test_settings_repr_holds_no_secret() -> None:
+    loaded = settings(
+        jwt_secret_key=MARKERS["JWT_SECRET_KEY"],
+        smtp_password=MARKERS["SMTP_PASSWORD"],
+        database_url=MARKERS["DATABASE_URL"],
+        redis_url=MARKERS["REDIS_URL"],
+    )
+    for text in (repr(loaded), str(loaded), str(loaded.model_dump())):
+        for name in MARKERS:
+            if name in ("DATABASE_URL", "REDIS_URL") and text == str(loaded.model_dump()):
+                continue  # a plain dict the caller asked for; repr is what ends up in logs and tracebacks
+            for part in secret_parts(MARKERS[name]):
+                assert part not in text, (name, text)

@@ -6,7 +6,7 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.conftest import PASSWORD, signup, signup_body, sync_url
+from tests.conftest import PASSWORD, FakeClock, app_client, make_settings, signup, signup_body, sync_url
 
 
 async def test_signup_returns_tokens_user_profile_and_cookie(client: httpx.AsyncClient) -> None:
@@ -95,6 +95,40 @@ async def test_weak_passwords_are_rejected_with_a_reason(client: httpx.AsyncClie
     assert response.status_code == 422
     assert response.json()["code"] == "PASSWORD_TOO_WEAK"
     assert reason in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [
+        # accepted before the attack pass; each is among the first guesses of an online attack
+        ("passwordpassword", "repeated"),
+        ("textbook123", "name or topic of this site"),
+        ("Robotics2026!", "name or topic of this site"),
+        ("authgate!!", "name or topic of this site"),
+        ("ada.lovelace1815", "your email address"),  # the reader's own local part
+        ("lovelace!!", "your email address"),  # a piece of it
+        ("analyticalengine99", "your email address"),  # the domain
+        ("qwertyuiop", "too common"),  # the shipped list (over 10,000 entries)
+    ],
+)
+async def test_context_words_and_common_passwords_are_refused(
+    client: httpx.AsyncClient, password: str, reason: str
+) -> None:
+    response = await client.post(
+        "/auth/signup", json=signup_body("ada.lovelace@analyticalengine.org", password=password)
+    )
+    assert response.status_code == 422, password
+    assert response.json()["code"] == "PASSWORD_TOO_WEAK"
+    assert reason in response.json()["detail"], response.json()["detail"]
+
+
+async def test_the_sites_words_are_configurable(database_url: str, clock: FakeClock) -> None:
+    settings = make_settings(database_url, password_context_words=["quadruped", "gearbox"])
+    async with app_client(settings, clock) as http:
+        refused = await http.post("/auth/signup", json=signup_body(password="Gearbox2026"))
+        assert refused.status_code == 422 and refused.json()["code"] == "PASSWORD_TOO_WEAK"
+        # the shipped words are replaced, not added to
+        assert (await http.post("/auth/signup", json=signup_body(password="Textbook!!2026"))).status_code == 201
 
 
 async def test_password_equal_to_email_is_rejected(client: httpx.AsyncClient) -> None:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import uuid
 
+import redis
+
 from authgate.events.service import EventType
 from tests.conftest import PASSWORD, FakeClock, signup
-from tests.ratelimit.conftest import HashCounter, db_execute, limited_settings, login_body
+from tests.ratelimit.conftest import HashCounter, RedisServer, db_execute, limited_settings, login_body
 
 RATE_LIMITED = {"detail": "Too many requests; try again later", "code": "RATE_LIMITED"}
 
@@ -154,3 +156,22 @@ async def test_counters_are_shared_by_every_instance_through_redis(
     assert (await second.at("203.0.113.40").post("/auth/login", json=body)).status_code == 401
     assert (await first.at("203.0.113.40").post("/auth/login", json=body)).status_code == 401
     assert (await second.at("203.0.113.40").post("/auth/login", json=body)).status_code == 429
+
+
+async def test_redis_holds_no_client_address_and_no_email(
+    database_url: str, redis_server: RedisServer, clock: FakeClock, make_peers
+) -> None:
+    # the attack pass: raw client IPs sat in Redis keys (the README says none do); every key is a keyed hash
+    peers = make_peers(limited_settings(database_url, redis_url=redis_server.url), clock)
+    http = peers.at("203.0.113.177")
+    await signup(peers.at("203.0.113.177"), "keyed-reader@example.com")
+    for password in ("Wrong-passw0rd-1", "Wrong-passw0rd-2"):
+        await http.post("/auth/login", json=login_body("keyed-reader@example.com", password))
+    await http.post("/auth/forgot-password", json={"email": "keyed-reader@example.com"})
+    await http.post("/auth/login", json=login_body("nobody-here@example.com", "Wrong-passw0rd-3"))
+    store = redis.Redis(port=redis_server.port)
+    keys = store.keys("*")
+    assert keys
+    dump = b" ".join(keys + [repr(store.dump(key)).encode() for key in keys])
+    for secret in (b"203.0.113.177", b"keyed-reader", b"nobody-here", b"example.com"):
+        assert secret not in dump

@@ -6,11 +6,12 @@ import uuid
 from datetime import timedelta
 
 import httpx
+import pytest
 
 from authgate.events.service import EventType
 from authgate.onetime.service import Purpose, issue
 from tests.conftest import PASSWORD, FakeClock, signup
-from tests.ratelimit.conftest import HashCounter, comparable, db_execute, limited_settings, login_body
+from tests.ratelimit.conftest import HashCounter, _free_port, comparable, db_execute, limited_settings, login_body
 
 RESET_REQUIRED = {
     "detail": "Too many failed sign-ins; reset your password to continue",
@@ -237,3 +238,51 @@ async def test_the_reset_endpoint_lifts_the_requirement_and_starts_the_known_add
     for place in (home, peers.at("198.51.100.45")):
         response = await place.post("/auth/login", json=login_body("resetter@example.com", new_password))
         assert response.status_code == 200
+
+
+async def test_a_reader_who_only_signed_up_is_known_at_their_own_address(
+    database_url: str, clock: FakeClock, make_peers
+) -> None:
+    # the attack pass: `account_created` was never recorded, so a reader who had only signed up got 429 at home
+    # while an attacker filled the account's failure window, then 403 after 50 failures
+    peers = make_peers(limited_settings(database_url, **OPEN_WINDOWS), clock)
+    home = peers.at(HOME)
+    await signup(home, "newcomer@example.com")
+    statuses = []
+    for n in range(60):
+        response = await peers.at(f"198.51.100.{n + 1}").post(
+            "/auth/login", json=login_body("newcomer@example.com", f"Guess-{n}-passw0rd")
+        )
+        if response.status_code == 429:
+            clock.advance(seconds=int(response.headers["retry-after"]))
+            response = await peers.at(f"198.51.100.{n + 1}").post(
+                "/auth/login", json=login_body("newcomer@example.com", f"Guess-{n}-passw0rd")
+            )
+        statuses.append(response.status_code)
+    assert statuses == [401] * 50 + [403] * 10
+    assert (await home.post("/auth/login", json=login_body("newcomer@example.com", PASSWORD))).status_code == 200
+    assert events(database_url, EventType.ACCOUNT_CREATED) == [(HOME,)]
+
+
+@pytest.mark.parametrize("counters", ["memory per process", "redis unreachable"])
+async def test_known_and_unknown_emails_look_alike_on_another_process_without_shared_counters(
+    database_url: str, clock: FakeClock, make_peers, counters: str
+) -> None:
+    # the attack pass: with per-process counters (several workers, no REDIS_URL, or Redis down), failures made on
+    # one process left a known address throttled on the next (its count is in the database) and an unknown one
+    # not (its count was in the first process's memory): an enumeration oracle
+    redis_url = None if counters == "memory per process" else f"redis://127.0.0.1:{_free_port()}/0"
+    settings = limited_settings(
+        database_url, redis_url=redis_url, lockout_slowdown_after=3, lockout_reset_required_after=7, **OPEN_WINDOWS
+    )
+    first, second = make_peers(settings, clock), make_peers(settings, clock)
+    await signup(first.at(HOME), "exists@example.com")
+    attacker = first.at("203.0.113.98")
+    for email in ("exists@example.com", "ghost@example.com"):
+        for n in range(3):
+            assert (await attacker.post("/auth/login", json=login_body(email, f"Wrong-{n}-pw0rd!"))).status_code == 401
+    elsewhere = second.at("203.0.113.97")
+    known = await elsewhere.post("/auth/login", json=login_body("exists@example.com", "Wrong-again-pw0rd"))
+    unknown = await elsewhere.post("/auth/login", json=login_body("ghost@example.com", "Wrong-again-pw0rd"))
+    assert known.status_code == 429
+    assert comparable(known) == comparable(unknown)

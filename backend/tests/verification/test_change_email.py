@@ -39,7 +39,13 @@ async def test_the_address_changes_when_the_link_to_the_new_one_is_used(
     token = inbox.token("new@example.com", CONFIRM)
     done = await mail_client.post("/auth/verify-email", json={"token": token})
     assert done.status_code == 200 and done.json() == {"email": "new@example.com", "is_verified": True}
-    me = await mail_client.get("/auth/me", headers=bearer(access))
+    # like a password change: access tokens issued before it are dead; this browser's sign-in goes on
+    cookie = mail_client.cookies["refresh_token"]
+    mail_client.cookies.clear()
+    assert (await mail_client.get("/auth/me", headers=bearer(access))).status_code == 401
+    refreshed = await mail_client.post("/auth/refresh", headers={"cookie": f"refresh_token={cookie}"})
+    assert refreshed.status_code == 200
+    me = await mail_client.get("/auth/me", headers=bearer(refreshed.json()["access_token"]))
     assert me.json()["user"]["email"] == "new@example.com" and me.json()["user"]["is_verified"] is True
     clock.advance(seconds=1)
     old = await mail_client.post("/auth/login", json={"email": "old@example.com", "password": PASSWORD})
@@ -135,3 +141,49 @@ async def test_a_password_change_cancels_a_pending_email_change(mail_client: htt
     )
     assert changed.status_code == 200
     assert (await mail_client.post("/auth/verify-email", json={"token": token})).status_code == 400
+
+
+async def test_an_email_change_signs_out_every_other_device(mail_client: httpx.AsyncClient, inbox: Inbox) -> None:
+    # the attack pass: an email change revoked no session or access token, so whoever held a session under the old
+    # address kept it
+    here = await signup(mail_client, "moving@example.com")
+    here_cookie = mail_client.cookies["refresh_token"]
+    mail_client.cookies.clear()
+    elsewhere = await mail_client.post("/auth/login", json={"email": "moving@example.com", "password": PASSWORD})
+    elsewhere_cookie = mail_client.cookies["refresh_token"]
+    mail_client.cookies.clear()
+
+    assert (await _change(mail_client, here.json()["access_token"], "moved@example.com")).status_code == 202
+    await drain(mail_client)
+    token = inbox.token("moved@example.com", CONFIRM)
+    # the link opened in the browser of the first sign-in (its cookie rides along)
+    done = await mail_client.post(
+        "/auth/verify-email", json={"token": token}, headers={"cookie": f"refresh_token={here_cookie}"}
+    )
+    assert done.status_code == 200
+
+    for access in (here.json()["access_token"], elsewhere.json()["access_token"]):
+        assert (await mail_client.get("/auth/me", headers=bearer(access))).status_code == 401
+    mail_client.cookies.clear()
+    other = await mail_client.post("/auth/refresh", headers={"cookie": f"refresh_token={elsewhere_cookie}"})
+    assert other.status_code == 401
+    mail_client.cookies.clear()
+    kept = await mail_client.post("/auth/refresh", headers={"cookie": f"refresh_token={here_cookie}"})
+    assert kept.status_code == 200
+    me = await mail_client.get("/auth/me", headers=bearer(kept.json()["access_token"]))
+    assert me.json()["user"]["email"] == "moved@example.com"
+
+
+async def test_an_email_change_completed_without_a_cookie_signs_out_everywhere(
+    mail_client: httpx.AsyncClient, inbox: Inbox
+) -> None:
+    here = await signup(mail_client, "roaming@example.com")
+    here_cookie = mail_client.cookies["refresh_token"]
+    mail_client.cookies.clear()
+    assert (await _change(mail_client, here.json()["access_token"], "roamed@example.com")).status_code == 202
+    await drain(mail_client)
+    # opened on a device with no session (a phone's mail app)
+    done = await mail_client.post("/auth/verify-email", json={"token": inbox.token("roamed@example.com", CONFIRM)})
+    assert done.status_code == 200
+    refused = await mail_client.post("/auth/refresh", headers={"cookie": f"refresh_token={here_cookie}"})
+    assert refused.status_code == 401
