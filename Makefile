@@ -16,7 +16,7 @@ export TEST_PG_URL
 help:
 	@echo "make run    - install, migrate and serve the API on SQLite at http://$(HOST):$(PORT)"
 	@echo "make test   - install what tests need and run every test (Python on SQLite and PostgreSQL, frontend, browser)"
-	@echo "make check  - ruff and mypy"
+	@echo "make check  - ruff (lint and format) and mypy"
 	@echo "make bench  - benchmarks (PostgreSQL, wrk)"
 	@echo "make demo   - the API and the example Docusaurus site"
 
@@ -47,7 +47,7 @@ test-backend: backend-install
 test: test-backend frontend-unit e2e e2e-quickstart
 
 check: backend-install
-	cd backend && ../$(VENV)/bin/ruff check . && ../$(VENV)/bin/mypy src
+	cd backend && ../$(VENV)/bin/ruff check . && ../$(VENV)/bin/ruff format --check . && ../$(VENV)/bin/mypy src
 
 bench: backend-install
 	$(PY) bench/run.py

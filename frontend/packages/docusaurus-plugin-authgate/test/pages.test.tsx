@@ -195,6 +195,8 @@ describe('verify-email page', () => {
     expect(await screen.findByRole('heading', {name: 'Your email is verified'})).toBeVisible();
     expect(screen.getByText('ada@example.com')).toBeVisible();
     expect(api.callsTo('/auth/verify-email')).toHaveLength(1);
+    // the cookie goes along: an email change keeps this browser's session and ends the others
+    expect(api.callsTo('/auth/verify-email')[0].credentials).toBe('include');
     expect(api.accounts.get('ada@example.com')!.user.is_verified).toBe(true);
     expect(screen.getByTestId('location').textContent).toBe('/auth/verify-email');
     // signed out here: the way on is to sign in
