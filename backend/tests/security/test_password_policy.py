@@ -187,7 +187,10 @@ def test_repeated_unit_already_in_the_common_list_is_rejected_as_common():
     assert reason_for("aaaaaaaa") == TOO_COMMON
 
 
-@pytest.mark.parametrize("password", ["PasswordPassword1!", "2024TextbookTEXTBOOK!", "aliceALICEalice99"])
+@pytest.mark.parametrize(
+    "password",
+    ["PasswordPassword1!", "2024TextbookTEXTBOOK!", "aliceALICEalice99", "dragondragon1", "Monkey123monkey123"],
+)
 def test_repeated_blocked_word_with_digits_or_symbols_around_it_is_rejected(password):
     assert reason_for(password, email="alice@example.com", context_words=("textbook",)) == REPEATED
 

@@ -25,6 +25,8 @@ _COMMON_PASSWORDS_FILE = "common_passwords.txt.gz"
 # Context words and pieces of the email shorter than this are ignored: "al" or
 # "co" would block far too many good passwords and protect almost nothing.
 _MIN_CONTEXT_WORD_LENGTH = 3
+# A core this long or longer that is one unit repeated is refused ("dragondragon").
+_MIN_REPEATED_CORE = 4
 # Separators that split an email's local part into pieces ("alice.smith+news").
 _LOCAL_PART_SEPARATORS = re.compile(r"[._+\-]")
 
@@ -79,7 +81,7 @@ def check_password_policy(
     common = common_passwords()
     if candidates & common:
         raise PasswordRejected(_TOO_COMMON)
-    _check_not_repeated(folded, core, site_words | _email_word_set(email), common)
+    _check_not_repeated(folded, core)
     return normalized
 
 
@@ -154,13 +156,12 @@ def _long_enough(*words: str) -> set[str]:
     return {word for word in words if len(word) >= _MIN_CONTEXT_WORD_LENGTH}
 
 
-def _check_not_repeated(folded: str, core: str, words: set[str], common: frozenset[str]) -> None:
+def _check_not_repeated(folded: str, core: str) -> None:
     # "aaaaaaaa", "12121212", "abcabcabcabc": the whole password is one unit
-    # repeated. "passwordpassword1!", "textbooktextbook": the core is a blocked
-    # word (context, email or common) said twice or more.
-    if _repeating_units(folded):
-        raise PasswordRejected(_REPEATED)
-    if any(unit in words or unit in common for unit in _repeating_units(core)):
+    # repeated. "passwordpassword1!", "dragondragon1": the core is a word said
+    # twice or more (the list only holds 8+ characters, so a short word doubled
+    # would slip past it); a doubled word adds next to nothing to a guess.
+    if _repeating_units(folded) or (len(core) >= _MIN_REPEATED_CORE and _repeating_units(core)):
         raise PasswordRejected(_REPEATED)
 
 
