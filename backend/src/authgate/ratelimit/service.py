@@ -97,7 +97,9 @@ class SignInAttempt:
                 )
                 .returning(User.failed_login_count)
             )
-            count = counted.scalar_one()
+            count = counted.scalar_one_or_none()
+            if count is None:
+                return  # the account was deleted meanwhile: nothing left to count on
             await record_event(connection, user_id=self.user.id, type=event, now=now, client=self.client, detail=detail)
             # once per episode, not per refused attempt: a 429 writes nothing (cheap refusals, no log flooding)
             if count == settings.lockout_slowdown_after:
