@@ -11,7 +11,7 @@ PYTHON ?= python3
 TEST_PG_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 export TEST_PG_URL
 
-.PHONY: help run backend-install dev-secret migrate test test-backend check bench clean
+.PHONY: help run backend-install dev-secret migrate test test-backend check bench clean lock
 
 help:
 	@echo "make run    - install, migrate and serve the API on SQLite at http://$(HOST):$(PORT)"
@@ -20,11 +20,16 @@ help:
 	@echo "make bench  - benchmarks (PostgreSQL, wrk)"
 	@echo "make demo   - the API and the example Docusaurus site"
 
-$(VENV)/.installed: backend/pyproject.toml
+# the exact versions in backend/uv.lock (`make lock` after changing pyproject.toml), the package itself editable
+$(VENV)/.installed: backend/pyproject.toml backend/uv.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check uv
-	UV_PYTHON_DOWNLOADS=never $(VENV)/bin/uv pip install --python $(PY) -q -e 'backend[dev]'
+	cd backend && UV_PYTHON_DOWNLOADS=never UV_PROJECT_ENVIRONMENT=$(abspath $(VENV)) \
+		$(abspath $(VENV))/bin/uv sync -q --frozen --inexact --extra dev --python $(abspath $(PY))
 	touch $@
+
+lock: backend-install
+	cd backend && UV_PYTHON_DOWNLOADS=never $(abspath $(VENV))/bin/uv lock --python $(abspath $(PY))
 
 backend-install: $(VENV)/.installed
 
