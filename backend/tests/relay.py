@@ -3,14 +3,23 @@
 - `stop()`: the port is closed and every connection reset: a refused connection, answered at once.
 - `silence()`: connections are still accepted, but nothing is forwarded either way, on new and existing connections
   alike: a network partition, where every wait lasts until someone gives up.
+  A client closing a silenced connection is not passed on either (its FIN is lost in the partition): the server
+  keeps the session, and whatever transaction it had open, until something on the server side ends it.
 - `restore()`: new connections are forwarded again; connections that were silenced stay silent (their packets are
   gone for good), so the service must have dropped them to recover.
+- `reject_startup(sqlstate, message)` (PostgreSQL only): open connections are reset and new ones are answered with a
+  start-up error, as a restarting server ("57P03 the database system is starting up") or a full one ("53300 sorry, too
+  many clients already") answers.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import struct
+
+# the first message of a client that would like TLS (PostgreSQL protocol, "SSLRequest")
+SSL_REQUEST_CODE = 80877103
 
 
 class TcpRelay:
@@ -23,6 +32,7 @@ class TcpRelay:
         # connections opened before the last silence(): they never carry data again
         self._dead: set[asyncio.StreamWriter] = set()
         self._tasks: set[asyncio.Task[None]] = set()
+        self._startup_error: tuple[str, str] | None = None
 
     async def start(self) -> None:
         self.server = await asyncio.start_server(self._accept, "127.0.0.1", self.port)
@@ -42,6 +52,13 @@ class TcpRelay:
 
     def restore(self) -> None:
         self.silent = False
+        self._startup_error = None
+
+    def reject_startup(self, sqlstate: str, message: str) -> None:
+        self._startup_error = (sqlstate, message)
+        for writer in list(self.writers):
+            writer.transport.abort()
+        self.writers.clear()
 
     async def close(self) -> None:
         if self.server is not None and self.server.is_serving():
@@ -58,6 +75,9 @@ class TcpRelay:
         task.add_done_callback(self._tasks.discard)
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self._startup_error is not None:
+            await _answer_startup_error(reader, writer, *self._startup_error)
+            return
         self.writers.add(writer)
         if self.silent:
             # accepted, never answered: read and drop whatever the client sends
@@ -83,5 +103,28 @@ class TcpRelay:
                     continue  # partitioned: the bytes are lost
                 writer.write(data)
                 await writer.drain()
+        if client in self._dead and writer is not client:
+            return  # partitioned: the client's FIN never reaches the server either
         writer.transport.abort()
         self.writers.discard(writer)
+
+
+async def _answer_startup_error(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, sqlstate: str, message: str
+) -> None:
+    """The PostgreSQL protocol (v3) up to a start-up ErrorResponse, then the connection closes."""
+    with contextlib.suppress(OSError, asyncio.IncompleteReadError, asyncio.CancelledError):
+        length = struct.unpack("!I", await reader.readexactly(4))[0]
+        packet = await reader.readexactly(length - 4)
+        if struct.unpack("!I", packet[:4])[0] == SSL_REQUEST_CODE:
+            writer.write(b"N")  # no TLS here: the client goes on with a plain start-up message
+            length = struct.unpack("!I", await reader.readexactly(4))[0]
+            await reader.readexactly(length - 4)
+        fields = b"".join(
+            kind + value.encode() + b"\0"
+            for kind, value in ((b"S", "FATAL"), (b"V", "FATAL"), (b"C", sqlstate), (b"M", message))
+        )
+        body = fields + b"\0"
+        writer.write(b"E" + struct.pack("!I", len(body) + 4) + body)
+        await writer.drain()
+    writer.transport.abort()

@@ -8,6 +8,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable
 from pathlib import Path
 
+import asyncpg
 import httpx
 import pytest
 from sqlalchemy.engine import make_url
@@ -84,26 +85,7 @@ async def test_database_that_stops_answering_gets_503_on_every_route_then_recove
         assert (await http.get("/auth/me", headers=bearer)).status_code == 200
 
         hop.silence()
-        calls = {
-            "me (bearer)": http.get("/auth/me", headers=bearer),
-            "me (cookie)": http.get("/auth/me", headers=cookie),
-            "login": http.post("/auth/login", json={"email": email, "password": PASSWORD}),
-            "signup": http.post("/auth/signup", json=signup_body()),
-            "refresh": http.post("/auth/refresh", headers=cookie),
-            "logout": http.post("/auth/logout", headers=cookie),
-            "sessions": http.get("/auth/sessions", headers=bearer),
-            "profile": http.patch("/auth/me/profile", headers=bearer, json={"organization": "Lab"}),
-            "change password": http.post(
-                "/auth/change-password",
-                headers=bearer,
-                json={"current_password": PASSWORD, "new_password": "Another-long-passphrase-7"},
-            ),
-            "export": http.get("/auth/me/export", headers=bearer),
-            "events": http.get("/auth/me/events", headers=bearer),
-            "verify": http.post("/auth/verify-email", json={"token": "x" * 43}),
-            "reset": http.post("/auth/reset-password", json={"token": "x" * 43, "new_password": "Whatever-long-9"}),
-        }
-        responses = await asyncio.gather(*(answered(call) for call in calls.values()))
+        responses = await asyncio.gather(*(answered(call) for call in every_route(http, email, bearer, cookie)))
         for response in responses:
             assert_unavailable(response)
 
@@ -113,6 +95,94 @@ async def test_database_that_stops_answering_gets_503_on_every_route_then_recove
         login = await answered(http.post("/auth/login", json={"email": email, "password": PASSWORD}))
         assert login.status_code == 200
         assert (await answered(http.post("/auth/signup", json=signup_body()))).status_code == 201
+
+
+def every_route(
+    http: httpx.AsyncClient, email: str, bearer: dict[str, str], cookie: dict[str, str]
+) -> list[Awaitable[httpx.Response]]:
+    """One request to each route that needs the database, with credentials that would otherwise succeed."""
+    calls = {
+        "me (bearer)": http.get("/auth/me", headers=bearer),
+        "me (cookie)": http.get("/auth/me", headers=cookie),
+        "login": http.post("/auth/login", json={"email": email, "password": PASSWORD}),
+        "signup": http.post("/auth/signup", json=signup_body()),
+        "refresh": http.post("/auth/refresh", headers=cookie),
+        "logout": http.post("/auth/logout", headers=cookie),
+        "sessions": http.get("/auth/sessions", headers=bearer),
+        "profile": http.patch("/auth/me/profile", headers=bearer, json={"organization": "Lab"}),
+        "change password": http.post(
+            "/auth/change-password",
+            headers=bearer,
+            json={"current_password": PASSWORD, "new_password": "Another-long-passphrase-7"},
+        ),
+        "export": http.get("/auth/me/export", headers=bearer),
+        "events": http.get("/auth/me/events", headers=bearer),
+        "verify": http.post("/auth/verify-email", json={"token": "x" * 43}),
+        "reset": http.post("/auth/reset-password", json={"token": "x" * 43, "new_password": "Whatever-long-9"}),
+    }
+    return list(calls.values())
+
+
+@pytest.mark.parametrize(
+    ("sqlstate", "message"),
+    [("57P03", "the database system is starting up"), ("53300", "sorry, too many clients already")],
+)
+async def test_a_restarting_or_full_database_gets_503_on_every_route_then_recovers(
+    relay: tuple[TcpRelay, str], clock: FakeClock, sqlstate: str, message: str
+) -> None:
+    # the attack pass: a PostgreSQL restart (57P03) or one out of connections (53300) answered 500 on most routes
+    hop, url = relay
+    email = f"restart-{uuid.uuid4().hex[:8]}@example.com"
+    async with app_client(make_settings(url, **TIMEOUTS), clock) as http:
+        signed_up = await signup(http, email)
+        bearer = {"Authorization": f"Bearer {signed_up.json()['access_token']}"}
+        cookie = {"cookie": f"refresh_token={signed_up.cookies['refresh_token']}"}
+        hop.reject_startup(sqlstate, message)
+        for call in every_route(http, email, bearer, cookie):
+            assert_unavailable(await answered(call))
+        hop.restore()
+        assert (await answered(http.get("/auth/me", headers=bearer))).status_code == 200
+        login = await answered(http.post("/auth/login", json={"email": email, "password": PASSWORD}))
+        assert login.status_code == 200
+
+
+async def test_a_transaction_cut_off_by_a_partition_does_not_lock_the_account_for_hours(
+    relay: tuple[TcpRelay, str], postgresql_url: str, clock: FakeClock
+) -> None:
+    # the attack pass: a partition cut a write transaction off mid-way; the app answered 503 and dropped its end, the
+    # server never heard (the FIN was lost) and kept the session "idle in transaction" holding the reader's row
+    # until TCP keepalive gave up (about two hours): every write on the account answered 503 meanwhile
+    hop, url = relay
+    email = f"orphan-{uuid.uuid4().hex[:8]}@example.com"
+    settings = make_settings(url, **TIMEOUTS, db_idle_in_transaction_timeout_seconds=2.0)
+    async with app_client(settings, clock) as http:
+        signed_up = await signup(http, email)
+        bearer = {"Authorization": f"Bearer {signed_up.json()['access_token']}"}
+        user_id = uuid.UUID(signed_up.json()["user"]["id"])
+        # someone else holds the reader's profile row, so the profile update waits inside its transaction
+        holder = await asyncpg.connect(make_url(postgresql_url).render_as_string(hide_password=False))
+        holder_transaction = holder.transaction()
+        await holder_transaction.start()
+        await holder.execute("SELECT 1 FROM user_profiles WHERE user_id = $1 FOR UPDATE", user_id)
+        update = asyncio.create_task(http.patch("/auth/me/profile", headers=bearer, json={"organization": "Lab"}))
+        await asyncio.sleep(0.3)  # the update now holds the users row and waits for the profile row
+        hop.silence()
+        assert_unavailable(await answered(update))
+        await holder_transaction.rollback()
+        await holder.close()
+        hop.restore()
+
+        # the server ends the orphan by itself: the account takes writes again within a few seconds, not hours
+        statuses = []
+        for _ in range(30):
+            login = await answered(http.post("/auth/login", json={"email": email, "password": PASSWORD}))
+            statuses.append(login.status_code)
+            if login.status_code == 200:
+                break
+            await asyncio.sleep(0.5)
+        assert statuses[-1] == 200, statuses
+        changed = await http.patch("/auth/me/profile", headers=bearer, json={"organization": "Lab"})
+        assert changed.status_code == 200
 
 
 async def test_a_locked_sqlite_database_gets_503_within_the_busy_timeout(tmp_path: Path, clock: FakeClock) -> None:

@@ -83,6 +83,22 @@ class Timeouts:
     connect: float = 5.0
     pool: float = 5.0
     statement: float = 5.0
+    # PostgreSQL ends a session left idle inside a transaction after this, releasing its locks: a partition that cuts
+    # a transaction off leaves no orphan holding a reader's row until TCP keepalive notices, hours later
+    idle_in_transaction: float = 15.0
+    # send the limits above to the server as start-up parameters too (off behind a pooler that refuses them: set
+    # them there with ALTER ROLE … SET instead)
+    server_side: bool = True
+
+    def server_settings(self) -> dict[str, str]:
+        """PostgreSQL settings for each session: the server stops waiting when the client would have."""
+        if not self.server_side:
+            return {}
+        return {
+            "statement_timeout": str(int((self.statement + 1) * 1000)),
+            "lock_timeout": str(int(self.statement * 1000)),
+            "idle_in_transaction_session_timeout": str(int(self.idle_in_transaction * 1000)),
+        }
 
 
 def create_engine(database_url: str, *, pool_size: int = 20, timeouts: Timeouts | None = None) -> AsyncEngine:
@@ -101,7 +117,11 @@ def create_engine(database_url: str, *, pool_size: int = 20, timeouts: Timeouts 
         # asyncpg: `timeout` bounds the whole connection set-up (TCP, TLS, start-up, authentication);
         # `command_timeout` every statement, COMMIT and ROLLBACK included. Both are client-side, so they also hold
         # through a transaction-mode pooler that refuses start-up parameters such as statement_timeout.
-        options["connect_args"] = {"timeout": timeouts.connect, "command_timeout": timeouts.statement}
+        options["connect_args"] = {
+            "timeout": timeouts.connect,
+            "command_timeout": timeouts.statement,
+            "server_settings": timeouts.server_settings(),
+        }
     # hide_parameters: a database error's text would otherwise quote the statement's values (hashes, addresses)
     # into whatever logs it
     engine = create_async_engine(url, hide_parameters=True, **options)
@@ -117,6 +137,8 @@ def timeouts_of(settings: Settings) -> Timeouts:
         connect=settings.db_connect_timeout_seconds,
         pool=settings.db_pool_timeout_seconds,
         statement=settings.db_statement_timeout_seconds,
+        idle_in_transaction=settings.db_idle_in_transaction_timeout_seconds,
+        server_side=settings.db_server_side_timeouts,
     )
 
 
@@ -156,3 +178,28 @@ def _configure_sqlite(engine: AsyncEngine, *, busy_timeout_ms: int) -> None:
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+# SQLSTATE classes (PostgreSQL, Appendix A) that say "the server cannot serve this now", not "the request is wrong":
+# 08 connection exception, 53 insufficient resources (too many connections, disk full, out of memory), 57 operator
+# intervention (shutting down, "the database system is starting up", a statement cancelled by statement_timeout),
+# 58 system error; and 55P03, a lock not granted within lock_timeout
+_UNAVAILABLE_CLASSES = frozenset({"08", "53", "57", "58"})
+_UNAVAILABLE_STATES = frozenset({"55P03"})
+# class 40: the transaction was rolled back whole (deadlock detected, serialization failure): try again
+ROLLED_BACK_CLASS = "40"
+# class 22: a value the database cannot store (a NUL character in text, a date out of range)
+DATA_EXCEPTION_CLASS = "22"
+
+
+def sqlstate_of(error: BaseException) -> str | None:
+    """The SQLSTATE behind a driver or SQLAlchemy error, if there is one."""
+    for candidate in (error, getattr(error, "orig", None), getattr(getattr(error, "orig", None), "__cause__", None)):
+        state = getattr(candidate, "sqlstate", None) or getattr(candidate, "pgcode", None)
+        if isinstance(state, str) and len(state) == 5:
+            return state
+    return None
+
+
+def is_unavailable_state(state: str | None) -> bool:
+    return state is not None and (state[:2] in _UNAVAILABLE_CLASSES or state in _UNAVAILABLE_STATES)

@@ -31,6 +31,7 @@ class ErrorCode(StrEnum):
     BAD_REQUEST = "BAD_REQUEST"
     METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
     INTERNAL_ERROR = "INTERNAL_ERROR"
+    REQUEST_TIMEOUT = "REQUEST_TIMEOUT"
 
 
 class ErrorBody(BaseModel):
@@ -180,6 +181,18 @@ class BadRequest(AuthError):
     detail = "The request could not be read"
 
 
+class UnstorableValue(AuthError):
+    status_code = 422
+    code = ErrorCode.VALIDATION_ERROR
+    detail = "A value in the request cannot be stored (a control character, or a date out of range)"
+
+
+class RequestTimeout(AuthError):
+    status_code = 408
+    code = ErrorCode.REQUEST_TIMEOUT
+    detail = "The request body did not arrive in time"
+
+
 class InternalError(AuthError):
     status_code = 500
     code = ErrorCode.INTERNAL_ERROR
@@ -191,6 +204,7 @@ HTTP_ERROR_CODES = {
     400: ErrorCode.BAD_REQUEST,
     404: ErrorCode.NOT_FOUND,
     405: ErrorCode.METHOD_NOT_ALLOWED,
+    408: ErrorCode.REQUEST_TIMEOUT,
     413: ErrorCode.PAYLOAD_TOO_LARGE,
     415: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
     422: ErrorCode.VALIDATION_ERROR,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import uuid
@@ -14,17 +15,21 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 
+from authgate.db import DATA_EXCEPTION_CLASS, ROLLED_BACK_CLASS, is_unavailable_state, sqlstate_of
 from authgate.errors import (
     HTTP_ERROR_CODES,
     AuthError,
+    BadRequest,
     ErrorCode,
     InternalError,
     OriginNotAllowed,
     PayloadTooLarge,
+    RequestTimeout,
     ServiceUnavailable,
+    UnstorableValue,
     UnsupportedMediaType,
 )
 from authgate.settings import Settings
@@ -37,9 +42,6 @@ logger = logging.getLogger("authgate")
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # what a lost or refused database connection raises, through SQLAlchemy or straight from the driver
 DATABASE_DOWN = (OperationalError, InterfaceError, PoolTimeout, ConnectionError, OSError, TimeoutError)
-# SQLSTATE class 40: the transaction was rolled back whole (deadlock detected, serialization failure); nothing was
-# written, so the client may simply try again
-TRANSACTION_ROLLBACK_STATES = frozenset({"40001", "40P01"})
 REQUEST_ID_HEADER = "X-Request-ID"
 # a request id from the client (or a proxy) is echoed only if it is short and plain: it ends up in logs
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
@@ -140,17 +142,23 @@ def check_origin(request: Request, settings: Settings) -> None:
         raise OriginNotAllowed()
 
 
-async def read_capped_body(request: Request, limit: int) -> None:
+async def read_capped_body(request: Request, limit: int, deadline_seconds: float) -> None:
+    """The whole body, at most `limit` bytes, within `deadline_seconds`: a client that promises a body and sends it a
+    byte at a time (slowloris) is answered 408 instead of holding the request open."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge()
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge()
-        chunks.append(chunk)
+    try:
+        async with asyncio.timeout(deadline_seconds):
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise PayloadTooLarge()
+                chunks.append(chunk)
+    except TimeoutError:
+        raise RequestTimeout() from None
     # FastAPI reads the cached body afterwards instead of the (now drained) stream
     request._body = b"".join(chunks)
 
@@ -171,28 +179,24 @@ def unexpected_error_response(error: BaseException, request: Request) -> JSONRes
 
 
 def database_error_response(error: DBAPIError, request: Request, settings: Settings) -> Response:
-    if error.connection_invalidated:
-        logger.warning("database connection lost [request %s]", request_id(request))
+    state = sqlstate_of(error)
+    if error.connection_invalidated or is_unavailable_state(state):
+        # lost, refused, restarting ("the database system is starting up"), out of connections
+        logger.warning("database unavailable (SQLSTATE %s) [request %s]", state or "-", request_id(request))
         return unavailable_response(settings)
-    state = _sqlstate(error)
-    if state in TRANSACTION_ROLLBACK_STATES:
+    if state is not None and state.startswith(ROLLED_BACK_CLASS):
         # rolled back whole: nothing half-applied, and trying again will most likely succeed
         logger.warning("transaction rolled back by the database (SQLSTATE %s) [request %s]", state, request_id(request))
         return error_response(ServiceUnavailable(headers={"Retry-After": "1"}))
+    if state is not None and state.startswith(DATA_EXCEPTION_CLASS):
+        # a value the database cannot store got past validation: the request's fault, and nothing was written
+        logger.warning("value refused by the database (SQLSTATE %s) [request %s]", state, request_id(request))
+        return error_response(UnstorableValue())
     if isinstance(error, OperationalError | InterfaceError):
         # refused, reset or locked (SQLite's "database is locked" after its busy timeout)
         logger.warning("database unavailable: %s [request %s]", type(error).__name__, request_id(request))
         return unavailable_response(settings)
     return unexpected_error_response(error, request)
-
-
-def _sqlstate(error: DBAPIError) -> str | None:
-    original = getattr(error, "orig", None)
-    for candidate in (original, getattr(original, "__cause__", None)):
-        state = getattr(candidate, "sqlstate", None) or getattr(candidate, "pgcode", None)
-        if isinstance(state, str):
-            return state
-    return None
 
 
 def make_route_class(gate: AuthGate) -> type[APIRoute]:
@@ -213,7 +217,7 @@ def make_route_class(gate: AuthGate) -> type[APIRoute]:
                 try:
                     if request.method in UNSAFE_METHODS:
                         check_origin(request, settings)
-                        await read_capped_body(request, settings.max_body_bytes)
+                        await read_capped_body(request, settings.max_body_bytes, settings.body_read_timeout_seconds)
                         if expects_json:
                             check_json_media_type(request)
                     response = await handler(request)
@@ -230,8 +234,16 @@ def make_route_class(gate: AuthGate) -> type[APIRoute]:
                 except DATABASE_DOWN as error:
                     logger.warning("database unavailable: %s [request %s]", type(error).__name__, request_id(request))
                     response = unavailable_response(settings)
+                except ClientDisconnect:
+                    # the client went away mid-body: nobody to answer, and nothing went wrong on our side
+                    logger.info("client disconnected [request %s]", request_id(request))
+                    response = error_response(BadRequest("The client closed the connection"))
                 except Exception as error:  # noqa: BLE001 - the one place every unplanned error becomes JSON
-                    response = unexpected_error_response(error, request)
+                    if is_unavailable_state(sqlstate_of(error)):
+                        # straight from the driver (the lean user lookup): restarting, out of connections
+                        response = unavailable_response(settings)
+                    else:
+                        response = unexpected_error_response(error, request)
                 # tokens and personal data must not be kept by browsers or proxies
                 response.headers["Cache-Control"] = "no-store"
                 response.headers["Pragma"] = "no-cache"

@@ -72,6 +72,8 @@ class Settings(BaseSettings):
     # its parts are always added
     password_context_words: Annotated[list[str], NoDecode] = ["authgate", "textbook", "robotics", "humanoid"]
     max_body_bytes: int = Field(default=16 * 1024, ge=1024)
+    # the whole request body must arrive within this (a body trickled in byte by byte gets 408)
+    body_read_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
     db_pool_size: int = Field(default=20, ge=1)
     db_unavailable_retry_after_seconds: int = Field(default=5, ge=1)
     # every wait on the database is bounded: a server that accepts connections and never answers (a network
@@ -79,6 +81,10 @@ class Settings(BaseSettings):
     db_connect_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
     db_pool_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
     db_statement_timeout_seconds: float = Field(default=5.0, gt=0, le=300)
+    db_idle_in_transaction_timeout_seconds: float = Field(default=15.0, gt=0, le=3600)
+    # the three limits above also set on the server for each session (statement_timeout, lock_timeout,
+    # idle_in_transaction_session_timeout); false behind a pooler that refuses start-up parameters
+    db_server_side_timeouts: bool = True
     redis_timeout_seconds: float = Field(default=1.0, gt=0, le=30)
 
     # the site's URL: links in mail are built from it, never from the request's Host header

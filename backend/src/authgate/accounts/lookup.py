@@ -16,7 +16,7 @@ from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from authgate.accounts.models import ExperienceLevel, ProfessionalRole, User, UserProfile
-from authgate.db import Timeouts
+from authgate.db import Timeouts, is_unavailable_state
 from authgate.errors import ServiceUnavailable
 from authgate.ratelimit.policy import Failures
 
@@ -89,6 +89,12 @@ class UserLookup:
         except (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OSError, TimeoutError) as error:
             await self._expire_all()
             raise ServiceUnavailable() from error
+        except asyncpg.PostgresError as error:
+            # refused at start-up: "the database system is starting up", "too many clients already"
+            if not is_unavailable_state(error.sqlstate):
+                raise
+            await self._expire_all()
+            raise ServiceUnavailable() from error
         try:
             record = await connection.fetchrow(sql, key, timeout=self.timeouts.statement)
         except (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OSError, TimeoutError) as error:
@@ -96,6 +102,12 @@ class UserLookup:
             # for the server to confirm a cancel that never comes), and the rest are replaced too
             with contextlib.suppress(asyncpg.InterfaceError):  # already gone if the server closed it
                 connection.terminate()
+            await self._expire_all()
+            raise ServiceUnavailable() from error
+        except asyncpg.PostgresError as error:
+            if not is_unavailable_state(error.sqlstate):
+                raise
+            # shutting down, or a statement cancelled on the server
             await self._expire_all()
             raise ServiceUnavailable() from error
         finally:
@@ -116,6 +128,7 @@ class UserLookup:
                         self._dsn,
                         timeout=self.timeouts.connect,
                         command_timeout=self.timeouts.statement,
+                        server_settings=self.timeouts.server_settings(),
                         min_size=0,
                         max_size=self.pool_size,
                         max_inactive_connection_lifetime=300,

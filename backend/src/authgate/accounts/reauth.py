@@ -19,8 +19,11 @@ from authgate.security import normalize_password
 from authgate.transport import ClientInfo
 
 
-async def reauthenticate(gate: AuthGate, user: CurrentUser, password: str, client: ClientInfo, *, action: str) -> None:
-    """Raises InvalidPassword (a failure counted and recorded), RateLimited or PasswordResetRequired; else returns.
+async def reauthenticate(
+    gate: AuthGate, user: CurrentUser, password: str, client: ClientInfo, *, action: str
+) -> str | None:
+    """Raises InvalidPassword (a failure counted and recorded), RateLimited or PasswordResetRequired; else returns
+    the password hash the password was verified against, for `lock_reauthenticated_user` in the write transaction.
 
     `action` says what the password was asked for, in the words the reader sees in the security log.
     """
@@ -42,3 +45,4 @@ async def reauthenticate(gate: AuthGate, user: CurrentUser, password: str, clien
         await attempt.failed(event=EventType.REAUTHENTICATION_FAILED, detail=f"wrong password when asked to {action}")
         raise InvalidPassword()
     await attempt.reauthenticated()
+    return stored_hash

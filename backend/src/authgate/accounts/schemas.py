@@ -1,10 +1,11 @@
 from __future__ import annotations
 
+import unicodedata
 import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from authgate.accounts.models import ExperienceLevel, ProfessionalRole
 from authgate.identifiers import Email
@@ -20,9 +21,24 @@ def _blank_to_none(value: object) -> object:
     return value
 
 
-# optional free text: trimmed, "" means null, capped
-RoleOther = Annotated[Annotated[str, StringConstraints(max_length=100)] | None, BeforeValidator(_blank_to_none)]
-Organization = Annotated[Annotated[str, StringConstraints(max_length=255)] | None, BeforeValidator(_blank_to_none)]
+def _printable(value: str | None) -> str | None:
+    # control characters (NUL above all: PostgreSQL text cannot hold it) have no place in a name or a role
+    if value is not None and any(unicodedata.category(char) == "Cc" for char in value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+# optional free text: trimmed, "" means null, capped, printable
+RoleOther = Annotated[
+    Annotated[str, StringConstraints(max_length=100)] | None,
+    BeforeValidator(_blank_to_none),
+    AfterValidator(_printable),
+]
+Organization = Annotated[
+    Annotated[str, StringConstraints(max_length=255)] | None,
+    BeforeValidator(_blank_to_none),
+    AfterValidator(_printable),
+]
 
 
 class SignupRequest(BaseModel):

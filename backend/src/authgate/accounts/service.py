@@ -123,10 +123,20 @@ async def login(gate: AuthGate, request: LoginRequest, client: ClientInfo) -> Si
         changes.update(hashed_password=new_hash, updated_at=now)
     # Core statements, one transaction: the ORM unit of work was most of a login's event-loop CPU
     async with gate.engine.begin() as connection:
-        # the users row first: the one lock order (accounts/locks.py)
+        # the users row first: the one lock order (accounts/locks.py). Only if it still holds the hash just verified
+        # and is still active: a password reset, a suspension or a deletion that committed while argon2 ran must not
+        # be followed by a session made with the old password
         changes.update(attempt.reset_columns())
-        await connection.execute(update(User).where(User.id == user.id).values(**changes))
+        written = await connection.execute(
+            update(User)
+            .where(User.id == user.id, User.hashed_password == stored_hash, User.is_active.is_(True))
+            .values(**changes)
+            .returning(User.id)
+        )
+        if written.first() is None:
+            raise InvalidCredentials()
         await attempt.succeeded(connection, user.id)
         refresh = await start_session(connection, gate, user.id, client)
+    await attempt.forget_failures(user.id)
     user = dataclasses.replace(user, last_login_at=now)
     return SignedIn(user, user.profile, refresh)

@@ -17,7 +17,7 @@ from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from authgate.accounts.locks import lock_user
-from authgate.errors import SessionNotFound
+from authgate.errors import NotAuthenticated, SessionNotFound
 from authgate.events.service import EventType, record_event
 from authgate.gate import AuthGate
 from authgate.security import hash_token
@@ -123,5 +123,8 @@ async def sign_out_everywhere(gate: AuthGate, user_id: uuid.UUID, client: Client
     """Every sign-in and every access token issued until now (tokens_valid_after)."""
     now = gate.now()
     async with gate.sessions.begin() as db:
+        if not await lock_user(db, user_id):
+            # deleted meanwhile: every session went with the account
+            raise NotAuthenticated()
         await revoke_all_sessions(db, user_id, now)
         await record_event(db, user_id=user_id, type=EventType.SIGNED_OUT_EVERYWHERE, now=now, client=client)

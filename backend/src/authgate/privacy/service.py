@@ -15,12 +15,12 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from authgate.accounts.locks import lock_user
+from authgate.accounts.locks import lock_reauthenticated_user, lock_user
 from authgate.accounts.lookup import CurrentUser
 from authgate.accounts.models import User, UserProfile
 from authgate.accounts.reauth import reauthenticate
 from authgate.accounts.schemas import ProfileOut
-from authgate.errors import NotAuthenticated
+from authgate.errors import NotAuthenticated, UnstorableValue
 from authgate.events.models import SecurityEvent
 from authgate.events.service import EventType, record_event
 from authgate.gate import AuthGate
@@ -113,6 +113,12 @@ async def list_events(gate: AuthGate, user_id: uuid.UUID, *, limit: int, before:
     if before is not None and before.tzinfo is None:
         # an ISO timestamp without an offset is read as UTC, like every time this service stores
         before = before.replace(tzinfo=UTC)
+    if before is not None:
+        try:
+            before = before.astimezone(UTC)
+        except OverflowError:
+            # year 1 at +14:00 or year 9999 at -14:00: no such instant in UTC
+            raise UnstorableValue("before: the time is out of range") from None
     async with gate.sessions() as db:
         return await _events(db, user_id, limit=limit, before=before)
 
@@ -126,8 +132,9 @@ async def delete_account(gate: AuthGate, user: CurrentUser, password: str, clien
     row gone every access token is refused too (the per-request user lookup finds nobody): ASVS 5.0 V7.4.2.
     """
     # counted and recorded like a sign-in attempt (accounts.reauth)
-    await reauthenticate(gate, user, password, client, action="delete the account")
+    verified = await reauthenticate(gate, user, password, client, action="delete the account")
     async with gate.sessions.begin() as db:
+        await lock_reauthenticated_user(db, user, verified)
         await db.execute(delete(User).where(User.id == user.id))
     # no email in the log: after erasure the id no longer leads to anyone
     logger.info("account %s deleted by its owner", user.id)

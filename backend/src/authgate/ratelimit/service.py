@@ -127,15 +127,22 @@ class SignInAttempt:
         return {"failed_login_count": 0, "last_failed_login_at": None}
 
     async def succeeded(self, db: AsyncSession | AsyncConnection, user_id: uuid.UUID) -> None:
-        """In the sign-in transaction, after the users row was written: record it, forget the run of failures."""
-        now = self.gate.now()
-        await record_event(db, user_id=user_id, type=EventType.SIGN_IN_SUCCEEDED, now=now, client=self.client)
+        """In the sign-in transaction, after the users row was written: record it."""
+        await record_event(
+            db, user_id=user_id, type=EventType.SIGN_IN_SUCCEEDED, now=self.gate.now(), client=self.client
+        )
+
+    async def forget_failures(self, user_id: uuid.UUID) -> None:
+        """After the sign-in committed: the run of failures in the limiter storage ends, and this address is known.
+
+        Outside the transaction on purpose: a Redis that stops answering must not hold a database transaction open.
+        """
         for key in {self.state_key, self.bucket_key} - {None}:
             assert key is not None
             await self.gate.limiter.clear_failures(key)
         if self.client.ip_address is not None:
             self.gate.limiter.known_addresses.put(
-                f"{user_id}|{self.client.ip_address}", True, now + KNOWN_ADDRESS_CACHE
+                f"{user_id}|{self.client.ip_address}", True, self.gate.now() + KNOWN_ADDRESS_CACHE
             )
 
     async def reauthenticated(self) -> None:

@@ -8,12 +8,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from authgate.accounts.locks import lock_user
+from authgate.accounts.locks import lock_reauthenticated_user, lock_user
 from authgate.accounts.lookup import CurrentUser
 from authgate.accounts.models import User
 from authgate.accounts.reauth import reauthenticate
 from authgate.accounts.service import _checked_new_password
-from authgate.errors import NotAuthenticated, TokenInvalid
+from authgate.errors import TokenInvalid
 from authgate.events.service import EventType, record_event
 from authgate.gate import AuthGate
 from authgate.mail import templates
@@ -90,14 +90,13 @@ async def change_password(
     gate: AuthGate, user: CurrentUser, current_password: str, new_password: str, cookie: str | None, client: ClientInfo
 ) -> str:
     """Returns a fresh access token for the caller; every other session and every older access token is revoked."""
-    await reauthenticate(gate, user, current_password, client, action="change the password")
+    verified = await reauthenticate(gate, user, current_password, client, action="change the password")
     password = _checked_new_password(gate, new_password, user.email)
     hashed = await gate.hashing.hash(password)
     now = gate.now()
     cutoff = revocation_cutoff(now)
     async with gate.sessions.begin() as db:
-        if not await lock_user(db, user.id):
-            raise NotAuthenticated()
+        await lock_reauthenticated_user(db, user, verified)
         keep = await live_family_of(db, user.id, cookie, now)
         await revoke_other_sessions(db, user.id, keep, now)
         await _store_new_password(db, user.id, hashed, now)

@@ -11,11 +11,11 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from authgate.accounts.locks import lock_user
+from authgate.accounts.locks import lock_reauthenticated_user
 from authgate.accounts.lookup import CurrentUser
 from authgate.accounts.models import User
 from authgate.accounts.reauth import reauthenticate
-from authgate.errors import EmailAlreadyExists, NotAuthenticated
+from authgate.errors import EmailAlreadyExists
 from authgate.events.service import EventType, record_event
 from authgate.gate import AuthGate
 from authgate.mail import templates
@@ -28,13 +28,12 @@ from authgate.verification.service import VERIFY_PATH
 async def request_email_change(
     gate: AuthGate, user: CurrentUser, new_email: str, password: str, client: ClientInfo
 ) -> None:
-    await reauthenticate(gate, user, password, client, action="change the sign-in address")
+    verified = await reauthenticate(gate, user, password, client, action="change the sign-in address")
     email = new_email  # canonical: the schema made it so (authgate.identifiers)
     now = gate.now()
     lifetime = timedelta(hours=gate.settings.verification_token_hours)
     async with gate.sessions.begin() as db:
-        if not await lock_user(db, user.id):
-            raise NotAuthenticated()
+        await lock_reauthenticated_user(db, user, verified)
         taken = await db.execute(select(User.id).where(User.email == email))
         if email == user.email or taken.first() is not None:
             raise EmailAlreadyExists()
