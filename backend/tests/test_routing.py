@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
 from authgate.accounts import service as accounts_service
-from tests.conftest import API, PASSWORD, SITE, FakeClock, app_client, make_settings, signup, sync_url
+from tests.conftest import API, PASSWORD, SITE, FakeClock, app_client, make_settings, signup, signup_body, sync_url
 
 SECURITY_HEADERS = {
     "x-content-type-options": "nosniff",
@@ -146,3 +148,53 @@ async def test_the_apis_own_origin_comes_from_settings_not_from_the_host_header(
     # the configured API origin (AUTH_PUBLIC_URL) and the site's are trusted
     for origin in (API, SITE):
         assert (await client.post("/auth/logout", headers={"origin": origin})).status_code == 204
+
+
+async def test_a_refused_cors_preflight_is_json_too(client: httpx.AsyncClient) -> None:
+    refused = await client.options(
+        "/auth/login", headers={"origin": "http://evil.example", "access-control-request-method": "POST"}
+    )
+    assert refused.status_code == 400
+    assert refused.json() == {"detail": "Cross-site request refused", "code": "ORIGIN_NOT_ALLOWED"}
+    assert refused.headers["cache-control"] == "no-store"
+    assert_hardened(refused)
+
+
+async def test_a_body_trickled_in_is_answered_408_not_waited_for(database_url: str, clock: FakeClock) -> None:
+    # slowloris: the headers promise a body that arrives a few bytes at a time, or never
+    async def trickle() -> AsyncIterator[bytes]:
+        yield b'{"email": '
+        await asyncio.sleep(30)
+        yield b'"a@example.com", "password": "whatever"}'
+
+    async with app_client(make_settings(database_url, body_read_timeout_seconds=0.5), clock) as http:
+        response = await asyncio.wait_for(
+            http.post(
+                "/auth/login",
+                content=trickle(),
+                headers={"content-type": "application/json", "content-length": "60"},
+            ),
+            15,
+        )
+    assert response.status_code == 408
+    assert response.json()["code"] == "REQUEST_TIMEOUT" and response.headers["cache-control"] == "no-store"
+
+
+@pytest.mark.parametrize("field", ["organization", "role_other"])
+@pytest.mark.parametrize("value", ["a\u0000b", "line\u0007bell", "\u001b[31mred"])
+async def test_control_characters_in_free_text_are_422(client: httpx.AsyncClient, field: str, value: str) -> None:
+    # a NUL reached PostgreSQL and answered 500 (text cannot hold it)
+    signed_up = await client.post("/auth/signup", json=signup_body(**{field: value}))
+    assert signed_up.status_code == 422 and signed_up.json()["code"] == "VALIDATION_ERROR"
+    token = (await signup(client)).json()["access_token"]
+    patched = await client.patch("/auth/me/profile", json={field: value}, headers={"authorization": f"Bearer {token}"})
+    assert patched.status_code == 422 and patched.json()["code"] == "VALIDATION_ERROR"
+
+
+@pytest.mark.parametrize("before", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"])
+async def test_an_events_cursor_outside_what_utc_can_hold_is_422(client: httpx.AsyncClient, before: str) -> None:
+    token = (await signup(client)).json()["access_token"]
+    response = await client.get(
+        "/auth/me/events", params={"before": before}, headers={"authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 422 and response.json()["code"] == "VALIDATION_ERROR"

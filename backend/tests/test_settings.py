@@ -2,12 +2,13 @@ from __future__ import annotations
 
 import os
 import secrets
+import subprocess
 
 import pytest
 
 from authgate.app import create_app
-from authgate.cli import main
 from authgate.settings import QUICKSTART_PLACEHOLDER_SECRET, ConfigurationError, Settings
+from tests.serving import AUTHGATE, free_port
 
 
 def settings(**values: object) -> Settings:
@@ -104,15 +105,21 @@ def secret_parts(value: str) -> list[str]:
         {"JWT_SECRET_KEY": "z" * 40},  # a weak secret: the secret itself must not be echoed either
     ],
 )
-def test_a_refused_configuration_never_prints_a_setting_value(
-    broken: dict[str, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    # the attack pass: a refused configuration printed every setting to stderr, an SMTP password almost whole
-    for name, value in {**MARKERS, **broken}.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.chdir(os.path.dirname(__file__))  # no .env here
-    assert main(["serve", "--port", "1"]) == 2
-    err = capsys.readouterr().err
+def test_a_refused_configuration_never_prints_a_setting_value(broken: dict[str, str]) -> None:
+    # the attack pass: a refused configuration printed every setting to stderr, an SMTP password almost whole.
+    # A subprocess with a deadline: a configuration wrongly accepted would start serving instead of exiting
+    env = {k: v for k, v in os.environ.items() if k not in MARKERS} | MARKERS | broken
+    result = subprocess.run(  # noqa: S603 - our own console script
+        [AUTHGATE, "serve", "--port", str(free_port())],
+        env=env,
+        cwd=os.path.dirname(__file__),  # no .env here
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 2, result.stderr
+    err = result.stderr
     assert "invalid configuration" in err
     for name in MARKERS:
         for part in secret_parts(MARKERS[name]):

@@ -9,12 +9,13 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
 from authgate import __version__
-from authgate.errors import AuthError
+from authgate.errors import AuthError, OriginNotAllowed
 from authgate.router import create_auth_router
 from authgate.routing import (
     REQUEST_ID_HEADER,
@@ -26,6 +27,18 @@ from authgate.routing import (
 )
 from authgate.security import Clock, utc_now
 from authgate.settings import Settings
+
+
+class JSONPreflightCORSMiddleware(CORSMiddleware):
+    """Starlette's CORS middleware, whose refused preflight is a plain-text 400: here it is {detail, code} too."""
+
+    def preflight_response(self, request_headers: Headers) -> Response:
+        response = super().preflight_response(request_headers)
+        if response.status_code < 400:
+            return response
+        refused = error_response(OriginNotAllowed())
+        refused.status_code = response.status_code
+        return refused
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> FastAPI:
@@ -48,7 +61,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     app.state.authgate = auth_router.gate
     app.include_router(auth_router)
     app.add_middleware(
-        CORSMiddleware,
+        JSONPreflightCORSMiddleware,
         allow_origins=settings.cors_origins,
         allow_credentials=settings.cors_allow_credentials,
         allow_methods=["GET", "POST", "PATCH", "DELETE", "OPTIONS"],

@@ -7,7 +7,10 @@ three limiter keys. Here the schemas and the limiter both call `canonical_email`
 The form: pydantic's email validation (the one behind `EmailStr`: a display name is dropped, the domain goes
 through IDNA, so full-width and upper-case domains become their plain spelling), then lower case. A local part that
 NFKC would change (full-width or compatibility characters, `ｖｉｃｔｉｍ@…`) is refused rather than guessed at:
-mail must go to the mailbox the reader typed, and an address must not have look-alike twins.
+mail must go to the mailbox the reader typed, and an address must not have look-alike twins. For the same reason
+a local part or domain label that mixes scripts (`vіctim` with a Cyrillic і, `exаmple` with a Cyrillic а) is refused
+(Unicode TS #39's mixed-script test, with the usual Japanese and Korean combinations allowed), and so is a local part
+whose lower case is not the same characters (`İ` lower-cases to `i` plus a combining dot).
 """
 
 from __future__ import annotations
@@ -38,12 +41,28 @@ def canonical_email(value: str) -> str:
     except PydanticCustomError as error:
         raise InvalidEmail(str(error)) from None
     local, _, domain = address.rpartition("@")
-    if unicodedata.normalize("NFKC", local) != local:
+    if unicodedata.normalize("NFKC", local) != local or len(local.lower()) != len(local):
         raise InvalidEmail("value is not a valid email address: write the part before the @ in plain characters")
+    if any(_mixes_scripts(part) for part in (local, *domain.split("."))):
+        raise InvalidEmail("value is not a valid email address: it mixes letters of different alphabets")
     canonical = f"{local.lower()}@{domain.lower()}"
     if len(canonical) > MAX_EMAIL_LENGTH:
         raise InvalidEmail(f"value is not a valid email address: at most {MAX_EMAIL_LENGTH} characters")
     return canonical
+
+
+# scripts that one writing system uses together (Japanese: Han + kana; Korean: Han + Hangul)
+_COMPATIBLE_SCRIPTS = ({"CJK", "HIRAGANA", "KATAKANA", "KATAKANA-HIRAGANA"}, {"CJK", "HANGUL"})
+
+
+def _script(char: str) -> str:
+    # the first word of a letter's Unicode name: LATIN, CYRILLIC, GREEK, CJK, HIRAGANA, ARABIC, ...
+    return unicodedata.name(char, "UNKNOWN").split(" ", 1)[0]
+
+
+def _mixes_scripts(text: str) -> bool:
+    scripts = {_script(char) for char in text if char.isalpha()}
+    return len(scripts) > 1 and not any(scripts <= allowed for allowed in _COMPATIBLE_SCRIPTS)
 
 
 def canonical_email_or_none(value: Any) -> str | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.conftest import FakeClock, signup, signup_body
 from tests.mail.smtp import Inbox, inbox, smtp_settings  # noqa: F401 - the inbox fixture
 from tests.ratelimit.conftest import DEFAULT_LIMITS, comparable, limited_settings
@@ -97,14 +99,33 @@ async def test_every_spelling_of_an_address_counts_against_one_forgot_password_l
     assert len(resets) == 3
 
 
-async def test_a_full_width_local_part_is_refused_not_guessed_at(database_url: str, clock: FakeClock, make_peers):  # type: ignore[no-untyped-def]
-    # NFKC would fold ｖｉｃｔｉｍ into victim: a different mailbox, or a look-alike of one; it is refused outright
+@pytest.mark.parametrize(
+    "lookalike",
+    [
+        "ｖｉｃｔｉｍ@example.com",  # full width: NFKC would fold it into victim
+        "vіctim@example.com",  # a Cyrillic і among Latin letters
+        "victim@exаmple.com",  # a Cyrillic а in the domain
+        "VİCTIM@example.com",  # İ lower-cases to i + a combining dot
+    ],
+)
+async def test_a_look_alike_of_an_address_is_refused_not_guessed_at(
+    database_url: str, clock: FakeClock, make_peers, lookalike: str
+) -> None:
+    # another mailbox, or the look-alike twin of one (the attack pass signed up all of these next to victim@…)
     peers = make_peers(limited_settings(database_url), clock)
     http = peers.at("198.51.100.77")
     for path, body in (
-        ("/auth/forgot-password", {"email": "ｖｉｃｔｉｍ@example.com"}),
-        ("/auth/signup", {**signup_body("ｖｉｃｔｉｍ@example.com")}),
-        ("/auth/login", {"email": "ｖｉｃｔｉｍ@example.com", "password": "whatever-it-is"}),
+        ("/auth/forgot-password", {"email": lookalike}),
+        ("/auth/signup", {**signup_body(lookalike)}),
+        ("/auth/login", {"email": lookalike, "password": "whatever-it-is"}),
     ):
         response = await http.post(path, json=body)
         assert response.status_code == 422 and response.json()["code"] == "VALIDATION_ERROR", path
+
+
+@pytest.mark.parametrize(
+    "address", ["віктор@пример.рф", "用户@例子.广告", "ユーザー漢字@example.jp", "müller@bücher.de"]
+)
+async def test_addresses_in_one_script_are_welcome(database_url: str, clock: FakeClock, make_peers, address: str):  # type: ignore[no-untyped-def]
+    peers = make_peers(limited_settings(database_url), clock)
+    assert (await peers.at("198.51.100.78").post("/auth/signup", json=signup_body(address))).status_code == 201

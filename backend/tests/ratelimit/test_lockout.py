@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import timedelta
 
@@ -286,3 +287,74 @@ async def test_known_and_unknown_emails_look_alike_on_another_process_without_sh
     unknown = await elsewhere.post("/auth/login", json=login_body("ghost@example.com", "Wrong-again-pw0rd"))
     assert known.status_code == 429
     assert comparable(known) == comparable(unknown)
+
+
+@pytest.mark.parametrize("who", ["known", "unknown"])
+async def test_parallel_guesses_cannot_all_pass_on_one_count(
+    database_url: str, clock: FakeClock, make_peers, who: str
+) -> None:
+    # the attack pass: guesses sent at once were all judged on the count read before any of them was hashed, so
+    # a burst got 10 passwords checked where the policy allows 5 before the first wait
+    settings = limited_settings(database_url, **OPEN_WINDOWS)
+    peers = make_peers(settings, clock)
+    await signup(peers.at(HOME), "burst@example.com")
+    email = "burst@example.com" if who == "known" else "nobody-burst@example.com"
+    hashing = HashCounter(peers.gate)
+    responses = await asyncio.gather(
+        *(
+            peers.at(f"198.51.100.{n + 1}").post("/auth/login", json=login_body(email, f"Burst-{n}-passw0rd"))
+            for n in range(30)
+        )
+    )
+    statuses = [response.status_code for response in responses]
+    assert set(statuses) <= {401, 429}
+    assert statuses.count(401) <= settings.lockout_slowdown_after
+    # a refused guess was never hashed
+    assert len(hashing.calls) == statuses.count(401)
+
+
+async def test_parallel_re_authentication_guesses_are_one_at_a_time(
+    database_url: str, clock: FakeClock, make_peers
+) -> None:
+    settings = limited_settings(database_url, **OPEN_WINDOWS)
+    peers = make_peers(settings, clock)
+    token = (await signup(peers.at(HOME), "burst-reauth@example.com")).json()["access_token"]
+    bearer = {"authorization": f"Bearer {token}"}
+    responses = await asyncio.gather(
+        *(
+            peers.at(f"198.51.100.{n + 1}").post(
+                "/auth/change-password",
+                headers=bearer,
+                json={"current_password": f"Burst-{n}-passw0rd", "new_password": "Attacker-passphrase-9"},
+            )
+            for n in range(30)
+        )
+    )
+    statuses = [response.status_code for response in responses]
+    assert set(statuses) <= {401, 429} and statuses.count(401) <= settings.lockout_slowdown_after
+
+
+async def test_an_address_looks_the_same_before_and_after_an_account_is_made_or_deleted(
+    database_url: str, clock: FakeClock, make_peers
+) -> None:
+    # the attack pass: an address locked while it had no account answered 403; once someone signed up with it,
+    # 401. A periodic probe saw sign-ups (and deletions) happen
+    settings = limited_settings(database_url, lockout_slowdown_after=2, lockout_reset_required_after=4, **OPEN_WINDOWS)
+    peers = make_peers(settings, clock)
+    prober = peers.at("203.0.113.120")
+    await fail_until_refused(prober, "later@example.com", clock, 4)
+    before = await prober.post("/auth/login", json=login_body("later@example.com", "Probe-passw0rd"))
+    assert before.status_code == 403
+    signed_up = await signup(peers.at(HOME), "later@example.com")
+    after = await prober.post("/auth/login", json=login_body("later@example.com", "Probe-passw0rd"))
+    assert comparable(after) == comparable(before)
+    # and the other way round: the account goes, the address stays as it was
+    deleted = await peers.at(HOME).request(
+        "DELETE",
+        "/auth/me",
+        json={"password": PASSWORD},
+        headers={"authorization": f"Bearer {signed_up.json()['access_token']}"},
+    )
+    assert deleted.status_code == 204
+    gone = await prober.post("/auth/login", json=login_body("later@example.com", "Probe-passw0rd"))
+    assert comparable(gone) == comparable(before)

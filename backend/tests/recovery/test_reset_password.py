@@ -6,9 +6,10 @@ import asyncio
 import hashlib
 
 import httpx
+import pytest
 
 from tests.conftest import PASSWORD, FakeClock, signup
-from tests.mail.smtp import Inbox, bearer, drain, events_of, execute, query, text_part
+from tests.mail.smtp import Inbox, bearer, drain, events_of, execute, gate_of, query, text_part
 from tests.sessions.test_refresh import cookie_of, refresh_with
 
 RESET = "Reset your password"
@@ -156,3 +157,69 @@ async def test_only_the_hash_of_the_reset_token_is_stored(
     assert [r[0] for r in rows] == [hashlib.sha256(token.encode()).hexdigest()]
     for table in ("one_time_tokens", "security_events"):
         assert token not in str(query(database_url, f"SELECT * FROM {table}"))  # noqa: S608 - fixed names
+
+
+async def test_a_reset_that_lands_while_a_change_of_password_is_being_checked_wins(
+    mail_client: httpx.AsyncClient, inbox: Inbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the attack pass: someone holding the password and a session changed it while the reader's reset went through;
+    # the reset said "every device signed out", and the attacker kept their new password and a working token
+    signed_up = await signup(mail_client, "contested@example.com")
+    stolen = signed_up.json()["access_token"]
+    token = await _reset_token(mail_client, inbox, "contested@example.com")
+    mail_client.cookies.clear()
+    gate = gate_of(mail_client)
+    paused, release = asyncio.Event(), asyncio.Event()
+    original_hash = gate.hashing.hash
+
+    async def held_hash(password: str) -> str:
+        # the attacker's change-password, between its password check and its write
+        paused.set()
+        await release.wait()
+        return await original_hash(password)
+
+    monkeypatch.setattr(gate.hashing, "hash", held_hash)
+    change = asyncio.create_task(
+        mail_client.post(
+            "/auth/change-password",
+            headers=bearer(stolen),
+            json={"current_password": PASSWORD, "new_password": "Attackers-own-phrase-1"},
+        )
+    )
+    await asyncio.wait_for(paused.wait(), 10)
+    monkeypatch.setattr(gate.hashing, "hash", original_hash)
+    assert (await _reset(mail_client, token)).status_code == 200
+    release.set()
+    changed = await asyncio.wait_for(change, 30)
+    assert changed.status_code == 401, changed.text
+
+    assert (await _login(mail_client, "contested@example.com", NEW_PASSWORD)).status_code == 200
+    assert (await _login(mail_client, "contested@example.com", "Attackers-own-phrase-1")).status_code == 401
+    mail_client.cookies.clear()
+    assert (await mail_client.get("/auth/me", headers=bearer(stolen))).status_code == 401
+
+
+async def test_a_sign_in_checked_before_a_reset_gets_no_session_after_it(
+    mail_client: httpx.AsyncClient, inbox: Inbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await signup(mail_client, "late-login@example.com")
+    token = await _reset_token(mail_client, inbox, "late-login@example.com")
+    mail_client.cookies.clear()
+    gate = gate_of(mail_client)
+    paused, release = asyncio.Event(), asyncio.Event()
+    original_verify = gate.hashing.verify_and_update
+
+    async def held_verify(password: str, stored: str) -> tuple[bool, str | None]:
+        result = await original_verify(password, stored)
+        paused.set()
+        await release.wait()
+        return result
+
+    monkeypatch.setattr(gate.hashing, "verify_and_update", held_verify)
+    login = asyncio.create_task(_login(mail_client, "late-login@example.com", PASSWORD))
+    await asyncio.wait_for(paused.wait(), 10)
+    assert (await _reset(mail_client, token)).status_code == 200
+    release.set()
+    refused = await asyncio.wait_for(login, 30)
+    # the old password was right when checked, but the account's password changed before the session was made
+    assert refused.status_code == 401 and "set-cookie" not in refused.headers

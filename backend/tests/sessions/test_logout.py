@@ -70,3 +70,17 @@ async def test_cross_origin_logout_is_refused(client: httpx.AsyncClient) -> None
     )
     assert response.status_code == 403
     assert (await refresh_with(client, refresh)).status_code == 200
+
+
+async def test_an_old_rotated_cookie_does_not_sign_the_reader_out(client: httpx.AsyncClient) -> None:
+    # a stolen cookie that was rotated since names no live session: logout clears it and revokes nothing
+    old = cookie_of(await signup(client))
+    client.cookies.clear()
+    refreshed = await refresh_with(client, old)
+    assert refreshed.status_code == 200
+    current = cookie_of(refreshed)
+    client.cookies.clear()
+    response = await client.post("/auth/logout", headers={"cookie": f"refresh_token={old}"})
+    assert response.status_code == 204
+    client.cookies.clear()
+    assert (await refresh_with(client, current)).status_code == 200

@@ -20,7 +20,7 @@ from authgate.errors import (
 )
 from authgate.events.service import EventType, record_event
 from authgate.gate import AuthGate
-from authgate.ratelimit.service import begin_sign_in
+from authgate.ratelimit.service import begin_sign_in, take_unknown_failures
 from authgate.security import PasswordRejected, check_password_policy, normalize_password
 from authgate.sessions.service import ClientInfo, IssuedRefreshToken, start_session
 from authgate.verification.service import start_verification
@@ -61,6 +61,12 @@ async def signup(gate: AuthGate, request: SignupRequest, client: ClientInfo) -> 
     )
     try:
         async with gate.sessions.begin() as db:
+            # a lockout run against this address while it had no account carries over: a probe must not see the
+            # address go from locked to open when someone signs up with it
+            inherited = await take_unknown_failures(db, gate, email)
+            user.failed_login_count = inherited.count
+            user.last_failed_login_at = inherited.last_failed_at
+            user.password_reset_required = inherited.reset_required
             db.add_all([user, profile])
             await db.flush()
             # from here on this address is the reader's own: the lockout lets them in from it (ratelimit.service)

@@ -25,6 +25,8 @@ from authgate.events.models import SecurityEvent
 from authgate.events.service import EventType, record_event
 from authgate.gate import AuthGate
 from authgate.privacy.schemas import DataExport, EventOut, ExportedSession, ExportedUser, SessionStatus
+from authgate.ratelimit.policy import Failures
+from authgate.ratelimit.service import leave_failures_behind
 from authgate.sessions.models import RefreshToken
 from authgate.sessions.service import ClientInfo
 
@@ -135,6 +137,14 @@ async def delete_account(gate: AuthGate, user: CurrentUser, password: str, clien
     verified = await reauthenticate(gate, user, password, client, action="delete the account")
     async with gate.sessions.begin() as db:
         await lock_reauthenticated_user(db, user, verified)
+        state = (
+            await db.execute(
+                select(User.failed_login_count, User.last_failed_login_at, User.password_reset_required).where(
+                    User.id == user.id
+                )
+            )
+        ).one()
+        await leave_failures_behind(db, gate, user.email, Failures(*state))
         await db.execute(delete(User).where(User.id == user.id))
     # no email in the log: after erasure the id no longer leads to anyone
     logger.info("account %s deleted by its owner", user.id)

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import case, select, update
+from sqlalchemy import case, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from authgate.accounts.lookup import CurrentUser
@@ -47,6 +47,8 @@ if TYPE_CHECKING:
 
     from authgate.gate import AuthGate
 
+# an address without an account that reached the cap stays refused this long (an account stays so until a reset)
+LOCKED_STATE_LIFETIME = timedelta(days=365)
 # having been here before: the reader signed in, or signed up, from this address
 KNOWN_IP_EVENTS = (EventType.SIGN_IN_SUCCEEDED.value, EventType.ACCOUNT_CREATED.value)
 # "not known here" may be stale this long on another worker after the reader signs in there (a yes never is)
@@ -65,6 +67,8 @@ class SignInAttempt:
     bucket_key: str | None = None
     # an address with no account: its row in sign_in_failures
     unknown_key: str | None = None
+    # the attempt was counted on the users row before hashing (`_reserve_account_attempt`): its number in the run
+    reserved_count: int | None = None
 
     async def failed(self, *, event: EventType = EventType.SIGN_IN_FAILED, detail: str | None = None) -> None:
         """A wrong password (or an unknown email): count it, record it, before the 401 goes out."""
@@ -72,7 +76,8 @@ class SignInAttempt:
         settings = gate.settings
         cap = settings.lockout_reset_required_after
         if self.unknown_key is not None:
-            await _count_unknown_failure(gate, self.unknown_key, now)
+            # counted when reserved; the same second write as a known account's failure makes (its event)
+            await _touch_unknown_failure(gate, self.unknown_key, now)
             return
         if self.state_key is None and self.bucket_key is not None and self.user and self.client.ip_address:
             # failures at a known address count in its bucket from the first one, so someone sharing the
@@ -85,14 +90,16 @@ class SignInAttempt:
         if self.user is None:
             return
         async with gate.engine.begin() as connection:
+            # a reserved attempt is already in the count; one judged in a known-address bucket is added now
+            added = 0 if self.reserved_count is not None else 1
             counted = await connection.execute(
                 update(User)
                 .where(User.id == self.user.id)
                 .values(
-                    failed_login_count=User.failed_login_count + 1,
+                    failed_login_count=User.failed_login_count + added,
                     last_failed_login_at=now,
                     password_reset_required=case(
-                        (User.failed_login_count + 1 >= cap, True), else_=User.password_reset_required
+                        (User.failed_login_count + added >= cap, True), else_=User.password_reset_required
                     ),
                 )
                 .returning(User.failed_login_count)
@@ -177,15 +184,23 @@ async def begin_sign_in(
     account = limiter.account_key(email)
     window = await limiter.hit("login_account", "account", account)
     if found is None:
-        unknown_key = limiter.digest("no-account", account)
-        _judge(gate, window.allowed, window.retry_after, await _unknown_failures(gate, unknown_key))
+        unknown_key = unknown_failure_key(gate, email)
+        seen = await _unknown_failures(gate, unknown_key)
+        _judge(gate, window.allowed, window.retry_after, seen)
+        if not await _reserve_unknown_attempt(gate, unknown_key, seen.count):
+            raise rate_limited(1)
         return SignInAttempt(gate, None, client, None, known_ip=False, unknown_key=unknown_key)
     user, stored_hash, failures = found
     outcome = _verdict(gate, failures)
     # the reader at home: a window and a failure count of their own, bound to the current password hash
     bucket = limiter.digest("known-ip", account, client.ip_address, stored_hash) if client.ip_address else None
     if window.allowed and outcome.allowed:
-        return SignInAttempt(gate, user, client, None, known_ip=False, bucket_key=bucket)
+        reserved = await _reserve_account_attempt(gate, user.id, failures.count)
+        if reserved is None:
+            # another guess at this account is being checked right now (or was, since this one read the count):
+            # one at a time, so parallel guesses cannot all pass on the same count
+            raise rate_limited(1)
+        return SignInAttempt(gate, user, client, None, known_ip=False, bucket_key=bucket, reserved_count=reserved)
     if bucket is not None and client.ip_address and await known_address(gate, user.id, client.ip_address):
         own_window = await limiter.hit("login_account", "account-ip", bucket)
         _judge(gate, own_window.allowed, own_window.retry_after, await limiter.failures(bucket))
@@ -251,27 +266,99 @@ async def _unknown_failures(gate: AuthGate, key: str) -> Failures:
     return Failures(count=row.failed_count, last_failed_at=row.last_failed_at, reset_required=row.reset_required)
 
 
-async def _count_unknown_failure(gate: AuthGate, key: str, now: datetime) -> None:
-    """One more failure, in one statement: concurrent failures each count (no read-modify-write race)."""
+async def _reserve_account_attempt(gate: AuthGate, user_id: uuid.UUID, seen: int) -> int | None:
+    """Count this attempt as a failure before the password is checked, if the count is still the one judged.
+
+    The lockout judged `seen` failures; argon2 then takes tens of milliseconds. Without this, every guess in flight
+    was judged on the same count and passed (an attack pass got 10 guesses checked at once, where the policy allows
+    one before the next wait). Compare-and-set: of concurrent attempts that saw the same count exactly one goes on,
+    the others are answered 429 before any hashing. A right password sets the count back to 0 (a sign-in resets it,
+    re-authentication too), so only failures stay counted. Returns the attempt's number, or None.
+    """
+    async with gate.engine.begin() as connection:
+        reserved = await connection.execute(
+            update(User)
+            .where(User.id == user_id, User.failed_login_count == seen, User.password_reset_required.is_(False))
+            .values(failed_login_count=seen + 1, last_failed_login_at=gate.now())
+            .returning(User.failed_login_count)
+        )
+        return reserved.scalar_one_or_none()
+
+
+async def _reserve_unknown_attempt(gate: AuthGate, key: str, seen: int) -> bool:
+    """The same compare-and-set for an address without an account, in one statement (an upsert)."""
+    now = gate.now()
     cap = gate.settings.lockout_reset_required_after
     expires_at = now + timedelta(seconds=FAILURE_STATE_SECONDS)
+    locked_until = now + LOCKED_STATE_LIFETIME
     dialect = postgresql if gate.engine.dialect.name == "postgresql" else sqlite
     table = SignInFailure.__table__
     statement = dialect.insert(table).values(
-        key=key, failed_count=1, last_failed_at=now, reset_required=cap <= 1, expires_at=expires_at
+        key=key,
+        failed_count=1,
+        last_failed_at=now,
+        reset_required=cap <= 1,
+        expires_at=locked_until if cap <= 1 else expires_at,
     )
-    # an expired row starts again from one, as if it had been purged
+    # an expired row starts again from one, as if it had been purged (the count judged was 0 then)
     live = table.c.expires_at > now
+    locks_now = live & (table.c.failed_count + 1 >= cap)
     statement = statement.on_conflict_do_update(
         index_elements=[table.c.key],
         set_={
             "failed_count": case((live, table.c.failed_count + 1), else_=1),
             "last_failed_at": now,
-            "reset_required": case(
-                (live & ((table.c.failed_count + 1 >= cap) | table.c.reset_required), True), else_=False
-            ),
-            "expires_at": expires_at,
+            "reset_required": case((locks_now, True), else_=cap <= 1),
+            "expires_at": case((locks_now, locked_until), else_=expires_at),
         },
-    )
+        where=(live & (table.c.failed_count == seen)) | ~live,
+    ).returning(table.c.failed_count)
     async with gate.engine.begin() as connection:
-        await connection.execute(statement)
+        return (await connection.execute(statement)).first() is not None
+
+
+async def _touch_unknown_failure(gate: AuthGate, key: str, now: datetime) -> None:
+    async with gate.engine.begin() as connection:
+        await connection.execute(update(SignInFailure).where(SignInFailure.key == key).values(last_failed_at=now))
+
+
+def unknown_failure_key(gate: AuthGate, email: str) -> str:
+    """The sign_in_failures key of a (canonical) address."""
+    return gate.limiter.digest("no-account", gate.limiter.account_key(email))
+
+
+async def take_unknown_failures(db: AsyncSession, gate: AuthGate, email: str) -> Failures:
+    """At sign-up, in its transaction: the address's failure state as it stood without an account, removed."""
+    key = unknown_failure_key(gate, email)
+    found = await db.execute(
+        delete(SignInFailure)
+        .where(SignInFailure.key == key, SignInFailure.expires_at > gate.now())
+        .returning(SignInFailure.failed_count, SignInFailure.last_failed_at, SignInFailure.reset_required)
+    )
+    row = found.first()
+    if row is None:
+        return Failures()
+    return Failures(count=row.failed_count, last_failed_at=row.last_failed_at, reset_required=row.reset_required)
+
+
+async def leave_failures_behind(db: AsyncSession, gate: AuthGate, email: str, failures: Failures) -> None:
+    """At account deletion, in its transaction: the account's failure state stays with the address, so a probe sees
+    no change when an account disappears either."""
+    if failures.count == 0 and not failures.reset_required:
+        return
+    now = gate.now()
+    dialect = postgresql if gate.engine.dialect.name == "postgresql" else sqlite
+    values = {
+        "failed_count": failures.count,
+        "last_failed_at": failures.last_failed_at or now,
+        "reset_required": failures.reset_required,
+        "expires_at": now + _failure_lifetime(failures.reset_required),
+    }
+    statement = dialect.insert(SignInFailure.__table__).values(key=unknown_failure_key(gate, email), **values)
+    await db.execute(statement.on_conflict_do_update(index_elements=["key"], set_=values))
+
+
+def _failure_lifetime(reset_required: bool) -> timedelta:
+    # a locked address stays locked about as long as a locked account would (until its reader resets), a run of
+    # failures is forgotten after FAILURE_STATE_SECONDS like an account's would stop mattering
+    return LOCKED_STATE_LIFETIME if reset_required else timedelta(seconds=FAILURE_STATE_SECONDS)

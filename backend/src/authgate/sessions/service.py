@@ -187,10 +187,11 @@ async def user_for_refresh_cookie(gate: AuthGate, presented: str) -> User:
 
 
 async def owner_of_refresh_token(gate: AuthGate, presented: str) -> uuid.UUID | None:
-    """The reader a still-live refresh token belongs to; a revoked or expired one names nobody."""
+    """The reader a live refresh token (the newest of its sign-in) belongs to; any other names nobody."""
     async with gate.sessions() as db:
         row = await _by_token(db, presented)
-        if row is None or row.revoked or row.expires_at <= gate.now():
+        # a rotated token names nobody either: an old stolen cookie must not sign the reader out everywhere
+        if row is None or row.revoked or row.expires_at <= gate.now() or row.rotated_at is not None:
             return None
         return row.user_id
 
