@@ -58,10 +58,14 @@ def test_guessing_the_password_from_many_addresses_is_stopped_by_the_account_loc
             guess(base, address, path, body(f"guess-{n}-Wrong"), **stolen).status_code
             for n, address in enumerate(ATTACKER_ADDRESSES)
         ]
-        # five wrong guesses are answered as such; from then on the account is slowed down whatever the address
+        # five wrong guesses are answered as such; from then on the account is slowed down whatever the address:
+        # one guess after 1 s, 2 s, 4 s … (a real clock here: the few waits that end during the run let one through)
         assert statuses[:5] == [401] * 5
-        assert set(statuses[5:]) == {429}
-        # so the right password, guessed now from yet another address, is not even checked
+        assert statuses.count(401) <= 5 + 6, statuses
+        assert statuses.count(429) >= 45
+        # so the right password, guessed from yet another address while the account waits, is not even checked
+        while (extra := guess(base, "127.0.0.63", path, body("one-more-Wrong"), **stolen).status_code) != 429:
+            statuses.append(extra)  # a wait ended just now: this guess used it; the next one waits again
         right = guess(base, "127.0.0.62", path, body(PASSWORD), **stolen)
         assert right.status_code == 429 and int(right.headers["retry-after"]) >= 1
 
@@ -73,8 +77,9 @@ def test_guessing_the_password_from_many_addresses_is_stopped_by_the_account_loc
                 "/auth/me/events", headers={"authorization": f"Bearer {login.json()['access_token']}"}
             ).json()
         failures = [e for e in events if e["type"] == "reauthentication_failed"]
-        assert len(failures) == 5
-        assert {e["ip_address"] for e in failures} == set(ATTACKER_ADDRESSES[:5])
+        # every checked wrong guess is a security event with the guesser's address, and nothing else is
+        assert len(failures) == statuses.count(401)
+        assert set(ATTACKER_ADDRESSES[:5]) <= {e["ip_address"] for e in failures}
         assert "sign_in_throttled" in {e["type"] for e in events}
 
 
