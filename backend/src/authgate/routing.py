@@ -201,7 +201,7 @@ def database_error_response(error: DBAPIError, request: Request, settings: Setti
 
 def make_route_class(gate: AuthGate) -> type[APIRoute]:
     settings = gate.settings
-    always = security_headers(settings)
+    always_raw = _raw({"Cache-Control": "no-store", "Pragma": "no-cache", **security_headers(settings)})
 
     class AuthRoute(APIRoute):
         # include_router copies routes but keeps their class: `current_user` finds the runtime through it
@@ -244,16 +244,25 @@ def make_route_class(gate: AuthGate) -> type[APIRoute]:
                         response = unavailable_response(settings)
                     else:
                         response = unexpected_error_response(error, request)
-                # tokens and personal data must not be kept by browsers or proxies
-                response.headers["Cache-Control"] = "no-store"
-                response.headers["Pragma"] = "no-cache"
-                response.headers[REQUEST_ID_HEADER] = request_id(request)
-                apply_headers(response.headers, always)
+                # tokens and personal data must not be kept by browsers or proxies; the security headers and the
+                # request id (raw pairs: this runs on every request, GET /auth/me's hot path included)
+                raw = [pair for pair in response.raw_headers if pair[0] not in _REPLACED]
+                raw.extend(always_raw)
+                raw.append((_REQUEST_ID_RAW, request_id(request).encode("latin-1")))
+                response.raw_headers = raw
                 return response
 
             return guarded
 
     return AuthRoute
+
+
+_REPLACED = frozenset({b"cache-control", b"pragma"})
+_REQUEST_ID_RAW = REQUEST_ID_HEADER.lower().encode("latin-1")
+
+
+def _raw(headers: Mapping[str, str]) -> list[tuple[bytes, bytes]]:
+    return [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()]
 
 
 class ResponseHeadersMiddleware:
@@ -262,7 +271,7 @@ class ResponseHeadersMiddleware:
 
     def __init__(self, app: Any, settings: Settings) -> None:
         self.app = app
-        self.headers = security_headers(settings)
+        self.headers = _raw(security_headers(settings))
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -272,12 +281,15 @@ class ResponseHeadersMiddleware:
 
         async def send_with_headers(message: Any) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                apply_headers(headers, self.headers)
-                if REQUEST_ID_HEADER not in headers:
-                    headers[REQUEST_ID_HEADER] = identifier
-                if message.get("status", 200) >= 400 and "cache-control" not in headers:
-                    headers["Cache-Control"] = "no-store"
+                raw = list(message.get("headers", ()))
+                names = {name.lower() for name, _ in raw}
+                # an auth route has added everything already (its request id is the sign); anything else gets it here
+                if _REQUEST_ID_RAW not in names:
+                    raw.extend(pair for pair in self.headers if pair[0] not in names)
+                    raw.append((_REQUEST_ID_RAW, identifier.encode("latin-1")))
+                    if message.get("status", 200) >= 400 and b"cache-control" not in names:
+                        raw.append((b"cache-control", b"no-store"))
+                    message["headers"] = raw
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
