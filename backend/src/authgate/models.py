@@ -1,9 +1,8 @@
 """Every table, imported in one place for Alembic and the model/migration agreement test."""
 
-from authgate.accounts.models import ExperienceLevel, ProfessionalRole, User, UserProfile
+from authgate.accounts.models import ExperienceLevel, ProfessionalRole, SignInFailure, User, UserProfile
 from authgate.events.models import SecurityEvent
 from authgate.onetime.models import OneTimeToken
-from authgate.ratelimit.models import SignInFailure
 from authgate.sessions.models import RefreshToken
 
 __all__ = [

@@ -12,7 +12,6 @@ from starlette.routing import BaseRoute
 
 from authgate.accounts import router as accounts
 from authgate.accounts.lookup import CurrentUser
-from authgate.dependencies import bearer_user
 from authgate.devices import router as devices
 from authgate.errors import AuthError, ServiceUnavailable
 from authgate.gate import AuthGate
@@ -23,6 +22,7 @@ from authgate.routing import DATABASE_DOWN, make_route_class
 from authgate.security import Clock, utc_now
 from authgate.sessions import router as sessions
 from authgate.settings import Settings
+from authgate.shared import bearer_user
 from authgate.verification import router as verification
 
 FEATURES = (accounts, sessions, profile, verification, recovery, devices, privacy)

@@ -33,6 +33,7 @@ from authgate.errors import (
     UnsupportedMediaType,
 )
 from authgate.settings import Settings
+from authgate.transport import COOKIE_PATH_SCOPE_KEY, REFRESH_COOKIE_PATH
 
 if TYPE_CHECKING:
     from authgate.gate import AuthGate
@@ -206,14 +207,18 @@ def make_route_class(gate: AuthGate) -> type[APIRoute]:
     class AuthRoute(APIRoute):
         # include_router copies routes but keeps their class: `current_user` finds the runtime through it
         authgate = gate
+        # the paths the auth router itself gave its routes (/auth/login, …): a copy under a prefix ends with one
+        own_paths: set[str] = set()
 
         def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
             handler = super().get_route_handler()
             expects_json = self.body_field is not None
+            auth_base = self._auth_base()
 
             async def guarded(request: Request) -> Response:
                 # the router may be mounted into an app that never runs our lifespan: start the purge here
                 gate.cleanup.ensure_started()
+                request.scope[COOKIE_PATH_SCOPE_KEY] = request.scope.get("root_path", "").rstrip("/") + auth_base
                 try:
                     if request.method in UNSAFE_METHODS:
                         check_origin(request, settings)
@@ -253,6 +258,15 @@ def make_route_class(gate: AuthGate) -> type[APIRoute]:
                 return response
 
             return guarded
+
+        def _auth_base(self) -> str:
+            """The auth routes' base path with the host app's prefix: "/auth", or "/api/auth" for a router
+            included with prefix="/api"."""
+            for own in sorted(self.own_paths, key=len, reverse=True):
+                if self.path != own and self.path.endswith(own):
+                    return self.path[: -len(own)] + REFRESH_COOKIE_PATH
+            self.own_paths.add(self.path)
+            return REFRESH_COOKIE_PATH
 
     return AuthRoute
 

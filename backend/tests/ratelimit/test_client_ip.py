@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from authgate.gate import AuthGate
-from authgate.ratelimit.client_ip import resolve_client_ip, trusted_networks
+from authgate.transport import resolve_client_ip, trusted_networks
 from authgate.settings import ConfigurationError
 from tests.conftest import make_settings
 

@@ -84,7 +84,10 @@ async def test_spoofed_forwarded_for_from_an_untrusted_peer_does_not_reset_the_c
     recorded = {row[0] for row in db_execute(database_url, "SELECT ip_address FROM refresh_tokens")}
     assert recorded == {"192.0.2.1", "203.0.113.50"}
     events = db_execute(
-        database_url, "SELECT DISTINCT ip_address FROM security_events WHERE type = :t", t=EventType.SIGN_IN_SUCCEEDED
+        database_url,
+        "SELECT DISTINCT ip_address FROM security_events WHERE type = :t AND detail = :d",
+        t=EventType.SIGN_IN_SUCCEEDED,
+        d="method: password",
     )
     assert {row[0] for row in events} == {"203.0.113.50"}
 

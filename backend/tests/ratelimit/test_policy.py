@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from authgate.ratelimit.policy import MAX_DELAY_SECONDS, Failures, after_failure, delay_seconds, verdict
+from authgate.security.lockout_policy import MAX_DELAY_SECONDS, Failures, after_failure, delay_seconds, verdict
 
 NOW = datetime(2025, 1, 1, tzinfo=UTC)
 

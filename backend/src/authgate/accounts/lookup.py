@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from authgate.accounts.models import ExperienceLevel, ProfessionalRole, User, UserProfile
 from authgate.db import Timeouts, is_unavailable_state
 from authgate.errors import ServiceUnavailable
-from authgate.ratelimit.policy import Failures
+from authgate.security.lockout_policy import Failures
 
 _users = User.__table__
 _profiles = UserProfile.__table__

@@ -2,7 +2,7 @@
 
 Changing the password or the sign-in address and deleting the account ask for the current password even from a
 signed-in browser (OWASP ASVS 5.0 V6.2 / V7.5: a stolen session alone must not take the account over). Checking it is
-a password guess like a sign-in, so it is judged and counted exactly like one (`ratelimit.service.begin_sign_in`):
+a password guess like a sign-in, so it is judged and counted exactly like one (`accounts.lockout.begin_sign_in`):
 the account's window, its failure count and lockout, whatever the source address; each wrong guess is a security
 event. An attack pass guessed a stolen session's password through change-password from 60 addresses when this
 counted per address only.
@@ -10,11 +10,11 @@ counted per address only.
 
 from __future__ import annotations
 
+from authgate.accounts.lockout import begin_sign_in
 from authgate.accounts.lookup import CurrentUser
 from authgate.errors import InvalidPassword, NotAuthenticated
 from authgate.events.service import EventType
 from authgate.gate import AuthGate
-from authgate.ratelimit.service import begin_sign_in
 from authgate.security import normalize_password
 from authgate.transport import ClientInfo
 

@@ -3,12 +3,13 @@ from __future__ import annotations
 import unicodedata
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from authgate.accounts.models import ExperienceLevel, ProfessionalRole
 from authgate.identifiers import Email
+from authgate.shared import TokenResponse
 
 # hard ceilings before any work; the configurable password policy runs in the service, still before hashing
 MAX_PASSWORD_INPUT = 1024
@@ -77,12 +78,6 @@ class ProfileOut(BaseModel):
     organization: str | None
     created_at: datetime
     updated_at: datetime
-
-
-class TokenResponse(BaseModel):
-    access_token: str
-    token_type: Literal["bearer"] = "bearer"
-    expires_in: int = Field(description="Seconds until the access token expires")
 
 
 class MeResponse(BaseModel):

@@ -21,8 +21,8 @@ from sqlalchemy import and_, delete, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import aliased
 
+from authgate.accounts.models import SignInFailure
 from authgate.onetime.models import OneTimeToken
-from authgate.ratelimit.models import SignInFailure
 from authgate.sessions.models import RefreshToken
 
 REVOKED_REFRESH_RETENTION = timedelta(days=1)

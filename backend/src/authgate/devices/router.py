@@ -3,12 +3,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request, Response, status
 
 from authgate.accounts.lookup import CurrentUser
-from authgate.accounts.router import REQUEST_GUARDS, client_info
-from authgate.dependencies import bearer_user
 from authgate.devices import service
 from authgate.devices.schemas import SessionOut
 from authgate.errors import AccountSuspended, InvalidToken, NotAuthenticated, SessionNotFound, error_responses
 from authgate.gate import AuthGate
+from authgate.shared import REQUEST_GUARDS, bearer_user, client_info
 from authgate.transport import clear_refresh_cookie, refresh_cookie
 
 READER_ERRORS = (NotAuthenticated, InvalidToken, AccountSuspended)
@@ -43,7 +42,7 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
         response = Response(status_code=status.HTTP_204_NO_CONTENT)
         if was_current:
             # the reader ended the session of this very browser: its cookie is dead, so drop it
-            clear_refresh_cookie(response, gate.settings)
+            clear_refresh_cookie(response, request, gate.settings)
         return response
 
     @router.delete(
@@ -56,5 +55,5 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
     async def sign_out_everywhere(request: Request, user: CurrentUser = Depends(reader)) -> Response:
         await service.sign_out_everywhere(gate, user.id, client_info(request))
         response = Response(status_code=status.HTTP_204_NO_CONTENT)
-        clear_refresh_cookie(response, gate.settings)
+        clear_refresh_cookie(response, request, gate.settings)
         return response

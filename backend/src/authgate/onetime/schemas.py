@@ -5,10 +5,6 @@ from pydantic import BaseModel, Field
 from authgate.onetime.service import MAX_TOKEN_LENGTH
 
 
-class DetailResponse(BaseModel):
-    detail: str
-
-
 class TokenField(BaseModel):
     # a token longer than any we issue is refused before the database is asked
     token: str = Field(min_length=1, max_length=MAX_TOKEN_LENGTH)

@@ -5,8 +5,6 @@ from datetime import datetime
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from authgate.accounts.lookup import CurrentUser
-from authgate.accounts.router import REQUEST_GUARDS, client_info
-from authgate.dependencies import bearer_user
 from authgate.errors import (
     AccountSuspended,
     InvalidPassword,
@@ -26,6 +24,7 @@ from authgate.privacy.schemas import (
     EventOut,
 )
 from authgate.ratelimit.dependencies import rate_limit
+from authgate.shared import REQUEST_GUARDS, bearer_user, client_info
 from authgate.transport import clear_refresh_cookie
 
 READER_ERRORS = (NotAuthenticated, InvalidToken, AccountSuspended)
@@ -79,5 +78,5 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
     ) -> Response:
         await service.delete_account(gate, user, body.password, client_info(request))
         response = Response(status_code=status.HTTP_204_NO_CONTENT)
-        clear_refresh_cookie(response, gate.settings)
+        clear_refresh_cookie(response, request, gate.settings)
         return response

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from authgate.accounts.lockout import leave_failures_behind
 from authgate.accounts.locks import lock_reauthenticated_user, lock_user
 from authgate.accounts.lookup import CurrentUser
 from authgate.accounts.models import User, UserProfile
@@ -25,8 +26,7 @@ from authgate.events.models import SecurityEvent
 from authgate.events.service import EventType, record_event
 from authgate.gate import AuthGate
 from authgate.privacy.schemas import DataExport, EventOut, ExportedSession, ExportedUser, SessionStatus
-from authgate.ratelimit.policy import Failures
-from authgate.ratelimit.service import leave_failures_behind
+from authgate.security.lockout_policy import Failures
 from authgate.sessions.models import RefreshToken
 from authgate.sessions.service import ClientInfo
 

@@ -3,9 +3,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Response
 
 from authgate.accounts.lookup import CurrentUser
-from authgate.accounts.router import REQUEST_GUARDS
 from authgate.accounts.schemas import MeResponse, ProfileOut, UserOut
-from authgate.dependencies import bearer_or_cookie_user, bearer_user
 from authgate.errors import (
     AccountSuspended,
     InvalidToken,
@@ -16,6 +14,7 @@ from authgate.errors import (
 from authgate.gate import AuthGate
 from authgate.profile import service
 from authgate.profile.schemas import ProfileUpdate
+from authgate.shared import REQUEST_GUARDS, bearer_or_cookie_user, bearer_user
 
 
 def me_response(user: CurrentUser) -> Response:

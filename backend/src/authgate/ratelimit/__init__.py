@@ -1,5 +1,2 @@
-"""Rate limits and brute-force defence.
-
-Kept import-free on purpose: `authgate.transport` imports `ratelimit.client_ip`, and the gate imports
-`ratelimit.limiter`; the route helper lives in `authgate.ratelimit.dependencies` (`rate_limit(gate, rule)`).
-"""
+"""Rate limits: moving windows per client IP and per address, in memory or Redis (`limiter.py`), and the route
+helper `rate_limit(gate, rule)` (`dependencies.py`). The sign-in lockout built on them lives with accounts."""

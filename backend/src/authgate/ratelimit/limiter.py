@@ -30,10 +30,10 @@ from limits.aio.storage import MemoryStorage, RedisStorage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.errors import StorageError
 
-from authgate.ratelimit.client_ip import InvalidProxySetting, Network, trusted_networks
-from authgate.ratelimit.policy import Failures
 from authgate.security import Clock, derive_key
+from authgate.security.lockout_policy import Failures
 from authgate.settings import ConfigurationError, Settings
+from authgate.transport import InvalidProxySetting, Network, trusted_networks
 
 logger = logging.getLogger("authgate")
 
@@ -78,7 +78,7 @@ class RateLimiter:
                 ) from None
         self._memory = MovingWindowRateLimiter(MemoryStorage())
         self._memory_failures: TtlCache[Failures] = TtlCache(MEMORY_FAILURE_ENTRIES)
-        # (user, IP) -> whether the account signed in from there before; see ratelimit.service.known_address
+        # (user, IP) -> whether the account signed in from there before; see accounts.lockout.known_address
         self.known_addresses: TtlCache[bool] = TtlCache(MEMORY_FAILURE_ENTRIES)
         self._redis_retry = timedelta(seconds=redis_retry_seconds)
         self._redis_down_since: datetime | None = None

@@ -3,9 +3,6 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request, status
 
 from authgate.accounts.lookup import CurrentUser
-from authgate.accounts.router import REQUEST_GUARDS, client_info
-from authgate.accounts.schemas import TokenResponse
-from authgate.dependencies import bearer_user
 from authgate.errors import (
     AccountSuspended,
     InvalidPassword,
@@ -18,10 +15,10 @@ from authgate.errors import (
     error_responses,
 )
 from authgate.gate import AuthGate
-from authgate.onetime.schemas import DetailResponse
 from authgate.ratelimit.dependencies import rate_limit
 from authgate.recovery import service
 from authgate.recovery.schemas import ChangePasswordRequest, ForgotPasswordRequest, ResetPasswordRequest
+from authgate.shared import REQUEST_GUARDS, DetailResponse, TokenResponse, bearer_user, client_info
 from authgate.transport import refresh_cookie
 
 SIGNED_IN = (NotAuthenticated, InvalidToken, AccountSuspended)

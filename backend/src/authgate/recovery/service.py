@@ -12,7 +12,7 @@ from authgate.accounts.locks import lock_reauthenticated_user, lock_user
 from authgate.accounts.lookup import CurrentUser
 from authgate.accounts.models import User
 from authgate.accounts.reauth import reauthenticate
-from authgate.accounts.service import _checked_new_password
+from authgate.accounts.service import checked_new_password
 from authgate.errors import TokenInvalid
 from authgate.events.service import EventType, record_event
 from authgate.gate import AuthGate
@@ -62,7 +62,7 @@ async def reset_password(gate: AuthGate, token: str, new_password: str, client: 
     async with gate.sessions() as db:
         # checked first without using it up: a password refused by the policy leaves the link working
         pending = await onetime.peek(db, token, Purpose.RESET_PASSWORD, gate.now())
-    password = _checked_new_password(gate, new_password, pending.email)
+    password = checked_new_password(gate, new_password, pending.email)
     hashed = await gate.hashing.hash(password)
     now = gate.now()
     async with gate.sessions.begin() as db:
@@ -91,7 +91,7 @@ async def change_password(
 ) -> str:
     """Returns a fresh access token for the caller; every other session and every older access token is revoked."""
     verified = await reauthenticate(gate, user, current_password, client, action="change the password")
-    password = _checked_new_password(gate, new_password, user.email)
+    password = checked_new_password(gate, new_password, user.email)
     hashed = await gate.hashing.hash(password)
     now = gate.now()
     cutoff = revocation_cutoff(now)

@@ -5,8 +5,6 @@ import uuid
 
 from fastapi import APIRouter, Request, Response, status
 
-from authgate.accounts.router import REQUEST_GUARDS, client_info
-from authgate.accounts.schemas import TokenResponse
 from authgate.errors import (
     AccountSuspended,
     EmailNotVerified,
@@ -20,6 +18,7 @@ from authgate.gate import AuthGate
 from authgate.ratelimit.dependencies import rate_limit
 from authgate.routing import error_response
 from authgate.sessions import service
+from authgate.shared import REQUEST_GUARDS, TokenResponse, client_info
 from authgate.transport import bearer_token, clear_refresh_cookie, refresh_cookie, set_refresh_cookie
 
 
@@ -44,10 +43,10 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
         except (RefreshTokenInvalid, RefreshTokenReused) as error:
             # a dead cookie is cleared, so the browser stops presenting it
             refused = error_response(error)
-            clear_refresh_cookie(refused, gate.settings)
+            clear_refresh_cookie(refused, request, gate.settings)
             return refused
         max_age = math.ceil((issued.expires_at - gate.now()).total_seconds())
-        set_refresh_cookie(response, issued.token, gate.settings, max_age=max_age)
+        set_refresh_cookie(response, request, issued.token, gate.settings, max_age=max_age)
         return TokenResponse(access_token=gate.issue_access_token(user), expires_in=gate.access_lifetime_seconds)
 
     @router.post(
@@ -63,7 +62,7 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
             async with gate.sessions.begin() as db:
                 await service.revoke_all_sessions(db, user_id, gate.now())
         response = Response(status_code=status.HTTP_204_NO_CONTENT)
-        clear_refresh_cookie(response, gate.settings)
+        clear_refresh_cookie(response, request, gate.settings)
         return response
 
 

@@ -3,8 +3,6 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request, status
 
 from authgate.accounts.lookup import CurrentUser
-from authgate.accounts.router import REQUEST_GUARDS, client_info
-from authgate.dependencies import bearer_user
 from authgate.errors import (
     AccountSuspended,
     EmailAlreadyExists,
@@ -17,8 +15,8 @@ from authgate.errors import (
     error_responses,
 )
 from authgate.gate import AuthGate
-from authgate.onetime.schemas import DetailResponse
 from authgate.ratelimit.dependencies import rate_limit
+from authgate.shared import REQUEST_GUARDS, DetailResponse, bearer_user, client_info
 from authgate.transport import refresh_cookie
 from authgate.verification import email_change, service
 from authgate.verification.schemas import ChangeEmailRequest, VerifyEmailRequest, VerifyEmailResponse

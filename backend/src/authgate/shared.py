@@ -1,16 +1,49 @@
-"""Who is calling: from the bearer access token, or (read-only) the refresh cookie."""
+"""What every feature's routes share: who is calling, where from, the request guards, and the common bodies.
+
+Features import this module, never one another's routers.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Literal
 
+from pydantic import BaseModel, Field
 from starlette.requests import Request
 
 from authgate.accounts.lookup import CurrentUser, current_user_of
-from authgate.errors import InvalidToken, NotAuthenticated, RefreshTokenInvalid
+from authgate.errors import (
+    InvalidToken,
+    NotAuthenticated,
+    OriginNotAllowed,
+    PayloadTooLarge,
+    RefreshTokenInvalid,
+    ServiceUnavailable,
+    UnsupportedMediaType,
+)
 from authgate.gate import AuthGate
 from authgate.sessions.service import user_for_refresh_cookie
-from authgate.transport import bearer_token, refresh_cookie
+from authgate.transport import ClientInfo, bearer_token, client_ip, refresh_cookie, user_agent
+
+# what the route class itself may answer on any route (routing.py)
+REQUEST_GUARDS = (OriginNotAllowed, PayloadTooLarge, UnsupportedMediaType, ServiceUnavailable)
+
+
+def client_info(request: Request) -> ClientInfo:
+    return ClientInfo(ip_address=client_ip(request), user_agent=user_agent(request))
+
+
+class TokenResponse(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int = Field(description="Seconds until the access token expires")
+
+
+class DetailResponse(BaseModel):
+    detail: str
+
+
+# ---------------------------------------------------------------- who is calling
 
 UserDependency = Callable[[Request], Awaitable[CurrentUser]]
 

@@ -32,18 +32,17 @@ from sqlalchemy import case, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from authgate.accounts.lookup import CurrentUser
-from authgate.accounts.models import User
+from authgate.accounts.models import SignInFailure, User
 from authgate.errors import PasswordResetRequired
 from authgate.events.models import SecurityEvent
 from authgate.events.service import EventType, record_event
 from authgate.ratelimit.dependencies import rate_limited
 from authgate.ratelimit.limiter import FAILURE_STATE_SECONDS
-from authgate.ratelimit.models import SignInFailure
-from authgate.ratelimit.policy import Failures, Verdict, after_failure, verdict
+from authgate.security.lockout_policy import Failures, Verdict, after_failure, verdict
 from authgate.sessions.service import ClientInfo
 
 if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+    from sqlalchemy.ext.asyncio import AsyncSession
 
     from authgate.gate import AuthGate
 
@@ -128,29 +127,14 @@ class SignInAttempt:
                     detail=f"{count} failed sign-ins in a row; a password reset is required",
                 )
 
-    @staticmethod
-    def reset_columns() -> dict[str, object]:
-        """The users columns a successful sign-in resets."""
-        return {"failed_login_count": 0, "last_failed_login_at": None}
-
-    async def succeeded(self, db: AsyncSession | AsyncConnection, user_id: uuid.UUID) -> None:
-        """In the sign-in transaction, after the users row was written: record it."""
-        await record_event(
-            db, user_id=user_id, type=EventType.SIGN_IN_SUCCEEDED, now=self.gate.now(), client=self.client
-        )
-
     async def forget_failures(self, user_id: uuid.UUID) -> None:
-        """After the sign-in committed: the run of failures in the limiter storage ends, and this address is known.
+        """After the sign-in committed: the run of failures in the limiter storage ends.
 
         Outside the transaction on purpose: a Redis that stops answering must not hold a database transaction open.
         """
         for key in {self.state_key, self.bucket_key} - {None}:
             assert key is not None
             await self.gate.limiter.clear_failures(key)
-        if self.client.ip_address is not None:
-            self.gate.limiter.known_addresses.put(
-                f"{user_id}|{self.client.ip_address}", True, self.gate.now() + KNOWN_ADDRESS_CACHE
-            )
 
     async def reauthenticated(self) -> None:
         """The current password was right: like a sign-in, it ends the run of failures (no event: the action
@@ -226,6 +210,12 @@ def _judge(gate: AuthGate, window_allowed: bool, window_retry_after: int, failur
         raise PasswordResetRequired()
     if outcome.retry_after:
         raise rate_limited(outcome.retry_after)
+
+
+def remember_known_address(gate: AuthGate, user_id: uuid.UUID, client: ClientInfo) -> None:
+    """After a sign-in from `client`: its address is known to the account (the event says so; this caches it)."""
+    if client.ip_address is not None:
+        gate.limiter.known_addresses.put(f"{user_id}|{client.ip_address}", True, gate.now() + KNOWN_ADDRESS_CACHE)
 
 
 async def known_address(gate: AuthGate, user_id: uuid.UUID, ip_address: str) -> bool:

@@ -1,0 +1,121 @@
+"""One sign-in pipeline: each way in only proves who the reader is, then hands them to `complete_sign_in`.
+
+A way in (the password today; a provider or a passkey later) authenticates and nothing more. What every sign-in shares
+happens here, once: the suspension and verified-email rules, the end of a run of failures, the security event with the
+method, `last_login_at`, the session, and (in `signed_in_response`) the cookie and the body. A second factor, when it
+comes, is one more step here, for every method at once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import math
+from contextlib import AbstractAsyncContextManager, nullcontext
+from dataclasses import dataclass
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from starlette.requests import Request
+from starlette.responses import Response
+
+from authgate.accounts.lockout import SignInAttempt, remember_known_address
+from authgate.accounts.lookup import CurrentProfile, CurrentUser
+from authgate.accounts.models import User
+from authgate.accounts.schemas import AuthResponse, ProfileOut, UserOut
+from authgate.errors import AccountSuspended, EmailNotVerified, InvalidCredentials
+from authgate.events.service import EventType, record_event
+from authgate.gate import AuthGate
+from authgate.sessions.service import IssuedRefreshToken, start_session
+from authgate.transport import ClientInfo, set_refresh_cookie
+
+
+class SignInMethod(enum.StrEnum):
+    SIGNUP = "signup"
+    PASSWORD = "password"
+
+
+@dataclass(frozen=True)
+class Proof:
+    """What a way in established about the reader, for `complete_sign_in`."""
+
+    user: CurrentUser
+    method: SignInMethod
+    # password sign-ins: the lockout attempt to close, and the hash the password was verified against (the session is
+    # made only if the account still holds it: a reset that committed meanwhile wins)
+    attempt: SignInAttempt | None = None
+    verified_hash: str | None = None
+    # argon2 parameters changed since the stored hash was made: the new hash of the same password
+    upgraded_hash: str | None = None
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    user: CurrentUser
+    profile: CurrentProfile | None
+    refresh: IssuedRefreshToken
+    method: SignInMethod
+
+
+async def complete_sign_in(
+    gate: AuthGate, proof: Proof, client: ClientInfo, *, db: AsyncSession | AsyncConnection | None = None
+) -> SignedIn:
+    """The rules, the bookkeeping and the session every sign-in shares. `db`: write in the caller's transaction
+    (sign-up creates the account in it); otherwise in a transaction of its own."""
+    user = proof.user
+    if not user.is_active:
+        # after the proof only: suspension is not disclosed to someone without it
+        raise AccountSuspended()
+    if gate.settings.require_verified_email and not user.is_verified and proof.method is not SignInMethod.SIGNUP:
+        # REQUIRE_VERIFIED_EMAIL; sign-up still answers with its first session (the quickstart's contract)
+        raise EmailNotVerified()
+    now = gate.now()
+    changes: dict[str, object] = {"last_login_at": now}
+    if proof.attempt is not None:
+        # a proven password ends the run of failures (not a reset requirement: only a reset clears that)
+        changes.update(failed_login_count=0, last_failed_login_at=None)
+    if proof.upgraded_hash is not None:
+        changes.update(hashed_password=proof.upgraded_hash, updated_at=now)
+    conditions = [User.id == user.id, User.is_active.is_(True)]
+    if proof.verified_hash is not None:
+        conditions.append(User.hashed_password == proof.verified_hash)
+    async with _transaction(gate, db) as connection:
+        # the users row first: the one lock order (accounts/locks.py); only if the proof still stands
+        written = await connection.execute(update(User).where(*conditions).values(**changes).returning(User.id))
+        if written.first() is None:
+            raise InvalidCredentials()
+        await record_event(
+            connection,
+            user_id=user.id,
+            type=EventType.SIGN_IN_SUCCEEDED,
+            now=now,
+            client=client,
+            detail=f"method: {proof.method.value}",
+        )
+        refresh = await start_session(connection, gate, user.id, client)
+    # after the commit: a Redis that stops answering must not hold a database transaction open
+    if proof.attempt is not None:
+        await proof.attempt.forget_failures(user.id)
+    remember_known_address(gate, user.id, client)
+    signed_in_user = dataclasses.replace(user, last_login_at=now)
+    return SignedIn(signed_in_user, user.profile, refresh, proof.method)
+
+
+def _transaction(
+    gate: AuthGate, db: AsyncSession | AsyncConnection | None
+) -> AbstractAsyncContextManager[AsyncSession | AsyncConnection]:
+    if db is not None:
+        return nullcontext(db)
+    return gate.engine.begin()
+
+
+def signed_in_response(gate: AuthGate, request: Request, response: Response, signed_in: SignedIn) -> AuthResponse:
+    """The body every sign-in answers (the quickstart's), with the refresh cookie set on `response`."""
+    max_age = math.ceil((signed_in.refresh.expires_at - gate.now()).total_seconds())
+    set_refresh_cookie(response, request, signed_in.refresh.token, gate.settings, max_age=max_age)
+    return AuthResponse(
+        access_token=gate.issue_access_token(signed_in.user),
+        expires_in=gate.access_lifetime_seconds,
+        user=UserOut.model_validate(signed_in.user),
+        profile=ProfileOut.model_validate(signed_in.profile) if signed_in.profile else None,
+    )
