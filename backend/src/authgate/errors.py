@@ -133,10 +133,10 @@ class ServiceUnavailable(AuthError):
     detail = "The service is temporarily unavailable; try again shortly"
 
 
-class UserNotFound(AuthError):
+class NotFound(AuthError):
     status_code = 404
     code = ErrorCode.NOT_FOUND
-    detail = "No such user"
+    detail = "Not found"
 
 
 class RateLimited(AuthError):
@@ -224,3 +224,21 @@ def error_responses(*errors: type[AuthError]) -> dict[int | str, dict[str, objec
         codes = ", ".join(sorted({e.code.value for e in group}))
         responses[status] = {"model": ErrorBody, "description": f"codes: {codes}"}
     return responses
+
+
+# what any route may answer, whatever feature it belongs to: the route class's guards and error mapping (routing.py),
+# and the reader dependencies (shared.py)
+REQUEST_ERRORS: tuple[type[AuthError], ...] = (
+    OriginNotAllowed,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    ServiceUnavailable,
+    BadRequest,
+    NotFound,
+    UnstorableValue,
+    RequestTimeout,
+    InternalError,
+    RateLimited,
+    NotAuthenticated,
+    InvalidToken,
+)

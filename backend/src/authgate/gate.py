@@ -5,17 +5,12 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from authgate.accounts.lookup import CurrentUser, UserLookup
-from authgate.accounts.models import User
-from authgate.cleanup.schedule import CleanupSchedule
-from authgate.cleanup.service import purge_expired
-from authgate.db import create_sessionmaker, engine_for, timeouts_of
+from authgate.db import create_sessionmaker
 from authgate.errors import AccountSuspended, InvalidToken
-from authgate.mail.service import Mailer
-from authgate.ratelimit.limiter import RateLimiter
 from authgate.security import (
     AccessTokenConfig,
     AccessTokenVerifier,
@@ -30,31 +25,45 @@ from authgate.security import (
 )
 from authgate.settings import Settings
 
+if TYPE_CHECKING:
+    # types only: the runtime is handed these parts by the router factory (router.py), it imports no feature
+    from authgate.accounts.lookup import CurrentUser, UserLookup
+    from authgate.cleanup.schedule import CleanupSchedule
+    from authgate.mail.service import Mailer
+    from authgate.ratelimit.limiter import RateLimiter
+
+
+class TokenSubject(Protocol):
+    """Whom an access token is for: any reader record with an id and an address."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+
+    @property
+    def email(self) -> str: ...
+
 
 @dataclass
 class AuthGate:
+    """What every route shares: the settings, the database, the security core (hashing, token keys) and the parts
+    the features built (the user lookup, the limiter, the mailer, the cleanup schedule), given by the router factory."""
+
     settings: Settings
+    engine: AsyncEngine
+    users: UserLookup
+    limiter: RateLimiter
+    mailer: Mailer
+    cleanup: CleanupSchedule
     clock: Clock = utc_now
-    engine: AsyncEngine = field(init=False)
     sessions: async_sessionmaker[AsyncSession] = field(init=False)
     hashing: HashingPool = field(init=False)
     access: AccessTokenConfig = field(init=False)
     successor_key: bytes = field(init=False)
     verifier: AccessTokenVerifier = field(init=False)
-    users: UserLookup = field(init=False)
-    mailer: Mailer = field(init=False)
-    cleanup: CleanupSchedule = field(init=False)
-    limiter: RateLimiter = field(init=False)
 
     def __post_init__(self) -> None:
         self.settings.check_secret()
-        self.engine = engine_for(self.settings)
         self.sessions = create_sessionmaker(self.engine)
-        # the lookup every protected request makes; on PostgreSQL a pool of its own, half the size of the main one
-        lookup_pool = max(2, self.settings.db_pool_size // 2)
-        self.users = UserLookup(
-            self.engine, self.settings.database_url, pool_size=lookup_pool, timeouts=timeouts_of(self.settings)
-        )
         params = Argon2Params(
             time_cost=self.settings.argon2_time_cost,
             memory_cost=self.settings.argon2_memory_cost,
@@ -72,21 +81,11 @@ class AuthGate:
         )
         self.successor_key = derive_key(secret, "authgate refresh-token successor")
         self.verifier = AccessTokenVerifier(self.access)
-        # rate-limit windows and sign-in failure state: in memory, or shared in Redis when REDIS_URL is set
-        self.limiter = RateLimiter(self.settings, secret=secret, clock=self.now)
-        # mail leaves in background tasks the mailer owns; dispose() waits for them
-        self.mailer = Mailer(self.settings)
-        # expired sessions and spent links are purged in the background; started lazily, by the first request
-        self.cleanup = CleanupSchedule(
-            lambda now: purge_expired(self.engine, now),
-            interval_minutes=self.settings.session_cleanup_interval_minutes,
-            clock=self.now,
-        )
 
     def now(self) -> datetime:
         return self.clock()
 
-    def issue_access_token(self, user: User | CurrentUser) -> str:
+    def issue_access_token(self, user: TokenSubject) -> str:
         token, _ = issue_access_token(self.access, subject=str(user.id), now=self.now(), extra={"email": user.email})
         return token
 

@@ -10,22 +10,40 @@ from fastapi import APIRouter, HTTPException
 from starlette.requests import Request
 from starlette.routing import BaseRoute
 
-from authgate.accounts import router as accounts
-from authgate.accounts.lookup import CurrentUser
-from authgate.devices import router as devices
+from authgate.accounts import feature as accounts
+from authgate.accounts.lookup import CurrentUser, UserLookup
+from authgate.cleanup.schedule import CleanupSchedule
+from authgate.cleanup.service import purge_expired
+from authgate.db import engine_for, timeouts_of
+from authgate.devices import feature as devices
 from authgate.errors import AuthError, ServiceUnavailable
+from authgate.events import feature as events
+from authgate.feature import Feature
 from authgate.gate import AuthGate
-from authgate.privacy import router as privacy
-from authgate.profile import router as profile
-from authgate.recovery import router as recovery
+from authgate.mail.service import Mailer
+from authgate.onetime import feature as onetime
+from authgate.privacy import feature as privacy
+from authgate.profile import feature as profile
+from authgate.ratelimit.limiter import RateLimiter
+from authgate.recovery import feature as recovery
 from authgate.routing import DATABASE_DOWN, make_route_class
 from authgate.security import Clock, utc_now
-from authgate.sessions import router as sessions
+from authgate.sessions import feature as sessions
 from authgate.settings import Settings
 from authgate.shared import bearer_user
-from authgate.verification import router as verification
+from authgate.verification import feature as verification
 
-FEATURES = (accounts, sessions, profile, verification, recovery, devices, privacy)
+FEATURES: tuple[Feature, ...] = (
+    accounts.FEATURE,
+    sessions.FEATURE,
+    profile.FEATURE,
+    verification.FEATURE,
+    recovery.FEATURE,
+    devices.FEATURE,
+    privacy.FEATURE,
+    onetime.FEATURE,
+    events.FEATURE,
+)
 
 
 class AuthRouter(APIRouter):
@@ -37,14 +55,40 @@ class AuthRouter(APIRouter):
         return await _as_http_error(self.gate, request)
 
 
+def build_gate(settings: Settings, *, clock: Clock = utc_now) -> AuthGate:
+    """The runtime, given its parts: the database engine, and what the features built on it."""
+    settings.check_secret()
+    engine = engine_for(settings)
+    timeouts = timeouts_of(settings)
+    # the lookup every protected request makes; on PostgreSQL a pool of its own, half the size of the main one
+    users = UserLookup(engine, settings.database_url, pool_size=max(2, settings.db_pool_size // 2), timeouts=timeouts)
+    return AuthGate(
+        settings=settings,
+        engine=engine,
+        users=users,
+        # rate-limit windows and sign-in failure state: in memory, or shared in Redis when REDIS_URL is set
+        limiter=RateLimiter(settings, secret=settings.secret, clock=clock),
+        # mail leaves in background tasks the mailer owns; dispose() waits for them
+        mailer=Mailer(settings),
+        # expired sessions and spent links are purged in the background; started lazily, by the first request
+        cleanup=CleanupSchedule(
+            lambda now: purge_expired(engine, now),
+            interval_minutes=settings.session_cleanup_interval_minutes,
+            clock=clock,
+        ),
+        clock=clock,
+    )
+
+
 def create_auth_router(settings: Settings | None = None, *, clock: Clock = utc_now) -> AuthRouter:
-    gate = AuthGate(settings or Settings(), clock=clock)
+    gate = build_gate(settings or Settings(), clock=clock)
     router = AuthRouter(
         prefix="/auth", tags=["authentication"], route_class=make_route_class(gate), lifespan=_background(gate)
     )
     router.gate = gate
     for feature in FEATURES:
-        feature.add_routes(router, gate)
+        if feature.add_routes is not None:
+            feature.add_routes(router, gate)
     return router
 
 

@@ -214,11 +214,14 @@ def make_route_class(gate: AuthGate) -> type[APIRoute]:
             handler = super().get_route_handler()
             expects_json = self.body_field is not None
             auth_base = self._auth_base()
+            # segments of this route's own path: what the request path has beyond them is an outer prefix (newer
+            # FastAPI keeps an included router's routes as they are and strips the prefix while matching)
+            depth = len([part for part in self.path.split("/") if part])
 
             async def guarded(request: Request) -> Response:
                 # the router may be mounted into an app that never runs our lifespan: start the purge here
                 gate.cleanup.ensure_started()
-                request.scope[COOKIE_PATH_SCOPE_KEY] = request.scope.get("root_path", "").rstrip("/") + auth_base
+                request.scope[COOKIE_PATH_SCOPE_KEY] = _outer_prefix(request.scope.get("path", ""), depth) + auth_base
                 try:
                     if request.method in UNSAFE_METHODS:
                         check_origin(request, settings)
@@ -307,3 +310,10 @@ class ResponseHeadersMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def _outer_prefix(request_path: str, depth: int) -> str:
+    """`request_path` without its last `depth` segments: "/api" for "/api/auth/login" and a route "/auth/login"."""
+    parts = [part for part in request_path.split("/") if part]
+    outer = parts[: max(len(parts) - depth, 0)]
+    return "/" + "/".join(outer) if outer else ""

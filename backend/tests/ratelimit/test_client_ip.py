@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from authgate.gate import AuthGate
-from authgate.transport import resolve_client_ip, trusted_networks
+from authgate.router import build_gate
 from authgate.settings import ConfigurationError
+from authgate.transport import resolve_client_ip, trusted_networks
 from tests.conftest import make_settings
 
 PROXIES = trusted_networks(("10.0.0.0/8", "192.0.2.1"))
@@ -47,9 +47,9 @@ def test_only_proxies_in_the_chain_gives_the_left_most() -> None:
 
 def test_a_malformed_proxy_setting_refuses_to_start() -> None:
     with pytest.raises(ConfigurationError, match="FORWARDED_ALLOW_IPS"):
-        AuthGate(make_settings("sqlite:///unused.db", forwarded_allow_ips=["10.0.0.0/8", "proxy.internal"]))
+        build_gate(make_settings("sqlite:///unused.db", forwarded_allow_ips=["10.0.0.0/8", "proxy.internal"]))
 
 
 def test_a_malformed_limit_refuses_to_start() -> None:
     with pytest.raises(ConfigurationError, match="RATE_LIMIT_LOGIN_IP"):
-        AuthGate(make_settings("sqlite:///unused.db", rate_limit_login_ip="lots"))
+        build_gate(make_settings("sqlite:///unused.db", rate_limit_login_ip="lots"))

@@ -223,3 +223,25 @@ async def test_a_sign_in_checked_before_a_reset_gets_no_session_after_it(
     refused = await asyncio.wait_for(login, 30)
     # the old password was right when checked, but the account's password changed before the session was made
     assert refused.status_code == 401 and "set-cookie" not in refused.headers
+
+
+async def test_a_reader_without_a_password_sets_one_through_a_reset(
+    mail_client: httpx.AsyncClient, inbox: Inbox, database_url: str
+) -> None:
+    # a reader who arrived through a provider has no password: sign-in with any password is answered like a wrong
+    # one, re-authentication by password is refused, and forgot/reset gives them a password
+    signed_up = await signup(mail_client, "provider-only@example.com")
+    execute(database_url, "UPDATE users SET hashed_password = NULL WHERE email = 'provider-only@example.com'")
+    mail_client.cookies.clear()
+    for password in (PASSWORD, "anything-at-all-9"):
+        refused = await _login(mail_client, "provider-only@example.com", password)
+        assert refused.status_code == 401 and refused.json()["code"] == "INVALID_CREDENTIALS"
+    change = await mail_client.post(
+        "/auth/change-password",
+        headers=bearer(signed_up.json()["access_token"]),
+        json={"current_password": PASSWORD, "new_password": NEW_PASSWORD},
+    )
+    assert change.status_code == 401 and change.json()["code"] == "INVALID_PASSWORD"
+    token = await _reset_token(mail_client, inbox, "provider-only@example.com")
+    assert (await _reset(mail_client, token)).status_code == 200
+    assert (await _login(mail_client, "provider-only@example.com", NEW_PASSWORD)).status_code == 200

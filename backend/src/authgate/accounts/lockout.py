@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import case, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from authgate.accounts.lookup import CurrentUser
+from authgate.accounts.lookup import Credentials, CurrentUser
 from authgate.accounts.models import SignInFailure, User
 from authgate.errors import PasswordResetRequired
 from authgate.events.models import SecurityEvent
@@ -155,7 +155,7 @@ class SignInAttempt:
 async def begin_sign_in(
     gate: AuthGate,
     email: str,
-    found: tuple[CurrentUser, str, Failures] | None,
+    found: Credentials | None,
     client: ClientInfo,
 ) -> SignInAttempt:
     """Raise 429 / 403 PASSWORD_RESET_REQUIRED before any hashing; else the attempt to report back on.
@@ -177,7 +177,7 @@ async def begin_sign_in(
     user, stored_hash, failures = found
     outcome = _verdict(gate, failures)
     # the reader at home: a window and a failure count of their own, bound to the current password hash
-    bucket = limiter.digest("known-ip", account, client.ip_address, stored_hash) if client.ip_address else None
+    bucket = limiter.digest("known-ip", account, client.ip_address, stored_hash or "") if client.ip_address else None
     if window.allowed and outcome.allowed:
         reserved = await _reserve_account_attempt(gate, user.id, failures.count)
         if reserved is None:

@@ -193,7 +193,8 @@ def current_user_of(user: User) -> CurrentUser:
 _USER_FIELDS = tuple(f for f in CurrentUser.__dataclass_fields__ if f != "profile")
 
 
-Credentials = tuple[CurrentUser, str, Failures]
+# the user, the password hash (None: no password), the failure state
+Credentials = tuple[CurrentUser, str | None, Failures]
 
 
 def _credentials(row: dict[str, Any]) -> Credentials:
@@ -202,7 +203,8 @@ def _credentials(row: dict[str, Any]) -> Credentials:
         last_failed_at=_utc(row["last_failed_login_at"]),
         reset_required=bool(row["password_reset_required"]),
     )
-    return _snapshot(row), str(row["hashed_password"]), failures
+    stored = row["hashed_password"]
+    return _snapshot(row), str(stored) if stored is not None else None, failures
 
 
 def _snapshot(row: dict[str, Any]) -> CurrentUser:

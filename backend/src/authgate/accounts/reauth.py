@@ -35,7 +35,8 @@ async def reauthenticate(
     attempt = await begin_sign_in(gate, found[0].email, found, client)
     _, stored_hash, _ = found
     password = normalize_password(password)
-    if len(password) > gate.settings.password_max_length:
+    if stored_hash is None or len(password) > gate.settings.password_max_length:
+        # no password to check (a provider-only reader proves themselves through the provider instead)
         await gate.hashing.dummy_verify(password)
         valid = False
     else:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Request, Response
 
 from authgate.accounts.lookup import CurrentUser
 from authgate.accounts.schemas import MeResponse, ProfileOut, UserOut
@@ -14,7 +14,7 @@ from authgate.errors import (
 from authgate.gate import AuthGate
 from authgate.profile import service
 from authgate.profile.schemas import ProfileUpdate
-from authgate.shared import REQUEST_GUARDS, bearer_or_cookie_user, bearer_user
+from authgate.shared import REQUEST_GUARDS, bearer_or_cookie_user, bearer_user, client_info
 
 
 def me_response(user: CurrentUser) -> Response:
@@ -49,6 +49,6 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
         summary="Change the reader's profile (only the fields sent)",
         responses=error_responses(NotAuthenticated, InvalidToken, AccountSuspended, *REQUEST_GUARDS),
     )
-    async def update_profile(body: ProfileUpdate, user: CurrentUser = Depends(reader)) -> MeResponse:
-        profile = await service.update_profile(gate, user, body)
+    async def update_profile(body: ProfileUpdate, request: Request, user: CurrentUser = Depends(reader)) -> MeResponse:
+        profile = await service.update_profile(gate, user, body, client_info(request))
         return MeResponse(user=UserOut.model_validate(user), profile=ProfileOut.model_validate(profile))

@@ -6,8 +6,10 @@ from authgate.accounts.locks import lock_user
 from authgate.accounts.lookup import CurrentUser
 from authgate.accounts.models import UserProfile
 from authgate.errors import AuthError, ErrorCode, NotAuthenticated
+from authgate.events.service import EventType, record_event
 from authgate.gate import AuthGate
 from authgate.profile.schemas import ProfileUpdate
+from authgate.transport import ClientInfo
 
 
 class ProfileFieldRequired(AuthError):
@@ -15,7 +17,7 @@ class ProfileFieldRequired(AuthError):
     code = ErrorCode.VALIDATION_ERROR
 
 
-async def update_profile(gate: AuthGate, user: CurrentUser, update: ProfileUpdate) -> UserProfile:
+async def update_profile(gate: AuthGate, user: CurrentUser, update: ProfileUpdate, client: ClientInfo) -> UserProfile:
     changes = update.model_dump(exclude_unset=True)
     for required in ("experience_level", "professional_role"):
         if required in changes and changes[required] is None:
@@ -34,4 +36,12 @@ async def update_profile(gate: AuthGate, user: CurrentUser, update: ProfileUpdat
         for name, value in changes.items():
             setattr(profile, name, value)
         profile.updated_at = now
+        await record_event(
+            db,
+            user_id=user.id,
+            type=EventType.PROFILE_UPDATED,
+            now=now,
+            client=client,
+            detail="changed: " + ", ".join(sorted(changes)) if changes else None,
+        )
     return profile

@@ -59,8 +59,7 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
     async def logout(request: Request) -> Response:
         user_id = await _caller(gate, request)
         if user_id is not None:
-            async with gate.sessions.begin() as db:
-                await service.revoke_all_sessions(db, user_id, gate.now())
+            await service.sign_out(gate, user_id, client_info(request))
         response = Response(status_code=status.HTTP_204_NO_CONTENT)
         clear_refresh_cookie(response, request, gate.settings)
         return response

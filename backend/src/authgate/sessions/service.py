@@ -237,3 +237,14 @@ async def revoke_other_sessions(db: AsyncSession, user_id: uuid.UUID, keep: uuid
     if keep is not None:
         revoke = revoke.where(RefreshToken.family_id != keep)
     await db.execute(revoke.values(revoked=True, revoked_at=now))
+
+
+async def sign_out(gate: AuthGate, user_id: uuid.UUID, client: ClientInfo) -> None:
+    """POST /auth/logout: the reader's refresh tokens (the quickstart's "revoke the reader's refresh tokens") and every
+    access token issued until now; recorded as `signed_out`."""
+    now = gate.now()
+    async with gate.sessions.begin() as db:
+        if not await lock_user(db, user_id):
+            return  # deleted meanwhile: nothing left to sign out
+        await revoke_all_sessions(db, user_id, now)
+        await record_event(db, user_id=user_id, type=EventType.SIGNED_OUT, now=now, client=client)
