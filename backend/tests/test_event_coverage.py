@@ -115,8 +115,8 @@ async def every_flow(http: httpx.AsyncClient, mail: Inbox, clock: FakeClock) -> 
 
 async def test_every_declared_event_type_is_recorded_by_some_flow(
     database_url: str,
-    inbox: Inbox,
-    clock: FakeClock,  # noqa: F811
+    inbox: Inbox,  # noqa: F811 - the fixture
+    clock: FakeClock,
 ) -> None:
     settings = smtp_settings(database_url, inbox, lockout_slowdown_after=2, lockout_reset_required_after=3)
     async with app_client(settings, clock) as http:
