@@ -8,6 +8,7 @@ import httpx
 from authgate.events.service import EventType
 from tests.conftest import PASSWORD, FakeClock, app_client
 from tests.mail.smtp import Inbox, bearer, drain, inbox, query, smtp_settings  # noqa: F401 - the inbox fixture
+from tests.providers import CLIENT_ID, CLIENT_SECRET, GitHubProvider, serving, sign_in_through
 
 NEW_PASSWORD = "Another-long-passphrase-7"
 
@@ -113,13 +114,39 @@ async def every_flow(http: httpx.AsyncClient, mail: Inbox, clock: FakeClock) -> 
         assert failed.status_code == 401
 
 
+async def provider_flows(http: httpx.AsyncClient) -> None:
+    """A provider connected to an account, then disconnected."""
+    http.cookies.clear()
+    signed_in = await http.post("/auth/login", json={"email": "moved@example.com", "password": PASSWORD})
+    bearer_header = bearer(signed_in.json()["access_token"])
+    asked = await http.post("/auth/oauth/github/connect", json={"password": PASSWORD}, headers=bearer_header)
+    await sign_in_through(http, "github", start=asked.json()["authorize_url"])
+    identity = (await http.get("/auth/identities", headers=bearer_header)).json()[0]["id"]
+    removed = await http.request(
+        "DELETE", f"/auth/identities/{identity}", json={"password": PASSWORD}, headers=bearer_header
+    )
+    assert removed.status_code == 204
+
+
 async def test_every_declared_event_type_is_recorded_by_some_flow(
     database_url: str,
     inbox: Inbox,  # noqa: F811 - the fixture
     clock: FakeClock,
 ) -> None:
-    settings = smtp_settings(database_url, inbox, lockout_slowdown_after=2, lockout_reset_required_after=3)
-    async with app_client(settings, clock) as http:
-        await every_flow(http, inbox, clock)
+    with serving(GitHubProvider()) as github:
+        settings = smtp_settings(
+            database_url,
+            inbox,
+            lockout_slowdown_after=2,
+            lockout_reset_required_after=3,
+            oauth_github_client_id=CLIENT_ID,
+            oauth_github_client_secret=CLIENT_SECRET,
+            oauth_github_url=github.url,
+            oauth_github_api_url=f"{github.url}/api",
+        )
+        async with app_client(settings, clock) as http:
+            await every_flow(http, inbox, clock)
+            clock.advance(seconds=1)
+            await provider_flows(http)
     recorded = {row[0] for row in query(database_url, "SELECT DISTINCT type FROM security_events")}
     assert recorded == {event.value for event in EventType}

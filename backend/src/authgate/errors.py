@@ -32,6 +32,16 @@ class ErrorCode(StrEnum):
     METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
     INTERNAL_ERROR = "INTERNAL_ERROR"
     REQUEST_TIMEOUT = "REQUEST_TIMEOUT"
+    PROVIDER_NOT_FOUND = "PROVIDER_NOT_FOUND"
+    OAUTH_STATE_INVALID = "OAUTH_STATE_INVALID"
+    OAUTH_ACCESS_DENIED = "OAUTH_ACCESS_DENIED"
+    OAUTH_PROVIDER_ERROR = "OAUTH_PROVIDER_ERROR"
+    OAUTH_EMAIL_REQUIRED = "OAUTH_EMAIL_REQUIRED"
+    OAUTH_LINK_REQUIRED = "OAUTH_LINK_REQUIRED"
+    IDENTITY_IN_USE = "IDENTITY_IN_USE"
+    IDENTITY_NOT_FOUND = "IDENTITY_NOT_FOUND"
+    LAST_WAY_IN = "LAST_WAY_IN"
+    RECENT_SIGN_IN_REQUIRED = "RECENT_SIGN_IN_REQUIRED"
 
 
 class ErrorBody(BaseModel):
@@ -191,6 +201,68 @@ class RequestTimeout(AuthError):
     status_code = 408
     code = ErrorCode.REQUEST_TIMEOUT
     detail = "The request body did not arrive in time"
+
+
+class ProviderNotFound(AuthError):
+    status_code = 404
+    code = ErrorCode.PROVIDER_NOT_FOUND
+    detail = "No such sign-in provider"
+
+
+class OAuthStateInvalid(AuthError):
+    status_code = 400
+    code = ErrorCode.OAUTH_STATE_INVALID
+    detail = "This sign-in was not started here, was already finished, or took too long; start again"
+
+
+class OAuthAccessDenied(AuthError):
+    status_code = 400
+    code = ErrorCode.OAUTH_ACCESS_DENIED
+    detail = "The sign-in was cancelled at the provider"
+
+
+class OAuthProviderError(AuthError):
+    status_code = 502
+    code = ErrorCode.OAUTH_PROVIDER_ERROR
+    detail = "The provider could not be reached or gave an answer that cannot be trusted; try again later"
+
+
+class OAuthEmailRequired(AuthError):
+    status_code = 400
+    code = ErrorCode.OAUTH_EMAIL_REQUIRED
+    detail = "The provider did not give a verified email address to sign in with"
+
+
+class OAuthLinkRequired(AuthError):
+    status_code = 409
+    code = ErrorCode.OAUTH_LINK_REQUIRED
+    detail = (
+        "An account already uses this address: sign in to it as usual, then connect the provider on your account page"
+    )
+
+
+class IdentityInUse(AuthError):
+    status_code = 409
+    code = ErrorCode.IDENTITY_IN_USE
+    detail = "This provider account is already connected to another account"
+
+
+class IdentityNotFound(AuthError):
+    status_code = 404
+    code = ErrorCode.IDENTITY_NOT_FOUND
+    detail = "No such connected account"
+
+
+class LastWayIn(AuthError):
+    status_code = 409
+    code = ErrorCode.LAST_WAY_IN
+    detail = "This is your only way to sign in: set a password or connect another provider first"
+
+
+class RecentSignInRequired(AuthError):
+    status_code = 403
+    code = ErrorCode.RECENT_SIGN_IN_REQUIRED
+    detail = "Sign in again to do this"
 
 
 class InternalError(AuthError):

@@ -2,11 +2,14 @@
 
 from authgate.accounts.models import ExperienceLevel, ProfessionalRole, SignInFailure, User, UserProfile
 from authgate.events.models import SecurityEvent
+from authgate.oauth.models import Identity, OAuthFlow
 from authgate.onetime.models import OneTimeToken
 from authgate.sessions.models import RefreshToken
 
 __all__ = [
     "ExperienceLevel",
+    "Identity",
+    "OAuthFlow",
     "OneTimeToken",
     "ProfessionalRole",
     "RefreshToken",

@@ -21,6 +21,7 @@ from authgate.events import feature as events
 from authgate.feature import Feature
 from authgate.gate import AuthGate
 from authgate.mail.service import Mailer
+from authgate.oauth import feature as oauth
 from authgate.onetime import feature as onetime
 from authgate.privacy import feature as privacy
 from authgate.profile import feature as profile
@@ -41,6 +42,7 @@ FEATURES: tuple[Feature, ...] = (
     recovery.FEATURE,
     devices.FEATURE,
     privacy.FEATURE,
+    oauth.FEATURE,
     onetime.FEATURE,
     events.FEATURE,
 )

@@ -6,7 +6,7 @@ import json
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from pydantic_settings.exceptions import SettingsError
 
@@ -38,6 +38,18 @@ def describe_errors(error: ValidationError) -> str:
         message = str(item.get("msg", "invalid")).removeprefix("Value error, ")
         lines.append(f"{name}: {message}" if name else message)
     return "; ".join(lines) or "invalid configuration"
+
+
+class OidcProviderSetting(BaseModel):
+    """One entry of OAUTH_OIDC_PROVIDERS."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,31}$")
+    name: str = Field(min_length=1, max_length=60)
+    issuer: str
+    client_id: str = Field(min_length=1)
+    client_secret: SecretStr
 
 
 class Settings(BaseSettings):
@@ -105,6 +117,8 @@ class Settings(BaseSettings):
     rate_limit_forgot_password_account: str = "3/hour"
     rate_limit_reset_password_ip: str = "10/minute"
     rate_limit_verification_ip: str = "10/minute"
+    # provider sign-in: starting one, and coming back from the provider
+    rate_limit_oauth_ip: str = "30/minute"
     # consecutive failed sign-ins on one account: slowed down after this many, password reset required at the cap
     lockout_slowdown_after: int = Field(default=5, ge=1)
     lockout_reset_required_after: int = Field(default=50, ge=2, le=100)
@@ -122,7 +136,55 @@ class Settings(BaseSettings):
     reset_token_minutes: int = Field(default=60, gt=0)
     session_cleanup_interval_minutes: int = Field(default=60, ge=0)
 
-    @field_validator("cookie_domain", "redis_url", "smtp_host", "smtp_username", "smtp_password", mode="before")
+    # sign-in through providers (each enabled by its client id); redirect URIs are built from AUTH_PUBLIC_URL
+    oauth_github_client_id: str | None = None
+    oauth_github_client_secret: SecretStr | None = None
+    oauth_github_url: str = "https://github.com"
+    oauth_github_api_url: str = "https://api.github.com"
+    oauth_google_client_id: str | None = None
+    oauth_google_client_secret: SecretStr | None = None
+    oauth_google_issuer: str = "https://accounts.google.com"
+    oauth_google_hosted_domain: str | None = None
+    # a JSON list of {"id", "name", "issuer", "client_id", "client_secret"}: any OpenID Connect provider
+    oauth_oidc_providers: Annotated[list[OidcProviderSetting], NoDecode] = []
+    # a provider that does not answer within this is an error page, not a hang
+    oauth_http_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    # how long a started provider sign-in may take (the state, the PKCE verifier, the nonce)
+    oauth_flow_minutes: int = Field(default=10, ge=1, le=60)
+    # connecting a provider or removing a way in asks for a sign-in at most this old
+    recent_sign_in_minutes: int = Field(default=10, ge=1, le=24 * 60)
+
+    @field_validator("oauth_oidc_providers", mode="before")
+    @classmethod
+    def _parse_providers(cls, value: object) -> object:
+        if isinstance(value, str):
+            return json.loads(value) if value.strip() else []
+        return value
+
+    @model_validator(mode="after")
+    def _provider_urls(self) -> Settings:
+        urls = [self.oauth_github_url, self.oauth_github_api_url, self.oauth_google_issuer]
+        urls += [provider.issuer for provider in self.oauth_oidc_providers]
+        for url in urls:
+            check_provider_url(url)
+        ids = [provider.id for provider in self.oauth_oidc_providers]
+        if len(ids) != len(set(ids)) or {"github", "google"} & set(ids):
+            raise ConfigurationError("OAUTH_OIDC_PROVIDERS: ids must be unique and not github or google")
+        return self
+
+    @field_validator(
+        "cookie_domain",
+        "redis_url",
+        "smtp_host",
+        "smtp_username",
+        "smtp_password",
+        "oauth_github_client_id",
+        "oauth_github_client_secret",
+        "oauth_google_client_id",
+        "oauth_google_client_secret",
+        "oauth_google_hosted_domain",
+        mode="before",
+    )
     @classmethod
     def _empty_domain_is_host_only(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -204,6 +266,19 @@ class Settings(BaseSettings):
     @property
     def refresh_lifetime_seconds(self) -> int:
         return self.refresh_token_expire_days * 24 * 60 * 60
+
+
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def check_provider_url(url: str) -> None:
+    """Provider URLs are https; plain http only on loopback (a provider run on this machine for development)."""
+    parts = urlsplit(url)
+    if parts.scheme == "https" and parts.netloc:
+        return
+    if parts.scheme == "http" and (parts.hostname or "") in LOOPBACK_HOSTS:
+        return
+    raise ConfigurationError("provider URLs must be https (plain http only on localhost)")
 
 
 def _settings_source_error(error: SettingsError) -> str:

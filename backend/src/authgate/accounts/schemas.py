@@ -83,8 +83,11 @@ class ProfileOut(BaseModel):
 class MeResponse(BaseModel):
     user: UserOut
     profile: ProfileOut | None
+    # false for a reader who arrived through a provider and has not said yet who they are (experience, role)
+    profile_complete: bool
 
 
 class AuthResponse(TokenResponse):
     user: UserOut
     profile: ProfileOut | None
+    profile_complete: bool

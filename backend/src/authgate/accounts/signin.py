@@ -40,7 +40,8 @@ class Proof:
     """What a way in established about the reader, for `complete_sign_in`."""
 
     user: CurrentUser
-    method: SignInMethod
+    # a SignInMethod, or a provider's id ("github", "google", …)
+    method: str
     # password sign-ins: the lockout attempt to close, and the hash the password was verified against (the session is
     # made only if the account still holds it: a reset that committed meanwhile wins)
     attempt: SignInAttempt | None = None
@@ -54,7 +55,7 @@ class SignedIn:
     user: CurrentUser
     profile: CurrentProfile | None
     refresh: IssuedRefreshToken
-    method: SignInMethod
+    method: str
 
 
 async def complete_sign_in(
@@ -66,7 +67,7 @@ async def complete_sign_in(
     if not user.is_active:
         # after the proof only: suspension is not disclosed to someone without it
         raise AccountSuspended()
-    if gate.settings.require_verified_email and not user.is_verified and proof.method is not SignInMethod.SIGNUP:
+    if gate.settings.require_verified_email and not user.is_verified and proof.method != SignInMethod.SIGNUP:
         # REQUIRE_VERIFIED_EMAIL; sign-up still answers with its first session (the quickstart's contract)
         raise EmailNotVerified()
     now = gate.now()
@@ -90,7 +91,7 @@ async def complete_sign_in(
             type=EventType.SIGN_IN_SUCCEEDED,
             now=now,
             client=client,
-            detail=f"method: {proof.method.value}",
+            detail=f"method: {proof.method}",
         )
         refresh = await start_session(connection, gate, user.id, client)
     # after the commit: a Redis that stops answering must not hold a database transaction open
@@ -118,4 +119,5 @@ def signed_in_response(gate: AuthGate, request: Request, response: Response, sig
         expires_in=gate.access_lifetime_seconds,
         user=UserOut.model_validate(signed_in.user),
         profile=ProfileOut.model_validate(signed_in.profile) if signed_in.profile else None,
+        profile_complete=signed_in.profile is not None,
     )

@@ -31,6 +31,8 @@ class EventType(enum.StrEnum):
     EMAIL_VERIFIED = "email_verified"
     EMAIL_CHANGE_REQUESTED = "email_change_requested"
     EMAIL_CHANGED = "email_changed"
+    IDENTITY_CONNECTED = "identity_connected"
+    IDENTITY_DISCONNECTED = "identity_disconnected"
     PROFILE_UPDATED = "profile_updated"
     DATA_EXPORTED = "data_exported"
 

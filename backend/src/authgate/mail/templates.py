@@ -83,3 +83,19 @@ def email_change_notice(to: str, new_email: str) -> Mail:
         "If this was not you, change your password now: whoever asked knew it.",
     ]
     return Mail(to=to, subject="Your email address is being changed", text="\n\n".join(lines) + "\n", html=_html(lines))
+
+
+def identity_connected(to: str, provider_name: str) -> Mail:
+    lines = [
+        f"{provider_name} was just connected to your account for {SITE_NAME}: you can now sign in with it.",
+        'If this was not you, disconnect it on your account page and reset your password with "Forgot password".',
+    ]
+    return Mail(to=to, subject=f"{provider_name} was connected", text="\n\n".join(lines) + "\n", html=_html(lines))
+
+
+def identity_disconnected(to: str, provider_name: str) -> Mail:
+    lines = [
+        f"{provider_name} was just disconnected from your account for {SITE_NAME}: it no longer signs you in.",
+        'If this was not you, reset your password now with "Forgot password" on the sign-in page.',
+    ]
+    return Mail(to=to, subject=f"{provider_name} was disconnected", text="\n\n".join(lines) + "\n", html=_html(lines))

@@ -21,6 +21,7 @@ def me_response(user: CurrentUser) -> Response:
     body = MeResponse(
         user=UserOut.model_validate(user),
         profile=ProfileOut.model_validate(user.profile) if user.profile else None,
+        profile_complete=user.profile is not None,
     )
     # serialised here, once: FastAPI would validate the returned model again (the declared response_model
     # still documents the shape in OpenAPI)
@@ -51,4 +52,6 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
     )
     async def update_profile(body: ProfileUpdate, request: Request, user: CurrentUser = Depends(reader)) -> MeResponse:
         profile = await service.update_profile(gate, user, body, client_info(request))
-        return MeResponse(user=UserOut.model_validate(user), profile=ProfileOut.model_validate(profile))
+        return MeResponse(
+            user=UserOut.model_validate(user), profile=ProfileOut.model_validate(profile), profile_complete=True
+        )

@@ -1,0 +1,185 @@
+"""Provider sign-in routes. The browser routes (authorize, callback) always end in a redirect to the site: success
+to `PUBLIC_URL` + `next` with the refresh cookie set, any failure to `PUBLIC_URL/auth/login?error=CODE` (or the
+account page for a connection). A browser flow never ends on a JSON page."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+from starlette.responses import RedirectResponse
+
+from authgate.accounts.lookup import CurrentUser
+from authgate.errors import (
+    AccountSuspended,
+    AuthError,
+    EmailNotVerified,
+    IdentityNotFound,
+    InvalidPassword,
+    LastWayIn,
+    PasswordResetRequired,
+    ProviderNotFound,
+    RateLimited,
+    RecentSignInRequired,
+    error_responses,
+)
+from authgate.gate import AuthGate
+from authgate.oauth import service
+from authgate.oauth.providers import Provider, ProviderClient, configured_providers
+from authgate.oauth.schemas import AuthorizeResponse, IdentityOut, ProofRequest, ProviderOut
+from authgate.ratelimit.dependencies import rate_limit
+from authgate.shared import REQUEST_GUARDS, bearer_user, client_info
+from authgate.transport import cookie_path, set_refresh_cookie
+
+FLOW_COOKIE = "authgate_oauth"
+SIGNED_IN = (AccountSuspended,)
+
+
+def add_routes(router: APIRouter, gate: AuthGate) -> None:
+    providers = configured_providers(gate.settings)
+    names = {provider.id: provider.name for provider in providers.values()}
+    client = ProviderClient(gate.settings)
+    reader = bearer_user(gate)
+
+    def provider_of(provider_id: str) -> Provider:
+        found = providers.get(provider_id)
+        if found is None:
+            raise ProviderNotFound()
+        return found
+
+    @router.get(
+        "/providers",
+        response_model=list[ProviderOut],
+        summary="The providers a reader can sign in with (none unless configured)",
+    )
+    async def list_providers() -> list[ProviderOut]:
+        return [ProviderOut(id=p.id, name=p.name) for p in providers.values()]
+
+    @router.get(
+        "/oauth/{provider_id}/authorize",
+        status_code=status.HTTP_302_FOUND,
+        response_class=RedirectResponse,
+        summary="Start signing in with a provider: a redirect to it (PKCE, state bound to this browser, nonce)",
+        dependencies=[rate_limit(gate, "oauth_ip")],
+    )
+    async def authorize(request: Request, provider_id: str, next: str | None = Query(None)) -> Response:  # noqa: A002
+        try:
+            started = await service.start(gate, client, provider_of(provider_id), next)
+        except AuthError as error:
+            return _to_site(gate, "/auth/login", error)
+        response = RedirectResponse(started.authorize_url, status_code=status.HTTP_302_FOUND)
+        _set_flow_cookie(gate, request, response, started.browser_secret)
+        return response
+
+    @router.get(
+        "/oauth/{provider_id}/callback",
+        status_code=status.HTTP_302_FOUND,
+        response_class=RedirectResponse,
+        summary="Where the provider sends the browser back; ends in a redirect to the site",
+        dependencies=[rate_limit(gate, "oauth_ip")],
+    )
+    async def callback(request: Request, provider_id: str) -> Response:
+        query = {key: value for key, value in request.query_params.items() if len(value) <= 4096}
+        try:
+            provider = provider_of(provider_id)
+            done = await service.finish(
+                gate, client, provider, query, request.cookies.get(FLOW_COOKIE), client_info(request)
+            )
+        except AuthError as error:
+            response = _to_site(gate, "/auth/login", error)
+        else:
+            response = RedirectResponse(_site_url(gate, done.next_path), status_code=status.HTTP_302_FOUND)
+            if done.signed_in is not None:
+                refresh = done.signed_in.refresh
+                max_age = int((refresh.expires_at - gate.now()).total_seconds())
+                set_refresh_cookie(response, request, refresh.token, gate.settings, max_age=max_age)
+        response.delete_cookie(FLOW_COOKIE, path=_flow_path(request))
+        return response
+
+    @router.post(
+        "/oauth/{provider_id}/connect",
+        response_model=AuthorizeResponse,
+        summary="Connect a provider to the signed-in reader's account: the URL to send the browser to",
+        responses=error_responses(
+            ProviderNotFound, InvalidPassword, RecentSignInRequired, PasswordResetRequired, *REQUEST_GUARDS
+        ),
+        dependencies=[rate_limit(gate, "oauth_ip")],
+    )
+    async def connect(
+        provider_id: str, body: ProofRequest, request: Request, response: Response, user: CurrentUser = Depends(reader)
+    ) -> AuthorizeResponse:
+        provider = provider_of(provider_id)
+        await service.require_recent_proof(gate, user, body.password, client_info(request), action="connect a provider")
+        started = await service.start(gate, client, provider, "/auth/account", connect_user_id=user.id)
+        _set_flow_cookie(gate, request, response, started.browser_secret)
+        return AuthorizeResponse(authorize_url=started.authorize_url)
+
+    @router.get(
+        "/identities",
+        response_model=list[IdentityOut],
+        summary="The provider accounts connected to the reader's account",
+        responses=error_responses(*REQUEST_GUARDS),
+    )
+    async def identities(user: CurrentUser = Depends(reader)) -> list[IdentityOut]:
+        found = await service.identities_of(gate, user.id)
+        return [
+            IdentityOut(
+                id=i.id,
+                provider=i.provider,
+                name=names.get(i.provider, i.provider),
+                email=i.email,
+                created_at=i.created_at,
+                last_used_at=i.last_used_at,
+            )
+            for i in found
+        ]
+
+    @router.delete(
+        "/identities/{identity_id}",
+        status_code=status.HTTP_204_NO_CONTENT,
+        response_class=Response,
+        summary="Disconnect a provider (refused when it is the reader's only way in)",
+        responses=error_responses(
+            IdentityNotFound, LastWayIn, InvalidPassword, RecentSignInRequired, RateLimited, *REQUEST_GUARDS
+        ),
+    )
+    async def disconnect(
+        identity_id: str, body: ProofRequest, request: Request, user: CurrentUser = Depends(reader)
+    ) -> Response:
+        info = client_info(request)
+        await service.require_recent_proof(gate, user, body.password, info, action="disconnect a provider")
+        await service.disconnect(gate, user, identity_id, names, info)
+        return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+    # EmailNotVerified (REQUIRE_VERIFIED_EMAIL) and AccountSuspended end a provider sign-in as an error code too
+    _ = (EmailNotVerified, SIGNED_IN)
+
+
+def _flow_path(request: Request) -> str:
+    return cookie_path(request) + "/oauth"
+
+
+def _set_flow_cookie(gate: AuthGate, request: Request, response: Response, secret: str) -> None:
+    # the browser that started the flow must be the one that finishes it (RFC 9700 §2.1, CSRF on the callback); Lax
+    # is sent on the provider's top-level redirect back
+    response.set_cookie(
+        FLOW_COOKIE,
+        secret,
+        max_age=gate.settings.oauth_flow_minutes * 60,
+        path=_flow_path(request),
+        domain=gate.settings.cookie_domain,
+        secure=gate.settings.cookie_secure,
+        httponly=True,
+        samesite="lax",
+    )
+
+
+def _site_url(gate: AuthGate, path: str) -> str:
+    return gate.settings.public_url.rstrip("/") + service.safe_next(path)
+
+
+def _to_site(gate: AuthGate, page: str, error: AuthError) -> RedirectResponse:
+    return RedirectResponse(
+        f"{gate.settings.public_url.rstrip('/')}{page}?{urlencode({'error': error.code.value})}",
+        status_code=status.HTTP_302_FOUND,
+    )

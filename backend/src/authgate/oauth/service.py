@@ -1,0 +1,343 @@
+"""Signing in through a provider, connecting one to an account, and disconnecting it.
+
+Each provider sign-in only proves who the person is (`ProviderClient.account`); the account it leads to is decided
+here, and `complete_sign_in` does the rest, as for a password.
+
+Which account (an identity is (provider, subject), never the address):
+- an identity already known: its account;
+- a new identity whose address no account has: a new account (verified only if the provider asserts the address
+  verified as a real JSON boolean), no password, no profile yet (the reader completes it);
+- a new identity whose address an account has: linked only when the provider asserts the address verified AND the
+  local account is verified; otherwise nothing is linked, and the reader is told to sign in and connect the provider
+  from the account page. (Linking to an unverified local account would hand it to whoever registered the address
+  first: the pre-account takeover Better Auth shipped.)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from authgate.accounts.lockout import take_unknown_failures
+from authgate.accounts.locks import lock_user
+from authgate.accounts.lookup import CurrentUser
+from authgate.accounts.models import User
+from authgate.accounts.reauth import reauthenticate
+from authgate.accounts.signin import Proof, SignedIn, complete_sign_in
+from authgate.errors import (
+    IdentityInUse,
+    IdentityNotFound,
+    LastWayIn,
+    NotAuthenticated,
+    OAuthAccessDenied,
+    OAuthEmailRequired,
+    OAuthLinkRequired,
+    OAuthProviderError,
+    OAuthStateInvalid,
+    RecentSignInRequired,
+)
+from authgate.events.service import EventType, record_event
+from authgate.gate import AuthGate
+from authgate.identifiers import canonical_email_or_none
+from authgate.mail import templates
+from authgate.oauth.models import Identity, OAuthFlow
+from authgate.oauth.providers import Provider, ProviderAccount, ProviderClient
+from authgate.transport import ClientInfo
+
+# the `next` a flow returns to: a path on the site, never a URL (no scheme, no host, no "//" or "/\\")
+_SAFE_NEXT = re.compile(r"^/(?![/\\])[^\s\\]*$")
+MAX_NEXT = 512
+
+
+def safe_next(value: str | None) -> str:
+    """The same-site relative path to return to; anything else becomes "/" (an open redirect otherwise)."""
+    if not value or len(value) > MAX_NEXT or not _SAFE_NEXT.match(value):
+        return "/"
+    return value
+
+
+def _digest(value: str) -> str:
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class StartedFlow:
+    authorize_url: str
+    # kept by the browser in an HttpOnly cookie: the callback must come back to the browser that started
+    browser_secret: str
+
+
+@dataclass(frozen=True)
+class FinishedFlow:
+    next_path: str
+    # a sign-in; None when a signed-in reader connected the provider to their account
+    signed_in: SignedIn | None
+    connected: bool = False
+
+
+async def start(
+    gate: AuthGate,
+    client: ProviderClient,
+    provider: Provider,
+    next_path: str | None,
+    *,
+    connect_user_id: uuid.UUID | None = None,
+) -> StartedFlow:
+    """A new flow: state, PKCE verifier and nonce, stored (hashed where they are secrets) until the callback."""
+    state = secrets.token_urlsafe(32)
+    browser = secrets.token_urlsafe(32)
+    # RFC 7636 §4.1: 43..128 characters of the unreserved set
+    verifier = secrets.token_urlsafe(64)
+    nonce = secrets.token_urlsafe(32)
+    url = await client.authorization_url(provider, state=state, code_verifier=verifier, nonce=nonce)
+    now = gate.now()
+    async with gate.engine.begin() as connection:
+        # flows nobody finished are purged as they expire (and by the cleanup job)
+        await connection.execute(delete(OAuthFlow).where(OAuthFlow.expires_at <= now))
+        await connection.execute(
+            insert(OAuthFlow).values(
+                state_hash=_digest(state),
+                browser_hash=_digest(browser),
+                provider=provider.id,
+                code_verifier=verifier,
+                nonce=nonce,
+                next_path=safe_next(next_path),
+                connect_user_id=connect_user_id,
+                expires_at=now + timedelta(minutes=gate.settings.oauth_flow_minutes),
+            )
+        )
+    return StartedFlow(url, browser)
+
+
+async def finish(
+    gate: AuthGate,
+    client: ProviderClient,
+    provider: Provider,
+    query: Mapping[str, str],
+    browser_secret: str | None,
+    client_info: ClientInfo,
+) -> FinishedFlow:
+    """The provider sent the browser back. Every failure raises a domain error the router turns into a redirect."""
+    flow = await _take_flow(gate, query.get("state"), browser_secret, provider.id)
+    if "error" in query:
+        # RFC 6749 §4.1.2.1: the person said no, or the provider could not go on
+        raise OAuthAccessDenied() if query.get("error") == "access_denied" else OAuthProviderError()
+    code = query.get("code")
+    if not code or len(code) > 2048:
+        raise OAuthStateInvalid()
+    account = await client.account(provider, code=code, code_verifier=flow.code_verifier, nonce=flow.nonce)
+    if flow.connect_user_id is not None:
+        await _connect(gate, provider, account, flow.connect_user_id, client_info)
+        return FinishedFlow(flow.next_path, None, connected=True)
+    user = await _account_of(gate, provider, account, client_info)
+    signed_in = await complete_sign_in(gate, Proof(user, provider.id), client_info)
+    return FinishedFlow(flow.next_path, signed_in)
+
+
+async def _take_flow(gate: AuthGate, state: str | None, browser_secret: str | None, provider_id: str) -> OAuthFlow:
+    """Use the flow up: single-use (one DELETE), bound to the browser, in time, for this provider."""
+    if not state or len(state) > 256:
+        raise OAuthStateInvalid()
+    async with gate.sessions.begin() as db:
+        taken = await db.execute(delete(OAuthFlow).where(OAuthFlow.state_hash == _digest(state)).returning(OAuthFlow))
+        flow = taken.scalar_one_or_none()
+    if (
+        flow is None
+        or browser_secret is None
+        or not hmac.compare_digest(flow.browser_hash, _digest(browser_secret))
+        or flow.provider != provider_id
+        or flow.expires_at <= gate.now()
+    ):
+        raise OAuthStateInvalid()
+    return flow
+
+
+async def _account_of(
+    gate: AuthGate, provider: Provider, account: ProviderAccount, client: ClientInfo, *, retried: bool = False
+) -> CurrentUser:
+    try:
+        user_id = await _find_link_or_create(gate, provider, account, client)
+    except IntegrityError:
+        if retried:
+            raise OAuthLinkRequired() from None
+        # a second callback of the same person raced this one to create the account: it exists now
+        return await _account_of(gate, provider, account, client, retried=True)
+    user = await gate.users.load(user_id)
+    if user is None:
+        raise NotAuthenticated()
+    return user
+
+
+async def _find_link_or_create(
+    gate: AuthGate, provider: Provider, account: ProviderAccount, client: ClientInfo
+) -> uuid.UUID:
+    now = gate.now()
+    notice: str | None = None
+    async with gate.sessions.begin() as db:
+        known = await _identity(db, provider.id, account.subject)
+        if known is not None:
+            await db.execute(
+                update(Identity).where(Identity.id == known.id).values(last_used_at=now, email=account.email)
+            )
+            known_user: uuid.UUID = known.user_id
+            return known_user
+        email = canonical_email_or_none(account.email)
+        if email is None:
+            raise OAuthEmailRequired()
+        existing = (
+            await db.execute(
+                select(User.id, User.is_verified).where(User.email == email).with_for_update(key_share=True)
+            )
+        ).first()
+        if existing is not None:
+            # link only when both sides vouch for the address
+            if not (account.email_verified and existing.is_verified):
+                raise OAuthLinkRequired()
+            user_id: uuid.UUID = existing.id
+            notice = email
+        else:
+            user_id = await _create_account(db, gate, email, account.email_verified, client)
+        await _add_identity(db, gate, user_id, provider, account, client)
+    if notice is not None:
+        gate.mailer.send(templates.identity_connected(notice, provider.name))
+    return user_id
+
+
+async def _create_account(
+    db: AsyncSession, gate: AuthGate, email: str, verified: bool, client: ClientInfo
+) -> uuid.UUID:
+    """A reader who arrives through a provider: no password, no profile until they complete it."""
+    now = gate.now()
+    inherited = await take_unknown_failures(db, gate, email)
+    user_id = uuid.uuid4()
+    await db.execute(
+        insert(User).values(
+            id=user_id,
+            email=email,
+            hashed_password=None,
+            is_active=True,
+            is_verified=verified,
+            email_verified_at=now if verified else None,
+            created_at=now,
+            updated_at=now,
+            failed_login_count=inherited.count,
+            last_failed_login_at=inherited.last_failed_at,
+            password_reset_required=inherited.reset_required,
+        )
+    )
+    await record_event(db, user_id=user_id, type=EventType.ACCOUNT_CREATED, now=now, client=client)
+    return user_id
+
+
+async def _add_identity(
+    db: AsyncSession,
+    gate: AuthGate,
+    user_id: uuid.UUID,
+    provider: Provider,
+    account: ProviderAccount,
+    client: ClientInfo,
+) -> None:
+    now = gate.now()
+    await db.execute(
+        insert(Identity).values(
+            id=uuid.uuid4(),
+            user_id=user_id,
+            provider=provider.id,
+            subject=account.subject,
+            email=account.email,
+            created_at=now,
+            last_used_at=now,
+        )
+    )
+    await record_event(
+        db, user_id=user_id, type=EventType.IDENTITY_CONNECTED, now=now, client=client, detail=provider.name
+    )
+
+
+async def _identity(db: AsyncSession, provider_id: str, subject: str) -> Identity | None:
+    found = await db.execute(select(Identity).where(Identity.provider == provider_id, Identity.subject == subject))
+    return found.scalar_one_or_none()
+
+
+async def _connect(
+    gate: AuthGate, provider: Provider, account: ProviderAccount, user_id: uuid.UUID, client: ClientInfo
+) -> None:
+    async with gate.sessions.begin() as db:
+        if not await lock_user(db, user_id):
+            raise NotAuthenticated()
+        known = await _identity(db, provider.id, account.subject)
+        if known is not None:
+            if known.user_id != user_id:
+                raise IdentityInUse()
+            return  # already this reader's
+        await _add_identity(db, gate, user_id, provider, account, client)
+        email = (await db.execute(select(User.email).where(User.id == user_id))).scalar_one()
+    gate.mailer.send(templates.identity_connected(email, provider.name))
+
+
+# ---------------------------------------------------------------- the account page
+
+
+async def identities_of(gate: AuthGate, user_id: uuid.UUID) -> list[Identity]:
+    async with gate.sessions() as db:
+        found = await db.execute(
+            select(Identity).where(Identity.user_id == user_id).order_by(Identity.created_at, Identity.id)
+        )
+        return list(found.scalars())
+
+
+async def require_recent_proof(
+    gate: AuthGate, user: CurrentUser, password: str | None, client: ClientInfo, *, action: str
+) -> None:
+    """Before connecting or disconnecting a provider: the password for a reader who has one (counted like a sign-in),
+    else a sign-in within RECENT_SIGN_IN_MINUTES (a provider-only reader proves themselves through the provider)."""
+    found = await gate.users.load_credentials(user.id)
+    if found is None:
+        raise NotAuthenticated()
+    if found[1] is not None:
+        await reauthenticate(gate, user, password or "", client, action=action)
+        return
+    recent = timedelta(minutes=gate.settings.recent_sign_in_minutes)
+    if user.last_login_at is None or gate.now() - user.last_login_at > recent:
+        raise RecentSignInRequired()
+
+
+async def disconnect(
+    gate: AuthGate, user: CurrentUser, identity_id: str, provider_names: Mapping[str, str], client: ClientInfo
+) -> None:
+    """Remove one of the reader's identities; another reader's id is answered like an unknown one."""
+    try:
+        wanted = uuid.UUID(identity_id)
+    except ValueError:
+        raise IdentityNotFound() from None
+    now = gate.now()
+    async with gate.sessions.begin() as db:
+        if not await lock_user(db, user.id):
+            raise NotAuthenticated()
+        identity = (
+            await db.execute(select(Identity).where(Identity.id == wanted, Identity.user_id == user.id))
+        ).scalar_one_or_none()
+        if identity is None:
+            raise IdentityNotFound()
+        has_password = (await db.execute(select(User.hashed_password).where(User.id == user.id))).scalar_one()
+        others = (
+            await db.execute(select(Identity.id).where(Identity.user_id == user.id, Identity.id != wanted))
+        ).first()
+        if has_password is None and others is None:
+            raise LastWayIn()
+        await db.execute(delete(Identity).where(Identity.id == wanted))
+        name = provider_names.get(identity.provider, identity.provider)
+        await record_event(
+            db, user_id=user.id, type=EventType.IDENTITY_DISCONNECTED, now=now, client=client, detail=name
+        )
+    gate.mailer.send(templates.identity_disconnected(user.email, name))

@@ -1,0 +1,316 @@
+"""Signing in with GitHub or an OpenID Connect provider, against real providers on loopback, and every attack on it."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from tests.conftest import PASSWORD, SITE, FakeClock, app_client, make_settings, signup
+from tests.mail.smtp import query
+from tests.oauth.conftest import provider_settings
+from tests.providers import GitHubProvider, OidcProvider, serving, sign_in_through
+from tests.relay import TcpRelay
+
+
+def error_of(response: httpx.Response) -> str | None:
+    assert response.status_code == 302, response.text
+    location = urlsplit(response.headers["location"])
+    return parse_qs(location.query).get("error", [None])[0]
+
+
+def assert_refused(response: httpx.Response, code: str) -> None:
+    assert error_of(response) == code
+    assert response.headers["location"].startswith(f"{SITE}/auth/login?")
+    assert "refresh_token=" not in response.headers.get("set-cookie", "")
+
+
+async def me(api: httpx.AsyncClient) -> httpx.Response:
+    return await api.get("/auth/me")
+
+
+async def test_the_enabled_providers_are_listed(api: httpx.AsyncClient, database_url: str, clock: FakeClock) -> None:
+    listed = await api.get("/auth/providers")
+    assert listed.json() == [{"id": "github", "name": "GitHub"}, {"id": "uni", "name": "University"}]
+    async with app_client(make_settings(database_url), clock) as plain:
+        assert (await plain.get("/auth/providers")).json() == []
+
+
+async def test_a_new_reader_signs_in_with_github_and_lands_on_the_site(
+    api: httpx.AsyncClient, github: GitHubProvider, database_url: str
+) -> None:
+    done = await sign_in_through(api, "github", next_path="/docs/intro")
+    assert done.status_code == 302 and done.headers["location"] == f"{SITE}/docs/intro"
+    assert "refresh_token=" in done.headers["set-cookie"] and "HttpOnly" in done.headers["set-cookie"]
+    # authorization code with PKCE (S256), state, exact redirect URI from settings
+    asked = github.authorize_requests[-1]
+    assert asked["code_challenge_method"] == "S256" and len(asked["code_challenge"]) == 43
+    assert asked["redirect_uri"] == "http://localhost:8000/auth/oauth/github/callback"
+    assert len(asked["state"]) >= 43
+    assert len(github.token_requests[-1]["code_verifier"]) >= 43
+    reader = (await me(api)).json()
+    assert reader["user"]["email"] == "octo@example.com" and reader["user"]["is_verified"] is True
+    assert reader["profile"] is None and reader["profile_complete"] is False
+    events = {row[0] for row in query(database_url, "SELECT type FROM security_events")}
+    assert {"account_created", "identity_connected", "sign_in_succeeded"} <= events
+    details = {
+        row[0] for row in query(database_url, "SELECT detail FROM security_events WHERE type='sign_in_succeeded'")
+    }
+    assert details == {"method: github"}
+
+    # the profile completion: once the reader says who they are, the profile is complete
+    token = (await api.post("/auth/refresh")).json()["access_token"]
+    completed = await api.patch(
+        "/auth/me/profile",
+        json={"experience_level": "advanced", "professional_role": "engineer"},
+        headers={"authorization": f"Bearer {token}"},
+    )
+    assert completed.status_code == 200 and completed.json()["profile_complete"] is True
+
+
+async def test_the_same_github_person_comes_back_to_the_same_account(
+    api: httpx.AsyncClient, github: GitHubProvider
+) -> None:
+    await sign_in_through(api, "github")
+    first = (await me(api)).json()["user"]["id"]
+    api.cookies.clear()
+    # their address changed at GitHub: the identity is the subject, not the address
+    github.emails = [{"email": "octo-new@example.com", "primary": True, "verified": True}]
+    await sign_in_through(api, "github")
+    assert (await me(api)).json()["user"]["id"] == first
+
+
+async def test_github_without_a_verified_primary_address_is_refused(
+    api: httpx.AsyncClient, github: GitHubProvider
+) -> None:
+    github.emails = [
+        {"email": "unverified@example.com", "primary": True, "verified": False},
+        {"email": "other@example.com", "primary": False, "verified": True},
+    ]
+    assert_refused(await sign_in_through(api, "github"), "OAUTH_EMAIL_REQUIRED")
+
+
+async def test_a_new_reader_signs_in_with_an_openid_provider(api: httpx.AsyncClient, oidc: OidcProvider) -> None:
+    done = await sign_in_through(api, "uni")
+    assert done.headers["location"] == f"{SITE}/docs/intro"
+    assert oidc.authorize_requests[-1]["nonce"]
+    assert (await me(api)).json()["user"]["email"] == "reader@example.com"
+
+
+@pytest.mark.parametrize(
+    "attack",
+    [
+        {"claims": {"iss": "https://evil.example"}},
+        {"claims": {"aud": "someone-else"}},
+        {"claims": {"nonce": "not-the-one-sent"}},
+        {"claims": {"nonce": None}},
+        {"claims": {"exp": int(time.time()) - 3600, "iat": int(time.time()) - 7200}},
+        {"claims": {"sub": None}},
+        {"algorithm": "none"},
+        {"algorithm": "HS256"},
+        {"foreign_key": rsa.generate_private_key(public_exponent=65537, key_size=2048)},
+        {"issuer_override": "https://evil.example"},
+    ],
+    ids=[
+        "issuer",
+        "audience",
+        "nonce",
+        "no-nonce",
+        "expired",
+        "no-subject",
+        "alg-none",
+        "alg-hs256",
+        "wrong-key",
+        "discovery-issuer",
+    ],
+)
+async def test_an_id_token_that_cannot_be_trusted_signs_nobody_in(
+    api: httpx.AsyncClient, oidc: OidcProvider, attack: dict[str, object]
+) -> None:
+    for name, value in attack.items():
+        if name == "algorithm" and value == "HS256":
+            # an HMAC "signature" keyed with something public: the confusion attack (RFC 8725 §2.1)
+            oidc.algorithm, oidc.foreign_key = "HS256", "a-public-value-used-as-a-key-32b!"
+        else:
+            setattr(oidc, name, value)
+    done = await sign_in_through(api, "uni")
+    assert_refused(done, "OAUTH_PROVIDER_ERROR")
+    assert (await me(api)).status_code == 401
+
+
+async def test_email_verified_as_the_string_false_is_not_verified(
+    api: httpx.AsyncClient, oidc: OidcProvider, database_url: str
+) -> None:
+    # Better Auth read email_verified: "false" as true; here only a JSON true counts
+    oidc.claims = {"email_verified": "false", "email": "strings@example.com"}
+    await sign_in_through(api, "uni")
+    assert (await me(api)).json()["user"]["is_verified"] is False
+
+
+async def test_pre_account_takeover_is_refused(api: httpx.AsyncClient, oidc: OidcProvider, database_url: str) -> None:
+    # an attacker signs up with the victim's address (never verified) and waits for the victim to use a provider
+    attacker = await signup(api, "victim@example.com")
+    api.cookies.clear()
+    oidc.email = "victim@example.com"
+    assert_refused(await sign_in_through(api, "uni"), "OAUTH_LINK_REQUIRED")
+    assert query(database_url, "SELECT count(*) FROM identities")[0][0] == 0
+    # the attacker's account did not become the victim's way in either
+    assert attacker.json()["user"]["is_verified"] is False
+
+
+async def test_a_verified_account_is_linked_when_the_provider_vouches_for_the_address(
+    api: httpx.AsyncClient, oidc: OidcProvider, database_url: str
+) -> None:
+    local = await signup(api, "both@example.com")
+    query(database_url, "SELECT 1")
+    from tests.mail.smtp import execute
+
+    execute(database_url, "UPDATE users SET is_verified = true WHERE email = 'both@example.com'")
+    api.cookies.clear()
+    oidc.email = "both@example.com"
+    done = await sign_in_through(api, "uni")
+    assert error_of(done) is None
+    assert (await me(api)).json()["user"]["id"] == local.json()["user"]["id"]
+    # the provider does not vouch: no link, even to a verified account
+    api.cookies.clear()
+    with serving(
+        OidcProvider(subject="someone-else", email="both@example.com", claims={"email_verified": False})
+    ) as other:
+        assert isinstance(other, OidcProvider)
+        async with app_client(provider_settings(database_url, GitHubProvider(), other), FakeClock()) as second:
+            assert_refused(await sign_in_through(second, "uni"), "OAUTH_LINK_REQUIRED")
+
+
+@pytest.mark.parametrize(
+    "next_path", ["//evil.example", "https://evil.example", "/\\evil.example", "javascript:alert(1)", "evil", ""]
+)
+async def test_next_is_only_ever_a_path_on_the_site(api: httpx.AsyncClient, next_path: str) -> None:
+    done = await sign_in_through(api, "github", next_path=next_path)
+    assert done.headers["location"] == f"{SITE}/"
+
+
+async def test_the_state_is_single_use_and_bound_to_the_browser(api: httpx.AsyncClient) -> None:
+    started = await api.get("/auth/oauth/github/authorize", params={"next": "/"})
+    async with httpx.AsyncClient() as browser:
+        back = urlsplit((await browser.get(started.headers["location"])).headers["location"])
+    params = {k: v[0] for k, v in parse_qs(back.query).items()}
+    flow_cookie = api.cookies.get("authgate_oauth")
+    assert flow_cookie
+    # another browser (no cookie, or its own) cannot finish this flow
+    api.cookies.clear()
+    assert_refused(await api.get(back.path, params=params), "OAUTH_STATE_INVALID")
+    api.cookies.set("authgate_oauth", "someone-elses", path="/auth/oauth")
+    assert_refused(await api.get(back.path, params=params), "OAUTH_STATE_INVALID")
+    # a wrong or missing state
+    api.cookies.set("authgate_oauth", flow_cookie, path="/auth/oauth")
+    assert_refused(await api.get(back.path, params={**params, "state": "forged"}), "OAUTH_STATE_INVALID")
+    assert_refused(await api.get(back.path, params={"code": params["code"]}), "OAUTH_STATE_INVALID")
+
+
+async def test_a_callback_is_used_once(api: httpx.AsyncClient) -> None:
+    started = await api.get("/auth/oauth/github/authorize", params={"next": "/"})
+    cookie = api.cookies.get("authgate_oauth")
+    async with httpx.AsyncClient() as browser:
+        back = urlsplit((await browser.get(started.headers["location"])).headers["location"])
+    params = {k: v[0] for k, v in parse_qs(back.query).items()}
+    assert error_of(await api.get(back.path, params=params)) is None
+    api.cookies.clear()
+    api.cookies.set("authgate_oauth", cookie, path="/auth/oauth")
+    assert_refused(await api.get(back.path, params=params), "OAUTH_STATE_INVALID")
+
+
+async def test_a_flow_left_too_long_is_refused(api: httpx.AsyncClient, clock: FakeClock) -> None:
+    started = await api.get("/auth/oauth/github/authorize", params={"next": "/"})
+    async with httpx.AsyncClient() as browser:
+        back = urlsplit((await browser.get(started.headers["location"])).headers["location"])
+    clock.advance(minutes=11)
+    assert_refused(
+        await api.get(back.path, params={k: v[0] for k, v in parse_qs(back.query).items()}), "OAUTH_STATE_INVALID"
+    )
+
+
+async def test_the_reader_saying_no_at_the_provider(api: httpx.AsyncClient, github: GitHubProvider) -> None:
+    github.deny = True
+    assert_refused(await sign_in_through(api, "github"), "OAUTH_ACCESS_DENIED")
+
+
+async def test_an_unreachable_provider_is_an_error_page_not_a_hang(database_url: str, clock: FakeClock) -> None:
+    # nothing listens on these ports: discovery fails at once; the timeout bounds a provider that never answers
+    gone = OidcProvider()
+    settings = provider_settings(database_url, GitHubProvider(), gone)
+    async with app_client(settings, clock) as http:
+        started = await http.get("/auth/oauth/uni/authorize", params={"next": "/"})
+        assert_refused(started, "OAUTH_PROVIDER_ERROR")
+        unknown = await http.get("/auth/oauth/nobody/authorize")
+        assert_refused(unknown, "PROVIDER_NOT_FOUND")
+
+
+async def test_a_signed_in_reader_connects_and_disconnects_a_provider(
+    api: httpx.AsyncClient, github: GitHubProvider, database_url: str
+) -> None:
+    signed_up = await signup(api, "connector@example.com")
+    bearer = {"authorization": f"Bearer {signed_up.json()['access_token']}"}
+    # the password is asked again (counted like a sign-in)
+    wrong = await api.post("/auth/oauth/github/connect", json={"password": "Not-it-at-all-1"}, headers=bearer)
+    assert wrong.status_code == 401 and wrong.json()["code"] == "INVALID_PASSWORD"
+    asked = await api.post("/auth/oauth/github/connect", json={"password": PASSWORD}, headers=bearer)
+    assert asked.status_code == 200
+    done = await sign_in_through(api, "github", start=asked.json()["authorize_url"])
+    assert done.headers["location"] == f"{SITE}/auth/account"
+    listed = (await api.get("/auth/identities", headers=bearer)).json()
+    assert [(i["provider"], i["name"], i["email"]) for i in listed] == [("github", "GitHub", "octo@example.com")]
+
+    # the same GitHub person cannot be connected to a second account
+    other = await signup(api, "second@example.com")
+    second_bearer = {"authorization": f"Bearer {other.json()['access_token']}"}
+    again = await api.post("/auth/oauth/github/connect", json={"password": PASSWORD}, headers=second_bearer)
+    assert error_of(await sign_in_through(api, "github", start=again.json()["authorize_url"])) == "IDENTITY_IN_USE"
+
+    # another reader's identity id is not found; the owner removes it
+    identity = listed[0]["id"]
+    foreign = await api.request(
+        "DELETE", f"/auth/identities/{identity}", json={"password": PASSWORD}, headers=second_bearer
+    )
+    assert foreign.status_code == 404 and foreign.json()["code"] == "IDENTITY_NOT_FOUND"
+    removed = await api.request("DELETE", f"/auth/identities/{identity}", json={"password": PASSWORD}, headers=bearer)
+    assert removed.status_code == 204
+    assert (await api.get("/auth/identities", headers=bearer)).json() == []
+    events = {row[0] for row in query(database_url, "SELECT type FROM security_events")}
+    assert {"identity_connected", "identity_disconnected"} <= events
+
+
+async def test_a_provider_only_reader_cannot_remove_their_last_way_in(api: httpx.AsyncClient, clock: FakeClock) -> None:
+    await sign_in_through(api, "github")
+    token = (await api.post("/auth/refresh")).json()["access_token"]
+    bearer = {"authorization": f"Bearer {token}"}
+    identity = (await api.get("/auth/identities", headers=bearer)).json()[0]["id"]
+    refused = await api.request("DELETE", f"/auth/identities/{identity}", json={}, headers=bearer)
+    assert refused.status_code == 409 and refused.json()["code"] == "LAST_WAY_IN"
+    # and a change like this one needs a recent sign-in, for a reader with no password to ask for
+    clock.advance(minutes=11)
+    token = (await api.post("/auth/refresh")).json()["access_token"]
+    stale = await api.request(
+        "DELETE", f"/auth/identities/{identity}", json={}, headers={"authorization": f"Bearer {token}"}
+    )
+    assert stale.status_code == 403 and stale.json()["code"] == "RECENT_SIGN_IN_REQUIRED"
+
+
+async def test_a_provider_that_never_answers_is_an_error_page_within_the_timeout(
+    database_url: str, clock: FakeClock
+) -> None:
+    # connections accepted, nothing answered: OAUTH_HTTP_TIMEOUT_SECONDS bounds the wait
+    silent = TcpRelay("127.0.0.1", 9)
+    await silent.start()
+    silent.silence()
+    try:
+        issuer = OidcProvider(port=silent.port)
+        settings = provider_settings(database_url, GitHubProvider(), issuer, oauth_http_timeout_seconds=1.0)
+        async with app_client(settings, clock) as http:
+            started = await asyncio.wait_for(http.get("/auth/oauth/uni/authorize", params={"next": "/"}), 20)
+            assert_refused(started, "OAUTH_PROVIDER_ERROR")
+    finally:
+        await silent.close()
