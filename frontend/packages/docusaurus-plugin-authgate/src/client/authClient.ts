@@ -1,637 +1,115 @@
-import {AuthError, errorFromResponse, networkError} from './errors';
+/**
+ * The kit's API client: the session (session.ts: the token in memory, refresh, one refresh across tabs) with one
+ * method per API route, each implemented in the module of its area (recovery, account, providers).
+ */
+import * as account from './account';
+import * as providers from './providers';
+import * as recovery from './recovery';
+import {SessionClient} from './session';
 import type {
   AccountExport,
-  AuthResponseBody,
-  AuthSnapshot,
   DetailResponseBody,
-  MeResponseBody,
-  ProfilePatch,
+  IdentityInfo,
+  ProviderInfo,
   SecurityEvent,
   SessionInfo,
-  SignUpData,
   TokenResponseBody,
   VerifyEmailResponseBody,
 } from './types';
 
-export const REFRESH_LOCK_NAME = 'authgate-refresh';
-export const CHANNEL_NAME = 'authgate';
+export {CHANNEL_NAME, REFRESH_LOCK_NAME} from './crossTab';
+export {loadingSnapshot} from './session';
+export type {AuthClientOptions} from './session';
 
-/** Messages other tabs of the same site receive. Tokens never travel over the channel. */
-type ChannelMessage =
-  | {type: 'signed-out'}
-  | {type: 'signed-in'}
-  | {type: 'profile'; body: MeResponseBody};
-
-interface ChannelLike {
-  postMessage(message: ChannelMessage): void;
-  close(): void;
-  onmessage: ((event: MessageEvent<ChannelMessage>) => void) | null;
-}
-
-interface LocksLike {
-  request<T>(name: string, callback: () => Promise<T>): Promise<T>;
-}
-
-export interface AuthClientOptions {
-  /** Origin of the authgate API, e.g. "http://localhost:8000". */
-  apiBaseUrl: string;
-  /** Refresh the access token this many seconds before it expires (default 60). */
-  refreshLeewaySeconds?: number;
-  /** Injected for tests; defaults to the global fetch at call time. */
-  fetch?: typeof fetch;
-  /** Injected for tests; defaults to Date.now. */
-  now?: () => number;
-  /** Injected for tests; `null` disables cross-tab locking. Defaults to navigator.locks when present. */
-  locks?: LocksLike | null;
-  /** Injected for tests; `null` disables cross-tab messages. Defaults to a BroadcastChannel when present. */
-  createChannel?: ((name: string) => ChannelLike | null) | null;
-}
-
-const LOADING: AuthSnapshot = Object.freeze({status: 'loading', user: null, profile: null});
-const SIGNED_OUT: AuthSnapshot = Object.freeze({status: 'signed-out', user: null, profile: null});
-
-/** A token this close to its expiry is not used; a fresh one is fetched first. */
-const MIN_REMAINING_MS = 10_000;
-
-export function loadingSnapshot(): AuthSnapshot {
-  return LOADING;
-}
-
-/**
- * Holds one browser tab's session: the access token (in memory only), the signed-in user and profile,
- * and the rules for refreshing the token. Framework-free; the React provider subscribes to it.
- *
- * Nothing here touches `window`, `navigator` or timers until `start()` runs (in an effect), so the
- * class is safe to construct during Docusaurus' static rendering.
- */
-export class AuthClient {
-  readonly apiBaseUrl: string;
-  private readonly leewayMs: number;
-  private readonly fetchOverride: typeof fetch | undefined;
-  private readonly now: () => number;
-  private readonly locksOption: LocksLike | null | undefined;
-  private readonly createChannel: ((name: string) => ChannelLike | null) | null | undefined;
-
-  private snapshot: AuthSnapshot = LOADING;
-  private readonly listeners = new Set<() => void>();
-  private accessToken: string | null = null;
-  private expiresAt = 0;
-  private refreshTimer: ReturnType<typeof setTimeout> | undefined;
-  private refreshing: Promise<string | null> | null = null;
-  private sessionLoad: Promise<void> | null = null;
-  private channel: ChannelLike | null = null;
-  private started = false;
-  /** Bumped whenever the session changes hands (sign-in, sign-out); late answers of older epochs are dropped. */
-  private epoch = 0;
-  /**
-   * Email-verification tokens already sent, with their answer. A mailed token is single-use: React's
-   * StrictMode (and a remount) runs the page's effect twice, and a second POST would consume nothing
-   * and answer TOKEN_INVALID over the first one's success.
-   */
-  private readonly verifications = new Map<string, Promise<VerifyEmailResponseBody>>();
-
-  constructor(options: AuthClientOptions) {
-    this.apiBaseUrl = options.apiBaseUrl.replace(/\/+$/, '');
-    this.leewayMs = (options.refreshLeewaySeconds ?? 60) * 1000;
-    this.fetchOverride = options.fetch;
-    this.now = options.now ?? (() => Date.now());
-    this.locksOption = options.locks;
-    this.createChannel = options.createChannel;
-  }
-
-  // ---- store interface (useSyncExternalStore) ----
-
-  getSnapshot = (): AuthSnapshot => this.snapshot;
-
-  subscribe = (listener: () => void): (() => void) => {
-    this.listeners.add(listener);
-    return () => {
-      this.listeners.delete(listener);
-    };
-  };
-
-  private setSnapshot(next: AuthSnapshot): void {
-    this.snapshot = next;
-    for (const listener of [...this.listeners]) listener();
-  }
-
-  // ---- lifecycle ----
-
-  /** Opens the cross-tab channel and, the first time only, asks the API who is signed in (one GET /auth/me). */
-  start(): void {
-    if (this.started) return;
-    this.started = true;
-    this.channel = this.openChannel();
-    if (this.channel) {
-      this.channel.onmessage = (event) => this.onChannelMessage(event.data);
-    }
-    if (!this.sessionLoad) this.sessionLoad = this.loadSession();
-    if (this.accessToken) this.scheduleRefresh();
-  }
-
-  /** Closes the channel and cancels the timer. The session itself is kept (React may start again). */
-  stop(): void {
-    this.started = false;
-    this.channel?.close();
-    this.channel = null;
-    this.clearTimer();
-  }
-
-  // ---- public API ----
-
-  /** URL of an API path, e.g. url('/auth/me'). */
-  url(path: string): string {
-    return `${this.apiBaseUrl}${path.startsWith('/') ? '' : '/'}${path}`;
-  }
-
-  async signIn(email: string, password: string): Promise<AuthResponseBody> {
-    const body = await this.postForSession('/auth/login', {email, password});
-    this.broadcast({type: 'signed-in'});
-    return body;
-  }
-
-  async signUp(data: SignUpData): Promise<AuthResponseBody> {
-    const body = await this.postForSession('/auth/signup', data);
-    this.broadcast({type: 'signed-in'});
-    return body;
-  }
-
-  /** Ends the session here and in every other tab. Never throws: the local session is cleared regardless. */
-  async signOut(): Promise<void> {
-    const token = this.accessToken;
-    this.epoch += 1;
-    this.clearLocal();
-    this.setSnapshot(SIGNED_OUT);
-    this.broadcast({type: 'signed-out'});
-    try {
-      // Under the refresh lock, so a refresh in another tab cannot rotate the cookie mid-logout.
-      const res = await this.withLock(() =>
-        this.doFetch(this.url('/auth/logout'), {
-          method: 'POST',
-          credentials: 'include',
-          headers: token ? {Authorization: `Bearer ${token}`} : {},
-        }),
-      );
-      drain(res);
-    } catch {
-      // Offline: the local session is gone; the cookie expires on its own.
-    }
-  }
-
-  /** PATCH /auth/me/profile with any subset of the profile fields. */
-  async updateProfile(patch: ProfilePatch): Promise<MeResponseBody> {
-    if (this.snapshot.status === 'signed-out') {
-      throw new AuthError('You are not signed in.', 401, 'NOT_AUTHENTICATED');
-    }
-    const res = await this.authFetch(this.url('/auth/me/profile'), {
-      method: 'PATCH',
-      headers: {'Content-Type': 'application/json', Accept: 'application/json'},
-      body: JSON.stringify(patch),
-    });
-    if (!res.ok) throw await errorFromResponse(res);
-    const body = (await res.json()) as MeResponseBody;
-    if (this.snapshot.status === 'signed-in') {
-      this.setSnapshot({status: 'signed-in', user: body.user, profile: body.profile});
-    }
-    this.broadcast({type: 'profile', body});
-    return body;
-  }
-
-  /** Replaces the access token in memory, e.g. with the one POST /auth/change-password answers. */
-  setAccessToken(token: string, expiresInSeconds: number): void {
-    this.setToken(token, expiresInSeconds);
-  }
-
-  // ---- account lifecycle (docs/api-contract.md, "Account lifecycle") ----
+export class AuthClient extends SessionClient {
+  // ---- recovery.ts: the mailed links ----
 
   /** POST /auth/forgot-password. The API answers the same 202 for known and unknown addresses. */
-  async requestPasswordReset(email: string): Promise<DetailResponseBody> {
-    return this.postPublic<DetailResponseBody>('/auth/forgot-password', {email});
+  requestPasswordReset(email: string): Promise<DetailResponseBody> {
+    return recovery.requestPasswordReset(this.api, email);
   }
 
-  /**
-   * POST /auth/reset-password with the mailed token. The API revokes every session of that account and
-   * does not sign in, so whatever session this tab believed in is checked again (one GET /auth/me).
-   */
-  async resetPassword(token: string, newPassword: string): Promise<DetailResponseBody> {
-    const body = await this.postPublic<DetailResponseBody>('/auth/reset-password', {token, new_password: newPassword});
-    if (this.snapshot.status !== 'signed-out') this.reloadSession();
-    return body;
+  /** POST /auth/reset-password with the mailed token; every session of the account ends, nobody is signed in. */
+  resetPassword(token: string, newPassword: string): Promise<DetailResponseBody> {
+    return recovery.resetPassword(this.api, token, newPassword);
   }
 
-  /**
-   * POST /auth/verify-email with the mailed token, at most once per token for the life of this tab.
-   * When a reader is signed in here, their record is re-read (the address may have changed too).
-   */
+  /** POST /auth/verify-email with the mailed token, at most once per token for the life of this tab. */
   verifyEmail(token: string): Promise<VerifyEmailResponseBody> {
-    let pending = this.verifications.get(token);
-    if (!pending) {
-      // The cookie goes along: completing an email change ends every other sign-in, and the API keeps the one
-      // of this browser's cookie (a fresh access token comes with the next refresh).
-      pending = this.postPublic<VerifyEmailResponseBody>('/auth/verify-email', {token}, 'include').then(
-        async (body) => {
-          await this.refreshUser();
-          return body;
-        },
-        (err: unknown) => {
-          // Offline, throttled or a server error: the token was not spent, so a retry may send it again.
-          if (err instanceof AuthError && (err.status === 0 || err.status === 429 || err.status >= 500)) {
-            this.verifications.delete(token);
-          }
-          throw err;
-        },
-      );
-      this.verifications.set(token, pending);
-    }
-    return pending;
+    return recovery.verifyEmail(this.api, token);
   }
 
   /** POST /auth/verify-email/resend: mails a new link to the reader's address. */
-  async resendVerification(): Promise<DetailResponseBody> {
-    return this.accountJson<DetailResponseBody>('/auth/verify-email/resend', {method: 'POST'});
+  resendVerification(): Promise<DetailResponseBody> {
+    return recovery.resendVerification(this.api);
   }
 
-  /**
-   * POST /auth/change-password. The API revokes the reader's other sessions and every access token
-   * issued before now, and answers a fresh access token for this tab, which replaces ours.
-   */
-  async changePassword(currentPassword: string, newPassword: string): Promise<TokenResponseBody> {
-    const body = await this.accountJson<TokenResponseBody>('/auth/change-password', {
-      method: 'POST',
-      body: {current_password: currentPassword, new_password: newPassword},
-    });
-    this.setToken(body.access_token, body.expires_in);
-    return body;
+  // ---- account.ts: the signed-in reader's account ----
+
+  /** POST /auth/change-password; the fresh access token it answers replaces ours. */
+  changePassword(currentPassword: string, newPassword: string): Promise<TokenResponseBody> {
+    return account.changePassword(this.api, currentPassword, newPassword);
   }
 
-  /** POST /auth/change-email: the API mails a link to the new address; nothing changes until it is opened. */
-  async changeEmail(newEmail: string, password: string): Promise<DetailResponseBody> {
-    return this.accountJson<DetailResponseBody>('/auth/change-email', {
-      method: 'POST',
-      body: {new_email: newEmail, password},
-    });
+  /** POST /auth/change-email: a link to the new address; nothing changes until it is opened. */
+  changeEmail(newEmail: string, password: string): Promise<DetailResponseBody> {
+    return account.changeEmail(this.api, newEmail, password);
   }
 
   /** GET /auth/sessions: one entry per sign-in, `current` marking this browser's. */
-  async listSessions(): Promise<SessionInfo[]> {
-    return this.accountJson<SessionInfo[]>('/auth/sessions', {method: 'GET'});
+  listSessions(): Promise<SessionInfo[]> {
+    return account.listSessions(this.api);
   }
 
-  /** DELETE /auth/sessions/{id}: signs that device out (its next refresh fails). */
-  async revokeSession(id: string): Promise<void> {
-    await this.accountJson<void>(`/auth/sessions/${encodeURIComponent(id)}`, {method: 'DELETE'});
+  /** DELETE /auth/sessions/{id}: signs that device out. */
+  revokeSession(id: string): Promise<void> {
+    return account.revokeSession(this.api, id);
   }
 
-  /** DELETE /auth/sessions: every session including this one; this tab and the others end signed out. */
-  async signOutEverywhere(): Promise<void> {
-    await this.accountJson<void>('/auth/sessions', {method: 'DELETE'});
-    this.endSession();
+  /** DELETE /auth/sessions: every session including this one; every tab ends signed out. */
+  signOutEverywhere(): Promise<void> {
+    return account.signOutEverywhere(this.api);
   }
 
   /** GET /auth/me/events: the reader's recent security events, newest first. */
-  async listEvents(): Promise<SecurityEvent[]> {
-    return this.accountJson<SecurityEvent[]>('/auth/me/events', {method: 'GET'});
+  listEvents(): Promise<SecurityEvent[]> {
+    return account.listEvents(this.api);
   }
 
-  /** GET /auth/me/export: everything the service holds about the reader, as JSON. */
-  async exportData(): Promise<AccountExport> {
-    return this.accountJson<AccountExport>('/auth/me/export', {method: 'GET'});
+  /** GET /auth/me/export: everything the service holds about the reader. */
+  exportData(): Promise<AccountExport> {
+    return account.exportData(this.api);
   }
 
-  /** DELETE /auth/me {password}: removes the account and everything of it; this tab ends signed out. */
-  async deleteAccount(password: string): Promise<void> {
-    await this.accountJson<void>('/auth/me', {method: 'DELETE', body: {password}});
-    this.endSession();
+  /** DELETE /auth/me {password}: the account and everything of it; this tab ends signed out. */
+  deleteAccount(password: string): Promise<void> {
+    return account.deleteAccount(this.api, password);
   }
 
-  /**
-   * fetch() with the reader's access token. Paths starting with "/" are sent to the API origin.
-   * Gets a token first if there is none (POST /auth/refresh); on a 401 refreshes once — joining a
-   * refresh already in flight — and retries once with the NEW token. A body that is a stream cannot
-   * be sent twice; pass strings, FormData or Blobs.
-   */
-  async authFetch(input: RequestInfo | URL, init: RequestInit = {}): Promise<Response> {
-    const target = typeof input === 'string' && /^\/(?!\/)/.test(input) ? this.url(input) : input;
-    const token = await this.getAccessToken();
-    const first = await this.doFetch(cloneTarget(target), withBearer(target, init, token));
-    if (first.status !== 401 || token === null) return first;
-    // A 401 about the password the reader typed (change-password, change-email, delete) is not about
-    // the token: retrying would send the wrong password twice and count two failed attempts.
-    if (await isPasswordRejection(first)) return first;
+  // ---- providers.ts: GitHub, Google, OpenID providers ----
 
-    const fresh = await this.refreshAfterRejection(token);
-    if (!fresh) return first;
-    drain(first);
-    return this.doFetch(cloneTarget(target), withBearer(target, init, fresh));
+  /** GET /auth/providers: the providers the API has enabled. */
+  listProviders(): Promise<ProviderInfo[]> {
+    return providers.listProviders(this.api);
   }
 
-  /**
-   * A usable access token: the one in memory if it has life left, else a refreshed one;
-   * null when nobody is signed in.
-   */
-  async getAccessToken(): Promise<string | null> {
-    if (this.snapshot.status === 'loading' && this.sessionLoad) await this.sessionLoad;
-    if (this.accessToken && this.now() < this.expiresAt - MIN_REMAINING_MS) return this.accessToken;
-    if (this.snapshot.status !== 'signed-in') return null;
-    return this.refresh();
+  /** Where to send the browser to sign in with a provider, coming back to `next`. */
+  providerSignInUrl(providerId: string, next: string): string {
+    return providers.providerSignInUrl(this.api, providerId, next);
   }
 
-  /**
-   * POST /auth/refresh. At most one in flight per tab (callers share the promise) and, where the
-   * Web Locks API exists, one at a time across the site's tabs. Resolves to the new token, or null
-   * when the API says the session is over (the tab is then signed out).
-   */
-  refresh(): Promise<string | null> {
-    if (!this.refreshing) {
-      const epoch = this.epoch;
-      this.refreshing = this.withLock(() => this.doRefresh(epoch)).finally(() => {
-        this.refreshing = null;
-      });
-    }
-    return this.refreshing;
+  /** POST /auth/oauth/{id}/connect: the URL to send the browser to. */
+  connectProvider(providerId: string, password?: string): Promise<string> {
+    return providers.connectProvider(this.api, providerId, password);
   }
 
-  // ---- internals ----
-
-  private refreshAfterRejection(rejected: string): Promise<string | null> {
-    // Another call already replaced the rejected token: use the new one, no second refresh.
-    if (this.accessToken && this.accessToken !== rejected) return Promise.resolve(this.accessToken);
-    if (this.accessToken === rejected) this.accessToken = null;
-    return this.refresh();
+  /** GET /auth/identities. */
+  listIdentities(): Promise<IdentityInfo[]> {
+    return providers.listIdentities(this.api);
   }
 
-  private async doRefresh(epoch: number): Promise<string | null> {
-    let res: Response;
-    try {
-      res = await this.doFetch(this.url('/auth/refresh'), {
-        method: 'POST',
-        credentials: 'include',
-        headers: {Accept: 'application/json'},
-      });
-    } catch (cause) {
-      throw networkError(cause);
-    }
-    if (epoch !== this.epoch) return this.accessToken;
-    if (res.ok) {
-      const body = (await res.json()) as TokenResponseBody;
-      if (epoch !== this.epoch) return this.accessToken;
-      this.setToken(body.access_token, body.expires_in);
-      return body.access_token;
-    }
-    if (res.status === 401) {
-      drain(res);
-      // The refresh cookie is missing, expired, revoked or replayed: this tab's session is over.
-      this.epoch += 1;
-      this.clearLocal();
-      this.setSnapshot(SIGNED_OUT);
-      return null;
-    }
-    throw await errorFromResponse(res);
+  /** DELETE /auth/identities/{id}. */
+  disconnectIdentity(identityId: string, password?: string): Promise<void> {
+    return providers.disconnectIdentity(this.api, identityId, password);
   }
-
-  /**
-   * An authenticated JSON call for the account routes. The cookie goes along (credentials: 'include')
-   * so the API can tell which session is this browser's and can clear the cookie when it ends the session.
-   */
-  private async accountJson<T>(path: string, {method, body}: {method: string; body?: unknown}): Promise<T> {
-    if (this.snapshot.status === 'signed-out') {
-      throw new AuthError('You are not signed in.', 401, 'NOT_AUTHENTICATED');
-    }
-    let res: Response;
-    try {
-      res = await this.authFetch(this.url(path), {
-        method,
-        credentials: 'include',
-        headers:
-          body === undefined
-            ? {Accept: 'application/json'}
-            : {'Content-Type': 'application/json', Accept: 'application/json'},
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-    } catch (cause) {
-      throw cause instanceof AuthError ? cause : networkError(cause);
-    }
-    if (!res.ok) throw await errorFromResponse(res);
-    if (res.status === 204) {
-      drain(res);
-      return undefined as T;
-    }
-    return (await res.json()) as T;
-  }
-
-  /** A JSON POST that needs no session (the mailed-token routes). */
-  private async postPublic<T>(path: string, payload: unknown, credentials?: RequestCredentials): Promise<T> {
-    let res: Response;
-    try {
-      res = await this.doFetch(this.url(path), {
-        method: 'POST',
-        ...(credentials ? {credentials} : {}),
-        headers: {'Content-Type': 'application/json', Accept: 'application/json'},
-        body: JSON.stringify(payload),
-      });
-    } catch (cause) {
-      throw networkError(cause);
-    }
-    if (!res.ok) throw await errorFromResponse(res);
-    return (await res.json()) as T;
-  }
-
-  /** The session ended on the server (sign out everywhere, account deleted): end it here and in other tabs. */
-  private endSession(): void {
-    this.epoch += 1;
-    this.clearLocal();
-    this.setSnapshot(SIGNED_OUT);
-    this.broadcast({type: 'signed-out'});
-  }
-
-  /** Forget the token and ask the API again who is signed in (one GET /auth/me with the cookie). */
-  private reloadSession(): void {
-    this.epoch += 1;
-    this.clearLocal();
-    this.sessionLoad = this.loadSession();
-  }
-
-  /** After the reader's record changed elsewhere (email verified): re-read it and tell the other tabs. */
-  private async refreshUser(): Promise<void> {
-    if (this.snapshot.status === 'loading' && this.sessionLoad) await this.sessionLoad;
-    if (this.snapshot.status !== 'signed-in') return;
-    const epoch = this.epoch;
-    try {
-      const res = await this.doFetch(this.url('/auth/me'), {
-        credentials: 'include',
-        headers: {Accept: 'application/json'},
-      });
-      if (!res.ok) {
-        drain(res);
-        return;
-      }
-      const body = (await res.json()) as MeResponseBody;
-      if (epoch !== this.epoch || this.snapshot.status !== 'signed-in') return;
-      this.setSnapshot({status: 'signed-in', user: body.user, profile: body.profile ?? null});
-      this.broadcast({type: 'profile', body});
-    } catch {
-      // Offline: the banner stays until the next page load asks again.
-    }
-  }
-
-  private async loadSession(): Promise<void> {
-    const epoch = this.epoch;
-    let res: Response;
-    try {
-      res = await this.doFetch(this.url('/auth/me'), {
-        credentials: 'include',
-        headers: {Accept: 'application/json'},
-      });
-    } catch {
-      if (epoch === this.epoch) this.setSnapshot(SIGNED_OUT);
-      return;
-    }
-    if (epoch !== this.epoch) return;
-    if (!res.ok) {
-      drain(res);
-      this.setSnapshot(SIGNED_OUT);
-      return;
-    }
-    try {
-      const body = (await res.json()) as MeResponseBody;
-      if (epoch !== this.epoch) return;
-      this.setSnapshot({status: 'signed-in', user: body.user, profile: body.profile ?? null});
-    } catch {
-      if (epoch === this.epoch) this.setSnapshot(SIGNED_OUT);
-    }
-  }
-
-  private async postForSession(path: string, payload: unknown): Promise<AuthResponseBody> {
-    let res: Response;
-    try {
-      res = await this.doFetch(this.url(path), {
-        method: 'POST',
-        credentials: 'include',
-        headers: {'Content-Type': 'application/json', Accept: 'application/json'},
-        body: JSON.stringify(payload),
-      });
-    } catch (cause) {
-      throw networkError(cause);
-    }
-    if (!res.ok) throw await errorFromResponse(res);
-    const body = (await res.json()) as AuthResponseBody;
-    this.epoch += 1;
-    this.setToken(body.access_token, body.expires_in);
-    this.setSnapshot({status: 'signed-in', user: body.user, profile: body.profile ?? null});
-    return body;
-  }
-
-  private setToken(token: string, expiresInSeconds: number): void {
-    this.accessToken = token;
-    const lifetimeMs = Math.max(0, Number(expiresInSeconds) || 0) * 1000;
-    this.expiresAt = this.now() + lifetimeMs;
-    this.scheduleRefresh();
-  }
-
-  private scheduleRefresh(): void {
-    this.clearTimer();
-    if (!this.started || !this.accessToken) return;
-    const remaining = this.expiresAt - this.now();
-    // Shortly before expiry; for very short lifetimes, at half-life rather than in a tight loop.
-    const delay = Math.max(remaining - this.leewayMs, remaining / 2, 1_000);
-    this.refreshTimer = setTimeout(() => {
-      this.refreshTimer = undefined;
-      this.refresh().catch(() => {
-        // Offline or API down: the next authFetch tries again.
-      });
-    }, delay);
-  }
-
-  private clearTimer(): void {
-    if (this.refreshTimer !== undefined) clearTimeout(this.refreshTimer);
-    this.refreshTimer = undefined;
-  }
-
-  private clearLocal(): void {
-    this.accessToken = null;
-    this.expiresAt = 0;
-    this.clearTimer();
-  }
-
-  private onChannelMessage(message: ChannelMessage | undefined): void {
-    if (!message) return;
-    if (message.type === 'signed-out') {
-      if (this.snapshot.status === 'signed-out' && !this.accessToken) return;
-      this.epoch += 1;
-      this.clearLocal();
-      this.setSnapshot(SIGNED_OUT);
-    } else if (message.type === 'signed-in') {
-      // Another tab signed in (maybe as someone else): our token, if any, is for the old session.
-      this.epoch += 1;
-      this.clearLocal();
-      this.sessionLoad = this.loadSession();
-    } else if (message.type === 'profile') {
-      const {user, profile} = message.body;
-      if (this.snapshot.status === 'signed-in' && this.snapshot.user?.id === user.id) {
-        this.setSnapshot({status: 'signed-in', user, profile});
-      }
-    }
-  }
-
-  private broadcast(message: ChannelMessage): void {
-    try {
-      this.channel?.postMessage(message);
-    } catch {
-      // a closed channel: nothing to tell
-    }
-  }
-
-  private openChannel(): ChannelLike | null {
-    if (this.createChannel !== undefined) return this.createChannel ? this.createChannel(CHANNEL_NAME) : null;
-    if (typeof BroadcastChannel === 'undefined') return null;
-    return new BroadcastChannel(CHANNEL_NAME) as unknown as ChannelLike;
-  }
-
-  private withLock<T>(fn: () => Promise<T>): Promise<T> {
-    let locks: LocksLike | null | undefined = this.locksOption;
-    if (locks === undefined) {
-      const nav = typeof navigator !== 'undefined' ? (navigator as Navigator & {locks?: LocksLike}) : undefined;
-      locks = nav?.locks && typeof nav.locks.request === 'function' ? nav.locks : null;
-    }
-    if (!locks) return fn();
-    return locks.request(REFRESH_LOCK_NAME, () => fn());
-  }
-
-  private doFetch(input: RequestInfo | URL, init: RequestInit): Promise<Response> {
-    const f = this.fetchOverride ?? globalThis.fetch;
-    return f(input, init);
-  }
-}
-
-/**
- * Reads and drops the body of a response we do not use. Left unread, the browser keeps the request
- * open (and the page never reaches network idle) until the response is garbage-collected.
- */
-function drain(res: Response): void {
-  res.text().catch(() => {
-    // already read, or the connection dropped: nothing to release
-  });
-}
-
-/** True when a 401's body carries the API's INVALID_PASSWORD code. Reads a copy; `res` stays unread. */
-async function isPasswordRejection(res: Response): Promise<boolean> {
-  if (!(res.headers.get('Content-Type') ?? '').includes('json')) return false;
-  try {
-    const body = (await res.clone().json()) as {code?: unknown} | null;
-    return body?.code === 'INVALID_PASSWORD';
-  } catch {
-    return false;
-  }
-}
-
-function cloneTarget(target: RequestInfo | URL): RequestInfo | URL {
-  return typeof Request !== 'undefined' && target instanceof Request ? target.clone() : target;
-}
-
-function withBearer(target: RequestInfo | URL, init: RequestInit, token: string | null): RequestInit {
-  const base =
-    init.headers ?? (typeof Request !== 'undefined' && target instanceof Request ? target.headers : undefined);
-  const headers = new Headers(base);
-  if (token) headers.set('Authorization', `Bearer ${token}`);
-  return {...init, headers};
 }

@@ -63,6 +63,24 @@ export interface TokenResponseBody {
 export interface MeResponseBody {
   user: AuthUser;
   profile: UserProfile | null;
+  /** False for a reader who arrived through a provider and has not completed their profile yet. */
+  profile_complete?: boolean;
+}
+
+/** A provider a reader can sign in with (GET /auth/providers). */
+export interface ProviderInfo {
+  id: string;
+  name: string;
+}
+
+/** A provider account connected to the reader's account (GET /auth/identities). */
+export interface IdentityInfo {
+  id: string;
+  provider: string;
+  name: string;
+  email: string | null;
+  created_at: string;
+  last_used_at: string | null;
 }
 
 /** Body of a 202 (or 200) that only carries a readable sentence. */
