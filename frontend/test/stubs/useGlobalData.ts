@@ -12,6 +12,7 @@ export const pluginData: AuthgateGlobalData = {
     forgotPassword: '/auth/forgot-password',
     resetPassword: '/auth/reset-password',
     verifyEmail: '/auth/verify-email',
+    completeProfile: '/auth/complete-profile',
   },
 };
 

@@ -21,6 +21,7 @@ const PAGES = {
   forgotPassword: '@theme/AuthgateForgotPasswordPage',
   resetPassword: '@theme/AuthgateResetPasswordPage',
   verifyEmail: '@theme/AuthgateVerifyEmailPage',
+  completeProfile: '@theme/AuthgateCompleteProfilePage',
 } as const;
 
 function joinUrl(...parts: string[]): string {
@@ -38,6 +39,8 @@ export default function pluginAuthgate(context: LoadContext, options: Normalized
     forgotPassword: joinUrl(baseUrl, options.routeBasePath, 'forgot-password'),
     resetPassword: joinUrl(baseUrl, options.routeBasePath, 'reset-password'),
     verifyEmail: joinUrl(baseUrl, options.routeBasePath, 'verify-email'),
+    // a reader who arrived through a provider says who they are here before reading on
+    completeProfile: joinUrl(baseUrl, options.routeBasePath, 'complete-profile'),
   };
 
   return {
@@ -132,6 +135,9 @@ export function getSwizzleConfig(): SwizzleConfig {
       'Authgate/EventsSection': {actions: safe, description: 'Account: recent security activity.'},
       'Authgate/ExportSection': {actions: safe, description: 'Account: download your data as JSON.'},
       'Authgate/DeleteAccountSection': {actions: safe, description: 'Account: delete the account.'},
+      'Authgate/ProviderButtons': {actions: safe, description: 'Continue with GitHub / Google / … buttons.'},
+      'Authgate/ConnectedAccountsSection': {actions: safe, description: 'Account: connected sign-in providers.'},
+      AuthgateCompleteProfilePage: {actions: safe, description: 'The /auth/complete-profile page.'},
     },
   };
 }

@@ -42,7 +42,7 @@ interface Account {
 
 const PROFILE_FIELDS = ['experience_level', 'professional_role', 'role_other', 'organization'] as const;
 
-/** Routes that need the reader (bearer, or else the refresh cookie). */
+/** Routes that need the reader's access token (the refresh cookie alone proves nothing there). */
 const ACCOUNT_ROUTES = [
   /^POST \/auth\/verify-email\/resend$/,
   /^POST \/auth\/change-password$/,
@@ -79,6 +79,8 @@ export function createFakeApi({now = () => Date.now(), accessTtlSeconds = 1800} 
   let cookie: string | null = null;
   const calls: Call[] = [];
   let counter = 0;
+  /** The providers GET /auth/providers lists (none unless a test adds some). */
+  const providers: {id: string; name: string}[] = [];
   /** While set, /auth/refresh waits for this promise before answering. */
   let refreshGate: Promise<void> | null = null;
 
@@ -236,13 +238,16 @@ export function createFakeApi({now = () => Date.now(), accessTtlSeconds = 1800} 
       if (sendCookie) cookie = null;
       return json(204);
     }
+    if (method === 'GET' && path === '/auth/providers') {
+      return json(200, providers);
+    }
     if (method === 'GET' && path === '/auth/me') {
       const account = bearerAccount(authorization) ?? cookieAccount(sendCookie);
       if (!account) return error(401, 'Not authenticated', 'NOT_AUTHENTICATED');
       return json(200, {user: account.user, profile: account.profile});
     }
     if (method === 'PATCH' && path === '/auth/me/profile') {
-      const account = bearerAccount(authorization) ?? cookieAccount(sendCookie);
+      const account = bearerAccount(authorization);
       if (!account) return error(401, 'Not authenticated', 'NOT_AUTHENTICATED');
       const patch = body as Record<string, string | null>;
       for (const field of PROFILE_FIELDS) {
@@ -298,7 +303,7 @@ export function createFakeApi({now = () => Date.now(), accessTtlSeconds = 1800} 
       return json(200, {email: account.user.email, is_verified: true});
     }
     if (path.startsWith('/auth/') && ACCOUNT_ROUTES.some((r) => r.test(`${method} ${path}`))) {
-      const account = bearerAccount(authorization) ?? cookieAccount(sendCookie);
+      const account = bearerAccount(authorization);
       if (!account) return error(401, 'Not authenticated', 'NOT_AUTHENTICATED');
       const email = account.user.email;
       const current = cookieFamily(sendCookie);
@@ -403,6 +408,7 @@ export function createFakeApi({now = () => Date.now(), accessTtlSeconds = 1800} 
   return {
     fetch: fetch as typeof globalThis.fetch,
     calls,
+    providers,
     addUser,
     accounts,
     /** Signs the fake browser in as `email`: the cookie jar now holds a valid refresh token. */

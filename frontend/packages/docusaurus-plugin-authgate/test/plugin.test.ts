@@ -19,7 +19,7 @@ describe('plugin options', () => {
 });
 
 describe('plugin', () => {
-  it('adds the six pages under baseUrl and hands the API origin to the browser', async () => {
+  it('adds the seven pages under baseUrl and hands the API origin to the browser', async () => {
     const options: NormalizedOptions = validate({apiBaseUrl: 'https://api.example.org'});
     const plugin = pluginAuthgate({siteConfig: {baseUrl: '/book/'}} as never, options);
     const routes: unknown[] = [];
@@ -39,6 +39,7 @@ describe('plugin', () => {
       {path: '/book/auth/forgot-password', component: '@theme/AuthgateForgotPasswordPage', exact: true},
       {path: '/book/auth/reset-password', component: '@theme/AuthgateResetPasswordPage', exact: true},
       {path: '/book/auth/verify-email', component: '@theme/AuthgateVerifyEmailPage', exact: true},
+      {path: '/book/auth/complete-profile', component: '@theme/AuthgateCompleteProfilePage', exact: true},
     ]);
     expect(globalData).toEqual({
       apiBaseUrl: 'https://api.example.org',
@@ -50,6 +51,7 @@ describe('plugin', () => {
         forgotPassword: '/book/auth/forgot-password',
         resetPassword: '/book/auth/reset-password',
         verifyEmail: '/book/auth/verify-email',
+        completeProfile: '/book/auth/complete-profile',
       },
     });
     expect(path.basename(plugin.getThemePath!())).toBe('theme');

@@ -11,6 +11,8 @@ import type {
   MeResponseBody,
   ProfilePatch,
   DetailResponseBody,
+  IdentityInfo,
+  ProviderInfo,
   SecurityEvent,
   SessionInfo,
   SignUpData,
@@ -53,6 +55,14 @@ export interface AuthContextValue {
   exportData(): Promise<AccountExport>;
   /** DELETE /auth/me with the password; ends signed out. */
   deleteAccount(password: string): Promise<void>;
+  /** GET /auth/providers: the sign-in providers the API has enabled. */
+  listProviders(): Promise<ProviderInfo[]>;
+  /** The address to send the browser to for signing in with a provider, coming back to `next`. */
+  providerSignInUrl(providerId: string, next: string): string;
+  /** Connect a provider to this account: resolves to the address to send the browser to. */
+  connectProvider(providerId: string, password?: string): Promise<string>;
+  listIdentities(): Promise<IdentityInfo[]>;
+  disconnectIdentity(identityId: string, password?: string): Promise<void>;
 }
 
 const AuthContext = createContext<AuthContextValue | null>(null);
@@ -107,6 +117,11 @@ export function AuthProvider({children, client: given, ...options}: AuthProvider
       listEvents: () => client.listEvents(),
       exportData: () => client.exportData(),
       deleteAccount: (password) => client.deleteAccount(password),
+      listProviders: () => client.listProviders(),
+      providerSignInUrl: (providerId, next) => client.providerSignInUrl(providerId, next),
+      connectProvider: (providerId, password) => client.connectProvider(providerId, password),
+      listIdentities: () => client.listIdentities(),
+      disconnectIdentity: (identityId, password) => client.disconnectIdentity(identityId, password),
     }),
     [client, snapshot],
   );

@@ -31,6 +31,8 @@ export type {
   AuthUser,
   DetailResponseBody,
   ExperienceLevel,
+  IdentityInfo,
+  ProviderInfo,
   MeResponseBody,
   PluginOptions,
   ProfessionalRole,

@@ -147,4 +147,5 @@ export interface AuthgatePaths {
   forgotPassword: string;
   resetPassword: string;
   verifyEmail: string;
+  completeProfile: string;
 }

@@ -10,6 +10,7 @@ import ProfileFields from '@theme/Authgate/ProfileFields';
 import ChangeEmailSection from '@theme/Authgate/ChangeEmailSection';
 import ChangePasswordSection from '@theme/Authgate/ChangePasswordSection';
 import SessionsSection from '@theme/Authgate/SessionsSection';
+import ConnectedAccountsSection from '@theme/Authgate/ConnectedAccountsSection';
 import EventsSection from '@theme/Authgate/EventsSection';
 import ExportSection from '@theme/Authgate/ExportSection';
 import DeleteAccountSection from '@theme/Authgate/DeleteAccountSection';
@@ -165,6 +166,7 @@ function AccountContent(): ReactNode {
       <div className="authgate-sections" key={`sections-${user.id}`}>
         <ChangeEmailSection />
         <ChangePasswordSection />
+        <ConnectedAccountsSection />
         <SessionsSection onSignOutEverywhere={(starting) => setFarewell(starting ? 'everywhere' : null)} />
         <EventsSection />
         <ExportSection />

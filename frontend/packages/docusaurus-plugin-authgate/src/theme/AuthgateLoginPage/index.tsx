@@ -2,7 +2,8 @@ import {useRef, useState} from 'react';
 import type {FormEvent, ReactNode} from 'react';
 import Layout from '@theme/Layout';
 import Link from '@docusaurus/Link';
-import {useHistory} from '@docusaurus/router';
+import {useHistory, useLocation} from '@docusaurus/router';
+import ProviderButtons, {providerErrorMessage} from '@theme/Authgate/ProviderButtons';
 import Card from '@theme/Authgate/Card';
 import Field from '@theme/Authgate/Field';
 import FormAlert from '@theme/Authgate/FormAlert';
@@ -20,6 +21,8 @@ export function LoginForm(): ReactNode {
   const {paths} = useAuthgateConfig();
   const history = useHistory();
   const {next, raw} = useNextPath();
+  // back from a provider that did not sign the reader in: /auth/login?error=CODE
+  const providerError = providerErrorMessage(new URLSearchParams(useLocation().search).get('error'));
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [errors, setErrors] = useState<FieldErrors>({});
@@ -62,9 +65,10 @@ export function LoginForm(): ReactNode {
           New here? <Link to={withNext(paths.signup, raw)}>Create an account</Link>
         </>
       }>
-      <FormAlert message={alert}>
+      <FormAlert message={alert ?? providerError}>
         {mustReset && <Link to={paths.forgotPassword}>Reset your password</Link>}
       </FormAlert>
+      <ProviderButtons next={next} />
       <form noValidate onSubmit={onSubmit} aria-label="Sign in">
         <Field id={IDS.email} label="Email" error={errors.email}>
           {(control) => (

@@ -8,6 +8,7 @@ import Field from '@theme/Authgate/Field';
 import FormAlert from '@theme/Authgate/FormAlert';
 import Placeholder from '@theme/Authgate/Placeholder';
 import ProfileFields from '@theme/Authgate/ProfileFields';
+import ProviderButtons from '@theme/Authgate/ProviderButtons';
 import AlreadySignedIn from '@theme/Authgate/AlreadySignedIn';
 import {useNextPath, withNext} from '@theme/Authgate/useNextPath';
 import {focusFirstError} from '@theme/Authgate/focusFirstError';
@@ -94,6 +95,7 @@ export function SignupForm(): ReactNode {
         </>
       }>
       <FormAlert message={alert} />
+      <ProviderButtons next={next} />
       <form noValidate onSubmit={onSubmit} aria-label="Create your account">
         <Field id={IDS.email} label="Email" error={errors.email}>
           {(control) => (
