@@ -16,6 +16,8 @@ venv=${VENV:-.venv}
 site_port=${SITE_PORT:-3000}
 api_port=${API_PORT:-8000}
 mail_port=${MAIL_PORT:-$((api_port + 25))}
+# a real OpenID provider (panva's oidc-provider) on loopback: "Continue with University" on the site
+oidc_port=${OIDC_PORT:-$((api_port + 40))}
 pg_admin_url=${PG_ADMIN_URL:-postgresql://postgres@127.0.0.1:5432/postgres}
 if [[ $mode == test ]]; then db_name=${AUTHGATE_DB_NAME:-authgate_e2e}; else db_name=${AUTHGATE_DB_NAME:-authgate_demo}; fi
 db_url="${pg_admin_url%/*}/$db_name"
@@ -41,7 +43,8 @@ if [[ $mode == test ]]; then
 fi
 
 port_busy() { (exec 3<>"/dev/tcp/localhost/$1") 2>/dev/null; }
-for port in "$api_port" "$site_port" "$mail_port"; do
+[[ -d $root/e2e/node_modules/oidc-provider ]] || missing "e2e dependencies not installed: run 'make e2e-install'"
+for port in "$api_port" "$site_port" "$mail_port" "$oidc_port"; do
   if port_busy "$port"; then say "FAIL: port $port on localhost is already in use; stop that server or set SITE_PORT/API_PORT"; exit 1; fi
 done
 
@@ -76,6 +79,10 @@ export CORS_ORIGINS="[\"http://localhost:$site_port\"]"
 # Mailed links point at the site; mail goes to the sink, never to the log.
 export PUBLIC_URL="http://localhost:$site_port"
 export SMTP_HOST=127.0.0.1 SMTP_PORT=$mail_port SMTP_STARTTLS=false
+export AUTH_PUBLIC_URL="http://localhost:$api_port"
+oidc_secret=authgate-e2e-client-secret
+export OAUTH_OIDC_PROVIDERS="[{\"id\": \"uni\", \"name\": \"University\", \"issuer\": \"http://localhost:$oidc_port\", \"client_id\": \"authgate-e2e\", \"client_secret\": \"$oidc_secret\"}]"
+export RATE_LIMIT_OAUTH_IP=${RATE_LIMIT_OAUTH_IP:-1000/minute}
 if [[ $mode == test ]]; then
   # Every browser test comes from one IP (localhost) and signs up dozens of readers: the per-IP limits are
   # raised for the run (the limits themselves are attacked by backend/tests). Per-account limits stay as set.
@@ -108,6 +115,9 @@ pids+=($!)
 if [[ $mode == test ]]; then rm -rf "$mail_dir"; fi
 (exec setsid "$venv/bin/python" "$root/e2e/mailsink.py" --port "$mail_port" --dir "$mail_dir") >"$logs/mail.log" 2>&1 &
 pids+=($!)
+(cd "$root/e2e" && exec setsid node oidc/provider.mjs --port "$oidc_port" \
+  --redirect "http://localhost:$api_port/auth/oauth/uni/callback" --client-secret "$oidc_secret") >"$logs/oidc.log" 2>&1 &
+pids+=($!)
 
 wait_for() { # wait_for PID URL NAME LOG: until URL answers while PID (our server, not another one) is alive
   local i
@@ -129,7 +139,9 @@ for _ in $(seq 1 80); do smtp_up && break; kill -0 "${pids[2]}" 2>/dev/null || b
 smtp_up || { say "FAIL: the mail sink did not start; its log:"; cat "$logs/mail.log" >&2; exit 1; }
 say "API  http://localhost:$api_port  (database $db_name)"
 say "site http://localhost:$site_port"
+wait_for "${pids[3]}" "http://localhost:$oidc_port/.well-known/openid-configuration" "the OpenID provider" "$logs/oidc.log"
 say "mail smtp://127.0.0.1:$mail_port -> $mail_dir"
+say "OpenID provider http://localhost:$oidc_port (sign in with any login and password)"
 
 if [[ $mode == test ]]; then
   cd "$root/e2e"

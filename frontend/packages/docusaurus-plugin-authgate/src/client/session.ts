@@ -342,8 +342,21 @@ export class SessionClient {
     return (await res.json()) as T;
   }
 
-  /** A JSON GET that needs no session (the list of providers). */
-  private async getPublic<T>(path: string): Promise<T> {
+  /** Answers of public GETs, kept for the life of the tab (the providers do not change while a page is open). */
+  private readonly publicCache = new Map<string, Promise<unknown>>();
+
+  /** A JSON GET that needs no session (the list of providers), asked once per tab; a failure is asked again. */
+  private getPublic<T>(path: string): Promise<T> {
+    let pending = this.publicCache.get(path) as Promise<T> | undefined;
+    if (!pending) {
+      pending = this.fetchPublic<T>(path);
+      this.publicCache.set(path, pending);
+      pending.catch(() => this.publicCache.delete(path));
+    }
+    return pending;
+  }
+
+  private async fetchPublic<T>(path: string): Promise<T> {
     let res: Response;
     try {
       res = await this.doFetch(this.url(path), {headers: {Accept: 'application/json'}});
