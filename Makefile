@@ -49,7 +49,7 @@ run: migrate
 test-backend: backend-install
 	cd backend && ../$(VENV)/bin/pytest -q
 
-test: test-backend frontend-unit e2e e2e-quickstart
+test: test-backend frontend-unit e2e e2e-quickstart pack-test
 
 check: backend-install
 	cd backend && ../$(VENV)/bin/ruff check . && ../$(VENV)/bin/ruff format --check . && ../$(VENV)/bin/mypy src

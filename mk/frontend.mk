@@ -13,7 +13,7 @@ AUTHGATE_API_URL ?= http://localhost:$(API_PORT)
 CHROMIUM ?= /usr/bin/chromium
 NPM_CI := npm ci --no-audit --no-fund --loglevel=error
 
-.PHONY: frontend-install frontend-build frontend-unit e2e e2e-install chromium demo
+.PHONY: frontend-install frontend-build frontend-unit e2e e2e-install chromium demo pack-test
 
 # npm ci only when the lock file changed since the last install (npm writes node_modules/.package-lock.json)
 frontend/node_modules/.package-lock.json: frontend/package-lock.json
@@ -47,3 +47,7 @@ e2e: backend-install frontend-build e2e-install chromium
 
 demo: backend-install frontend-build
 	SITE_PORT=$(SITE_PORT) API_PORT=$(API_PORT) VENV=$(VENV) bash e2e/stack.sh demo
+
+# `npm pack` of the plugin, installed into a fresh Docusaurus site and built (as a site owner would get it)
+pack-test: frontend-install
+	bash frontend/pack-test.sh
