@@ -314,3 +314,35 @@ async def test_a_provider_that_never_answers_is_an_error_page_within_the_timeout
             assert_refused(started, "OAUTH_PROVIDER_ERROR")
     finally:
         await silent.close()
+
+
+async def test_a_browser_flow_that_is_rate_limited_still_ends_on_the_site(
+    database_url: str, github: GitHubProvider, oidc: OidcProvider, clock: FakeClock
+) -> None:
+    settings = provider_settings(database_url, github, oidc, rate_limit_oauth_ip="2/minute")
+    async with app_client(settings, clock) as http:
+        for _ in range(2):
+            assert error_of(await http.get("/auth/oauth/github/authorize")) is None
+        refused = await http.get("/auth/oauth/github/authorize")
+        assert_refused(refused, "RATE_LIMITED")
+        assert_refused(
+            await http.get("/auth/oauth/github/callback", params={"state": "x", "code": "y"}), "RATE_LIMITED"
+        )
+
+
+async def test_a_code_exchanged_without_its_pkce_verifier_is_refused(
+    api: httpx.AsyncClient, github: GitHubProvider, database_url: str
+) -> None:
+    # the provider checks the verifier against the challenge it was given: a verifier that is not the flow's
+    # (here: the stored one replaced) gets no token, and the reader is told so on the site
+    started = await api.get("/auth/oauth/github/authorize", params={"next": "/"})
+    from tests.mail.smtp import execute
+
+    # in a thread: the app's own background work (the cleanup job) must go on meanwhile on this loop
+    await asyncio.to_thread(
+        execute,
+        database_url,
+        "UPDATE oauth_flows SET code_verifier = 'not-the-verifier-of-this-flow-0123456789abcdefgh'",
+    )
+    done = await sign_in_through(api, "github", start=started.headers["location"])
+    assert_refused(done, "OAUTH_PROVIDER_ERROR")

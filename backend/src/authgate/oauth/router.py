@@ -27,7 +27,7 @@ from authgate.gate import AuthGate
 from authgate.oauth import service
 from authgate.oauth.providers import Provider, ProviderClient, configured_providers
 from authgate.oauth.schemas import AuthorizeResponse, IdentityOut, ProofRequest, ProviderOut
-from authgate.ratelimit.dependencies import rate_limit
+from authgate.ratelimit.dependencies import check_ip_limit, rate_limit
 from authgate.shared import REQUEST_GUARDS, bearer_user, client_info
 from authgate.transport import cookie_path, set_refresh_cookie
 
@@ -60,10 +60,11 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
         status_code=status.HTTP_302_FOUND,
         response_class=RedirectResponse,
         summary="Start signing in with a provider: a redirect to it (PKCE, state bound to this browser, nonce)",
-        dependencies=[rate_limit(gate, "oauth_ip")],
     )
     async def authorize(request: Request, provider_id: str, next: str | None = Query(None)) -> Response:  # noqa: A002
         try:
+            # the limit is checked here, not as a dependency: a refusal redirects like every failure of the flow
+            await check_ip_limit(gate, request, "oauth_ip")
             started = await service.start(gate, client, provider_of(provider_id), next)
         except AuthError as error:
             return _to_site(gate, "/auth/login", error)
@@ -76,11 +77,11 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
         status_code=status.HTTP_302_FOUND,
         response_class=RedirectResponse,
         summary="Where the provider sends the browser back; ends in a redirect to the site",
-        dependencies=[rate_limit(gate, "oauth_ip")],
     )
     async def callback(request: Request, provider_id: str) -> Response:
         query = {key: value for key, value in request.query_params.items() if len(value) <= 4096}
         try:
+            await check_ip_limit(gate, request, "oauth_ip")
             provider = provider_of(provider_id)
             done = await service.finish(
                 gate, client, provider, query, request.cookies.get(FLOW_COOKIE), client_info(request)

@@ -31,6 +31,14 @@ def rate_limited(retry_after: int) -> RateLimited:
     return RateLimited(headers={"Retry-After": str(max(1, retry_after))})
 
 
+async def check_ip_limit(gate: AuthGate, request: Request, rule: str) -> None:
+    """The same per-IP check inside a handler, for routes that must answer a refusal their own way (a browser
+    flow redirects instead of showing JSON). Raises RateLimited."""
+    decision = await gate.limiter.hit(rule, "ip", client_ip(request, gate.settings) or UNKNOWN_CLIENT)
+    if not decision.allowed:
+        raise rate_limited(decision.retry_after)
+
+
 def rate_limit(gate: AuthGate, rule: str) -> Any:
     """A `Depends(...)` for `dependencies=[...]`; an unknown rule fails when the route is registered."""
     limiter = gate.limiter
