@@ -1,5 +1,5 @@
-import {useEffect, useRef, useState} from 'react';
-import type {FormEvent, ReactNode} from 'react';
+import {useEffect} from 'react';
+import type {ReactNode} from 'react';
 import Layout from '@theme/Layout';
 import {useHistory} from '@docusaurus/router';
 import Card from '@theme/Authgate/Card';
@@ -7,9 +7,9 @@ import FormAlert from '@theme/Authgate/FormAlert';
 import Placeholder from '@theme/Authgate/Placeholder';
 import ProfileFields from '@theme/Authgate/ProfileFields';
 import {useNextPath} from '@theme/Authgate/useNextPath';
-import {focusFirstError} from '@theme/Authgate/focusFirstError';
+import {useForm} from '@theme/Authgate/useForm';
 import {useAuth, useAuthgateConfig, validateProfile} from 'docusaurus-plugin-authgate/client';
-import type {ExperienceLevel, FieldErrors, ProfessionalRole, ProfileFieldValues} from 'docusaurus-plugin-authgate/client';
+import type {ExperienceLevel, ProfessionalRole, ProfileFieldValues} from 'docusaurus-plugin-authgate/client';
 
 const IDS = {
   experience_level: 'authgate-complete-experience',
@@ -25,41 +25,22 @@ export function CompleteProfileForm(): ReactNode {
   const {updateProfile} = useAuth();
   const history = useHistory();
   const {next} = useNextPath();
-  const [values, setValues] = useState<ProfileFieldValues>(EMPTY);
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [alert, setAlert] = useState<string | null>(null);
-  const [pending, setPending] = useState(false);
-  const inFlight = useRef(false);
-
-  const set = (name: keyof ProfileFieldValues, value: string) => setValues((v) => ({...v, [name]: value}));
-
-  const onSubmit = async (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
-    if (inFlight.current) return;
-    const found = validateProfile(values);
-    setErrors(found);
-    setAlert(null);
-    if (Object.keys(found).length > 0) {
-      focusFirstError(IDS, found);
-      return;
-    }
-    inFlight.current = true;
-    setPending(true);
-    try {
-      const organization = values.organization.trim();
+  const {values, errors, alert, pending, set, onSubmit} = useForm<ProfileFieldValues>({
+    initial: EMPTY,
+    validate: validateProfile,
+    ids: IDS,
+    fallback: 'Saving failed. Please try again.',
+    submit: async (v) => {
+      const organization = v.organization.trim();
       await updateProfile({
-        experience_level: values.experience_level as ExperienceLevel,
-        professional_role: values.professional_role as ProfessionalRole,
-        role_other: values.professional_role === 'other' ? values.role_other.trim() : null,
+        experience_level: v.experience_level as ExperienceLevel,
+        professional_role: v.professional_role as ProfessionalRole,
+        role_other: v.professional_role === 'other' ? v.role_other.trim() : null,
         organization: organization || null,
       });
       history.replace(next);
-    } catch (err) {
-      setAlert(err instanceof Error ? err.message : 'Saving failed. Please try again.');
-      setPending(false);
-      inFlight.current = false;
-    }
-  };
+    },
+  });
 
   return (
     <Card title="Tell us about yourself" lead="The chapters adapt to your level and role. This takes a moment, once.">

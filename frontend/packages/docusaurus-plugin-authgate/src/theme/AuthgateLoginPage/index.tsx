@@ -1,5 +1,5 @@
-import {useRef, useState} from 'react';
-import type {FormEvent, ReactNode} from 'react';
+import {useState} from 'react';
+import type {ReactNode} from 'react';
 import Layout from '@theme/Layout';
 import Link from '@docusaurus/Link';
 import {useHistory, useLocation} from '@docusaurus/router';
@@ -10,9 +10,8 @@ import FormAlert from '@theme/Authgate/FormAlert';
 import Placeholder from '@theme/Authgate/Placeholder';
 import AlreadySignedIn from '@theme/Authgate/AlreadySignedIn';
 import {useNextPath, withNext} from '@theme/Authgate/useNextPath';
-import {focusFirstError} from '@theme/Authgate/focusFirstError';
+import {useForm} from '@theme/Authgate/useForm';
 import {AuthError, useAuth, useAuthgateConfig, validateSignIn} from 'docusaurus-plugin-authgate/client';
-import type {FieldErrors} from 'docusaurus-plugin-authgate/client';
 
 const IDS = {email: 'authgate-login-email', password: 'authgate-login-password'};
 
@@ -23,38 +22,21 @@ export function LoginForm(): ReactNode {
   const {next, raw} = useNextPath();
   // back from a provider that did not sign the reader in: /auth/login?error=CODE
   const providerError = providerErrorMessage(new URLSearchParams(useLocation().search).get('error'));
-  const [email, setEmail] = useState('');
-  const [password, setPassword] = useState('');
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [alert, setAlert] = useState<string | null>(null);
   const [mustReset, setMustReset] = useState(false);
-  const [pending, setPending] = useState(false);
-  const inFlight = useRef(false);
-
-  const onSubmit = async (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
-    if (inFlight.current) return;
-    const found = validateSignIn({email, password});
-    setErrors(found);
-    setAlert(null);
-    setMustReset(false);
-    if (Object.keys(found).length > 0) {
-      focusFirstError(IDS, found);
-      return;
-    }
-    inFlight.current = true;
-    setPending(true);
-    try {
+  const form = useForm({
+    initial: {email: '', password: ''},
+    validate: validateSignIn,
+    ids: IDS,
+    fallback: 'Sign-in failed. Please try again.',
+    submit: async ({email, password}) => {
+      setMustReset(false);
       await signIn(email.trim(), password);
       history.push(next);
-    } catch (err) {
-      setAlert(err instanceof Error ? err.message : 'Sign-in failed. Please try again.');
-      // Too many failed sign-ins: the account now needs a reset (the API's PASSWORD_RESET_REQUIRED).
-      setMustReset(err instanceof AuthError && err.code === 'PASSWORD_RESET_REQUIRED');
-      setPending(false);
-      inFlight.current = false;
-    }
-  };
+    },
+    // too many failed sign-ins: the account now needs a reset (the API's PASSWORD_RESET_REQUIRED)
+    onError: (err) => setMustReset(err instanceof AuthError && err.code === 'PASSWORD_RESET_REQUIRED'),
+  });
+  const {values, errors, alert, pending, set, onSubmit} = form;
 
   return (
     <Card
@@ -81,8 +63,8 @@ export function LoginForm(): ReactNode {
               autoCapitalize="none"
               spellCheck={false}
               required
-              value={email}
-              onChange={(e) => setEmail(e.target.value)}
+              value={values.email}
+              onChange={(e) => set('email', e.target.value)}
             />
           )}
         </Field>
@@ -94,8 +76,8 @@ export function LoginForm(): ReactNode {
               name="password"
               autoComplete="current-password"
               required
-              value={password}
-              onChange={(e) => setPassword(e.target.value)}
+              value={values.password}
+              onChange={(e) => set('password', e.target.value)}
             />
           )}
         </Field>

@@ -1,5 +1,5 @@
-import {useRef, useState} from 'react';
-import type {FormEvent, ReactNode} from 'react';
+import {useState} from 'react';
+import type {ReactNode} from 'react';
 import Layout from '@theme/Layout';
 import Link from '@docusaurus/Link';
 import {useHistory} from '@docusaurus/router';
@@ -11,14 +11,9 @@ import ProfileFields from '@theme/Authgate/ProfileFields';
 import ProviderButtons from '@theme/Authgate/ProviderButtons';
 import AlreadySignedIn from '@theme/Authgate/AlreadySignedIn';
 import {useNextPath, withNext} from '@theme/Authgate/useNextPath';
-import {focusFirstError} from '@theme/Authgate/focusFirstError';
+import {useForm} from '@theme/Authgate/useForm';
 import {PASSWORD_MAX, PASSWORD_MIN, useAuth, useAuthgateConfig, validateSignUp} from 'docusaurus-plugin-authgate/client';
-import type {
-  ExperienceLevel,
-  FieldErrors,
-  ProfessionalRole,
-  SignUpFieldValues,
-} from 'docusaurus-plugin-authgate/client';
+import type {ExperienceLevel, ProfessionalRole, SignUpFieldValues} from 'docusaurus-plugin-authgate/client';
 
 const IDS = {
   email: 'authgate-signup-email',
@@ -43,47 +38,24 @@ export function SignupForm(): ReactNode {
   const {paths} = useAuthgateConfig();
   const history = useHistory();
   const {next, raw} = useNextPath();
-  const [values, setValues] = useState<SignUpFieldValues>(EMPTY);
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [alert, setAlert] = useState<string | null>(null);
-  const [pending, setPending] = useState(false);
-  const inFlight = useRef(false);
-
-  const set = (name: keyof SignUpFieldValues, value: string) => {
-    setValues((v) => ({...v, [name]: value}));
-    // A corrected field loses its error as soon as it is valid again.
-    setErrors((e) => (e[name] ? {...e, [name]: validateSignUp({...values, [name]: value})[name]} : e));
-  };
-
-  const onSubmit = async (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
-    if (inFlight.current) return;
-    const found = validateSignUp(values);
-    setErrors(found);
-    setAlert(null);
-    if (Object.keys(found).length > 0) {
-      focusFirstError(IDS, found);
-      return;
-    }
-    inFlight.current = true;
-    setPending(true);
-    const organization = values.organization.trim();
-    try {
+  const {values, errors, alert, pending, set, onSubmit} = useForm<SignUpFieldValues>({
+    initial: EMPTY,
+    validate: validateSignUp,
+    ids: IDS,
+    fallback: 'Sign-up failed. Please try again.',
+    submit: async (v) => {
+      const organization = v.organization.trim();
       await signUp({
-        email: values.email.trim(),
-        password: values.password,
-        experience_level: values.experience_level as ExperienceLevel,
-        professional_role: values.professional_role as ProfessionalRole,
-        role_other: values.professional_role === 'other' ? values.role_other.trim() : null,
+        email: v.email.trim(),
+        password: v.password,
+        experience_level: v.experience_level as ExperienceLevel,
+        professional_role: v.professional_role as ProfessionalRole,
+        role_other: v.professional_role === 'other' ? v.role_other.trim() : null,
         organization: organization || null,
       });
       history.push(next);
-    } catch (err) {
-      setAlert(err instanceof Error ? err.message : 'Sign-up failed. Please try again.');
-      setPending(false);
-      inFlight.current = false;
-    }
-  };
+    },
+  });
 
   return (
     <Card
