@@ -18,6 +18,8 @@ api_port=${API_PORT:-8000}
 mail_port=${MAIL_PORT:-$((api_port + 25))}
 # a real OpenID provider (panva's oidc-provider) on loopback: "Continue with University" on the site
 oidc_port=${OIDC_PORT:-$((api_port + 40))}
+# a GitHub-shaped provider with its own sign-in page (e2e/github_provider.py): "Continue with GitHub"
+github_port=${GITHUB_PORT:-$((api_port + 41))}
 pg_admin_url=${PG_ADMIN_URL:-postgresql://postgres@127.0.0.1:5432/postgres}
 if [[ $mode == test ]]; then db_name=${AUTHGATE_DB_NAME:-authgate_e2e}; else db_name=${AUTHGATE_DB_NAME:-authgate_demo}; fi
 db_url="${pg_admin_url%/*}/$db_name"
@@ -44,7 +46,7 @@ fi
 
 port_busy() { (exec 3<>"/dev/tcp/localhost/$1") 2>/dev/null; }
 [[ -d $root/e2e/node_modules/oidc-provider ]] || missing "e2e dependencies not installed: run 'make e2e-install'"
-for port in "$api_port" "$site_port" "$mail_port" "$oidc_port"; do
+for port in "$api_port" "$site_port" "$mail_port" "$oidc_port" "$github_port"; do
   if port_busy "$port"; then say "FAIL: port $port on localhost is already in use; stop that server or set SITE_PORT/API_PORT"; exit 1; fi
 done
 
@@ -83,6 +85,9 @@ export AUTH_PUBLIC_URL="http://localhost:$api_port"
 oidc_secret=authgate-e2e-client-secret
 export OAUTH_OIDC_PROVIDERS="[{\"id\": \"uni\", \"name\": \"University\", \"issuer\": \"http://localhost:$oidc_port\", \"client_id\": \"authgate-e2e\", \"client_secret\": \"$oidc_secret\"}]"
 export RATE_LIMIT_OAUTH_IP=${RATE_LIMIT_OAUTH_IP:-1000/minute}
+github_secret=authgate-e2e-github-secret
+export OAUTH_GITHUB_CLIENT_ID=authgate-e2e OAUTH_GITHUB_CLIENT_SECRET=$github_secret
+export OAUTH_GITHUB_URL="http://localhost:$github_port" OAUTH_GITHUB_API_URL="http://localhost:$github_port/api"
 if [[ $mode == test ]]; then
   # Every browser test comes from one IP (localhost) and signs up dozens of readers: the per-IP limits are
   # raised for the run (the limits themselves are attacked by backend/tests). Per-account limits stay as set.
@@ -118,6 +123,9 @@ pids+=($!)
 (cd "$root/e2e" && exec setsid node oidc/provider.mjs --port "$oidc_port" \
   --redirect "http://localhost:$api_port/auth/oauth/uni/callback" --client-secret "$oidc_secret") >"$logs/oidc.log" 2>&1 &
 pids+=($!)
+(exec setsid "$venv/bin/python" "$root/e2e/github_provider.py" --port "$github_port" \
+  --client-id authgate-e2e --client-secret "$github_secret") >"$logs/github.log" 2>&1 &
+pids+=($!)
 
 wait_for() { # wait_for PID URL NAME LOG: until URL answers while PID (our server, not another one) is alive
   local i
@@ -140,6 +148,7 @@ smtp_up || { say "FAIL: the mail sink did not start; its log:"; cat "$logs/mail.
 say "API  http://localhost:$api_port  (database $db_name)"
 say "site http://localhost:$site_port"
 wait_for "${pids[3]}" "http://localhost:$oidc_port/.well-known/openid-configuration" "the OpenID provider" "$logs/oidc.log"
+wait_for "${pids[4]}" "http://localhost:$github_port/login/oauth/authorize" "the GitHub-shaped provider" "$logs/github.log"
 say "mail smtp://127.0.0.1:$mail_port -> $mail_dir"
 say "OpenID provider http://localhost:$oidc_port (sign in with any login and password)"
 

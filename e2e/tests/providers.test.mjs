@@ -59,3 +59,26 @@ test('a provider error comes back to the sign-in page in words', async () => {
   assert.match(await alert.innerText(), /already uses this email address/);
   await context.close();
 });
+
+test('continue with GitHub: its sign-in page, back signed in, the profile page, the chapter at that level', async () => {
+  const context = await newContext(browser);
+  const page = await context.newPage();
+  const name = `octo-${randomUUID().slice(0, 8)}`;
+
+  await page.goto(`${SITE}/auth/signup?next=${encodeURIComponent('/docs/intro')}`);
+  await page.getByRole('link', {name: 'Continue with GitHub'}).click();
+  await page.getByRole('heading', {name: 'Sign in to GitHub'}).waitFor();
+  await screenshot(page, 'provider-github-sign-in');
+  await page.getByLabel('Username').fill(name);
+  await page.getByRole('button', {name: 'Authorize'}).click();
+
+  await page.waitForURL((url) => url.pathname === '/auth/complete-profile');
+  await page.getByLabel('Experience level', {exact: true}).selectOption('advanced');
+  await page.getByLabel('Role', {exact: true}).selectOption('engineer');
+  await page.getByRole('button', {name: 'Continue'}).click();
+  await page.waitForURL(`${SITE}/docs/intro`);
+  await waitForSignedIn(page, `${name}@users.example.org`);
+  await page.locator('article').getByText('Where the field is').waitFor();
+  assert.equal(await page.locator('article').getByText('For engineers:').isVisible(), true);
+  await context.close();
+});

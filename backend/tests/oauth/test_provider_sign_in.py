@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from tests.conftest import PASSWORD, SITE, FakeClock, app_client, make_settings, signup
 from tests.mail.smtp import query
 from tests.oauth.conftest import provider_settings
-from tests.providers import GitHubProvider, OidcProvider, serving, sign_in_through
+from tests.providers import CLIENT_ID, CLIENT_SECRET, GitHubProvider, OidcProvider, serving, sign_in_through
 from tests.relay import TcpRelay
 
 
@@ -346,3 +346,26 @@ async def test_a_code_exchanged_without_its_pkce_verifier_is_refused(
     )
     done = await sign_in_through(api, "github", start=started.headers["location"])
     assert_refused(done, "OAUTH_PROVIDER_ERROR")
+
+
+@pytest.mark.parametrize(("hd", "refused"), [("uni.example", False), ("elsewhere.example", True), (None, True)])
+async def test_google_with_a_hosted_domain_admits_only_that_domain(
+    database_url: str, oidc: OidcProvider, clock: FakeClock, hd: str | None, refused: bool
+) -> None:
+    # Google through discovery (our provider plays it), restricted to one Workspace domain
+    settings = make_settings(
+        database_url,
+        oauth_google_client_id=CLIENT_ID,
+        oauth_google_client_secret=CLIENT_SECRET,
+        oauth_google_issuer=oidc.issuer,
+        oauth_google_hosted_domain="uni.example",
+    )
+    oidc.claims = {"hd": hd}
+    async with app_client(settings, clock) as http:
+        assert (await http.get("/auth/providers")).json() == [{"id": "google", "name": "Google"}]
+        done = await sign_in_through(http, "google")
+        assert oidc.authorize_requests[-1]["hd"] == "uni.example"
+        if refused:
+            assert_refused(done, "OAUTH_PROVIDER_ERROR")
+        else:
+            assert error_of(done) is None
