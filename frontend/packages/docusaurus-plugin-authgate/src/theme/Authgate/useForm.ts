@@ -1,18 +1,30 @@
 import {useRef, useState} from 'react';
 import type {FormEvent} from 'react';
-import type {FieldErrors} from 'docusaurus-plugin-authgate/client';
 import {focusFirstError} from './focusFirstError';
+
+/** A message per field in error, keyed by the form's own field names (FieldErrors for the kit's shared fields). */
+export type FormErrors<V extends object> = Partial<Record<keyof V & string, string>>;
 
 export interface FormOptions<V extends object> {
   initial: V;
   /** The client's checks (they mirror the API's); an empty object means "send it". */
-  validate: (values: V) => FieldErrors;
+  validate: (values: V) => FormErrors<V>;
   /** Field name → input id, so the first field in error gets the focus. */
   ids: Record<string, string>;
   /** Sends the form; a thrown error's message becomes the alert. */
   submit: (values: V) => Promise<void>;
   /** Called with what `submit` threw, before the alert is shown (e.g. to offer a reset). */
   onError?: (error: unknown) => void;
+  /**
+   * Puts what `submit` threw on fields instead of the alert (e.g. a wrong current password on that field):
+   * errors it returns replace the field errors and the first one gets the focus; none means "show the alert".
+   */
+  fieldErrors?: (error: unknown) => FormErrors<V> | undefined;
+  /**
+   * The fields whose error is checked again as the reader edits them, so it goes once corrected; every field
+   * unless given. `[]` keeps every error until the next submit.
+   */
+  recheck?: ReadonlyArray<keyof V & string>;
   /** The alert when the error carries no message. */
   fallback?: string;
 }
@@ -21,9 +33,18 @@ export interface FormOptions<V extends object> {
  * One form's state and its submit: values, field errors, the API's alert, the pending flag, and a guard so a
  * double click sends once. Every form of the kit uses it, with the Field component for its inputs.
  */
-export function useForm<V extends object>({initial, validate, ids, submit, onError, fallback}: FormOptions<V>) {
+export function useForm<V extends object>({
+  initial,
+  validate,
+  ids,
+  submit,
+  onError,
+  fieldErrors,
+  recheck,
+  fallback,
+}: FormOptions<V>) {
   const [values, setValues] = useState<V>(initial);
-  const [errors, setErrors] = useState<FieldErrors>({});
+  const [errors, setErrors] = useState<FormErrors<V>>({});
   const [alert, setAlert] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
   const inFlight = useRef(false);
@@ -32,8 +53,8 @@ export function useForm<V extends object>({initial, validate, ids, submit, onErr
     const next = {...values, [name]: value};
     setValues(next);
     // a corrected field loses its error as soon as it is valid again
-    const key = name as keyof FieldErrors;
-    setErrors((e) => (e[key] ? {...e, [key]: validate(next)[key]} : e));
+    if (recheck && !recheck.includes(name)) return;
+    setErrors((e) => (e[name] ? {...e, [name]: validate(next)[name]} : e));
   };
 
   const onSubmit = async (event: FormEvent<HTMLFormElement>) => {
@@ -52,7 +73,13 @@ export function useForm<V extends object>({initial, validate, ids, submit, onErr
       await submit(values);
     } catch (err) {
       onError?.(err);
-      setAlert(err instanceof Error ? err.message : (fallback ?? 'That did not work. Please try again.'));
+      const onFields = fieldErrors?.(err);
+      if (onFields && Object.keys(onFields).length > 0) {
+        setErrors(onFields);
+        focusFirstError(ids, onFields);
+      } else {
+        setAlert(err instanceof Error ? err.message : (fallback ?? 'That did not work. Please try again.'));
+      }
     } finally {
       inFlight.current = false;
       setPending(false);

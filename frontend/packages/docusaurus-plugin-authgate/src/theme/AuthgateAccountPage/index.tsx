@@ -1,4 +1,4 @@
-import {useRef, useState} from 'react';
+import {useState} from 'react';
 import type {FormEvent, ReactNode} from 'react';
 import Layout from '@theme/Layout';
 import Link from '@docusaurus/Link';
@@ -14,10 +14,9 @@ import ConnectedAccountsSection from '@theme/Authgate/ConnectedAccountsSection';
 import EventsSection from '@theme/Authgate/EventsSection';
 import ExportSection from '@theme/Authgate/ExportSection';
 import DeleteAccountSection from '@theme/Authgate/DeleteAccountSection';
-import {focusFirstError} from '@theme/Authgate/focusFirstError';
+import {useForm} from '@theme/Authgate/useForm';
 import {useAuth, useAuthgateConfig, validateProfile} from 'docusaurus-plugin-authgate/client';
 import type {
-  FieldErrors,
   ProfileFieldValues,
   ProfilePatch,
   UserProfile,
@@ -43,48 +42,34 @@ function toValues(profile: UserProfile | null): ProfileFieldValues {
 
 export function ProfileForm(): ReactNode {
   const {profile, updateProfile} = useAuth();
-  const [values, setValues] = useState<ProfileFieldValues>(() => toValues(profile));
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [alert, setAlert] = useState<string | null>(null);
   const [saved, setSaved] = useState<string | null>(null);
-  const [pending, setPending] = useState(false);
-  const inFlight = useRef(false);
-
-  const set = (name: keyof ProfileFieldValues, value: string) => {
-    setValues((v) => ({...v, [name]: value}));
-    setSaved(null);
-    setErrors((e) => (e[name] ? {...e, [name]: validateProfile({...values, [name]: value})[name]} : e));
-  };
-
-  const onSubmit = async (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
-    if (inFlight.current) return;
-    const found = validateProfile(values);
-    setErrors(found);
-    setAlert(null);
-    setSaved(null);
-    if (Object.keys(found).length > 0) {
-      focusFirstError(IDS, found);
-      return;
-    }
-    const patch: ProfilePatch = {
-      experience_level: values.experience_level as ExperienceLevel,
-      professional_role: values.professional_role as ProfessionalRole,
-      role_other: values.professional_role === 'other' ? values.role_other.trim() : null,
-      organization: values.organization.trim() || null,
-    };
-    inFlight.current = true;
-    setPending(true);
-    try {
+  const form = useForm<ProfileFieldValues>({
+    initial: toValues(profile),
+    validate: validateProfile,
+    ids: IDS,
+    fallback: 'Saving failed. Please try again.',
+    submit: async (v) => {
+      const patch: ProfilePatch = {
+        experience_level: v.experience_level as ExperienceLevel,
+        professional_role: v.professional_role as ProfessionalRole,
+        role_other: v.professional_role === 'other' ? v.role_other.trim() : null,
+        organization: v.organization.trim() || null,
+      };
       const body = await updateProfile(patch);
-      setValues(toValues(body.profile));
+      form.reset(toValues(body.profile));
       setSaved('Your profile is saved. The chapters now follow it.');
-    } catch (err) {
-      setAlert(err instanceof Error ? err.message : 'Saving failed. Please try again.');
-    } finally {
-      setPending(false);
-      inFlight.current = false;
-    }
+    },
+  });
+  const {values, errors, alert, pending} = form;
+
+  // an edit or a new attempt takes down the last confirmation
+  const set = (name: keyof ProfileFieldValues, value: string) => {
+    form.set(name, value);
+    setSaved(null);
+  };
+  const onSubmit = (event: FormEvent<HTMLFormElement>) => {
+    setSaved(null);
+    return form.onSubmit(event);
   };
 
   return (

@@ -1,14 +1,19 @@
-import {useRef, useState} from 'react';
-import type {FormEvent, ReactNode} from 'react';
+import {useState} from 'react';
+import type {ReactNode} from 'react';
 import Layout from '@theme/Layout';
 import Link from '@docusaurus/Link';
 import Card from '@theme/Authgate/Card';
 import Field from '@theme/Authgate/Field';
 import FormAlert from '@theme/Authgate/FormAlert';
-import {focusFirstError} from '@theme/Authgate/focusFirstError';
+import {useForm} from '@theme/Authgate/useForm';
 import {useAuth, useAuthgateConfig, validateEmail} from 'docusaurus-plugin-authgate/client';
 
 const IDS = {email: 'authgate-forgot-email'};
+
+function validate({email}: {email: string}): {email?: string} {
+  const error = validateEmail(email);
+  return error ? {email: error} : {};
+}
 
 /**
  * The API answers every address the same way (so this page cannot tell anyone whether an account
@@ -17,35 +22,17 @@ const IDS = {email: 'authgate-forgot-email'};
 export function ForgotPasswordForm(): ReactNode {
   const {requestPasswordReset} = useAuth();
   const {paths} = useAuthgateConfig();
-  const [email, setEmail] = useState('');
-  const [error, setError] = useState<string | undefined>();
-  const [alert, setAlert] = useState<string | null>(null);
   const [sentTo, setSentTo] = useState<string | null>(null);
-  const [pending, setPending] = useState(false);
-  const inFlight = useRef(false);
-
-  const onSubmit = async (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
-    if (inFlight.current) return;
-    const found = validateEmail(email);
-    setError(found);
-    setAlert(null);
-    if (found) {
-      focusFirstError(IDS, {email: found});
-      return;
-    }
-    inFlight.current = true;
-    setPending(true);
-    try {
+  const {values, errors, alert, pending, set, onSubmit} = useForm({
+    initial: {email: ''},
+    validate,
+    ids: IDS,
+    fallback: 'The request failed. Please try again.',
+    submit: async ({email}) => {
       await requestPasswordReset(email.trim());
       setSentTo(email.trim());
-    } catch (err) {
-      setAlert(err instanceof Error ? err.message : 'The request failed. Please try again.');
-    } finally {
-      setPending(false);
-      inFlight.current = false;
-    }
-  };
+    },
+  });
 
   if (sentTo) {
     return (
@@ -86,7 +73,7 @@ export function ForgotPasswordForm(): ReactNode {
       }>
       <FormAlert message={alert} />
       <form noValidate onSubmit={onSubmit} aria-label="Reset your password">
-        <Field id={IDS.email} label="Email" error={error}>
+        <Field id={IDS.email} label="Email" error={errors.email}>
           {(control) => (
             <input
               {...control}
@@ -97,11 +84,8 @@ export function ForgotPasswordForm(): ReactNode {
               autoCapitalize="none"
               spellCheck={false}
               required
-              value={email}
-              onChange={(e) => {
-                setEmail(e.target.value);
-                if (error) setError(validateEmail(e.target.value));
-              }}
+              value={values.email}
+              onChange={(e) => set('email', e.target.value)}
             />
           )}
         </Field>

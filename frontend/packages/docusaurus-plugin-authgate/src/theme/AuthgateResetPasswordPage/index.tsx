@@ -1,5 +1,5 @@
-import {useRef, useState} from 'react';
-import type {FormEvent, ReactNode} from 'react';
+import {useState} from 'react';
+import type {ReactNode} from 'react';
 import Layout from '@theme/Layout';
 import Link from '@docusaurus/Link';
 import Card from '@theme/Authgate/Card';
@@ -7,7 +7,7 @@ import Field from '@theme/Authgate/Field';
 import FormAlert from '@theme/Authgate/FormAlert';
 import TokenPageHead from '@theme/Authgate/TokenPageHead';
 import {useMailedToken} from '@theme/Authgate/useMailedToken';
-import {focusFirstError} from '@theme/Authgate/focusFirstError';
+import {useForm} from '@theme/Authgate/useForm';
 import {
   AuthError,
   PASSWORD_MAX,
@@ -19,9 +19,10 @@ import {
 
 const IDS = {password: 'authgate-reset-password', confirm: 'authgate-reset-confirm'};
 
+type Values = {password: string; confirm: string};
 type Errors = {password?: string; confirm?: string};
 
-function validate(password: string, confirm: string): Errors {
+function validate({password, confirm}: Values): Errors {
   const errors: Errors = {};
   const p = validatePassword(password);
   if (p) errors.password = p === 'Enter a password.' ? 'Enter a new password.' : p;
@@ -48,36 +49,21 @@ function NoToken(): ReactNode {
 export function ResetPasswordForm({token}: {token: string}): ReactNode {
   const {resetPassword} = useAuth();
   const {paths} = useAuthgateConfig();
-  const [password, setPassword] = useState('');
-  const [confirm, setConfirm] = useState('');
-  const [errors, setErrors] = useState<Errors>({});
-  const [alert, setAlert] = useState<{message: string; expired: boolean} | null>(null);
+  const [expired, setExpired] = useState(false);
   const [done, setDone] = useState(false);
-  const [pending, setPending] = useState(false);
-  const inFlight = useRef(false);
-
-  const onSubmit = async (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
-    if (inFlight.current) return;
-    const found = validate(password, confirm);
-    setErrors(found);
-    setAlert(null);
-    if (Object.keys(found).length > 0) {
-      focusFirstError(IDS, found);
-      return;
-    }
-    inFlight.current = true;
-    setPending(true);
-    try {
+  // Errors stay until the next submit, and a refused link offers a new one.
+  const {values, errors, alert, pending, set, onSubmit} = useForm<Values>({
+    initial: {password: '', confirm: ''},
+    validate,
+    ids: IDS,
+    recheck: [],
+    fallback: 'The reset failed. Please try again.',
+    submit: async ({password}) => {
       await resetPassword(token, password);
       setDone(true);
-    } catch (err) {
-      const expired = err instanceof AuthError && err.code === 'TOKEN_INVALID';
-      setAlert({message: err instanceof Error ? err.message : 'The reset failed. Please try again.', expired});
-      setPending(false);
-      inFlight.current = false;
-    }
-  };
+    },
+    onError: (err) => setExpired(err instanceof AuthError && err.code === 'TOKEN_INVALID'),
+  });
 
   if (done) {
     return (
@@ -95,8 +81,8 @@ export function ResetPasswordForm({token}: {token: string}): ReactNode {
 
   return (
     <Card title="Choose a new password" lead="Pick a password you do not use on any other site.">
-      <FormAlert message={alert?.message}>
-        {alert?.expired && <Link to={paths.forgotPassword}>Send me a new link</Link>}
+      <FormAlert message={alert}>
+        {expired && <Link to={paths.forgotPassword}>Send me a new link</Link>}
       </FormAlert>
       <form noValidate onSubmit={onSubmit} aria-label="Choose a new password">
         <Field
@@ -113,8 +99,8 @@ export function ResetPasswordForm({token}: {token: string}): ReactNode {
               required
               minLength={PASSWORD_MIN}
               maxLength={PASSWORD_MAX * 2}
-              value={password}
-              onChange={(e) => setPassword(e.target.value)}
+              value={values.password}
+              onChange={(e) => set('password', e.target.value)}
             />
           )}
         </Field>
@@ -126,8 +112,8 @@ export function ResetPasswordForm({token}: {token: string}): ReactNode {
               name="confirm-password"
               autoComplete="new-password"
               required
-              value={confirm}
-              onChange={(e) => setConfirm(e.target.value)}
+              value={values.confirm}
+              onChange={(e) => set('confirm', e.target.value)}
             />
           )}
         </Field>

@@ -1,64 +1,55 @@
-import {useRef, useState} from 'react';
+import {useState} from 'react';
 import type {FormEvent, ReactNode} from 'react';
 import Field from '@theme/Authgate/Field';
 import FormAlert from '@theme/Authgate/FormAlert';
 import Section from '@theme/Authgate/Section';
-import {focusFirstError} from '@theme/Authgate/focusFirstError';
+import {useForm} from '@theme/Authgate/useForm';
 import {AuthError, useAuth, validateEmail} from 'docusaurus-plugin-authgate/client';
 
 const IDS = {email: 'authgate-change-email-new', password: 'authgate-change-email-password'};
 
+type Values = {email: string; password: string};
 type Errors = {email?: string; password?: string};
+
+function validate({email, password}: Values, current: string | undefined): Errors {
+  const found: Errors = {};
+  const bad = validateEmail(email);
+  if (bad) found.email = bad === 'Enter your email address.' ? 'Enter the new email address.' : bad;
+  else if (current !== undefined && email.trim().toLowerCase() === current.toLowerCase()) {
+    found.email = 'This is already your email address.';
+  }
+  if (!password) found.password = 'Enter your current password.';
+  return found;
+}
 
 export function ChangeEmailForm(): ReactNode {
   const {user, changeEmail} = useAuth();
-  const [email, setEmail] = useState('');
-  const [password, setPassword] = useState('');
-  const [errors, setErrors] = useState<Errors>({});
-  const [alert, setAlert] = useState<string | null>(null);
   const [sent, setSent] = useState<string | null>(null);
-  const [pending, setPending] = useState(false);
-  const inFlight = useRef(false);
-
-  const onSubmit = async (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
-    if (inFlight.current) return;
-    const found: Errors = {};
-    const bad = validateEmail(email);
-    if (bad) found.email = bad === 'Enter your email address.' ? 'Enter the new email address.' : bad;
-    else if (user && email.trim().toLowerCase() === user.email.toLowerCase()) {
-      found.email = 'This is already your email address.';
-    }
-    if (!password) found.password = 'Enter your current password.';
-    setErrors(found);
-    setAlert(null);
-    setSent(null);
-    if (Object.keys(found).length > 0) {
-      focusFirstError(IDS, found);
-      return;
-    }
-    inFlight.current = true;
-    setPending(true);
-    const target = email.trim();
-    try {
+  // Errors stay until the next submit; a wrong current password is shown on its field.
+  const form = useForm<Values>({
+    initial: {email: '', password: ''},
+    validate: (values) => validate(values, user?.email),
+    ids: IDS,
+    recheck: [],
+    fallback: 'Changing the email failed. Please try again.',
+    submit: async ({email, password}) => {
+      const target = email.trim();
       await changeEmail(target, password);
-      setPassword('');
-      setEmail('');
+      form.reset();
       setSent(
         `Check your inbox at ${target} and open the link there to finish the change. ` +
           `Until then, you keep signing in with ${user?.email ?? 'your current address'}.`,
       );
-    } catch (err) {
-      if (err instanceof AuthError && err.code === 'INVALID_PASSWORD') {
-        setErrors({password: err.message});
-        focusFirstError(IDS, {password: err.message});
-      } else {
-        setAlert(err instanceof Error ? err.message : 'Changing the email failed. Please try again.');
-      }
-    } finally {
-      setPending(false);
-      inFlight.current = false;
-    }
+    },
+    fieldErrors: (err) =>
+      err instanceof AuthError && err.code === 'INVALID_PASSWORD' ? {password: err.message} : undefined,
+  });
+  const {values, errors, alert, pending, set} = form;
+
+  // every attempt takes down the last confirmation
+  const onSubmit = (event: FormEvent<HTMLFormElement>) => {
+    setSent(null);
+    return form.onSubmit(event);
   };
 
   return (
@@ -76,8 +67,8 @@ export function ChangeEmailForm(): ReactNode {
             autoCapitalize="none"
             spellCheck={false}
             required
-            value={email}
-            onChange={(e) => setEmail(e.target.value)}
+            value={values.email}
+            onChange={(e) => set('email', e.target.value)}
           />
         )}
       </Field>
@@ -89,8 +80,8 @@ export function ChangeEmailForm(): ReactNode {
             name="current-password"
             autoComplete="current-password"
             required
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
+            value={values.password}
+            onChange={(e) => set('password', e.target.value)}
           />
         )}
       </Field>

@@ -1,9 +1,9 @@
-import {useRef, useState} from 'react';
+import {useState} from 'react';
 import type {FormEvent, ReactNode} from 'react';
 import Field from '@theme/Authgate/Field';
 import FormAlert from '@theme/Authgate/FormAlert';
 import Section from '@theme/Authgate/Section';
-import {focusFirstError} from '@theme/Authgate/focusFirstError';
+import {useForm} from '@theme/Authgate/useForm';
 import {AuthError, PASSWORD_MAX, PASSWORD_MIN, useAuth, validatePassword} from 'docusaurus-plugin-authgate/client';
 
 const IDS = {
@@ -12,55 +12,46 @@ const IDS = {
   confirm: 'authgate-change-password-confirm',
 };
 
+type Values = {current: string; next: string; confirm: string};
 type Errors = {current?: string; next?: string; confirm?: string};
+
+const EMPTY: Values = {current: '', next: '', confirm: ''};
+
+function validate({current, next, confirm}: Values, email: string | undefined): Errors {
+  const found: Errors = {};
+  if (!current) found.current = 'Enter your current password.';
+  const weak = validatePassword(next, email);
+  if (weak) found.next = weak === 'Enter a password.' ? 'Enter a new password.' : weak;
+  else if (next === current) found.next = 'Choose a password different from the current one.';
+  if (!confirm) found.confirm = 'Enter the new password again.';
+  else if (!weak && confirm !== next) found.confirm = 'The two passwords do not match.';
+  return found;
+}
 
 export function ChangePasswordForm(): ReactNode {
   const {user, changePassword} = useAuth();
-  const [current, setCurrent] = useState('');
-  const [next, setNext] = useState('');
-  const [confirm, setConfirm] = useState('');
-  const [errors, setErrors] = useState<Errors>({});
-  const [alert, setAlert] = useState<string | null>(null);
   const [saved, setSaved] = useState<string | null>(null);
-  const [pending, setPending] = useState(false);
-  const inFlight = useRef(false);
-
-  const onSubmit = async (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
-    if (inFlight.current) return;
-    const found: Errors = {};
-    if (!current) found.current = 'Enter your current password.';
-    const weak = validatePassword(next, user?.email);
-    if (weak) found.next = weak === 'Enter a password.' ? 'Enter a new password.' : weak;
-    else if (next === current) found.next = 'Choose a password different from the current one.';
-    if (!confirm) found.confirm = 'Enter the new password again.';
-    else if (!weak && confirm !== next) found.confirm = 'The two passwords do not match.';
-    setErrors(found);
-    setAlert(null);
-    setSaved(null);
-    if (Object.keys(found).length > 0) {
-      focusFirstError(IDS, found);
-      return;
-    }
-    inFlight.current = true;
-    setPending(true);
-    try {
+  // Errors stay until the next submit; a wrong current password is shown on its field.
+  const form = useForm<Values>({
+    initial: EMPTY,
+    validate: (values) => validate(values, user?.email),
+    ids: IDS,
+    recheck: [],
+    fallback: 'Changing the password failed. Please try again.',
+    submit: async ({current, next}) => {
       await changePassword(current, next);
-      setCurrent('');
-      setNext('');
-      setConfirm('');
+      form.reset();
       setSaved('Your password is changed. Your other devices were signed out; this one stays signed in.');
-    } catch (err) {
-      if (err instanceof AuthError && err.code === 'INVALID_PASSWORD') {
-        setErrors({current: err.message});
-        focusFirstError(IDS, {current: err.message});
-      } else {
-        setAlert(err instanceof Error ? err.message : 'Changing the password failed. Please try again.');
-      }
-    } finally {
-      setPending(false);
-      inFlight.current = false;
-    }
+    },
+    fieldErrors: (err) =>
+      err instanceof AuthError && err.code === 'INVALID_PASSWORD' ? {current: err.message} : undefined,
+  });
+  const {values, errors, alert, pending, set} = form;
+
+  // every attempt takes down the last confirmation
+  const onSubmit = (event: FormEvent<HTMLFormElement>) => {
+    setSaved(null);
+    return form.onSubmit(event);
   };
 
   return (
@@ -77,8 +68,8 @@ export function ChangePasswordForm(): ReactNode {
             name="current-password"
             autoComplete="current-password"
             required
-            value={current}
-            onChange={(e) => setCurrent(e.target.value)}
+            value={values.current}
+            onChange={(e) => set('current', e.target.value)}
           />
         )}
       </Field>
@@ -96,8 +87,8 @@ export function ChangePasswordForm(): ReactNode {
             required
             minLength={PASSWORD_MIN}
             maxLength={PASSWORD_MAX * 2}
-            value={next}
-            onChange={(e) => setNext(e.target.value)}
+            value={values.next}
+            onChange={(e) => set('next', e.target.value)}
           />
         )}
       </Field>
@@ -109,8 +100,8 @@ export function ChangePasswordForm(): ReactNode {
             name="confirm-password"
             autoComplete="new-password"
             required
-            value={confirm}
-            onChange={(e) => setConfirm(e.target.value)}
+            value={values.confirm}
+            onChange={(e) => set('confirm', e.target.value)}
           />
         )}
       </Field>

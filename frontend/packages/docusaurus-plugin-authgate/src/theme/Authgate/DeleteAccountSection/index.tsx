@@ -1,14 +1,21 @@
-import {useRef, useState} from 'react';
-import type {FormEvent, ReactNode} from 'react';
+import type {ReactNode} from 'react';
 import Field from '@theme/Authgate/Field';
 import FormAlert from '@theme/Authgate/FormAlert';
 import Section from '@theme/Authgate/Section';
-import {focusFirstError} from '@theme/Authgate/focusFirstError';
+import {useForm} from '@theme/Authgate/useForm';
 import {AuthError, useAuth} from 'docusaurus-plugin-authgate/client';
 
 const IDS = {password: 'authgate-delete-password', confirm: 'authgate-delete-confirm'};
 
+type Values = {password: string; confirm: boolean};
 type Errors = {password?: string; confirm?: string};
+
+function validate({password, confirm}: Values): Errors {
+  const found: Errors = {};
+  if (!password) found.password = 'Enter your password.';
+  if (!confirm) found.confirm = 'Tick the box to confirm that you want to delete your account.';
+  return found;
+}
 
 export interface DeleteAccountSectionProps {
   /** Called just before the request is sent (with true) and if it fails (with false). */
@@ -17,42 +24,21 @@ export interface DeleteAccountSectionProps {
 
 export function DeleteAccountForm({onDeleting}: DeleteAccountSectionProps): ReactNode {
   const {user, deleteAccount} = useAuth();
-  const [password, setPassword] = useState('');
-  const [confirmed, setConfirmed] = useState(false);
-  const [errors, setErrors] = useState<Errors>({});
-  const [alert, setAlert] = useState<string | null>(null);
-  const [pending, setPending] = useState(false);
-  const inFlight = useRef(false);
-
-  const onSubmit = async (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
-    if (inFlight.current) return;
-    const found: Errors = {};
-    if (!password) found.password = 'Enter your password.';
-    if (!confirmed) found.confirm = 'Tick the box to confirm that you want to delete your account.';
-    setErrors(found);
-    setAlert(null);
-    if (Object.keys(found).length > 0) {
-      focusFirstError(IDS, found);
-      return;
-    }
-    inFlight.current = true;
-    setPending(true);
-    onDeleting?.(true);
-    try {
+  // The password's error stays until the next submit (a wrong one is shown there); ticking the box clears its own.
+  const {values, errors, alert, pending, set, onSubmit} = useForm<Values>({
+    initial: {password: '', confirm: false},
+    validate,
+    ids: IDS,
+    recheck: ['confirm'],
+    fallback: 'Deleting the account failed. Please try again.',
+    submit: async ({password}) => {
+      onDeleting?.(true);
       await deleteAccount(password);
-    } catch (err) {
-      onDeleting?.(false);
-      if (err instanceof AuthError && err.code === 'INVALID_PASSWORD') {
-        setErrors({password: err.message});
-        focusFirstError(IDS, {password: err.message});
-      } else {
-        setAlert(err instanceof Error ? err.message : 'Deleting the account failed. Please try again.');
-      }
-      setPending(false);
-      inFlight.current = false;
-    }
-  };
+    },
+    onError: () => onDeleting?.(false),
+    fieldErrors: (err) =>
+      err instanceof AuthError && err.code === 'INVALID_PASSWORD' ? {password: err.message} : undefined,
+  });
 
   return (
     <form noValidate onSubmit={onSubmit} aria-label="Delete your account">
@@ -66,8 +52,8 @@ export function DeleteAccountForm({onDeleting}: DeleteAccountSectionProps): Reac
             name="current-password"
             autoComplete="current-password"
             required
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
+            value={values.password}
+            onChange={(e) => set('password', e.target.value)}
           />
         )}
       </Field>
@@ -76,13 +62,10 @@ export function DeleteAccountForm({onDeleting}: DeleteAccountSectionProps): Reac
           <input
             id={IDS.confirm}
             type="checkbox"
-            checked={confirmed}
+            checked={values.confirm}
             aria-invalid={Boolean(errors.confirm)}
             aria-describedby={errors.confirm ? `${IDS.confirm}-error` : undefined}
-            onChange={(e) => {
-              setConfirmed(e.target.checked);
-              if (e.target.checked) setErrors((v) => ({...v, confirm: undefined}));
-            }}
+            onChange={(e) => set('confirm', e.target.checked)}
           />
           <span>I understand that my account, profile and history are deleted for good.</span>
         </label>
