@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from authgate.db import create_sessionmaker
 from authgate.errors import AccountSuspended, InvalidToken
 from authgate.security import (
+    AccessClaims,
     AccessTokenConfig,
     AccessTokenVerifier,
     Argon2Params,
@@ -85,9 +86,16 @@ class AuthGate:
     def now(self) -> datetime:
         return self.clock()
 
-    def issue_access_token(self, user: TokenSubject) -> str:
-        token, _ = issue_access_token(self.access, subject=str(user.id), now=self.now(), extra={"email": user.email})
+    def issue_access_token(self, user: TokenSubject, *, signed_in_at: datetime, now: datetime | None = None) -> str:
+        """An access token; `auth_time` (OpenID Connect Core §2) is when the reader last proved who they are, carried
+        through every refresh of that sign-in, so a sensitive action can ask for a recent one."""
+        extra = {"email": user.email, "auth_time": int(signed_in_at.timestamp())}
+        token, _ = issue_access_token(self.access, subject=str(user.id), now=now or self.now(), extra=extra)
         return token
+
+    def signed_in_at(self, refresh_expires_at: datetime) -> datetime:
+        """When a sign-in happened, from its refresh token's fixed expiry (set at sign-in, copied on rotation)."""
+        return refresh_expires_at - timedelta(seconds=self.settings.refresh_lifetime_seconds)
 
     @property
     def access_lifetime_seconds(self) -> int:
@@ -95,6 +103,11 @@ class AuthGate:
 
     async def user_from_access_token(self, token: str) -> CurrentUser:
         """Verify the token, then re-check the user on every request (suspension, revocation)."""
+        user, _ = await self.verify_access(token)
+        return user
+
+    async def verify_access(self, token: str) -> tuple[CurrentUser, AccessClaims]:
+        """`user_from_access_token`, with the token's claims."""
         try:
             claims = self.verifier.verify(token, now=self.now())
             user_id = uuid.UUID(claims.subject)
@@ -107,7 +120,7 @@ class AuthGate:
             raise InvalidToken()
         if not user.is_active:
             raise AccountSuspended()
-        return user
+        return user, claims
 
     async def load_user(self, user_id: uuid.UUID) -> CurrentUser | None:
         return await self.users.load(user_id)

@@ -6,6 +6,7 @@ Features import this module, never one another's routers.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -54,11 +55,31 @@ def bearer_user(gate: AuthGate) -> UserDependency:
         if token is None:
             raise NotAuthenticated(headers={"WWW-Authenticate": "Bearer"})
         try:
-            return await gate.user_from_access_token(token)
+            user, claims = await gate.verify_access(token)
         except InvalidToken as exc:
             raise InvalidToken(headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}) from exc
+        request.scope[AUTH_TIME_SCOPE_KEY] = _auth_time(claims.claims.get("auth_time"))
+        return user
 
     return dependency
+
+
+AUTH_TIME_SCOPE_KEY = "authgate.auth_time"
+
+
+def signed_in_at(request: Request) -> datetime | None:
+    """When the caller last proved who they are (the access token's `auth_time`), once `bearer_user` has run."""
+    value = request.scope.get(AUTH_TIME_SCOPE_KEY)
+    return value if isinstance(value, datetime) else None
+
+
+def _auth_time(value: object) -> datetime | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        return datetime.fromtimestamp(value, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
 
 
 def bearer_or_cookie_user(gate: AuthGate) -> UserDependency:

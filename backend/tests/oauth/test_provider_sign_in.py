@@ -369,3 +369,21 @@ async def test_google_with_a_hosted_domain_admits_only_that_domain(
             assert_refused(done, "OAUTH_PROVIDER_ERROR")
         else:
             assert error_of(done) is None
+
+
+async def test_a_provider_only_reader_proves_themselves_with_a_recent_sign_in(
+    api: httpx.AsyncClient, clock: FakeClock, database_url: str
+) -> None:
+    # no password to ask for: a sign-in at most RECENT_SIGN_IN_MINUTES old (the access token's auth_time, carried
+    # through refreshes) is the proof; an older one must sign in through the provider again
+    await sign_in_through(api, "github")
+    clock.advance(minutes=11)
+    stale = (await api.post("/auth/refresh")).json()["access_token"]
+    refused = await api.request("DELETE", "/auth/me", json={}, headers={"authorization": f"Bearer {stale}"})
+    assert refused.status_code == 403 and refused.json()["code"] == "RECENT_SIGN_IN_REQUIRED"
+    api.cookies.clear()
+    await sign_in_through(api, "github")
+    fresh = (await api.post("/auth/refresh")).json()["access_token"]
+    deleted = await api.request("DELETE", "/auth/me", json={}, headers={"authorization": f"Bearer {fresh}"})
+    assert deleted.status_code == 204
+    assert query(database_url, "SELECT count(*) FROM users")[0][0] == 0

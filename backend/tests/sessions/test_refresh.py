@@ -3,6 +3,7 @@ from __future__ import annotations
 import asyncio
 
 import httpx
+import jwt
 import pytest
 from sqlalchemy import create_engine, text
 
@@ -143,3 +144,16 @@ async def test_cross_origin_refresh_is_refused(client: httpx.AsyncClient) -> Non
     assert allowed.status_code == 200
     same_origin = await refresh_with(client, cookie_of(allowed), origin=API)
     assert same_origin.status_code == 200
+
+
+async def test_access_tokens_carry_the_time_of_the_sign_in_through_refreshes(
+    client: httpx.AsyncClient, clock: FakeClock
+) -> None:
+    # OpenID Connect's auth_time: when the reader last proved who they are (a refresh is not a proof)
+    signed_up = await signup(client)
+    first = jwt.decode(signed_up.json()["access_token"], options={"verify_signature": False})
+    clock.advance(minutes=40)
+    refreshed = await refresh_with(client, cookie_of(signed_up))
+    later = jwt.decode(refreshed.json()["access_token"], options={"verify_signature": False})
+    assert later["auth_time"] == first["auth_time"] and later["iat"] > first["iat"]
+    assert abs(first["auth_time"] - first["iat"]) <= 1

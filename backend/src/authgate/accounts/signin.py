@@ -115,7 +115,9 @@ def signed_in_response(gate: AuthGate, request: Request, response: Response, sig
     max_age = math.ceil((signed_in.refresh.expires_at - gate.now()).total_seconds())
     set_refresh_cookie(response, request, signed_in.refresh.token, gate.settings, max_age=max_age)
     return AuthResponse(
-        access_token=gate.issue_access_token(signed_in.user),
+        access_token=gate.issue_access_token(
+            signed_in.user, signed_in_at=gate.signed_in_at(signed_in.refresh.expires_at)
+        ),
         expires_in=gate.access_lifetime_seconds,
         user=UserOut.model_validate(signed_in.user),
         profile=ProfileOut.model_validate(signed_in.profile) if signed_in.profile else None,

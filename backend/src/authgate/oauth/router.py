@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from starlette.responses import RedirectResponse
 
 from authgate.accounts.lookup import CurrentUser
+from authgate.accounts.reauth import reauthenticate
 from authgate.errors import (
     AccountSuspended,
     AuthError,
@@ -28,7 +29,7 @@ from authgate.oauth import service
 from authgate.oauth.providers import Provider, ProviderClient, configured_providers
 from authgate.oauth.schemas import AuthorizeResponse, IdentityOut, ProofRequest, ProviderOut
 from authgate.ratelimit.dependencies import check_ip_limit, rate_limit
-from authgate.shared import REQUEST_GUARDS, bearer_user, client_info
+from authgate.shared import REQUEST_GUARDS, bearer_user, client_info, signed_in_at
 from authgate.transport import cookie_path, set_refresh_cookie
 
 FLOW_COOKIE = "authgate_oauth"
@@ -110,7 +111,14 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
         provider_id: str, body: ProofRequest, request: Request, response: Response, user: CurrentUser = Depends(reader)
     ) -> AuthorizeResponse:
         provider = provider_of(provider_id)
-        await service.require_recent_proof(gate, user, body.password, client_info(request), action="connect a provider")
+        await reauthenticate(
+            gate,
+            user,
+            body.password,
+            client_info(request),
+            action="connect a provider",
+            signed_in_at=signed_in_at(request),
+        )
         started = await service.start(gate, client, provider, "/auth/account", connect_user_id=user.id)
         _set_flow_cookie(gate, request, response, started.browser_secret)
         return AuthorizeResponse(authorize_url=started.authorize_url)
@@ -148,7 +156,9 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
         identity_id: str, body: ProofRequest, request: Request, user: CurrentUser = Depends(reader)
     ) -> Response:
         info = client_info(request)
-        await service.require_recent_proof(gate, user, body.password, info, action="disconnect a provider")
+        await reauthenticate(
+            gate, user, body.password, info, action="disconnect a provider", signed_in_at=signed_in_at(request)
+        )
         await service.disconnect(gate, user, identity_id, names, info)
         return Response(status_code=status.HTTP_204_NO_CONTENT)
 

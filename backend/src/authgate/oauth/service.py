@@ -32,7 +32,6 @@ from authgate.accounts.lockout import take_unknown_failures
 from authgate.accounts.locks import lock_user
 from authgate.accounts.lookup import CurrentUser
 from authgate.accounts.models import User
-from authgate.accounts.reauth import reauthenticate
 from authgate.accounts.signin import Proof, SignedIn, complete_sign_in
 from authgate.errors import (
     IdentityInUse,
@@ -44,7 +43,6 @@ from authgate.errors import (
     OAuthLinkRequired,
     OAuthProviderError,
     OAuthStateInvalid,
-    RecentSignInRequired,
 )
 from authgate.events.service import EventType, record_event
 from authgate.gate import AuthGate
@@ -294,22 +292,6 @@ async def identities_of(gate: AuthGate, user_id: uuid.UUID) -> list[Identity]:
             select(Identity).where(Identity.user_id == user_id).order_by(Identity.created_at, Identity.id)
         )
         return list(found.scalars())
-
-
-async def require_recent_proof(
-    gate: AuthGate, user: CurrentUser, password: str | None, client: ClientInfo, *, action: str
-) -> None:
-    """Before connecting or disconnecting a provider: the password for a reader who has one (counted like a sign-in),
-    else a sign-in within RECENT_SIGN_IN_MINUTES (a provider-only reader proves themselves through the provider)."""
-    found = await gate.users.load_credentials(user.id)
-    if found is None:
-        raise NotAuthenticated()
-    if found[1] is not None:
-        await reauthenticate(gate, user, password or "", client, action=action)
-        return
-    recent = timedelta(minutes=gate.settings.recent_sign_in_minutes)
-    if user.last_login_at is None or gate.now() - user.last_login_at > recent:
-        raise RecentSignInRequired()
 
 
 async def disconnect(

@@ -15,7 +15,12 @@ SessionStatus = Literal["active", "ended", "expired"]
 
 
 class DeleteAccountRequest(BaseModel):
-    password: str = Field(min_length=1, max_length=MAX_PASSWORD_INPUT, description="The reader's current password")
+    password: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=MAX_PASSWORD_INPUT,
+        description="The reader's current password (a reader without one needs a recent sign-in instead)",
+    )
 
 
 class EventOut(BaseModel):

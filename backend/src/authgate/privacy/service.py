@@ -125,7 +125,9 @@ async def list_events(gate: AuthGate, user_id: uuid.UUID, *, limit: int, before:
         return await _events(db, user_id, limit=limit, before=before)
 
 
-async def delete_account(gate: AuthGate, user: CurrentUser, password: str, client: ClientInfo) -> None:
+async def delete_account(
+    gate: AuthGate, user: CurrentUser, password: str | None, client: ClientInfo, signed_in_at: datetime | None = None
+) -> None:
     """Erase the reader: the user row goes, and the foreign keys' ON DELETE CASCADE takes the profile, refresh
     tokens, mailed tokens and security events with it, in one transaction.
 
@@ -134,7 +136,9 @@ async def delete_account(gate: AuthGate, user: CurrentUser, password: str, clien
     row gone every access token is refused too (the per-request user lookup finds nobody): ASVS 5.0 V7.4.2.
     """
     # counted and recorded like a sign-in attempt (accounts.reauth)
-    verified = await reauthenticate(gate, user, password, client, action="delete the account")
+    verified = await reauthenticate(
+        gate, user, password, client, action="delete the account", signed_in_at=signed_in_at
+    )
     async with gate.sessions.begin() as db:
         await lock_reauthenticated_user(db, user, verified)
         state = (

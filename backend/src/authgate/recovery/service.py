@@ -19,7 +19,6 @@ from authgate.gate import AuthGate
 from authgate.mail import templates
 from authgate.onetime import service as onetime
 from authgate.onetime.service import Purpose
-from authgate.security import issue_access_token
 from authgate.sessions.service import (
     ClientInfo,
     live_family_of,
@@ -103,8 +102,8 @@ async def change_password(
         await record_event(db, user_id=user.id, type=EventType.PASSWORD_CHANGED, now=now, client=client)
     gate.mailer.send(templates.password_changed(user.email, reset=False))
     # issued at the cutoff itself: the one access token that survives the revocation is this one
-    token, _ = issue_access_token(gate.access, subject=str(user.id), now=cutoff, extra={"email": user.email})
-    return token
+    # the password was just proved again: this is a fresh sign-in time
+    return gate.issue_access_token(user, signed_in_at=now, now=cutoff)
 
 
 async def _store_new_password(

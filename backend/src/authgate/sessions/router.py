@@ -47,7 +47,8 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
             return refused
         max_age = math.ceil((issued.expires_at - gate.now()).total_seconds())
         set_refresh_cookie(response, request, issued.token, gate.settings, max_age=max_age)
-        return TokenResponse(access_token=gate.issue_access_token(user), expires_in=gate.access_lifetime_seconds)
+        token = gate.issue_access_token(user, signed_in_at=gate.signed_in_at(issued.expires_at))
+        return TokenResponse(access_token=token, expires_in=gate.access_lifetime_seconds)
 
     @router.post(
         "/logout",

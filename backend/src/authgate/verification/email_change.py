@@ -7,7 +7,7 @@ change the reader did not ask for is noticed (ASVS 5.0 V6.3: notify the user of 
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
@@ -26,9 +26,16 @@ from authgate.verification.service import VERIFY_PATH
 
 
 async def request_email_change(
-    gate: AuthGate, user: CurrentUser, new_email: str, password: str, client: ClientInfo
+    gate: AuthGate,
+    user: CurrentUser,
+    new_email: str,
+    password: str | None,
+    client: ClientInfo,
+    signed_in_at: datetime | None = None,
 ) -> None:
-    verified = await reauthenticate(gate, user, password, client, action="change the sign-in address")
+    verified = await reauthenticate(
+        gate, user, password, client, action="change the sign-in address", signed_in_at=signed_in_at
+    )
     email = new_email  # canonical: the schema made it so (authgate.identifiers)
     now = gate.now()
     lifetime = timedelta(hours=gate.settings.verification_token_hours)

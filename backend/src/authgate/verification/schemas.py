@@ -18,4 +18,5 @@ class VerifyEmailResponse(BaseModel):
 
 class ChangeEmailRequest(BaseModel):
     new_email: Email
-    password: str = Field(min_length=1, max_length=MAX_PASSWORD_INPUT)
+    # the current password (a reader without one needs a recent sign-in instead)
+    password: str | None = Field(default=None, min_length=1, max_length=MAX_PASSWORD_INPUT)
