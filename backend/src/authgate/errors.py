@@ -42,6 +42,12 @@ class ErrorCode(StrEnum):
     IDENTITY_NOT_FOUND = "IDENTITY_NOT_FOUND"
     LAST_WAY_IN = "LAST_WAY_IN"
     RECENT_SIGN_IN_REQUIRED = "RECENT_SIGN_IN_REQUIRED"
+    INVALID_CODE = "INVALID_CODE"
+    CHALLENGE_INVALID = "CHALLENGE_INVALID"
+    TWO_FACTOR_ALREADY_ON = "TWO_FACTOR_ALREADY_ON"
+    TWO_FACTOR_NOT_ON = "TWO_FACTOR_NOT_ON"
+    PASSKEY_NOT_FOUND = "PASSKEY_NOT_FOUND"
+    PASSKEY_INVALID = "PASSKEY_INVALID"
 
 
 class ErrorBody(BaseModel):
@@ -263,6 +269,42 @@ class RecentSignInRequired(AuthError):
     status_code = 403
     code = ErrorCode.RECENT_SIGN_IN_REQUIRED
     detail = "Sign in again to do this"
+
+
+class InvalidCode(AuthError):
+    status_code = 401
+    code = ErrorCode.INVALID_CODE
+    detail = "That code is not right (or was already used)"
+
+
+class ChallengeInvalid(AuthError):
+    status_code = 401
+    code = ErrorCode.CHALLENGE_INVALID
+    detail = "This sign-in expired or had too many wrong codes; sign in again"
+
+
+class TwoFactorAlreadyOn(AuthError):
+    status_code = 409
+    code = ErrorCode.TWO_FACTOR_ALREADY_ON
+    detail = "Two-step sign-in is already on; turn it off first to set up another app"
+
+
+class TwoFactorNotOn(AuthError):
+    status_code = 409
+    code = ErrorCode.TWO_FACTOR_NOT_ON
+    detail = "Two-step sign-in is not on"
+
+
+class PasskeyNotFound(AuthError):
+    status_code = 404
+    code = ErrorCode.PASSKEY_NOT_FOUND
+    detail = "No such passkey"
+
+
+class PasskeyInvalid(AuthError):
+    status_code = 401
+    code = ErrorCode.PASSKEY_INVALID
+    detail = "The passkey could not be verified; try again"
 
 
 class InternalError(AuthError):

@@ -2,11 +2,17 @@
 
 from authgate.accounts.models import ExperienceLevel, ProfessionalRole, SignInFailure, User, UserProfile
 from authgate.events.models import SecurityEvent
+from authgate.mfa.models import BackupCode, Passkey, SignInChallenge, TotpFactor, WebAuthnChallenge
 from authgate.oauth.models import Identity, OAuthFlow
 from authgate.onetime.models import OneTimeToken
 from authgate.sessions.models import RefreshToken
 
 __all__ = [
+    "BackupCode",
+    "Passkey",
+    "SignInChallenge",
+    "TotpFactor",
+    "WebAuthnChallenge",
     "ExperienceLevel",
     "Identity",
     "OAuthFlow",

@@ -13,10 +13,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from authgate.accounts.lockout import begin_sign_in
-from authgate.accounts.lookup import CurrentUser
-from authgate.errors import InvalidPassword, NotAuthenticated, RecentSignInRequired
+from authgate.accounts.lookup import Credentials, CurrentUser
+from authgate.errors import InvalidCode, InvalidPassword, NotAuthenticated, RecentSignInRequired
 from authgate.events.service import EventType
 from authgate.gate import AuthGate
+from authgate.mfa.factors import check_backup_code, check_totp
 from authgate.security import normalize_password
 from authgate.transport import ClientInfo
 
@@ -29,29 +30,41 @@ async def reauthenticate(
     *,
     action: str,
     signed_in_at: datetime | None = None,
+    code: str | None = None,
+    password_only: bool = False,
 ) -> str | None:
-    """Raises InvalidPassword (a failure counted and recorded), RateLimited or PasswordResetRequired; else returns
-    the password hash the password was verified against, for `lock_reauthenticated_user` in the write transaction.
+    """One re-authentication for every sensitive action: a recent proof, by whatever the reader has.
 
-    Whatever proof the reader has: the password, for a reader who has one; for a reader without one (they arrived
-    through a provider), a sign-in at most RECENT_SIGN_IN_MINUTES old (`signed_in_at`, the access token's
-    `auth_time`), else RecentSignInRequired: they sign in through the provider again. A caller that passes no
-    `signed_in_at` accepts the password only (changing the password: a reader without one sets it by a reset).
-    `action` says what the password was asked for, in the words the reader sees in the security log.
+    - the password, given with the request (counted like a sign-in: window, failure count, lockout);
+    - or a code of their authenticator app or a backup code (counted the same way);
+    - or nothing more, when the access token's `auth_time` (the last sign-in, passed challenge or passkey) is at most
+      RECENT_SIGN_IN_MINUTES old; else 403 RecentSignInRequired: the reader proves it again.
+    `password_only` (changing the password): the current password and nothing else.
+
+    Returns the password hash the account had when the proof was checked, for `lock_reauthenticated_user`: a reset
+    that commits in between is noticed under the lock. `action` is what the proof was asked for, in the words the
+    reader sees in the security log.
     """
     found = await gate.users.load_credentials(user.id)
     if found is None:
         # deleted since the access token was checked
         raise NotAuthenticated()
-    if found[1] is None and signed_in_at is not None:
-        # no password to ask for: the sign-in itself must be recent (the caller accepts that proof)
-        if gate.now() - signed_in_at > timedelta(minutes=gate.settings.recent_sign_in_minutes):
-            raise RecentSignInRequired()
-        return None
-    password = password or ""
+    stored_hash = found[1]
+    if password is not None or password_only:
+        await _check_password(gate, found, password or "", client, action)
+        return stored_hash
+    if code is not None:
+        await _check_code(gate, found, code, client, action)
+        return stored_hash
+    if signed_in_at is not None and gate.now() - signed_in_at <= timedelta(minutes=gate.settings.recent_sign_in_minutes):
+        return stored_hash
+    raise RecentSignInRequired()
+
+
+async def _check_password(gate: AuthGate, found: Credentials, password: str, client: ClientInfo, action: str) -> None:
     # the account's window and lockout: 429 / 403 before any argon2 work
     attempt = await begin_sign_in(gate, found[0].email, found, client)
-    _, stored_hash, _ = found
+    stored_hash = found[1]
     password = normalize_password(password)
     if stored_hash is None or len(password) > gate.settings.password_max_length:
         await gate.hashing.dummy_verify(password)
@@ -63,4 +76,16 @@ async def reauthenticate(
         await attempt.failed(event=EventType.REAUTHENTICATION_FAILED, detail=f"wrong password when asked to {action}")
         raise InvalidPassword()
     await attempt.reauthenticated()
-    return stored_hash
+
+
+async def _check_code(gate: AuthGate, found: Credentials, code: str, client: ClientInfo, action: str) -> None:
+    attempt = await begin_sign_in(gate, found[0].email, found, client)
+    user_id = found[0].id
+    async with gate.engine.begin() as connection:
+        valid = await check_totp(connection, gate, user_id, code) or await check_backup_code(
+            connection, gate, user_id, code
+        )
+    if not valid:
+        await attempt.failed(event=EventType.REAUTHENTICATION_FAILED, detail=f"wrong code when asked to {action}")
+        raise InvalidCode()
+    await attempt.reauthenticated()

@@ -14,7 +14,7 @@ import math
 from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
@@ -26,6 +26,7 @@ from authgate.accounts.schemas import AuthResponse, ProfileOut, UserOut
 from authgate.errors import AccountSuspended, EmailNotVerified, InvalidCredentials
 from authgate.events.service import EventType, record_event
 from authgate.gate import AuthGate
+from authgate.mfa.factors import SecondFactorRequired, open_challenge, two_factor_on
 from authgate.sessions.service import IssuedRefreshToken, start_session
 from authgate.transport import ClientInfo, set_refresh_cookie
 
@@ -48,6 +49,8 @@ class Proof:
     verified_hash: str | None = None
     # argon2 parameters changed since the stored hash was made: the new hash of the same password
     upgraded_hash: str | None = None
+    # the second factor is given too: a passkey with user verification, or a challenge passed
+    second_factor: bool = False
 
 
 @dataclass(frozen=True)
@@ -80,23 +83,38 @@ async def complete_sign_in(
     conditions = [User.id == user.id, User.is_active.is_(True)]
     if proof.verified_hash is not None:
         conditions.append(User.hashed_password == proof.verified_hash)
+    challenge = None
     async with _transaction(gate, db) as connection:
         # the users row first: the one lock order (accounts/locks.py); only if the proof still stands
-        written = await connection.execute(update(User).where(*conditions).values(**changes).returning(User.id))
-        if written.first() is None:
-            raise InvalidCredentials()
-        await record_event(
-            connection,
-            user_id=user.id,
-            type=EventType.SIGN_IN_SUCCEEDED,
-            now=now,
-            client=client,
-            detail=f"method: {proof.method}",
-        )
-        refresh = await start_session(connection, gate, user.id, client)
-    # after the commit: a Redis that stops answering must not hold a database transaction open
+        if not proof.second_factor and proof.method != SignInMethod.SIGNUP and await two_factor_on(connection, user.id):
+            # two-factor sign-in: the first factor passed (its run of failures ends), the second is awaited; no
+            # session, no cookie, no access token until it passes (mfa/factors.py)
+            first = {key: value for key, value in changes.items() if key != "last_login_at"}
+            if first:
+                written = await connection.execute(update(User).where(*conditions).values(**first).returning(User.id))
+            else:
+                written = await connection.execute(select(User.id).where(*conditions).with_for_update(key_share=True))
+            if written.first() is None:
+                raise InvalidCredentials()
+            challenge = await open_challenge(connection, gate, user.id, proof.method)
+        else:
+            written = await connection.execute(update(User).where(*conditions).values(**changes).returning(User.id))
+            if written.first() is None:
+                raise InvalidCredentials()
+            await record_event(
+                connection,
+                user_id=user.id,
+                type=EventType.SIGN_IN_SUCCEEDED,
+                now=now,
+                client=client,
+                detail=f"method: {proof.method}",
+            )
+            refresh = await start_session(connection, gate, user.id, client)
     if proof.attempt is not None:
         await proof.attempt.forget_failures(user.id)
+    if challenge is not None:
+        raise SecondFactorRequired(challenge)
+    # after the commit: a Redis that stops answering must not hold a database transaction open
     remember_known_address(gate, user.id, client)
     signed_in_user = dataclasses.replace(user, last_login_at=now)
     return SignedIn(signed_in_user, user.profile, refresh, proof.method)

@@ -89,7 +89,9 @@ async def change_password(
     gate: AuthGate, user: CurrentUser, current_password: str, new_password: str, cookie: str | None, client: ClientInfo
 ) -> str:
     """Returns a fresh access token for the caller; every other session and every older access token is revoked."""
-    verified = await reauthenticate(gate, user, current_password, client, action="change the password")
+    verified = await reauthenticate(
+        gate, user, current_password, client, action="change the password", password_only=True
+    )
     password = checked_new_password(gate, new_password, user.email)
     hashed = await gate.hashing.hash(password)
     now = gate.now()
