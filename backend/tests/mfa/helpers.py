@@ -140,7 +140,9 @@ async def turn_on_totp(http: httpx.AsyncClient, access: str, clock: FakeClock) -
     setup = await http.post("/auth/mfa/totp/setup", headers=bearer(access))
     assert setup.status_code == 200, setup.text
     secret = setup.json()["secret"]
-    confirmed = await http.post("/auth/mfa/totp/confirm", headers=bearer(access), json={"code": app_code(secret, clock)})
+    confirmed = await http.post(
+        "/auth/mfa/totp/confirm", headers=bearer(access), json={"code": app_code(secret, clock)}
+    )
     assert confirmed.status_code == 200, confirmed.text
     # the confirming code's step is used up: later codes come from the next step
     clock.advance(seconds=30)
@@ -170,7 +172,9 @@ async def password_step(http: httpx.AsyncClient, email: str) -> dict[str, Any]:
     return body
 
 
-async def add_passkey(http: httpx.AsyncClient, access: str, device: SoftAuthenticator, name: str | None = None) -> dict[str, Any]:
+async def add_passkey(
+    http: httpx.AsyncClient, access: str, device: SoftAuthenticator, name: str | None = None
+) -> dict[str, Any]:
     options = await http.post("/auth/passkeys/register/options", headers=bearer(access))
     assert options.status_code == 200, options.text
     body: dict[str, Any] = {"credential": device.create(options.json()["options"])}

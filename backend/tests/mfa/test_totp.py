@@ -38,7 +38,9 @@ async def test_the_secret_is_sealed_at_rest(client: httpx.AsyncClient, settings:
 async def test_a_wrong_first_code_does_not_turn_it_on(client: httpx.AsyncClient, clock: FakeClock) -> None:
     access = (await signup(client, "wrong-first@example.com")).json()["access_token"]
     secret = (await client.post("/auth/mfa/totp/setup", headers=bearer(access))).json()["secret"]
-    wrong = await client.post("/auth/mfa/totp/confirm", headers=bearer(access), json={"code": app_code(secret, clock, 3)})
+    wrong = await client.post(
+        "/auth/mfa/totp/confirm", headers=bearer(access), json={"code": app_code(secret, clock, 3)}
+    )
     assert wrong.status_code == 401
     assert wrong.json()["code"] == "INVALID_CODE"
     assert (await client.get("/auth/mfa", headers=bearer(access))).json()["totp_enabled"] is False
@@ -76,7 +78,8 @@ async def test_a_code_passes_the_challenge_and_signs_in(client: httpx.AsyncClien
     reader = await enrolled_reader(client, clock)
     challenge = await password_step(client, reader.email)
     verified = await client.post(
-        "/auth/mfa/verify", json={"challenge_token": challenge["challenge_token"], "code": app_code(reader.secret, clock)}
+        "/auth/mfa/verify",
+        json={"challenge_token": challenge["challenge_token"], "code": app_code(reader.secret, clock)},
     )
     assert verified.status_code == 200, verified.text
     assert set(verified.json()) == QUICKSTART_LOGIN_KEYS
@@ -153,7 +156,9 @@ async def test_six_wrong_codes_kill_the_challenge(client: httpx.AsyncClient, clo
         codes.append(wrong.json()["code"])
     assert codes == ["INVALID_CODE"] * 5
     # the sixth, even the right code, finds the challenge dead
-    right = await client.post("/auth/mfa/verify", json={"challenge_token": token, "code": app_code(reader.secret, clock)})
+    right = await client.post(
+        "/auth/mfa/verify", json={"challenge_token": token, "code": app_code(reader.secret, clock)}
+    )
     assert right.status_code == 401
     assert right.json()["code"] == "CHALLENGE_INVALID"
     events = query(
@@ -176,7 +181,9 @@ async def test_a_challenge_lives_five_minutes(client: httpx.AsyncClient, clock: 
     reader = await enrolled_reader(client, clock)
     token = (await password_step(client, reader.email))["challenge_token"]
     clock.advance(minutes=5, seconds=1)
-    late = await client.post("/auth/mfa/verify", json={"challenge_token": token, "code": app_code(reader.secret, clock)})
+    late = await client.post(
+        "/auth/mfa/verify", json={"challenge_token": token, "code": app_code(reader.secret, clock)}
+    )
     assert late.json()["code"] == "CHALLENGE_INVALID"
 
 
@@ -208,7 +215,9 @@ async def test_new_backup_codes_end_the_old_set(client: httpx.AsyncClient, clock
         "/auth/mfa/verify", json={"challenge_token": challenge["challenge_token"], "code": reader.backup_codes[1]}
     )
     assert old.json()["code"] == "INVALID_CODE"
-    new = await client.post("/auth/mfa/verify", json={"challenge_token": challenge["challenge_token"], "code": new_codes[0]})
+    new = await client.post(
+        "/auth/mfa/verify", json={"challenge_token": challenge["challenge_token"], "code": new_codes[0]}
+    )
     assert new.status_code == 200
 
 
