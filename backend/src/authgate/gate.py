@@ -46,6 +46,10 @@ class TokenSubject(Protocol):
     def email(self) -> str: ...
 
 
+def _no_keys() -> list[dict[str, Any]]:
+    return []
+
+
 @dataclass
 class AuthGate:
     """What every route shares: the settings, the database, the security core (hashing, token keys) and the parts
@@ -66,7 +70,7 @@ class AuthGate:
     # signing key pairs (keys/): reload the ring when stale, or at once (`force`) for an unknown kid; the published
     # public keys. With an HMAC algorithm there is nothing to reload and nothing to publish.
     keys_refresh: Callable[[bool], Awaitable[None]] | None = field(default=None, init=False)
-    published_keys: Callable[[], list[dict[str, Any]]] = field(default=lambda: [], init=False)
+    published_keys: Callable[[], list[dict[str, Any]]] = field(default_factory=lambda: _no_keys, init=False)
 
     def __post_init__(self) -> None:
         self.settings.check_secret()
