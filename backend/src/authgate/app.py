@@ -19,6 +19,7 @@ from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.routing import Match
 
 from authgate import __version__
 from authgate.errors import AuthError, OriginNotAllowed
@@ -175,6 +176,15 @@ def token_matches(header: str, expected: str) -> bool:
     )
 
 
+def allowed_methods(request: Request) -> set[str]:
+    allowed: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches(request.scope)
+        if match != Match.NONE:
+            allowed |= set(getattr(route, "methods", None) or ())
+    return allowed
+
+
 def add_exception_handlers(app: FastAPI) -> None:
     """Give the host app's errors the same {detail, code} shape."""
 
@@ -186,10 +196,13 @@ def add_exception_handlers(app: FastAPI) -> None:
         assert isinstance(exc, RequestValidationError)
         return validation_response(exc)
 
-    async def on_http_error(_request: Request, exc: Exception) -> Response:
+    async def on_http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
         response = http_error_response(exc)
         response.headers["Cache-Control"] = "no-store"
+        if exc.status_code == 405:
+            # RFC 9110 §15.5.6: every method of the resource, not only those of the first route that matched the path
+            response.headers["Allow"] = ", ".join(sorted(allowed_methods(request)))
         return response
 
     async def on_unexpected_error(request: Request, exc: Exception) -> Response:

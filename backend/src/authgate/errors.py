@@ -337,6 +337,12 @@ def error_responses(*errors: type[AuthError]) -> dict[int | str, dict[str, objec
     for status, group in sorted(by_status.items()):
         codes = ", ".join(sorted({e.code.value for e in group}))
         responses[status] = {"model": ErrorBody, "description": f"codes: {codes}"}
+    # a body or a parameter the schema refuses: our shape, not FastAPI's default (which a route without a 422 of its
+    # own would document); where a 422 of the feature's own exists (PASSWORD_TOO_WEAK), its ErrorBody covers both
+    if 422 in responses:
+        responses[422]["description"] = f"{responses[422]['description']}, VALIDATION_ERROR"
+    else:
+        responses[422] = {"model": ValidationErrorBody, "description": "codes: VALIDATION_ERROR"}
     return responses
 
 

@@ -9,17 +9,21 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Literal
 
+from fastapi import Depends
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 from starlette.requests import Request
 
 from authgate.accounts.lookup import CurrentUser, current_user_of
 from authgate.accounts.reauth import GivenProof
 from authgate.errors import (
+    BadRequest,
     InvalidToken,
     NotAuthenticated,
     OriginNotAllowed,
     PayloadTooLarge,
     RefreshTokenInvalid,
+    RequestTimeout,
     ServiceUnavailable,
     UnsupportedMediaType,
 )
@@ -28,7 +32,14 @@ from authgate.sessions.service import user_for_refresh_cookie
 from authgate.transport import ClientInfo, bearer_token, client_ip, refresh_cookie, user_agent
 
 # what the route class itself may answer on any route (routing.py)
-REQUEST_GUARDS = (OriginNotAllowed, PayloadTooLarge, UnsupportedMediaType, ServiceUnavailable)
+REQUEST_GUARDS = (
+    OriginNotAllowed,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    ServiceUnavailable,
+    BadRequest,
+    RequestTimeout,
+)
 
 
 def client_info(request: Request) -> ClientInfo:
@@ -79,8 +90,14 @@ def given_proof(request: Request, body: ProofFields | None) -> GivenProof:
 UserDependency = Callable[[Request], Awaitable[CurrentUser]]
 
 
+# declares the bearer scheme in OpenAPI (an Authorize button on /docs); the token itself is read by bearer_token
+BEARER_SCHEME = HTTPBearer(auto_error=False, description="An access token from sign-in, refresh or sign-up")
+
+
 def bearer_user(gate: AuthGate) -> UserDependency:
-    async def dependency(request: Request) -> CurrentUser:
+    async def dependency(
+        request: Request, _documented: HTTPAuthorizationCredentials | None = Depends(BEARER_SCHEME)
+    ) -> CurrentUser:
         token = bearer_token(request)
         if token is None:
             raise NotAuthenticated(headers={"WWW-Authenticate": "Bearer"})
@@ -115,7 +132,9 @@ def _auth_time(value: object) -> datetime | None:
 def bearer_or_cookie_user(gate: AuthGate) -> UserDependency:
     """The quickstart's client calls /auth/me on page load holding no access token, only the cookie."""
 
-    async def dependency(request: Request) -> CurrentUser:
+    async def dependency(
+        request: Request, _documented: HTTPAuthorizationCredentials | None = Depends(BEARER_SCHEME)
+    ) -> CurrentUser:
         token = bearer_token(request)
         cookie = refresh_cookie(request)
         if token is not None:

@@ -16,8 +16,11 @@ from authgate.errors import (
     AuthError,
     EmailNotVerified,
     IdentityNotFound,
+    InvalidCode,
     InvalidPassword,
+    InvalidToken,
     LastWayIn,
+    NotAuthenticated,
     PasswordResetRequired,
     ProviderNotFound,
     RateLimited,
@@ -34,6 +37,9 @@ from authgate.transport import cookie_path, set_challenge_cookie, set_refresh_co
 
 FLOW_COOKIE = "authgate_oauth"
 SIGNED_IN = (AccountSuspended,)
+
+
+READER_ERRORS = (NotAuthenticated, InvalidToken, AccountSuspended)
 
 
 def add_routes(router: APIRouter, gate: AuthGate) -> None:
@@ -61,6 +67,8 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
         status_code=status.HTTP_302_FOUND,
         response_class=RedirectResponse,
         summary="Start signing in with a provider: a redirect to it (PKCE, state bound to this browser, nonce)",
+        # failures redirect to the site with ?error=CODE; only a request the framework cannot read answers JSON
+        responses=error_responses(*REQUEST_GUARDS),
     )
     async def authorize(request: Request, provider_id: str, next: str | None = Query(None)) -> Response:  # noqa: A002
         try:
@@ -78,6 +86,8 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
         status_code=status.HTTP_302_FOUND,
         response_class=RedirectResponse,
         summary="Where the provider sends the browser back; ends in a redirect to the site",
+        # failures redirect to the site with ?error=CODE; only a request the framework cannot read answers JSON
+        responses=error_responses(*REQUEST_GUARDS),
     )
     async def callback(request: Request, provider_id: str) -> Response:
         query = {key: value for key, value in request.query_params.items() if len(value) <= 4096}
@@ -112,7 +122,13 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
         response_model=AuthorizeResponse,
         summary="Connect a provider to the signed-in reader's account: the URL to send the browser to",
         responses=error_responses(
-            ProviderNotFound, InvalidPassword, RecentSignInRequired, PasswordResetRequired, *REQUEST_GUARDS
+            ProviderNotFound,
+            InvalidPassword,
+            InvalidCode,
+            RecentSignInRequired,
+            PasswordResetRequired,
+            *READER_ERRORS,
+            *REQUEST_GUARDS,
         ),
         dependencies=[rate_limit(gate, "oauth_ip")],
     )
@@ -129,7 +145,7 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
         "/identities",
         response_model=list[IdentityOut],
         summary="The provider accounts connected to the reader's account",
-        responses=error_responses(*REQUEST_GUARDS),
+        responses=error_responses(*READER_ERRORS, *REQUEST_GUARDS),
     )
     async def identities(user: CurrentUser = Depends(reader)) -> list[IdentityOut]:
         found = await service.identities_of(gate, user.id)
@@ -151,7 +167,15 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
         response_class=Response,
         summary="Disconnect a provider (refused when it is the reader's only way in)",
         responses=error_responses(
-            IdentityNotFound, LastWayIn, InvalidPassword, RecentSignInRequired, RateLimited, *REQUEST_GUARDS
+            IdentityNotFound,
+            LastWayIn,
+            InvalidPassword,
+            InvalidCode,
+            RecentSignInRequired,
+            PasswordResetRequired,
+            RateLimited,
+            *READER_ERRORS,
+            *REQUEST_GUARDS,
         ),
     )
     async def disconnect(
