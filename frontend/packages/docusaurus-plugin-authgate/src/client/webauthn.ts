@@ -52,8 +52,10 @@ export function base64urlToBuffer(value: string): ArrayBuffer {
 }
 
 export function bufferToBase64url(value: ArrayBuffer | ArrayBufferView): string {
-  const bytes =
-    value instanceof ArrayBuffer ? new Uint8Array(value) : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  // (not `instanceof ArrayBuffer`: a buffer from another realm, e.g. an iframe, is one too)
+  const bytes = ArrayBuffer.isView(value)
+    ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength)
+    : new Uint8Array(value);
   let binary = '';
   for (let i = 0; i < bytes.length; i += 1) binary += String.fromCharCode(bytes[i]);
   return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');

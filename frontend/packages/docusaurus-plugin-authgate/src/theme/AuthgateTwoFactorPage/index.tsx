@@ -71,7 +71,7 @@ export function TwoFactorForm(): ReactNode {
     setKind(to);
     form.reset();
     setAlert(null);
-    document.getElementById(IDS.code)?.focus();
+    // the field is a new input (its `key`), which takes the focus as it mounts
   };
 
   return (
@@ -123,6 +123,7 @@ export function TwoFactorForm(): ReactNode {
                 autoCapitalize="none"
                 spellCheck={false}
                 maxLength={20}
+                autoFocus
                 required
                 value={values.code}
                 onChange={(e) => set('code', e.target.value)}

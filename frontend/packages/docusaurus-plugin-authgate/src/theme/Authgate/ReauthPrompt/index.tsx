@@ -115,7 +115,7 @@ function ReauthForm({
     setWay(to);
     form.reset();
     setAlert(null);
-    document.getElementById(IDS.secret)?.focus();
+    // the field is a new input (its `key`), which takes the focus as it mounts
   };
 
   const withPasskey = async () => {
