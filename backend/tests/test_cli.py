@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import httpx
+import pyotp
 import pytest
 
 from authgate.settings import QUICKSTART_PLACEHOLDER_SECRET
@@ -53,3 +54,23 @@ def test_serve_refuses_wildcard_cors_with_credentials(tmp_path) -> None:  # type
     env = cli_env(f"sqlite:///{tmp_path / 'x.db'}", CORS_ORIGINS='["*"]')
     result = run_cli("serve", env=env, cwd=tmp_path)
     assert result.returncode == 2 and "CORS_ORIGINS" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_reset_2fa_lets_a_reader_who_lost_every_factor_back_in(database_url: str) -> None:
+    env = cli_env(database_url)
+    assert run_cli("migrate", env=env).returncode == 0
+    with served(env) as base:
+        access = httpx.post(f"{base}/auth/signup", json=signup_body("Lost@Example.com")).json()["access_token"]
+        auth = {"Authorization": f"Bearer {access}"}
+        secret = httpx.post(f"{base}/auth/mfa/totp/setup", headers=auth).json()["secret"]
+        code = pyotp.TOTP(secret).now()
+        assert httpx.post(f"{base}/auth/mfa/totp/confirm", headers=auth, json={"code": code}).status_code == 200
+        login = {"email": "lost@example.com", "password": PASSWORD}
+        assert httpx.post(f"{base}/auth/login", json=login).json()["mfa_required"] is True
+
+        reset = run_cli("users", "reset-2fa", "LOST@example.com", env=env)
+        assert reset.returncode == 0, reset.stderr
+        assert "access_token" in httpx.post(f"{base}/auth/login", json=login).json()
+        events = run_cli("users", "events", "lost@example.com", env=env).stdout
+        assert "two_factor_reset" in events
+    assert run_cli("users", "reset-2fa", "ghost@example.com", env=env).returncode == 1

@@ -6,8 +6,10 @@ from __future__ import annotations
 import httpx
 
 from authgate.events.service import EventType
+from authgate.mfa.service import reset_second_factors
 from tests.conftest import PASSWORD, FakeClock, app_client
-from tests.mail.smtp import Inbox, bearer, drain, inbox, query, smtp_settings  # noqa: F401 - the inbox fixture
+from tests.mail.smtp import PUBLIC_URL, Inbox, bearer, drain, inbox, query, smtp_settings  # noqa: F401 - the inbox fixture
+from tests.mfa.helpers import SoftAuthenticator, add_passkey, app_code, passkey_options, password_step, turn_on_totp
 from tests.providers import CLIENT_ID, CLIENT_SECRET, GitHubProvider, serving, sign_in_through
 
 NEW_PASSWORD = "Another-long-passphrase-7"
@@ -128,6 +130,36 @@ async def provider_flows(http: httpx.AsyncClient) -> None:
     assert removed.status_code == 204
 
 
+async def second_factor_flows(http: httpx.AsyncClient, clock: FakeClock) -> None:
+    """An authenticator app on, new backup codes, a wrong code, a passkey added, cloned and removed, the app off, and
+    support's reset."""
+    email = "two-step@example.com"
+    signed_up = await http.post(
+        "/auth/signup",
+        json={"email": email, "password": PASSWORD, "experience_level": "beginner", "professional_role": "student"},
+    )
+    access = signed_up.json()["access_token"]
+    secret, _ = await turn_on_totp(http, access, clock)
+    assert (await http.post("/auth/mfa/backup-codes", headers=bearer(access))).status_code == 200
+    challenge = await password_step(http, email)
+    wrong = await http.post(
+        "/auth/mfa/verify", json={"challenge_token": challenge["challenge_token"], "code": "000000"}
+    )
+    assert wrong.json()["code"] == "INVALID_CODE"
+    device = SoftAuthenticator(origin=PUBLIC_URL)
+    passkey = await add_passkey(http, access, device)
+    used = device.get(await passkey_options(http), sign_count=5)
+    assert (await http.post("/auth/passkeys/authenticate", json={"credential": used})).status_code == 200
+    cloned = device.get(await passkey_options(http), sign_count=2)
+    assert (await http.post("/auth/passkeys/authenticate", json={"credential": cloned})).status_code == 401
+    assert (await http.request("DELETE", f"/auth/passkeys/{passkey['id']}", headers=bearer(access))).status_code == 204
+    clock.advance(seconds=30)
+    off = await http.request("DELETE", "/auth/mfa/totp", headers=bearer(access), json={"code": app_code(secret, clock)})
+    assert off.status_code == 204
+    await turn_on_totp(http, access, clock)
+    assert await reset_second_factors(http.app.state.authgate, email)  # type: ignore[attr-defined]
+
+
 async def test_every_declared_event_type_is_recorded_by_some_flow(
     database_url: str,
     inbox: Inbox,  # noqa: F811 - the fixture
@@ -148,5 +180,6 @@ async def test_every_declared_event_type_is_recorded_by_some_flow(
             await every_flow(http, inbox, clock)
             clock.advance(seconds=1)
             await provider_flows(http)
+            await second_factor_flows(http, clock)
     recorded = {row[0] for row in query(database_url, "SELECT DISTINCT type FROM security_events")}
     assert recorded == {event.value for event in EventType}

@@ -70,6 +70,19 @@ async def user_events(settings: Settings, email: str, *, limit: int = 50) -> lis
         await engine.dispose()
 
 
+async def reset_second_factors(settings: Settings, email: str) -> bool:
+    """Support's way back in for a reader who lost every factor; recorded as a security event and mailed."""
+    from authgate.mfa.service import reset_second_factors as reset
+    from authgate.router import build_gate
+
+    gate = build_gate(settings)
+    try:
+        return await reset(gate, _email_key(email))
+    finally:
+        # waits for the notice to leave
+        await gate.dispose()
+
+
 async def cleanup(settings: Settings) -> PurgeCounts:
     engine = engine_for(settings, pool_size=2)
     try:

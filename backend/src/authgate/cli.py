@@ -1,4 +1,4 @@
-"""`authgate serve | migrate | cleanup | users list|suspend|activate|events`."""
+"""`authgate serve | migrate | cleanup | users list|suspend|activate|reset-2fa|events`."""
 
 from __future__ import annotations
 
@@ -49,6 +49,11 @@ def _parser() -> argparse.ArgumentParser:
         sub = users.add_parser(action, help=f"{action} a user (suspension also revokes every session)")
         sub.add_argument("email")
         sub.set_defaults(run=func)
+    reset_2fa = users.add_parser(
+        "reset-2fa", help="remove a user's authenticator app, backup codes and passkeys (they lost every factor)"
+    )
+    reset_2fa.add_argument("email")
+    reset_2fa.set_defaults(run=_users_reset_2fa)
     events = users.add_parser("events", help="a user's security events, newest first")
     events.add_argument("email")
     events.add_argument("--limit", type=int, default=50)
@@ -109,6 +114,14 @@ def _users_activate(settings: Settings, args: argparse.Namespace) -> int:
 
     found = asyncio.run(set_active(settings, args.email, active=True))
     return _report(found, f"activated {args.email}", args.email)
+
+
+def _users_reset_2fa(settings: Settings, args: argparse.Namespace) -> int:
+    from authgate.admin import reset_second_factors
+
+    found = asyncio.run(reset_second_factors(settings, args.email))
+    message = f"removed the second factors and passkeys of {args.email}; they sign in with their password or provider"
+    return _report(found, message, args.email)
 
 
 def _users_events(settings: Settings, args: argparse.Namespace) -> int:

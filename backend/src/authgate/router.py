@@ -21,6 +21,7 @@ from authgate.events import feature as events
 from authgate.feature import Feature
 from authgate.gate import AuthGate
 from authgate.mail.service import Mailer
+from authgate.mfa import feature as mfa
 from authgate.oauth import feature as oauth
 from authgate.onetime import feature as onetime
 from authgate.privacy import feature as privacy
@@ -43,6 +44,7 @@ FEATURES: tuple[Feature, ...] = (
     devices.FEATURE,
     privacy.FEATURE,
     oauth.FEATURE,
+    mfa.FEATURE,
     onetime.FEATURE,
     events.FEATURE,
 )

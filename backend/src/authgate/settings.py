@@ -151,8 +151,15 @@ class Settings(BaseSettings):
     oauth_http_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
     # how long a started provider sign-in may take (the state, the PKCE verifier, the nonce)
     oauth_flow_minutes: int = Field(default=10, ge=1, le=60)
-    # connecting a provider or removing a way in asks for a sign-in at most this old
+    # a sensitive action without a password or code in its body asks for a sign-in at most this old
     recent_sign_in_minutes: int = Field(default=10, ge=1, le=24 * 60)
+
+    # the name authenticator apps and passkey prompts show for the account ("authgate: reader@example.org")
+    site_name: str = Field(default="authgate", min_length=1, max_length=64)
+    # passkeys (WebAuthn): the relying party is the site's registrable domain, by default PUBLIC_URL's host; the
+    # origins allowed to use them, by default PUBLIC_URL's own (a list: several sites under one RP ID)
+    webauthn_rp_id: str | None = None
+    webauthn_origins: Annotated[list[str], NoDecode] = []
 
     @field_validator("oauth_oidc_providers", mode="before")
     @classmethod
@@ -194,7 +201,7 @@ class Settings(BaseSettings):
     def _lower_samesite(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
 
-    @field_validator("cors_origins", "forwarded_allow_ips", "password_context_words", mode="before")
+    @field_validator("cors_origins", "forwarded_allow_ips", "password_context_words", "webauthn_origins", mode="before")
     @classmethod
     def _parse_origins(cls, value: object) -> object:
         # the quickstart writes a JSON list; a comma-separated list is accepted too
@@ -205,7 +212,7 @@ class Settings(BaseSettings):
             return [item.strip() for item in text.split(",") if item.strip()]
         return value
 
-    @field_validator("cors_origins")
+    @field_validator("cors_origins", "webauthn_origins")
     @classmethod
     def _strip_trailing_slash(cls, value: list[str]) -> list[str]:
         return [origin.rstrip("/") for origin in value]
@@ -262,6 +269,18 @@ class Settings(BaseSettings):
         """scheme://host[:port] of AUTH_PUBLIC_URL: the API's own origin, as browsers send it in Origin."""
         parts = urlsplit(self.auth_public_url)
         return f"{parts.scheme}://{parts.netloc}".lower()
+
+    @property
+    def passkey_rp_id(self) -> str:
+        """WebAuthn §5.1.2: the RP ID is a domain (never an IP address, never with a port)."""
+        return (self.webauthn_rp_id or urlsplit(self.public_url).hostname or "localhost").lower()
+
+    @property
+    def passkey_origins(self) -> list[str]:
+        if self.webauthn_origins:
+            return self.webauthn_origins
+        parts = urlsplit(self.public_url)
+        return [f"{parts.scheme}://{parts.netloc}".lower()]
 
     @property
     def refresh_lifetime_seconds(self) -> int:

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from starlette.requests import Request
 
 from authgate.accounts.lookup import CurrentUser, current_user_of
+from authgate.accounts.reauth import GivenProof
 from authgate.errors import (
     InvalidToken,
     NotAuthenticated,
@@ -42,6 +43,35 @@ class TokenResponse(BaseModel):
 
 class DetailResponse(BaseModel):
     detail: str
+
+
+# a password is capped like the sign-in body's; a code is 6 digits or a backup code (xxxxx-xxxxx), with room for spaces
+MAX_PROOF_PASSWORD = 1024
+MAX_PROOF_CODE = 64
+
+
+class ProofFields(BaseModel):
+    """A recent proof for a sensitive action (accounts/reauth.py): the password, or an authenticator app or backup
+    code; with neither, a sign-in at most RECENT_SIGN_IN_MINUTES old (the access token's `auth_time`)."""
+
+    password: str | None = Field(
+        default=None, min_length=1, max_length=MAX_PROOF_PASSWORD, description="The reader's current password"
+    )
+    code: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=MAX_PROOF_CODE,
+        description="A code of the reader's authenticator app, or one of their backup codes",
+    )
+
+
+def given_proof(request: Request, body: ProofFields | None) -> GivenProof:
+    """The proof a request brings; call after `bearer_user` has run (it reads the token's `auth_time`)."""
+    return GivenProof(
+        password=body.password if body else None,
+        code=body.code if body else None,
+        signed_in_at=signed_in_at(request),
+    )
 
 
 # ---------------------------------------------------------------- who is calling

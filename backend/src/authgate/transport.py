@@ -80,6 +80,35 @@ def set_refresh_cookie(response: Response, request: Request, token: str, setting
     )
 
 
+# the sign-in challenge between the first factor and the second (mfa/): HttpOnly like the refresh cookie, on the same
+# path; it lets the site's challenge page answer a provider sign-in's challenge, whose token never reached script
+CHALLENGE_COOKIE = "authgate_challenge"
+
+
+def set_challenge_cookie(response: Response, request: Request, token: str, settings: Settings, *, max_age: int) -> None:
+    response.set_cookie(
+        key=CHALLENGE_COOKIE,
+        value=token,
+        max_age=max_age,
+        path=cookie_path(request),
+        domain=settings.cookie_domain,
+        secure=settings.cookie_secure,
+        httponly=True,
+        samesite=settings.cookie_samesite,
+    )
+
+
+def clear_challenge_cookie(response: Response, request: Request, settings: Settings) -> None:
+    response.delete_cookie(
+        key=CHALLENGE_COOKIE,
+        path=cookie_path(request),
+        domain=settings.cookie_domain,
+        secure=settings.cookie_secure,
+        httponly=True,
+        samesite=settings.cookie_samesite,
+    )
+
+
 def clear_refresh_cookie(response: Response, request: Request, settings: Settings) -> None:
     response.delete_cookie(
         key=REFRESH_COOKIE,

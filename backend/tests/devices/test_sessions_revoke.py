@@ -6,7 +6,7 @@ import uuid
 
 import httpx
 
-from tests.conftest import SITE, FakeClock
+from tests.conftest import PASSWORD, SITE, FakeClock
 from tests.devices.conftest import SignedIn, call, login, signed_up
 from tests.sessions.test_logout import assert_cookie_cleared
 
@@ -138,3 +138,21 @@ async def test_a_stolen_refresh_cookie_alone_cannot_end_sessions(client: httpx.A
         response = await call(client, "DELETE", url, cookie=reader.cookie, headers={"origin": SITE})
         assert response.status_code == 401 and response.json()["code"] == "NOT_AUTHENTICATED"
     assert (await call(client, "POST", "/auth/refresh", cookie=reader.cookie)).status_code == 200
+
+
+async def test_ending_sessions_with_a_stale_sign_in_needs_a_proof(client: httpx.AsyncClient, clock: FakeClock) -> None:
+    # a stolen session an hour old cannot sign the reader out everywhere (or end their sign-ins one by one)
+    reader = await signed_up(client, "stale@example.com", agent="old")
+    other = await login(client, "stale@example.com", agent="other")
+    ids = await session_ids(client, reader)
+    clock.advance(minutes=11)
+    one = await call(client, "DELETE", f"/auth/sessions/{ids['other']}", bearer=reader.access)
+    assert one.status_code == 403 and one.json()["code"] == "RECENT_SIGN_IN_REQUIRED"
+    everywhere = await call(client, "DELETE", "/auth/sessions", bearer=reader.access)
+    assert everywhere.status_code == 403 and everywhere.json()["code"] == "RECENT_SIGN_IN_REQUIRED"
+    client.cookies.clear()
+    assert (await client.post("/auth/refresh", headers={"cookie": f"refresh_token={other.cookie}"})).status_code == 200
+    proved = await client.request(
+        "DELETE", "/auth/sessions", headers={"Authorization": f"Bearer {reader.access}"}, json={"password": PASSWORD}
+    )
+    assert proved.status_code == 204

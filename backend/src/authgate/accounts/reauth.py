@@ -10,6 +10,7 @@ counted per address only.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from authgate.accounts.lockout import begin_sign_in
@@ -22,15 +23,23 @@ from authgate.security import normalize_password
 from authgate.transport import ClientInfo
 
 
+@dataclass(frozen=True)
+class GivenProof:
+    """What the request brings to prove it is the reader: the password or a code in the body, and the access
+    token's `auth_time` (None when the caller does not accept a recent sign-in as proof)."""
+
+    password: str | None = None
+    code: str | None = None
+    signed_in_at: datetime | None = None
+
+
 async def reauthenticate(
     gate: AuthGate,
     user: CurrentUser,
-    password: str | None,
+    given: GivenProof,
     client: ClientInfo,
     *,
     action: str,
-    signed_in_at: datetime | None = None,
-    code: str | None = None,
     password_only: bool = False,
 ) -> str | None:
     """One re-authentication for every sensitive action: a recent proof, by whatever the reader has.
@@ -50,15 +59,20 @@ async def reauthenticate(
         # deleted since the access token was checked
         raise NotAuthenticated()
     stored_hash = found[1]
-    if password is not None or password_only:
-        await _check_password(gate, found, password or "", client, action)
+    if given.password is not None or password_only:
+        await _check_password(gate, found, given.password or "", client, action)
         return stored_hash
-    if code is not None:
-        await _check_code(gate, found, code, client, action)
+    if given.code is not None:
+        await _check_code(gate, found, given.code, client, action)
         return stored_hash
-    if signed_in_at is not None and gate.now() - signed_in_at <= timedelta(minutes=gate.settings.recent_sign_in_minutes):
+    if recent(gate, given.signed_in_at):
         return stored_hash
     raise RecentSignInRequired()
+
+
+def recent(gate: AuthGate, signed_in_at: datetime | None) -> bool:
+    window = timedelta(minutes=gate.settings.recent_sign_in_minutes)
+    return signed_in_at is not None and gate.now() - signed_in_at <= window
 
 
 async def _check_password(gate: AuthGate, found: Credentials, password: str, client: ClientInfo, action: str) -> None:

@@ -3,8 +3,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response, status
 
 from authgate.accounts import service
-from authgate.accounts.schemas import AuthResponse, LoginRequest, SignupRequest
-from authgate.accounts.signin import signed_in_response
+from authgate.accounts.schemas import AuthResponse, ChallengeResponse, LoginRequest, SignupRequest
+from authgate.accounts.signin import challenge_response, signed_in_response
 from authgate.errors import (
     AccountSuspended,
     EmailAlreadyExists,
@@ -16,6 +16,7 @@ from authgate.errors import (
     error_responses,
 )
 from authgate.gate import AuthGate
+from authgate.mfa.factors import SecondFactorRequired
 from authgate.ratelimit.dependencies import rate_limit
 from authgate.shared import REQUEST_GUARDS, client_info
 
@@ -37,14 +38,22 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
 
     @router.post(
         "/login",
-        response_model=AuthResponse,
+        response_model=AuthResponse | ChallengeResponse,
         summary="Sign in with email and password",
+        description=(
+            "Answers the session (AuthResponse, refresh cookie). For a reader with two-step sign-in on it answers a "
+            "ChallengeResponse instead (`mfa_required: true`, no tokens, no refresh cookie, an `authgate_challenge` "
+            "cookie): POST /auth/mfa/verify with a code completes the sign-in."
+        ),
         responses=error_responses(
             InvalidCredentials, AccountSuspended, EmailNotVerified, RateLimited, PasswordResetRequired, *REQUEST_GUARDS
         ),
         # per IP here; per account (and the failure lockout) in the service, still before any hashing
         dependencies=[rate_limit(gate, "login_ip")],
     )
-    async def login(body: LoginRequest, request: Request, response: Response) -> AuthResponse:
-        signed_in = await service.login(gate, body, client_info(request))
+    async def login(body: LoginRequest, request: Request, response: Response) -> AuthResponse | ChallengeResponse:
+        try:
+            signed_in = await service.login(gate, body, client_info(request))
+        except SecondFactorRequired as required:
+            return challenge_response(gate, request, response, required.challenge)
         return signed_in_response(gate, request, response, signed_in)

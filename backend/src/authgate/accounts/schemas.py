@@ -3,7 +3,7 @@ from __future__ import annotations
 import unicodedata
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
@@ -91,3 +91,12 @@ class AuthResponse(TokenResponse):
     user: UserOut
     profile: ProfileOut | None
     profile_complete: bool
+
+
+class ChallengeResponse(BaseModel):
+    """The first factor passed and a second one is on: no session yet. Answer with POST /auth/mfa/verify."""
+
+    mfa_required: Literal[True] = True
+    challenge_token: str = Field(description="Opaque; also set as the HttpOnly `authgate_challenge` cookie")
+    methods: list[Literal["totp", "backup_code", "passkey"]]
+    expires_in: int = Field(description="Seconds until the challenge expires")

@@ -22,13 +22,19 @@ from starlette.responses import Response
 from authgate.accounts.lockout import SignInAttempt, remember_known_address
 from authgate.accounts.lookup import CurrentProfile, CurrentUser
 from authgate.accounts.models import User
-from authgate.accounts.schemas import AuthResponse, ProfileOut, UserOut
+from authgate.accounts.schemas import AuthResponse, ChallengeResponse, ProfileOut, UserOut
 from authgate.errors import AccountSuspended, EmailNotVerified, InvalidCredentials
 from authgate.events.service import EventType, record_event
 from authgate.gate import AuthGate
-from authgate.mfa.factors import SecondFactorRequired, open_challenge, two_factor_on
+from authgate.mfa.factors import Challenge, SecondFactorRequired, open_challenge, two_factor_on
 from authgate.sessions.service import IssuedRefreshToken, start_session
-from authgate.transport import ClientInfo, set_refresh_cookie
+from authgate.transport import (
+    CHALLENGE_COOKIE,
+    ClientInfo,
+    clear_challenge_cookie,
+    set_challenge_cookie,
+    set_refresh_cookie,
+)
 
 
 class SignInMethod(enum.StrEnum):
@@ -132,6 +138,8 @@ def signed_in_response(gate: AuthGate, request: Request, response: Response, sig
     """The body every sign-in answers (the quickstart's), with the refresh cookie set on `response`."""
     max_age = math.ceil((signed_in.refresh.expires_at - gate.now()).total_seconds())
     set_refresh_cookie(response, request, signed_in.refresh.token, gate.settings, max_age=max_age)
+    if CHALLENGE_COOKIE in request.cookies:
+        clear_challenge_cookie(response, request, gate.settings)
     return AuthResponse(
         access_token=gate.issue_access_token(
             signed_in.user, signed_in_at=gate.signed_in_at(signed_in.refresh.expires_at)
@@ -140,4 +148,12 @@ def signed_in_response(gate: AuthGate, request: Request, response: Response, sig
         user=UserOut.model_validate(signed_in.user),
         profile=ProfileOut.model_validate(signed_in.profile) if signed_in.profile else None,
         profile_complete=signed_in.profile is not None,
+    )
+
+
+def challenge_response(gate: AuthGate, request: Request, response: Response, challenge: Challenge) -> ChallengeResponse:
+    """The body a first factor answers when a second one is on: no tokens, the challenge (also as a cookie)."""
+    set_challenge_cookie(response, request, challenge.token, gate.settings, max_age=challenge.expires_in)
+    return ChallengeResponse(
+        challenge_token=challenge.token, methods=list(challenge.methods), expires_in=challenge.expires_in
     )

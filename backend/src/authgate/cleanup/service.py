@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import aliased
 
 from authgate.accounts.models import SignInFailure
+from authgate.mfa.models import SignInChallenge, WebAuthnChallenge
 from authgate.oauth.models import OAuthFlow
 from authgate.onetime.models import OneTimeToken
 from authgate.sessions.models import RefreshToken
@@ -65,11 +66,16 @@ async def purge_expired(engine: AsyncEngine, now: datetime) -> PurgeCounts:
     failures = delete(SignInFailure).where(SignInFailure.expires_at <= now)
     # provider sign-ins started and never finished
     flows = delete(OAuthFlow).where(OAuthFlow.expires_at <= now)
+    # sign-in challenges and passkey ceremonies never answered
+    challenges = delete(SignInChallenge).where(SignInChallenge.expires_at <= now)
+    ceremonies = delete(WebAuthnChallenge).where(WebAuthnChallenge.expires_at <= now)
     async with engine.begin() as connection:
         refresh_count = (await connection.execute(refresh)).rowcount
         one_time_count = (await connection.execute(one_time)).rowcount
         failure_count = (await connection.execute(failures)).rowcount
         await connection.execute(flows)
+        await connection.execute(challenges)
+        await connection.execute(ceremonies)
     return PurgeCounts(
         refresh_tokens=max(refresh_count, 0),
         one_time_tokens=max(one_time_count, 0),

@@ -3,14 +3,29 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request, Response, status
 
 from authgate.accounts.lookup import CurrentUser
+from authgate.accounts.reauth import reauthenticate
 from authgate.devices import service
 from authgate.devices.schemas import SessionOut
-from authgate.errors import AccountSuspended, InvalidToken, NotAuthenticated, SessionNotFound, error_responses
+from authgate.errors import (
+    AccountSuspended,
+    InvalidCode,
+    InvalidPassword,
+    InvalidToken,
+    NotAuthenticated,
+    PasswordResetRequired,
+    RateLimited,
+    RecentSignInRequired,
+    SessionNotFound,
+    error_responses,
+)
 from authgate.gate import AuthGate
-from authgate.shared import REQUEST_GUARDS, bearer_user, client_info
+from authgate.ratelimit.dependencies import rate_limit
+from authgate.shared import REQUEST_GUARDS, ProofFields, bearer_user, client_info, given_proof
 from authgate.transport import clear_refresh_cookie, refresh_cookie
 
 READER_ERRORS = (NotAuthenticated, InvalidToken, AccountSuspended)
+# ending sessions asks for a recent proof (accounts/reauth.py): a stolen session cannot sign the reader out
+PROOF_ERRORS = (InvalidPassword, InvalidCode, RecentSignInRequired, PasswordResetRequired, RateLimited)
 
 
 def add_routes(router: APIRouter, gate: AuthGate) -> None:
@@ -33,9 +48,13 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
         status_code=status.HTTP_204_NO_CONTENT,
         response_class=Response,
         summary="End one of the reader's sign-ins (its refresh token stops working at once)",
-        responses=error_responses(SessionNotFound, *READER_ERRORS, *REQUEST_GUARDS),
+        responses=error_responses(SessionNotFound, *PROOF_ERRORS, *READER_ERRORS, *REQUEST_GUARDS),
+        dependencies=[rate_limit(gate, "login_ip")],
     )
-    async def revoke_session(session_id: str, request: Request, user: CurrentUser = Depends(reader)) -> Response:
+    async def revoke_session(
+        session_id: str, request: Request, body: ProofFields | None = None, user: CurrentUser = Depends(reader)
+    ) -> Response:
+        await reauthenticate(gate, user, given_proof(request, body), client_info(request), action="end a session")
         was_current = await service.revoke_session(
             gate, user.id, session_id, client_info(request), refresh_cookie(request)
         )
@@ -50,9 +69,13 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
         status_code=status.HTTP_204_NO_CONTENT,
         response_class=Response,
         summary="Sign out everywhere: every sign-in and every access token issued so far; the cookie is cleared",
-        responses=error_responses(*READER_ERRORS, *REQUEST_GUARDS),
+        responses=error_responses(*PROOF_ERRORS, *READER_ERRORS, *REQUEST_GUARDS),
+        dependencies=[rate_limit(gate, "login_ip")],
     )
-    async def sign_out_everywhere(request: Request, user: CurrentUser = Depends(reader)) -> Response:
+    async def sign_out_everywhere(
+        request: Request, body: ProofFields | None = None, user: CurrentUser = Depends(reader)
+    ) -> Response:
+        await reauthenticate(gate, user, given_proof(request, body), client_info(request), action="sign out everywhere")
         await service.sign_out_everywhere(gate, user.id, client_info(request))
         response = Response(status_code=status.HTTP_204_NO_CONTENT)
         clear_refresh_cookie(response, request, gate.settings)

@@ -99,3 +99,14 @@ def identity_disconnected(to: str, provider_name: str) -> Mail:
         'If this was not you, reset your password now with "Forgot password" on the sign-in page.',
     ]
     return Mail(to=to, subject=f"{provider_name} was disconnected", text="\n\n".join(lines) + "\n", html=_html(lines))
+
+
+def sign_in_factor_changed(to: str, what: str) -> Mail:
+    """A factor was added or removed (an authenticator app, backup codes, a passkey, or all of them by support)."""
+    lines = [
+        f"On your account for {SITE_NAME}: {what}.",
+        "You can see every change in the security log on your account page.",
+        'If this was not you, reset your password now with "Forgot password" on the sign-in page, then check your '
+        "sign-in security settings.",
+    ]
+    return Mail(to=to, subject="Your sign-in security changed", text="\n\n".join(lines) + "\n", html=_html(lines))

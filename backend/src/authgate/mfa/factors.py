@@ -92,17 +92,24 @@ async def open_challenge(db: Db, gate: AuthGate, user_id: uuid.UUID, method: str
     return Challenge(token, await challenge_methods(db, user_id), CHALLENGE_MINUTES * 60)
 
 
-async def live_challenge(db: Db, token: str, now: datetime) -> SignInChallenge | None:
+@dataclass(frozen=True)
+class LiveChallenge:
+    user_id: uuid.UUID
+    method: str
+
+
+async def live_challenge(db: Db, token: str, now: datetime) -> LiveChallenge | None:
     if not token or len(token) > 128:
         return None
     found = await db.execute(
-        select(SignInChallenge).where(
+        select(SignInChallenge.user_id, SignInChallenge.method).where(
             SignInChallenge.token_hash == hash_token(token),
             SignInChallenge.expires_at > now,
             SignInChallenge.failed_count < CHALLENGE_ATTEMPTS,
         )
     )
-    return found.scalar_one_or_none()
+    row = found.first()
+    return LiveChallenge(row.user_id, row.method) if row is not None else None
 
 
 async def count_wrong_code(db: Db, token: str) -> None:
@@ -129,7 +136,7 @@ async def check_totp(db: Db, gate: AuthGate, user_id: uuid.UUID, code: str, *, c
     conditional UPDATE, so two requests with the same code cannot both pass."""
     conditions = [TotpFactor.user_id == user_id]
     conditions.append(TotpFactor.confirmed_at.is_not(None) if confirmed else TotpFactor.confirmed_at.is_(None))
-    factor = (await db.execute(select(TotpFactor).where(*conditions))).scalar_one_or_none()
+    factor = (await db.execute(select(TotpFactor.secret_sealed, TotpFactor.last_used_step).where(*conditions))).first()
     if factor is None:
         return False
     try:

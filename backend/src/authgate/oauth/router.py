@@ -27,10 +27,10 @@ from authgate.errors import (
 from authgate.gate import AuthGate
 from authgate.oauth import service
 from authgate.oauth.providers import Provider, ProviderClient, configured_providers
-from authgate.oauth.schemas import AuthorizeResponse, IdentityOut, ProofRequest, ProviderOut
+from authgate.oauth.schemas import AuthorizeResponse, IdentityOut, ProviderOut
 from authgate.ratelimit.dependencies import check_ip_limit, rate_limit
-from authgate.shared import REQUEST_GUARDS, bearer_user, client_info, signed_in_at
-from authgate.transport import cookie_path, set_refresh_cookie
+from authgate.shared import REQUEST_GUARDS, ProofFields, bearer_user, client_info, given_proof
+from authgate.transport import cookie_path, set_challenge_cookie, set_refresh_cookie
 
 FLOW_COOKIE = "authgate_oauth"
 SIGNED_IN = (AccountSuspended,)
@@ -90,7 +90,16 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
         except AuthError as error:
             response = _to_site(gate, "/auth/login", error)
         else:
-            response = RedirectResponse(_site_url(gate, done.next_path), status_code=status.HTTP_302_FOUND)
+            if done.challenge is not None:
+                # two-step sign-in: the site's challenge page takes it from here (the challenge rides in a cookie)
+                page = f"/auth/two-factor?{urlencode({'next': service.safe_next(done.next_path)})}"
+                site = gate.settings.public_url.rstrip("/")
+                response = RedirectResponse(site + page, status_code=status.HTTP_302_FOUND)
+                set_challenge_cookie(
+                    response, request, done.challenge.token, gate.settings, max_age=done.challenge.expires_in
+                )
+            else:
+                response = RedirectResponse(_site_url(gate, done.next_path), status_code=status.HTTP_302_FOUND)
             if done.signed_in is not None:
                 refresh = done.signed_in.refresh
                 max_age = int((refresh.expires_at - gate.now()).total_seconds())
@@ -108,17 +117,10 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
         dependencies=[rate_limit(gate, "oauth_ip")],
     )
     async def connect(
-        provider_id: str, body: ProofRequest, request: Request, response: Response, user: CurrentUser = Depends(reader)
+        provider_id: str, body: ProofFields, request: Request, response: Response, user: CurrentUser = Depends(reader)
     ) -> AuthorizeResponse:
         provider = provider_of(provider_id)
-        await reauthenticate(
-            gate,
-            user,
-            body.password,
-            client_info(request),
-            action="connect a provider",
-            signed_in_at=signed_in_at(request),
-        )
+        await reauthenticate(gate, user, given_proof(request, body), client_info(request), action="connect a provider")
         started = await service.start(gate, client, provider, "/auth/account", connect_user_id=user.id)
         _set_flow_cookie(gate, request, response, started.browser_secret)
         return AuthorizeResponse(authorize_url=started.authorize_url)
@@ -153,12 +155,10 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
         ),
     )
     async def disconnect(
-        identity_id: str, body: ProofRequest, request: Request, user: CurrentUser = Depends(reader)
+        identity_id: str, body: ProofFields, request: Request, user: CurrentUser = Depends(reader)
     ) -> Response:
         info = client_info(request)
-        await reauthenticate(
-            gate, user, body.password, info, action="disconnect a provider", signed_in_at=signed_in_at(request)
-        )
+        await reauthenticate(gate, user, given_proof(request, body), info, action="disconnect a provider")
         await service.disconnect(gate, user, identity_id, names, info)
         return Response(status_code=status.HTTP_204_NO_CONTENT)
 

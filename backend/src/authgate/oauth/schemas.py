@@ -3,9 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import BaseModel, Field
-
-from authgate.accounts.schemas import MAX_PASSWORD_INPUT
+from pydantic import BaseModel
 
 
 class ProviderOut(BaseModel):
@@ -20,12 +18,6 @@ class IdentityOut(BaseModel):
     email: str | None
     created_at: datetime
     last_used_at: datetime | None
-
-
-class ProofRequest(BaseModel):
-    """The current password, for a reader who has one; a reader without a password needs a recent sign-in."""
-
-    password: str | None = Field(default=None, min_length=1, max_length=MAX_PASSWORD_INPUT)
 
 
 class AuthorizeResponse(BaseModel):

@@ -48,6 +48,7 @@ from authgate.events.service import EventType, record_event
 from authgate.gate import AuthGate
 from authgate.identifiers import canonical_email_or_none
 from authgate.mail import templates
+from authgate.mfa.factors import Challenge, SecondFactorRequired
 from authgate.oauth.models import Identity, OAuthFlow
 from authgate.oauth.providers import Provider, ProviderAccount, ProviderClient
 from authgate.transport import ClientInfo
@@ -81,6 +82,8 @@ class FinishedFlow:
     # a sign-in; None when a signed-in reader connected the provider to their account
     signed_in: SignedIn | None
     connected: bool = False
+    # the reader has a second factor on: no session yet, this challenge instead
+    challenge: Challenge | None = None
 
 
 async def start(
@@ -138,7 +141,12 @@ async def finish(
         await _connect(gate, provider, account, flow.connect_user_id, client_info)
         return FinishedFlow(flow.next_path, None, connected=True)
     user = await _account_of(gate, provider, account, client_info)
-    signed_in = await complete_sign_in(gate, Proof(user, provider.id), client_info)
+    try:
+        signed_in = await complete_sign_in(gate, Proof(user, provider.id), client_info)
+    except SecondFactorRequired as required:
+        # a reader with two-step sign-in on: the provider was the first factor; the site's challenge page asks for
+        # the second, with the challenge in an HttpOnly cookie
+        return FinishedFlow(flow.next_path, None, challenge=required.challenge)
     return FinishedFlow(flow.next_path, signed_in)
 
 

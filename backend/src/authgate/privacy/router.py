@@ -24,7 +24,7 @@ from authgate.privacy.schemas import (
     EventOut,
 )
 from authgate.ratelimit.dependencies import rate_limit
-from authgate.shared import REQUEST_GUARDS, bearer_user, client_info, signed_in_at
+from authgate.shared import REQUEST_GUARDS, bearer_user, client_info, given_proof
 from authgate.transport import clear_refresh_cookie
 
 READER_ERRORS = (NotAuthenticated, InvalidToken, AccountSuspended)
@@ -76,7 +76,7 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
     async def delete_account(
         body: DeleteAccountRequest, request: Request, user: CurrentUser = Depends(reader)
     ) -> Response:
-        await service.delete_account(gate, user, body.password, client_info(request), signed_in_at(request))
+        await service.delete_account(gate, user, given_proof(request, body), client_info(request))
         response = Response(status_code=status.HTTP_204_NO_CONTENT)
         clear_refresh_cookie(response, request, gate.settings)
         return response

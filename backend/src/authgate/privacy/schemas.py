@@ -4,9 +4,10 @@ import uuid
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
-from authgate.accounts.schemas import MAX_PASSWORD_INPUT, ProfileOut
+from authgate.accounts.schemas import ProfileOut
+from authgate.shared import ProofFields
 
 EVENTS_DEFAULT_LIMIT = 50
 EVENTS_MAX_LIMIT = 200
@@ -14,13 +15,8 @@ EVENTS_MAX_LIMIT = 200
 SessionStatus = Literal["active", "ended", "expired"]
 
 
-class DeleteAccountRequest(BaseModel):
-    password: str | None = Field(
-        default=None,
-        min_length=1,
-        max_length=MAX_PASSWORD_INPUT,
-        description="The reader's current password (a reader without one needs a recent sign-in instead)",
-    )
+class DeleteAccountRequest(ProofFields):
+    pass
 
 
 class EventOut(BaseModel):

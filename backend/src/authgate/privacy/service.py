@@ -19,7 +19,7 @@ from authgate.accounts.lockout import leave_failures_behind
 from authgate.accounts.locks import lock_reauthenticated_user, lock_user
 from authgate.accounts.lookup import CurrentUser
 from authgate.accounts.models import User, UserProfile
-from authgate.accounts.reauth import reauthenticate
+from authgate.accounts.reauth import GivenProof, reauthenticate
 from authgate.accounts.schemas import ProfileOut
 from authgate.errors import NotAuthenticated, UnstorableValue
 from authgate.events.models import SecurityEvent
@@ -125,9 +125,7 @@ async def list_events(gate: AuthGate, user_id: uuid.UUID, *, limit: int, before:
         return await _events(db, user_id, limit=limit, before=before)
 
 
-async def delete_account(
-    gate: AuthGate, user: CurrentUser, password: str | None, client: ClientInfo, signed_in_at: datetime | None = None
-) -> None:
+async def delete_account(gate: AuthGate, user: CurrentUser, given: GivenProof, client: ClientInfo) -> None:
     """Erase the reader: the user row goes, and the foreign keys' ON DELETE CASCADE takes the profile, refresh
     tokens, mailed tokens and security events with it, in one transaction.
 
@@ -136,9 +134,7 @@ async def delete_account(
     row gone every access token is refused too (the per-request user lookup finds nobody): ASVS 5.0 V7.4.2.
     """
     # counted and recorded like a sign-in attempt (accounts.reauth)
-    verified = await reauthenticate(
-        gate, user, password, client, action="delete the account", signed_in_at=signed_in_at
-    )
+    verified = await reauthenticate(gate, user, given, client, action="delete the account")
     async with gate.sessions.begin() as db:
         await lock_reauthenticated_user(db, user, verified)
         state = (

@@ -5,18 +5,19 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from authgate.accounts.locks import lock_reauthenticated_user, lock_user
 from authgate.accounts.lookup import CurrentUser
 from authgate.accounts.models import User
-from authgate.accounts.reauth import reauthenticate
+from authgate.accounts.reauth import GivenProof, reauthenticate
 from authgate.accounts.service import checked_new_password
 from authgate.errors import TokenInvalid
 from authgate.events.service import EventType, record_event
 from authgate.gate import AuthGate
 from authgate.mail import templates
+from authgate.mfa.models import SignInChallenge
 from authgate.onetime import service as onetime
 from authgate.onetime.service import Purpose
 from authgate.sessions.service import (
@@ -90,7 +91,7 @@ async def change_password(
 ) -> str:
     """Returns a fresh access token for the caller; every other session and every older access token is revoked."""
     verified = await reauthenticate(
-        gate, user, current_password, client, action="change the password", password_only=True
+        gate, user, GivenProof(password=current_password), client, action="change the password", password_only=True
     )
     password = checked_new_password(gate, new_password, user.email)
     hashed = await gate.hashing.hash(password)
@@ -126,3 +127,6 @@ async def _store_new_password(
         )
     )
     await onetime.invalidate(db, user_id, now, purposes=TAKEOVER_PURPOSES)
+    # a sign-in half done with the old password ends too; the second factor itself stays on (a reset proves the
+    # mailbox, not the reader's phone)
+    await db.execute(delete(SignInChallenge).where(SignInChallenge.user_id == user_id))

@@ -7,14 +7,14 @@ change the reader did not ask for is noticed (ASVS 5.0 V6.3: notify the user of 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from authgate.accounts.locks import lock_reauthenticated_user
 from authgate.accounts.lookup import CurrentUser
 from authgate.accounts.models import User
-from authgate.accounts.reauth import reauthenticate
+from authgate.accounts.reauth import GivenProof, reauthenticate
 from authgate.errors import EmailAlreadyExists
 from authgate.events.service import EventType, record_event
 from authgate.gate import AuthGate
@@ -29,13 +29,10 @@ async def request_email_change(
     gate: AuthGate,
     user: CurrentUser,
     new_email: str,
-    password: str | None,
+    given: GivenProof,
     client: ClientInfo,
-    signed_in_at: datetime | None = None,
 ) -> None:
-    verified = await reauthenticate(
-        gate, user, password, client, action="change the sign-in address", signed_in_at=signed_in_at
-    )
+    verified = await reauthenticate(gate, user, given, client, action="change the sign-in address")
     email = new_email  # canonical: the schema made it so (authgate.identifiers)
     now = gate.now()
     lifetime = timedelta(hours=gate.settings.verification_token_hours)

@@ -16,7 +16,7 @@ from authgate.errors import (
 )
 from authgate.gate import AuthGate
 from authgate.ratelimit.dependencies import rate_limit
-from authgate.shared import REQUEST_GUARDS, DetailResponse, bearer_user, client_info, signed_in_at
+from authgate.shared import REQUEST_GUARDS, DetailResponse, bearer_user, client_info, given_proof
 from authgate.transport import refresh_cookie
 from authgate.verification import email_change, service
 from authgate.verification.schemas import ChangeEmailRequest, VerifyEmailRequest, VerifyEmailResponse
@@ -69,6 +69,6 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
         body: ChangeEmailRequest, request: Request, user: CurrentUser = Depends(reader)
     ) -> DetailResponse:
         await email_change.request_email_change(
-            gate, user, body.new_email, body.password, client_info(request), signed_in_at(request)
+            gate, user, body.new_email, given_proof(request, body), client_info(request)
         )
         return DetailResponse(detail=CHANGE_REQUESTED)

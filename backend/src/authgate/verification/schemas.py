@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
-from authgate.accounts.schemas import MAX_PASSWORD_INPUT
 from authgate.identifiers import Email
 from authgate.onetime.schemas import TokenField
+from authgate.shared import ProofFields
 
 
 class VerifyEmailRequest(TokenField):
@@ -16,7 +16,5 @@ class VerifyEmailResponse(BaseModel):
     is_verified: bool
 
 
-class ChangeEmailRequest(BaseModel):
+class ChangeEmailRequest(ProofFields):
     new_email: Email
-    # the current password (a reader without one needs a recent sign-in instead)
-    password: str | None = Field(default=None, min_length=1, max_length=MAX_PASSWORD_INPUT)

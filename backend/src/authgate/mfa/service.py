@@ -1,0 +1,186 @@
+"""Authenticator apps, backup codes and the sign-in challenge: what the routes do.
+
+Each change of a factor is one transaction that locks the reader's row first (accounts/locks.py), records its
+security event and, once committed, mails a notice to the reader.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import segno
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from authgate.accounts.lockout import begin_sign_in
+from authgate.accounts.locks import lock_reauthenticated_user, lock_user
+from authgate.accounts.lookup import CurrentUser
+from authgate.accounts.models import User
+from authgate.accounts.reauth import GivenProof, reauthenticate
+from authgate.accounts.signin import Proof, SignedIn, complete_sign_in
+from authgate.errors import ChallengeInvalid, InvalidCode, NotAuthenticated, TwoFactorAlreadyOn, TwoFactorNotOn
+from authgate.events.service import EventType, record_event
+from authgate.gate import AuthGate
+from authgate.mail import templates
+from authgate.mfa.factors import (
+    check_backup_code,
+    check_totp,
+    close_challenge,
+    count_wrong_code,
+    live_challenge,
+    replace_backup_codes,
+    seal_secret,
+    two_factor_on,
+)
+from authgate.mfa.models import BackupCode, Passkey, SignInChallenge, TotpFactor
+from authgate.mfa.schemas import BackupCodes, MfaStatus, TotpSetup
+from authgate.security.totp import new_backup_codes, new_secret, provisioning_uri
+from authgate.transport import ClientInfo
+
+
+async def status(gate: AuthGate, user_id: uuid.UUID) -> MfaStatus:
+    async with gate.engine.connect() as db:
+        remaining = await db.execute(
+            select(func.count())
+            .select_from(BackupCode)
+            .where(BackupCode.user_id == user_id, BackupCode.used_at.is_(None))
+        )
+        passkeys = await db.execute(select(func.count()).select_from(Passkey).where(Passkey.user_id == user_id))
+        return MfaStatus(
+            totp_enabled=await two_factor_on(db, user_id),
+            backup_codes_remaining=remaining.scalar_one(),
+            passkeys=passkeys.scalar_one(),
+            recent_sign_in_minutes=gate.settings.recent_sign_in_minutes,
+        )
+
+
+async def verify_challenge(gate: AuthGate, token: str | None, code: str, client: ClientInfo) -> SignedIn:
+    """The second step of a sign-in: a code of the app or a backup code against a live challenge.
+
+    Judged like a sign-in attempt (the account's window, failure count and lockout, before any check); a wrong code
+    counts there and against the challenge, which dies at its fifth. The challenge is used up in the same
+    transaction as the code, so of two concurrent answers one wins.
+    """
+    if not token:
+        raise ChallengeInvalid()
+    async with gate.engine.connect() as db:
+        challenge = await live_challenge(db, token, gate.now())
+    if challenge is None:
+        raise ChallengeInvalid()
+    found = await gate.users.load_credentials(challenge.user_id)
+    if found is None:
+        raise ChallengeInvalid()
+    attempt = await begin_sign_in(gate, found[0].email, found, client)
+    async with gate.engine.begin() as db:
+        valid = await check_totp(db, gate, challenge.user_id, code) or await check_backup_code(
+            db, gate, challenge.user_id, code
+        )
+        if valid and not await close_challenge(db, token):
+            # answered meanwhile by another request: this one rolls back, its code stays unused
+            raise ChallengeInvalid()
+        if not valid:
+            await count_wrong_code(db, token)
+    if not valid:
+        await attempt.failed(event=EventType.SECOND_FACTOR_FAILED, detail="wrong code at the second step of a sign-in")
+        raise InvalidCode()
+    return await complete_sign_in(gate, Proof(found[0], challenge.method, attempt=attempt, second_factor=True), client)
+
+
+async def start_totp_setup(gate: AuthGate, user: CurrentUser, given: GivenProof, client: ClientInfo) -> TotpSetup:
+    """A new secret, not yet on: a first code confirms it (`confirm_totp`). A new setup replaces an unconfirmed one."""
+    verified = await reauthenticate(gate, user, given, client, action="set up an authenticator app")
+    secret = new_secret()
+    async with gate.engine.begin() as db:
+        await lock_reauthenticated_user(db, user, verified)
+        if await two_factor_on(db, user.id):
+            raise TwoFactorAlreadyOn()
+        await db.execute(delete(TotpFactor).where(TotpFactor.user_id == user.id))
+        await db.execute(
+            insert(TotpFactor).values(
+                user_id=user.id,
+                secret_sealed=seal_secret(gate, user.id, secret),
+                confirmed_at=None,
+                last_used_step=None,
+                created_at=gate.now(),
+            )
+        )
+    uri = provisioning_uri(secret, account=user.email, issuer=gate.settings.site_name)
+    # the QR code is drawn here: the secret never goes to a third-party QR service
+    svg = segno.make(uri, error="m").svg_inline(scale=4, dark="#000", light="#fff", omitsize=False)
+    return TotpSetup(secret=secret, otpauth_uri=uri, qr_svg=svg)
+
+
+async def confirm_totp(gate: AuthGate, user: CurrentUser, code: str, client: ClientInfo) -> BackupCodes:
+    """The first code from the app turns two-step sign-in on; the backup codes are made now and shown once."""
+    codes = new_backup_codes()
+    async with gate.engine.begin() as db:
+        if not await lock_user(db, user.id):
+            raise NotAuthenticated()
+        if await two_factor_on(db, user.id):
+            raise TwoFactorAlreadyOn()
+        if not await check_totp(db, gate, user.id, code, confirmed=False):
+            raise InvalidCode()
+        await db.execute(update(TotpFactor).where(TotpFactor.user_id == user.id).values(confirmed_at=gate.now()))
+        await replace_backup_codes(db, gate, user.id, codes)
+        await record_event(db, user_id=user.id, type=EventType.TWO_FACTOR_ENABLED, now=gate.now(), client=client)
+    gate.mailer.send(
+        templates.sign_in_factor_changed(user.email, "two-step sign-in with an authenticator app was turned on")
+    )
+    return BackupCodes(backup_codes=codes)
+
+
+async def turn_off(gate: AuthGate, user: CurrentUser, given: GivenProof, client: ClientInfo) -> None:
+    verified = await reauthenticate(gate, user, given, client, action="turn two-step sign-in off")
+    async with gate.engine.begin() as db:
+        await lock_reauthenticated_user(db, user, verified)
+        if not await two_factor_on(db, user.id):
+            raise TwoFactorNotOn()
+        await _remove_second_factor(db, user.id)
+        await record_event(db, user_id=user.id, type=EventType.TWO_FACTOR_DISABLED, now=gate.now(), client=client)
+    gate.mailer.send(templates.sign_in_factor_changed(user.email, "two-step sign-in was turned off"))
+
+
+async def regenerate_backup_codes(
+    gate: AuthGate, user: CurrentUser, given: GivenProof, client: ClientInfo
+) -> BackupCodes:
+    verified = await reauthenticate(gate, user, given, client, action="make new backup codes")
+    codes = new_backup_codes()
+    async with gate.engine.begin() as db:
+        await lock_reauthenticated_user(db, user, verified)
+        if not await two_factor_on(db, user.id):
+            raise TwoFactorNotOn()
+        await replace_backup_codes(db, gate, user.id, codes)
+        await record_event(db, user_id=user.id, type=EventType.BACKUP_CODES_REGENERATED, now=gate.now(), client=client)
+    gate.mailer.send(
+        templates.sign_in_factor_changed(user.email, "new backup codes were made; the old ones no longer work")
+    )
+    return BackupCodes(backup_codes=codes)
+
+
+async def reset_second_factors(gate: AuthGate, email: str) -> bool:
+    """Support's way back in for a reader who lost every factor (`authgate users reset-2fa EMAIL`): the app, the
+    backup codes and the passkeys go; the password (or a provider) still signs them in. False: no such reader."""
+    async with gate.engine.begin() as db:
+        user_id = (await db.execute(select(User.id).where(User.email == email))).scalar_one_or_none()
+        if user_id is None or not await lock_user(db, user_id):
+            return False
+        await _remove_second_factor(db, user_id)
+        await db.execute(delete(Passkey).where(Passkey.user_id == user_id))
+        await record_event(
+            db,
+            user_id=user_id,
+            type=EventType.TWO_FACTOR_RESET,
+            now=gate.now(),
+            client=ClientInfo(ip_address=None, user_agent="authgate users reset-2fa"),
+            detail="second factors and passkeys removed by an operator",
+        )
+    gate.mailer.send(
+        templates.sign_in_factor_changed(email, "support removed your authenticator app, backup codes and passkeys")
+    )
+    return True
+
+
+async def _remove_second_factor(db: AsyncConnection, user_id: uuid.UUID) -> None:
+    await db.execute(delete(TotpFactor).where(TotpFactor.user_id == user_id))
+    await db.execute(delete(BackupCode).where(BackupCode.user_id == user_id))
+    await db.execute(delete(SignInChallenge).where(SignInChallenge.user_id == user_id))
