@@ -303,7 +303,7 @@ export function createFakeApi({now = () => Date.now(), accessTtlSeconds = 1800} 
     }
     if (method === 'POST' && path === '/auth/passkeys/authenticate') {
       const found = findPasskey((body as {credential?: {id?: string}} | undefined)?.credential?.id);
-      if (!found) return error(400, 'The passkey response does not verify', 'PASSKEY_INVALID');
+      if (!found) return error(401, 'The passkey response does not verify', 'PASSKEY_INVALID');
       found.passkey.last_used_at = new Date(now()).toISOString();
       const account = found.account;
       return json(200, {...issueSession(account.user.email), user: account.user, profile: account.profile});
@@ -357,7 +357,7 @@ export function createFakeApi({now = () => Date.now(), accessTtlSeconds = 1800} 
         const {passkey} = (body ?? {}) as {passkey?: {id?: string}};
         if (passkey) {
           const found = findPasskey(passkey.id);
-          if (!found || found.account !== account) return error(400, 'The passkey response does not verify', 'PASSKEY_INVALID');
+          if (!found || found.account !== account) return error(401, 'The passkey response does not verify', 'PASSKEY_INVALID');
         } else {
           const b = (body ?? {}) as {password?: string; code?: string};
           if (!b.password && !b.code) return error(422, 'A proof is required', 'VALIDATION_ERROR');
@@ -386,7 +386,7 @@ export function createFakeApi({now = () => Date.now(), accessTtlSeconds = 1800} 
       }
       if (method === 'POST' && path === '/auth/passkeys/register') {
         const {credential, name} = (body ?? {}) as {credential?: {id?: string; response?: {transports?: string[]}}; name?: string};
-        if (!credential?.id) return error(400, 'The passkey response does not verify', 'PASSKEY_INVALID');
+        if (!credential?.id) return error(401, 'The passkey response does not verify', 'PASSKEY_INVALID');
         counter += 1;
         const passkey: FakePasskey = {
           id: `pk-${counter}`,
@@ -528,6 +528,12 @@ export function createFakeApi({now = () => Date.now(), accessTtlSeconds = 1800} 
             current: id === current,
           }));
         return json(200, list);
+      }
+      // ending sessions is a sensitive change (a proof, or a recent sign-in)
+      const access = accessTokens.get(authorization!.slice(7))!;
+      if (method === 'DELETE' && path.startsWith('/auth/sessions')) {
+        const refused = checkProof(account, access.authTime, body);
+        if (refused) return refused;
       }
       if (method === 'DELETE' && path === '/auth/sessions') {
         revokeAll(email);

@@ -543,6 +543,44 @@ describe('account page: Sign-in security', () => {
   });
 });
 
+describe('account page: ending sessions asks for a proof when the sign-in is old', () => {
+  it('"Sign out" of another device opens the same prompt; it offers a code once GET /auth/mfa says the app is on', async () => {
+    let t = Date.now();
+    const api = signedIn({now: () => t});
+    api.enableTotp(EMAIL);
+    const phone = api.otherDevice(EMAIL, 'Mozilla/5.0 (Linux; Android 14; Pixel 8) Chrome/140.0 Mobile Safari/537.36');
+    const user = userEvent.setup();
+    renderAt(<AuthgateAccountPage />, {api, path: '/auth/account'});
+    const heading = await screen.findByRole('heading', {name: 'Signed-in devices'});
+    await user.click(heading);
+    const section = heading.closest('details') as HTMLElement;
+    const list = await within(section).findByRole('list', {name: 'Signed-in devices'});
+    t += 11 * 60 * 1000;
+    await user.click(within(list).getByRole('button', {name: /^Sign out Chrome on Android/}));
+    const prompt = await within(section).findByRole('form', {name: 'Confirm it is you'});
+    expect(prompt).toHaveTextContent('To sign out Chrome on Android, enter your password.');
+    await user.click(await within(prompt).findByRole('button', {name: 'Use a code from your app instead'}));
+    await user.type(within(prompt).getByLabelText('Code'), `${TOTP_CODE}{Enter}`);
+    expect(await within(section).findByRole('status')).toHaveTextContent('Signed out Chrome on Android.');
+    expect(api.callsTo(`/auth/sessions/${phone}`).map((c) => c.body)).toEqual([undefined, {code: TOTP_CODE}]);
+    expect(api.sessionsOf(EMAIL).map((row) => row.id)).not.toContain(phone);
+  });
+});
+
+it('a passkey that does not verify (401 PASSKEY_INVALID) is not sent again after a refresh', async () => {
+  let t = Date.now();
+  const api = createFakeApi({now: () => t});
+  api.addUser(EMAIL, PASSWORD);
+  api.giveCookie(EMAIL);
+  webauthn = installWebAuthn();
+  webauthn.state.credentialId = 'not-mine';
+  const c = client(api);
+  c.start();
+  await expect(c.reauthenticateWithPasskey()).rejects.toMatchObject({code: 'PASSKEY_INVALID', status: 401});
+  expect(api.callsTo('/auth/reauthenticate')).toHaveLength(1);
+  c.stop();
+});
+
 it('AuthError is what the client throws for API refusals', async () => {
   const api = createFakeApi();
   await expect(client(api).verifySecondFactor(TOTP_CODE)).rejects.toBeInstanceOf(AuthError);

@@ -56,9 +56,10 @@ export interface AuthContextValue {
   /** POST /auth/change-email; the change happens when the link mailed to the new address is opened. */
   changeEmail(newEmail: string, password: string): Promise<DetailResponseBody>;
   listSessions(): Promise<SessionInfo[]>;
-  revokeSession(id: string): Promise<void>;
-  /** DELETE /auth/sessions: every device, this one included. */
-  signOutEverywhere(): Promise<void>;
+  /** Sensitive: `proof` ({password} or {code}) unless the sign-in is recent (else RECENT_SIGN_IN_REQUIRED). */
+  revokeSession(id: string, proof?: Proof): Promise<void>;
+  /** DELETE /auth/sessions: every device, this one included (sensitive, like revokeSession). */
+  signOutEverywhere(proof?: Proof): Promise<void>;
   listEvents(): Promise<SecurityEvent[]>;
   exportData(): Promise<AccountExport>;
   /** DELETE /auth/me with the password; ends signed out. */
@@ -138,8 +139,8 @@ export function AuthProvider({children, client: given, ...options}: AuthProvider
       changePassword: (current, next) => client.changePassword(current, next),
       changeEmail: (newEmail, password) => client.changeEmail(newEmail, password),
       listSessions: () => client.listSessions(),
-      revokeSession: (id) => client.revokeSession(id),
-      signOutEverywhere: () => client.signOutEverywhere(),
+      revokeSession: (id, proof) => client.revokeSession(id, proof),
+      signOutEverywhere: (proof) => client.signOutEverywhere(proof),
       listEvents: () => client.listEvents(),
       exportData: () => client.exportData(),
       deleteAccount: (password) => client.deleteAccount(password),

@@ -70,14 +70,14 @@ export class AuthClient extends SessionClient {
     return account.listSessions(this.api);
   }
 
-  /** DELETE /auth/sessions/{id}: signs that device out. */
-  revokeSession(id: string): Promise<void> {
-    return account.revokeSession(this.api, id);
+  /** DELETE /auth/sessions/{id}: signs that device out (sensitive: a proof unless the sign-in is recent). */
+  revokeSession(id: string, proof?: Proof): Promise<void> {
+    return account.revokeSession(this.api, id, proof);
   }
 
-  /** DELETE /auth/sessions: every session including this one; every tab ends signed out. */
-  signOutEverywhere(): Promise<void> {
-    return account.signOutEverywhere(this.api);
+  /** DELETE /auth/sessions: every session including this one; every tab ends signed out (sensitive). */
+  signOutEverywhere(proof?: Proof): Promise<void> {
+    return account.signOutEverywhere(this.api, proof);
   }
 
   /** GET /auth/me/events: the reader's recent security events, newest first. */

@@ -9,10 +9,10 @@ export function drain(res: Response): void {
   });
 }
 
-/** The 401 codes about a proof the reader typed (a password, an app or backup code), not about the token. */
-const PROOF_REJECTIONS = new Set(['INVALID_PASSWORD', 'INVALID_CODE']);
+/** The 401 codes about a proof the reader gave (a password, an app or backup code, a passkey), not about the token. */
+const PROOF_REJECTIONS = new Set(['INVALID_PASSWORD', 'INVALID_CODE', 'PASSKEY_INVALID']);
 
-/** True when a 401's body carries INVALID_PASSWORD or INVALID_CODE. Reads a copy; `res` stays unread. */
+/** True when a 401's body carries one of those codes. Reads a copy; `res` stays unread. */
 export async function isProofRejection(res: Response): Promise<boolean> {
   if (!(res.headers.get('Content-Type') ?? '').includes('json')) return false;
   try {

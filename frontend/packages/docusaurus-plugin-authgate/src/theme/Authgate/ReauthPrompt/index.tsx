@@ -1,4 +1,4 @@
-import {useRef, useState} from 'react';
+import {useEffect, useRef, useState} from 'react';
 import type {ReactNode} from 'react';
 import Field from '@theme/Authgate/Field';
 import FormAlert from '@theme/Authgate/FormAlert';
@@ -64,9 +64,9 @@ export interface ReauthPromptProps {
   reauth: Reauth;
   /** Shows only the requests made for this place. */
   at?: string;
-  /** Offer "use a code from your app" (the reader has an authenticator app on). */
+  /** Offer "use a code from your app" (the reader has an authenticator app on). Unknown: asked when it opens. */
   canUseCode?: boolean;
-  /** Offer "use a passkey" (the reader has one and this browser has WebAuthn). */
+  /** Offer "use a passkey" (the reader has one and this browser has WebAuthn). Unknown: asked when it opens. */
   canUsePasskey?: boolean;
 }
 
@@ -79,7 +79,7 @@ const IDS = {secret: 'authgate-reauth-secret'};
  * app (or a backup code), or a passkey. The action is then sent again with `{password}` or `{code}`; a passkey
  * renews the sign-in (POST /auth/reauthenticate) and the action goes again without a proof.
  */
-export default function ReauthPrompt({reauth, at = 'default', canUseCode = false, canUsePasskey = false}: ReauthPromptProps): ReactNode {
+export default function ReauthPrompt({reauth, at = 'default', canUseCode, canUsePasskey}: ReauthPromptProps): ReactNode {
   const {request} = reauth;
   if (!request || request.at !== at) return null;
   // a new request starts with an empty form
@@ -92,10 +92,26 @@ function ReauthForm({
   canUsePasskey,
 }: {
   request: ReauthRequest;
-  canUseCode: boolean;
-  canUsePasskey: boolean;
+  canUseCode?: boolean;
+  canUsePasskey?: boolean;
 }): ReactNode {
-  const {user, reauthenticateWithPasskey} = useAuth();
+  const {user, reauthenticateWithPasskey, getMfaStatus} = useAuth();
+  // the other ways in, when the caller does not know them: GET /auth/mfa once the prompt opens
+  const [known, setKnown] = useState({code: canUseCode ?? false, passkey: canUsePasskey ?? false});
+  useEffect(() => {
+    if (canUseCode !== undefined && canUsePasskey !== undefined) return undefined;
+    let live = true;
+    getMfaStatus().then(
+      (status) =>
+        live && setKnown({code: canUseCode ?? status.totp_enabled, passkey: canUsePasskey ?? status.passkeys > 0}),
+      () => {
+        // the password still works
+      },
+    );
+    return () => {
+      live = false;
+    };
+  }, []);
   const [way, setWay] = useState<Way>('password');
   const [passkeyPending, setPasskeyPending] = useState(false);
   const passkeyInFlight = useRef(false);
@@ -167,7 +183,7 @@ function ReauthForm({
         </button>
       </div>
       <div className="authgate-reauth__other">
-        {canUseCode && way === 'password' && (
+        {known.code && way === 'password' && (
           <button type="button" className="authgate-link-button" onClick={() => switchTo('code')}>
             Use a code from your app instead
           </button>
@@ -177,7 +193,7 @@ function ReauthForm({
             Use your password instead
           </button>
         )}
-        {canUsePasskey && webauthnAvailable() && (
+        {known.passkey && webauthnAvailable() && (
           <button type="button" className="authgate-link-button" disabled={passkeyPending} onClick={() => void withPasskey()}>
             {passkeyPending ? 'Waiting for your passkey…' : 'Use a passkey instead'}
           </button>
