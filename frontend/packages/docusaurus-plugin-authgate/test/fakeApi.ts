@@ -13,7 +13,7 @@
 export const TOTP_CODE = '135790';
 export const TOTP_SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DP';
 /** What POST /auth/mfa/totp/setup answers as the QR code: a script inside, which must never run. */
-export const QR_SVG = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><script>window.pwned=1</script><rect width="10" height="10"/></svg>';
+export const QR_SVG = '<svg width="40" height="40" class="segno"><script>window.pwned=1</script><rect width="10" height="10"/></svg>';
 const RECENT_MS = 10 * 60 * 1000;
 
 export interface FakePasskey {

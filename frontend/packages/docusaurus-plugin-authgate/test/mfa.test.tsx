@@ -20,6 +20,7 @@ import {QR_SVG, TOTP_CODE, TOTP_SECRET, createFakeApi} from './fakeApi';
 import type {FakeApi} from './fakeApi';
 import {API, renderAt} from './helpers';
 import {installWebAuthn} from './webauthnStub';
+import {svgDataUrl} from '../src/theme/Authgate/SignInSecuritySection/TotpSetup';
 
 const PASSWORD = 'correct horse battery';
 const EMAIL = 'ada@example.com';
@@ -201,6 +202,13 @@ describe('client: sensitive routes and re-authentication', () => {
     webauthn.state.credentialId = 'unknown';
     await expect(c.signInWithPasskey()).rejects.toMatchObject({code: 'PASSKEY_INVALID'});
   });
+});
+
+it('the QR code keeps an SVG namespace it has, and gains one it lacks', () => {
+  const ns = 'xmlns="http://www.w3.org/2000/svg"';
+  const given = `<?xml version="1.0"?>\n<svg ${ns} width="2"></svg>`;
+  expect(decodeURIComponent(svgDataUrl(given))).toBe(`data:image/svg+xml;charset=utf-8,${given}`);
+  expect(decodeURIComponent(svgDataUrl('<svg width="2"></svg>'))).toContain(`<svg ${ns} width="2">`);
 });
 
 describe('webauthn.ts: JSON <-> the browser', () => {
@@ -411,7 +419,10 @@ describe('account page: Sign-in security', () => {
     await user.click(within(section).getByRole('button', {name: 'Set up an authenticator app'}));
     const qr = await within(section).findByRole('img', {name: 'QR code for your authenticator app'});
     // an image, never markup in the page: the script in the SVG cannot run
-    expect(qr.getAttribute('src')).toBe(`data:image/svg+xml;charset=utf-8,${encodeURIComponent(QR_SVG)}`);
+    // (the SVG namespace added: an SVG written for inlining has none, and an image needs it)
+    expect(decodeURIComponent(qr.getAttribute('src')!)).toBe(
+      `data:image/svg+xml;charset=utf-8,${QR_SVG.replace('<svg', '<svg xmlns="http://www.w3.org/2000/svg"')}`,
+    );
     expect(section.querySelector('script')).toBeNull();
     expect((window as {pwned?: number}).pwned).toBeUndefined();
     expect(within(section).getByLabelText('Key for your authenticator app')).toHaveTextContent('JBSW Y3DP EHPK 3PXP JBSW Y3DP');

@@ -72,6 +72,9 @@ export function installWebAuthn({native = false, conditional = true} = {}) {
         state.cancelNext = false;
         throw cancelled();
       }
+      if (options.publicKey?.excludeCredentials?.length) {
+        throw new DOMException('The authenticator holds an excluded credential.', 'InvalidStateError');
+      }
       state.created += 1;
       return registration(`new-cred-${state.created}`);
     }),

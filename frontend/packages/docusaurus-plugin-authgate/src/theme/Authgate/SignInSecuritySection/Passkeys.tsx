@@ -21,6 +21,10 @@ function validateName(name: string, required: boolean): {name?: string} {
 
 function errorText(err: unknown, fallback: string): string {
   if (err instanceof AuthError) return err.message;
+  // the authenticator holds one of the passkeys listed (the API names them all in excludeCredentials)
+  if (err && typeof err === 'object' && (err as {name?: unknown}).name === 'InvalidStateError') {
+    return 'This device or security key already holds a passkey for your account.';
+  }
   if (isCeremonyCancelled(err)) return passkeyErrorMessage(err);
   return fallback;
 }

@@ -14,10 +14,14 @@ export function groupSecret(secret: string): string {
 
 /**
  * The server-rendered QR code as an image: an SVG in an <img> cannot run scripts or reach the page, whatever
- * it contains, unlike one put into the DOM.
+ * it contains, unlike one put into the DOM. An SVG written for inlining into HTML may lack the SVG namespace,
+ * without which a browser does not draw it as an image document: it is added when missing.
  */
 export function svgDataUrl(svg: string): string {
-  return `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`;
+  const doc = /^\s*(<\?xml[^>]*>\s*)?<svg\b[^>]*\bxmlns\s*=/.test(svg)
+    ? svg
+    : svg.replace(/<svg\b/, '<svg xmlns="http://www.w3.org/2000/svg"');
+  return `data:image/svg+xml;charset=utf-8,${encodeURIComponent(doc)}`;
 }
 
 export interface TotpSetupProps {
