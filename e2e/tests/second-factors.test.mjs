@@ -4,7 +4,7 @@
 // and screenshots of the new pages and section in light and dark.
 import {after, before, test} from 'node:test';
 import assert from 'node:assert/strict';
-import {createHmac} from 'node:crypto';
+import {createHmac, randomUUID} from 'node:crypto';
 import {readFile} from 'node:fs/promises';
 import {
   ARTIFACTS,
@@ -125,10 +125,13 @@ async function openSection(page, name) {
   return section;
 }
 
+/** Signs out through the navbar menu, and waits until the API has ended the session (before any navigation). */
 async function signOutHere(page, email) {
   await navbar(page).getByRole('button', {name: email}).click();
+  const loggedOut = page.waitForResponse((res) => new URL(res.url()).pathname === '/auth/logout');
   await navbar(page).getByRole('button', {name: 'Sign out', exact: true}).click();
   await waitForSignedOut(page);
+  await loggedOut;
 }
 
 /** A fresh context signed in as a new reader, on the account page, with the Sign-in security section open. */
@@ -304,6 +307,66 @@ test('the challenge page offers a passkey when the reader has one, and it finish
   await page.getByRole('button', {name: 'Use a passkey instead'}).click();
   await page.waitForURL(`${SITE}/docs/intro`);
   await waitForSignedIn(page, email);
+  await context.close();
+});
+
+test('back from a provider, a two-step reader lands on the challenge page with only the cookie, and the code signs in', async () => {
+  const context = await newContext(browser);
+  await allowAutofillSwitch(context);
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (err) => errors.push(err.message));
+  const login = `reader-${randomUUID().slice(0, 8)}`;
+  const email = `${login}@example.org`;
+
+  /** "Continue with University", through the provider's own pages when it shows them (login, consent). */
+  async function continueWithProvider(next) {
+    const site = new URL(SITE).origin;
+    await page.goto(`${SITE}/auth/login?next=${encodeURIComponent(next)}`);
+    await page.getByRole('link', {name: 'Continue with University'}).click();
+    // back on the site (past the sign-in page), or a page of the provider's to answer
+    const back = (url) => url.origin === site && url.pathname !== '/auth/login';
+    await page.waitForURL((url) => url.origin !== site || back(url), {waitUntil: 'commit'});
+    for (;;) {
+      const where = await Promise.race([
+        page.waitForURL(back).then(() => 'site'),
+        page.locator('button[type=submit]').waitFor().then(() => 'provider'),
+      ]);
+      if (where === 'site') return;
+      const shown = page.url();
+      if (await page.locator('input[name=login]').count()) {
+        await page.locator('input[name=login]').fill(login);
+        await page.locator('input[name=password]').fill('any password at all');
+      }
+      await page.locator('button[type=submit]').click();
+      await page.waitForURL((url) => url.href !== shown);
+    }
+  }
+
+  await continueWithProvider('/docs/intro');
+  await page.waitForURL((url) => url.pathname === '/auth/complete-profile');
+  await page.getByLabel('Experience level', {exact: true}).selectOption('beginner');
+  await page.getByLabel('Role', {exact: true}).selectOption('student');
+  await page.getByRole('button', {name: 'Continue'}).click();
+  await page.waitForURL(`${SITE}/docs/intro`);
+  await waitForSignedIn(page, email);
+
+  // a reader without a password turns the app on (the provider sign-in is recent enough as proof)
+  await page.goto(`${SITE}/auth/account`);
+  const section = await openSection(page, 'Sign-in security');
+  const {app} = await setUpApp(page, section);
+  await section.getByRole('button', {name: 'I have saved them'}).click();
+  await autofillPasskeys(page, false);
+  await signOutHere(page, email);
+
+  await continueWithProvider('/docs/balance');
+  await page.waitForURL((url) => url.pathname === '/auth/two-factor');
+  assert.equal(new URL(page.url()).searchParams.get('next'), '/docs/balance');
+  await page.getByLabel('Authentication code', {exact: true}).fill(await app.code());
+  await page.getByRole('button', {name: 'Verify'}).click();
+  await page.waitForURL(`${SITE}/docs/balance`);
+  await waitForSignedIn(page, email);
+  assert.deepEqual(errors, []);
   await context.close();
 });
 
