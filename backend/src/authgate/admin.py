@@ -83,6 +83,30 @@ async def reset_second_factors(settings: Settings, email: str) -> bool:
         await gate.dispose()
 
 
+async def signing_keys(settings: Settings, action: str) -> list[tuple[str, ...]]:
+    """`generate`: a first key pair if there is none for JWT_ALGORITHM; `rotate`: a new current key, the others
+    retired (still published until their tokens expired); `list`. Returns the keys as rows of text."""
+    from authgate.keys.service import add_key, list_keys, uses_key_pairs
+
+    if not uses_key_pairs(settings):
+        raise ValueError(
+            f"JWT_ALGORITHM is {settings.jwt_algorithm}: its key is JWT_SECRET_KEY. "
+            "Set EdDSA, ES256 or RS256 for key pairs."
+        )
+    engine = engine_for(settings, pool_size=2)
+    try:
+        now = utc_now()
+        current = [k for k in await list_keys(engine, settings, now) if k.status == "current"]
+        if action == "rotate" or (action == "generate" and not current):
+            await add_key(engine, settings, now, retire_others=action == "rotate")
+        return [
+            (k.kid, k.algorithm, k.status, k.created_at.isoformat(), k.retired_at.isoformat() if k.retired_at else "-")
+            for k in await list_keys(engine, settings, now)
+        ]
+    finally:
+        await engine.dispose()
+
+
 async def cleanup(settings: Settings) -> PurgeCounts:
     engine = engine_for(settings, pool_size=2)
     try:

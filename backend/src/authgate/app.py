@@ -16,6 +16,8 @@ from starlette.responses import Response
 
 from authgate import __version__
 from authgate.errors import AuthError, OriginNotAllowed
+from authgate.keys.router import jwks_response, metadata_response
+from authgate.keys.schemas import JwksDocument, ServerMetadata
 from authgate.router import create_auth_router
 from authgate.routing import (
     REQUEST_ID_HEADER,
@@ -76,6 +78,23 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     @app.get("/health", tags=["operations"], summary="Liveness")
     async def health() -> dict[str, str]:
         return {"status": "ok"}
+
+    gate = auth_router.gate
+
+    # where other services look first: the same documents as under /auth/.well-known/
+    @app.get("/.well-known/jwks.json", tags=["operations"], response_model=JwksDocument, summary="Public keys (JWKS)")
+    async def root_jwks() -> Response:
+        await gate.ready_keys()
+        return jwks_response(gate)
+
+    @app.get(
+        "/.well-known/oauth-authorization-server",
+        tags=["operations"],
+        response_model=ServerMetadata,
+        summary="Issuer, JWKS and introspection endpoint",
+    )
+    async def root_metadata() -> Response:
+        return metadata_response(gate, "/auth")
 
     return app
 

@@ -1,4 +1,4 @@
-"""`authgate serve | migrate | cleanup | users list|suspend|activate|reset-2fa|events`."""
+"""`authgate serve | migrate | cleanup | keys generate|rotate|list | users list|suspend|activate|reset-2fa|events`."""
 
 from __future__ import annotations
 
@@ -58,6 +58,16 @@ def _parser() -> argparse.ArgumentParser:
     events.add_argument("email")
     events.add_argument("--limit", type=int, default=50)
     events.set_defaults(run=_users_events)
+
+    keys = commands.add_parser("keys", help="signing key pairs (JWT_ALGORITHM EdDSA, ES256, RS256)").add_subparsers(
+        required=True, metavar="ACTION"
+    )
+    for action, text in (
+        ("generate", "make the first key pair, if there is none"),
+        ("rotate", "a new key signs from now on; the old ones stay published until their tokens expire"),
+        ("list", "the keys: kid, algorithm, status, created, retired"),
+    ):
+        keys.add_parser(action, help=text).set_defaults(run=_keys, action=action)
 
     cleanup = commands.add_parser("cleanup", help="purge expired sessions and spent one-time tokens")
     cleanup.set_defaults(run=_cleanup)
@@ -130,6 +140,20 @@ def _users_events(settings: Settings, args: argparse.Namespace) -> int:
     rows = asyncio.run(user_events(settings, args.email, limit=args.limit))
     if rows is None:
         return _report(False, "", args.email)
+    for row in rows:
+        print("\t".join(row))
+    return 0
+
+
+def _keys(settings: Settings, args: argparse.Namespace) -> int:
+    from authgate.admin import signing_keys
+
+    settings.check_secret()
+    try:
+        rows = asyncio.run(signing_keys(settings, args.action))
+    except ValueError as error:
+        print(f"authgate: {error}", file=sys.stderr)
+        return 1
     for row in rows:
         print("\t".join(row))
     return 0

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -24,6 +25,7 @@ from authgate.security import (
     issue_access_token,
     utc_now,
 )
+from authgate.security.signing import HMAC_ALGORITHMS
 from authgate.settings import Settings
 
 if TYPE_CHECKING:
@@ -44,6 +46,10 @@ class TokenSubject(Protocol):
     def email(self) -> str: ...
 
 
+def _no_keys() -> list[dict[str, Any]]:
+    return []
+
+
 @dataclass
 class AuthGate:
     """What every route shares: the settings, the database, the security core (hashing, token keys) and the parts
@@ -61,6 +67,10 @@ class AuthGate:
     access: AccessTokenConfig = field(init=False)
     successor_key: bytes = field(init=False)
     verifier: AccessTokenVerifier = field(init=False)
+    # signing key pairs (keys/): reload the ring when stale, or at once (`force`) for an unknown kid; the published
+    # public keys. With an HMAC algorithm there is nothing to reload and nothing to publish.
+    keys_refresh: Callable[[bool], Awaitable[None]] | None = field(default=None, init=False)
+    published_keys: Callable[[], list[dict[str, Any]]] = field(default_factory=lambda: _no_keys, init=False)
 
     def __post_init__(self) -> None:
         self.settings.check_secret()
@@ -72,12 +82,14 @@ class AuthGate:
         )
         self.hashing = HashingPool(PasswordHasher(params), max_in_flight=self.settings.hashing_max_in_flight)
         secret = self.settings.secret
+        algorithm = self.settings.jwt_algorithm
         self.access = AccessTokenConfig(
             secret=secret,
             issuer=self.settings.jwt_issuer,
             audience=self.settings.jwt_audience,
             lifetime=timedelta(minutes=self.settings.access_token_expire_minutes),
-            algorithm=self.settings.jwt_algorithm,
+            # a key-pair algorithm gets its ring from the database before the first token (`ready_keys`)
+            algorithm=algorithm if algorithm in HMAC_ALGORITHMS else "HS256",
             leeway=timedelta(seconds=self.settings.jwt_leeway_seconds),
         )
         self.successor_key = derive_key(secret, "authgate refresh-token successor")
@@ -85,6 +97,11 @@ class AuthGate:
 
     def now(self) -> datetime:
         return self.clock()
+
+    async def ready_keys(self, *, force: bool = False) -> None:
+        """Before a token is signed or checked: the signing keys are loaded and fresh."""
+        if self.keys_refresh is not None:
+            await self.keys_refresh(force)
 
     def issue_access_token(self, user: TokenSubject, *, signed_in_at: datetime, now: datetime | None = None) -> str:
         """An access token; `auth_time` (OpenID Connect Core §2) is when the reader last proved who they are, carried
@@ -108,11 +125,20 @@ class AuthGate:
 
     async def verify_access(self, token: str) -> tuple[CurrentUser, AccessClaims]:
         """`user_from_access_token`, with the token's claims."""
+        await self.ready_keys()
         try:
-            claims = self.verifier.verify(token, now=self.now())
+            claims = self._verified_claims(token)
             user_id = uuid.UUID(claims.subject)
         except (InvalidAccessToken, ValueError) as exc:
-            raise InvalidToken() from exc
+            if not (isinstance(exc, InvalidAccessToken) and exc.reason == "unknown key" and self.keys_refresh):
+                raise InvalidToken() from exc
+            # signed by a key another instance made since this one last loaded them: load now, once
+            await self.ready_keys(force=True)
+            try:
+                claims = self._verified_claims(token)
+                user_id = uuid.UUID(claims.subject)
+            except (InvalidAccessToken, ValueError) as again:
+                raise InvalidToken() from again
         user = await self.load_user(user_id)
         if user is None:
             raise InvalidToken()
@@ -121,6 +147,9 @@ class AuthGate:
         if not user.is_active:
             raise AccountSuspended()
         return user, claims
+
+    def _verified_claims(self, token: str) -> AccessClaims:
+        return self.verifier.verify(token, now=self.now())
 
     async def load_user(self, user_id: uuid.UUID) -> CurrentUser | None:
         return await self.users.load(user_id)

@@ -2,6 +2,7 @@
 
 from authgate.accounts.models import ExperienceLevel, ProfessionalRole, SignInFailure, User, UserProfile
 from authgate.events.models import SecurityEvent
+from authgate.keys.models import SigningKeyRecord
 from authgate.mfa.models import BackupCode, Passkey, SignInChallenge, TotpFactor, WebAuthnChallenge
 from authgate.oauth.models import Identity, OAuthFlow
 from authgate.onetime.models import OneTimeToken
@@ -20,6 +21,7 @@ __all__ = [
     "ProfessionalRole",
     "RefreshToken",
     "SecurityEvent",
+    "SigningKeyRecord",
     "SignInFailure",
     "User",
     "UserProfile",

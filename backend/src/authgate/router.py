@@ -20,6 +20,7 @@ from authgate.errors import AuthError, ServiceUnavailable
 from authgate.events import feature as events
 from authgate.feature import Feature
 from authgate.gate import AuthGate
+from authgate.keys import feature as keys
 from authgate.mail.service import Mailer
 from authgate.mfa import feature as mfa
 from authgate.oauth import feature as oauth
@@ -47,6 +48,7 @@ FEATURES: tuple[Feature, ...] = (
     mfa.FEATURE,
     onetime.FEATURE,
     events.FEATURE,
+    keys.FEATURE,
 )
 
 

@@ -203,6 +203,7 @@ def database_error_response(error: DBAPIError, request: Request, settings: Setti
 def make_route_class(gate: AuthGate) -> type[APIRoute]:
     settings = gate.settings
     always_raw = _raw({"Cache-Control": "no-store", "Pragma": "no-cache", **security_headers(settings)})
+    always_public = _raw(security_headers(settings))
 
     class AuthRoute(APIRoute):
         # include_router copies routes but keeps their class: `current_user` finds the runtime through it
@@ -213,6 +214,8 @@ def make_route_class(gate: AuthGate) -> type[APIRoute]:
         def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
             handler = super().get_route_handler()
             expects_json = self.body_field is not None
+            # public documents (the JWKS) may be cached by anyone; everything else is no-store
+            headers = always_public if (self.openapi_extra or {}).get("x-authgate-cacheable") else always_raw
             auth_base = self._auth_base()
             # segments of this route's own path: what the request path has beyond them is an outer prefix (newer
             # FastAPI keeps an included router's routes as they are and strips the prefix while matching)
@@ -228,6 +231,7 @@ def make_route_class(gate: AuthGate) -> type[APIRoute]:
                         await read_capped_body(request, settings.max_body_bytes, settings.body_read_timeout_seconds)
                         if expects_json:
                             check_json_media_type(request)
+                    await gate.ready_keys()
                     response = await handler(request)
                 except ServiceUnavailable:
                     response = unavailable_response(settings)
@@ -254,8 +258,8 @@ def make_route_class(gate: AuthGate) -> type[APIRoute]:
                         response = unexpected_error_response(error, request)
                 # tokens and personal data must not be kept by browsers or proxies; the security headers and the
                 # request id (raw pairs: this runs on every request, GET /auth/me's hot path included)
-                raw = [pair for pair in response.raw_headers if pair[0] not in _REPLACED]
-                raw.extend(always_raw)
+                raw = [pair for pair in response.raw_headers if pair[0] not in _REPLACED or headers is always_public]
+                raw.extend(headers)
                 raw.append((_REQUEST_ID_RAW, request_id(request).encode("latin-1")))
                 response.raw_headers = raw
                 return response

@@ -62,6 +62,10 @@ class Settings(BaseSettings):
     jwt_issuer: str = "authgate"
     jwt_audience: str = "authgate"
     jwt_leeway_seconds: int = Field(default=10, ge=0, le=30)
+    # key-pair algorithms: how often each instance reloads the signing keys (a rotation reaches all within this)
+    jwt_key_refresh_seconds: int = Field(default=30, ge=1, le=3600)
+    # token introspection (RFC 7662) for other services, who send it as a bearer token; unset = the route is off
+    introspection_secret: SecretStr | None = Field(default=None, repr=False)
     access_token_expire_minutes: int = Field(default=30, gt=0)
     refresh_token_expire_days: int = Field(default=7, gt=0)
     refresh_reuse_grace_seconds: int = Field(default=10, ge=0)

@@ -11,6 +11,7 @@ from tests.mfa.helpers import (
     SoftAuthenticator,
     add_passkey,
     app_code,
+    b64url,
     bearer,
     enrolled_reader,
     passkey_options,
@@ -224,3 +225,27 @@ async def test_reauthenticating_by_code(client: httpx.AsyncClient, clock: FakeCl
     assert renewed.status_code == 200
     empty = await client.post("/auth/reauthenticate", headers=bearer(reader.access), json={})
     assert empty.status_code == 401
+
+
+async def test_a_registration_started_by_one_reader_cannot_land_on_another(client: httpx.AsyncClient) -> None:
+    # who gets the passkey is the session's reader, bound to the ceremony's challenge; nothing in the body names a user
+    first = (await signup(client, "first@example.com")).json()["access_token"]
+    second = (await signup(client, "second@example.com")).json()["access_token"]
+    options = (await client.post("/auth/passkeys/register/options", headers=bearer(first))).json()["options"]
+    credential = SoftAuthenticator().create(options)
+    moved = await client.post(
+        "/auth/passkeys/register",
+        headers=bearer(second),
+        json={"credential": credential, "user_id": options["user"]["id"], "userId": options["user"]["id"]},
+    )
+    assert moved.json()["code"] == "PASSKEY_INVALID"
+    assert (await client.get("/auth/passkeys", headers=bearer(second))).json() == []
+    assert (await client.get("/auth/passkeys", headers=bearer(first))).json() == []
+
+
+async def test_a_registered_authenticator_is_excluded_from_the_next_registration(client: httpx.AsyncClient) -> None:
+    access = (await signup(client, "twice@example.com")).json()["access_token"]
+    device = SoftAuthenticator()
+    await add_passkey(client, access, device)
+    options = (await client.post("/auth/passkeys/register/options", headers=bearer(access))).json()["options"]
+    assert [c["id"] for c in options["excludeCredentials"]] == [b64url(device.credentials[0].credential_id)]

@@ -1,11 +1,13 @@
 """Re-authentication before a sensitive action: one function, used by every route that asks for it.
 
-Changing the password or the sign-in address and deleting the account ask for the current password even from a
-signed-in browser (OWASP ASVS 5.0 V6.2 / V7.5: a stolen session alone must not take the account over). Checking it is
-a password guess like a sign-in, so it is judged and counted exactly like one (`accounts.lockout.begin_sign_in`):
-the account's window, its failure count and lockout, whatever the source address; each wrong guess is a security
-event. An attack pass guessed a stolen session's password through change-password from 60 addresses when this
-counted per address only.
+Changing the password or the sign-in address, deleting the account, ending sessions, connecting or disconnecting a
+provider and every change of a second factor or passkey ask for a recent proof even from a signed-in browser (OWASP
+ASVS 5.0 V6.2 / V7.5: a stolen session alone must not take the account over): the password, a code of the reader's
+authenticator app or a backup code, or a sign-in at most RECENT_SIGN_IN_MINUTES old (the access token's `auth_time`,
+renewed by a passkey through POST /auth/reauthenticate). Checking a password or a code is a guess like a sign-in, so
+it is judged and counted exactly like one (`accounts.lockout.begin_sign_in`): the account's window, its failure count
+and lockout, whatever the source address; each wrong guess is a security event. An attack pass guessed a stolen
+session's password through change-password from 60 addresses when this counted per address only.
 """
 
 from __future__ import annotations

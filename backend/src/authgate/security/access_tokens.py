@@ -1,4 +1,5 @@
-"""Short-lived JWT access tokens (RFC 7519), HMAC-signed with PyJWT.
+"""Short-lived JWT access tokens (RFC 7519), signed with PyJWT: HMAC by default, or a key pair (security/signing.py)
+whose public half other services verify with.
 
 Hardening follows RFC 8725 (JWT Best Current Practices) and the OWASP JWT
 cheat sheet: the accepted algorithm is pinned by configuration and never read
@@ -17,7 +18,9 @@ from typing import Any
 
 import jwt
 
-ALLOWED_ALGORITHMS = ("HS256", "HS384", "HS512")
+from authgate.security.signing import ALL_ALGORITHMS, HMAC_ALGORITHMS, KeyRing, SigningKey, hmac_key
+
+ALLOWED_ALGORITHMS = ALL_ALGORITHMS
 
 # RFC 8725 §3.1/§3.2 and OWASP: keep the clock-skew allowance small, otherwise
 # it silently extends every token's lifetime.
@@ -47,18 +50,30 @@ class AccessTokenConfig:
     lifetime: timedelta
     algorithm: str = "HS256"
     leeway: timedelta = timedelta(seconds=10)
+    # asymmetric algorithms: the signing key and every key still accepted; HMAC: made from `secret`
+    ring: KeyRing | None = None
 
     def __post_init__(self) -> None:
         if self.algorithm not in ALLOWED_ALGORITHMS:
-            # RFC 8725 §3.1: only accept algorithms we chose; never "none",
-            # never an asymmetric alg that could be confused with our HMAC key.
+            # RFC 8725 §3.1: only accept algorithms we chose; never "none"
             raise ValueError(f"algorithm must be one of {', '.join(ALLOWED_ALGORITHMS)}")
-        if not self.secret:
-            raise ValueError("secret must not be empty")
+        if self.ring is None:
+            if self.algorithm not in HMAC_ALGORITHMS:
+                raise ValueError(f"algorithm {self.algorithm} needs a key ring")
+            if not self.secret:
+                raise ValueError("secret must not be empty")
+            object.__setattr__(self, "ring", KeyRing(hmac_key(self.secret.encode("utf-8"), self.algorithm)))
+        elif self.ring.current.algorithm != self.algorithm:
+            raise ValueError("the signing key's algorithm is not the configured one")
         if self.lifetime <= timedelta(0):
             raise ValueError("lifetime must be positive")
         if self.leeway < timedelta(0) or self.leeway > MAX_LEEWAY:
             raise ValueError(f"leeway must be between 0 and {MAX_LEEWAY.total_seconds():g} seconds")
+
+    @property
+    def keys(self) -> KeyRing:
+        assert self.ring is not None  # made in __post_init__
+        return self.ring
 
 
 @dataclass(frozen=True)
@@ -107,7 +122,13 @@ def issue_access_token(
         "exp": int(expires_at.timestamp()),
         "jti": uuid.uuid4().hex,
     }
-    token = jwt.encode(payload, config.secret, algorithm=config.algorithm, headers={"typ": ACCESS_TOKEN_TYPE})
+    key = config.keys.current
+    token = jwt.encode(
+        payload,
+        key.private,  # type: ignore[arg-type]
+        algorithm=key.algorithm,
+        headers={"typ": ACCESS_TOKEN_TYPE, "kid": key.kid},
+    )
     claims = AccessClaims(
         subject=subject,
         issued_at=issued_at,
@@ -129,14 +150,32 @@ def decode_access_token(config: AccessTokenConfig, token: str, *, now: datetime)
     return _check_times(payload, now, config.leeway)
 
 
+def _key_for(config: AccessTokenConfig, token: str) -> SigningKey:
+    """The key named by the token's `kid`; a token without one (issued before keys had ids) only for the HMAC key."""
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.PyJWTError:
+        raise InvalidAccessToken("malformed token") from None
+    except (ValueError, TypeError, OverflowError, RecursionError):
+        raise InvalidAccessToken("malformed token") from None
+    ring = config.keys
+    if "kid" not in header and ring.current.algorithm in HMAC_ALGORITHMS:
+        return ring.current
+    key = ring.find(header.get("kid"))
+    if key is None:
+        raise InvalidAccessToken("unknown key")
+    return key
+
+
 def _verify_signature_and_claims(config: AccessTokenConfig, token: str) -> dict[str, Any]:
+    key = _key_for(config, token)
     try:
         decoded = jwt.decode_complete(
             token,
-            config.secret,
-            # Pinned by configuration: PyJWT rejects any other header "alg",
+            key.public,
+            # Pinned by the key itself: PyJWT rejects any other header "alg",
             # including "none" and RS256/HS256 key confusion (RFC 8725 §2.1).
-            algorithms=[config.algorithm],
+            algorithms=[key.algorithm],
             audience=config.audience,
             issuer=config.issuer,
             options={

@@ -1,0 +1,165 @@
+"""Access tokens signed with key pairs other services verify: JWKS, rotation across instances, introspection."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from collections.abc import AsyncIterator
+
+import httpx
+import jwt
+import pytest
+
+from authgate.admin import signing_keys
+from authgate.settings import Settings
+from tests.conftest import FakeClock, app_client, make_settings, signup
+
+INTROSPECTION_SECRET = "introspection-secret-for-the-tests-0123456789"
+
+
+def header_of(token: str) -> dict[str, object]:
+    part = token.split(".")[0]
+    decoded: dict[str, object] = json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+    return decoded
+
+
+def hand_signed_hs256(header: dict[str, object], payload: dict[str, object], key: bytes) -> str:
+    # PyJWT refuses to use a JWK as an HMAC secret; an attacker would not ask it
+    def part(value: dict[str, object]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+
+    signing_input = f"{part(header)}.{part(payload)}"
+    signature = hmac.new(key, signing_input.encode(), hashlib.sha256).digest()
+    return signing_input + "." + base64.urlsafe_b64encode(signature).rstrip(b"=").decode()
+
+
+@pytest.fixture(params=["EdDSA", "ES256", "RS256"])
+def pair_settings(request: pytest.FixtureRequest, database_url: str) -> Settings:
+    return make_settings(
+        database_url, jwt_algorithm=request.param, jwt_key_refresh_seconds=5, introspection_secret=INTROSPECTION_SECRET
+    )
+
+
+@pytest.fixture
+async def pair_client(pair_settings: Settings, clock: FakeClock) -> AsyncIterator[httpx.AsyncClient]:
+    async with app_client(pair_settings, clock) as http:
+        yield http
+
+
+async def test_tokens_name_a_published_key_and_the_jwks_holds_no_private_part(
+    pair_client: httpx.AsyncClient, pair_settings: Settings
+) -> None:
+    token = (await signup(pair_client, "pair@example.com")).json()["access_token"]
+    header = header_of(token)
+    assert header["alg"] == pair_settings.jwt_algorithm and header["typ"] == "at+jwt"
+    published = await pair_client.get("/auth/.well-known/jwks.json")
+    assert published.status_code == 200
+    assert published.headers["cache-control"].startswith("public")
+    keys = published.json()["keys"]
+    assert [k["kid"] for k in keys] == [header["kid"]]
+    assert not {"d", "p", "q", "dp", "dq", "qi"} & set(keys[0])
+    root = await pair_client.get("/.well-known/jwks.json")
+    assert root.json() == published.json()
+    # a verifier elsewhere, with the published key only
+    key = jwt.PyJWK(keys[0])
+    claims = jwt.decode(
+        token, key.key, algorithms=[pair_settings.jwt_algorithm], audience="authgate", issuer="authgate"
+    )
+    assert claims["email"] == "pair@example.com"
+    assert (await pair_client.get("/auth/me", headers={"Authorization": f"Bearer {token}"})).status_code == 200
+
+
+async def test_the_metadata_names_the_issuer_and_the_jwks(pair_client: httpx.AsyncClient) -> None:
+    metadata = (await pair_client.get("/.well-known/oauth-authorization-server")).json()
+    assert metadata["issuer"] == "authgate"
+    assert metadata["jwks_uri"] == "http://localhost:8000/auth/.well-known/jwks.json"
+    assert metadata["introspection_endpoint"] == "http://localhost:8000/auth/introspect"
+
+
+async def test_an_hmac_token_made_with_the_public_key_is_refused(
+    pair_client: httpx.AsyncClient, pair_settings: Settings
+) -> None:
+    # RFC 8725 §2.1 key confusion: the published key used as an HMAC secret
+    token = (await signup(pair_client, "confused@example.com")).json()["access_token"]
+    jwk = (await pair_client.get("/auth/.well-known/jwks.json")).json()["keys"][0]
+    payload = jwt.decode(token, options={"verify_signature": False})
+    forged = hand_signed_hs256({"alg": "HS256", "typ": "at+jwt", "kid": jwk["kid"]}, payload, json.dumps(jwk).encode())
+    pair_client.cookies.clear()  # /auth/me would fall back to the cookie
+    refused = await pair_client.get("/auth/me", headers={"Authorization": f"Bearer {forged}"})
+    assert refused.status_code == 401
+
+
+async def test_rotation_keeps_the_old_key_published_until_its_tokens_expired(
+    pair_client: httpx.AsyncClient, pair_settings: Settings, clock: FakeClock
+) -> None:
+    old_token = (await signup(pair_client, "rotate@example.com")).json()["access_token"]
+    old_kid = header_of(old_token)["kid"]
+    rows = await signing_keys(pair_settings, "rotate")
+    assert [row[2] for row in rows][:2] == ["current", "retired, still published"]
+    clock.advance(seconds=6)  # past JWT_KEY_REFRESH_SECONDS: this instance reloads
+    new_token = (
+        await pair_client.post("/auth/login", json={"email": "rotate@example.com", "password": "SecureP@ssw0rd"})
+    ).json()["access_token"]
+    assert header_of(new_token)["kid"] != old_kid
+    published = {k["kid"] for k in (await pair_client.get("/auth/.well-known/jwks.json")).json()["keys"]}
+    assert published == {old_kid, header_of(new_token)["kid"]}
+    assert (await pair_client.get("/auth/me", headers={"Authorization": f"Bearer {old_token}"})).status_code == 200
+    # the longest an old token lives (30 min), the leeway and the reload interval: then the old key is gone
+    clock.advance(minutes=31)
+    published = {k["kid"] for k in (await pair_client.get("/auth/.well-known/jwks.json")).json()["keys"]}
+    assert published == {header_of(new_token)["kid"]}
+
+
+async def test_another_instance_learns_a_new_key_from_the_first_token_it_sees(
+    pair_settings: Settings, clock: FakeClock
+) -> None:
+    async with app_client(pair_settings, clock) as first, app_client(pair_settings, clock) as second:
+        token = (await signup(first, "two-instances@example.com")).json()["access_token"]
+        assert (await second.get("/auth/me", headers={"Authorization": f"Bearer {token}"})).status_code == 200
+        await signing_keys(pair_settings, "rotate")
+        clock.advance(seconds=6)
+        fresh = (
+            await first.post("/auth/login", json={"email": "two-instances@example.com", "password": "SecureP@ssw0rd"})
+        ).json()["access_token"]
+        # the second instance loaded its keys less than the reload interval ago... and learns the new one at once
+        assert (await second.get("/auth/me", headers={"Authorization": f"Bearer {fresh}"})).status_code == 200
+
+
+async def test_introspection_says_whether_a_token_is_still_good(pair_client: httpx.AsyncClient) -> None:
+    token = (await signup(pair_client, "introspect@example.com")).json()["access_token"]
+    service = {"Authorization": f"Bearer {INTROSPECTION_SECRET}"}
+    as_form = await pair_client.post(
+        "/auth/introspect",
+        headers=service | {"content-type": "application/x-www-form-urlencoded"},
+        content=f"token={token}",
+    )
+    assert as_form.status_code == 200
+    assert as_form.json()["active"] is True and as_form.json()["email"] == "introspect@example.com"
+    assert (await pair_client.post("/auth/introspect", headers=service, json={"token": "garbage"})).json() == {
+        "active": False,
+        **{k: None for k in ("sub", "email", "exp", "iat", "iss", "aud", "jti", "auth_time", "token_type")},
+    }
+    # signed out everywhere: the token still verifies by signature, but authgate says it is no longer active
+    pair_client.cookies.clear()
+    assert (await pair_client.delete("/auth/sessions", headers={"Authorization": f"Bearer {token}"})).status_code == 204
+    after = await pair_client.post("/auth/introspect", headers=service, json={"token": token})
+    assert after.json()["active"] is False
+
+
+async def test_introspection_needs_the_services_secret(pair_client: httpx.AsyncClient) -> None:
+    token = (await signup(pair_client, "nosecret@example.com")).json()["access_token"]
+    for headers in ({}, {"Authorization": f"Bearer {token}"}, {"Authorization": "Bearer wrong"}):
+        refused = await pair_client.post("/auth/introspect", headers=headers, json={"token": token})
+        assert refused.status_code == 401
+
+
+async def test_introspection_is_off_without_a_secret(client: httpx.AsyncClient) -> None:
+    assert (await client.post("/auth/introspect", json={"token": "x"})).status_code == 404
+
+
+async def test_hmac_tokens_carry_a_kid_and_publish_nothing(client: httpx.AsyncClient) -> None:
+    token = (await signup(client, "hmac@example.com")).json()["access_token"]
+    assert str(header_of(token)["kid"]).startswith("hs-")
+    assert (await client.get("/auth/.well-known/jwks.json")).json() == {"keys": []}
