@@ -199,6 +199,12 @@ function ReauthForm({
           </button>
         )}
       </div>
+      {way === 'password' && (
+        <p className="authgate-section__text authgate-section__text--small">
+          No password on your account (you sign in with a provider)? Sign out and in again, then try again within
+          a few minutes.
+        </p>
+      )}
     </form>
   );
 }
