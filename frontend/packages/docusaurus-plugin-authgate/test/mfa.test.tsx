@@ -554,6 +554,22 @@ describe('account page: Sign-in security', () => {
   });
 });
 
+it('account page: an authenticator that already holds one of the passkeys is said in words', async () => {
+  const api = signedIn();
+  api.addPasskey(EMAIL, 'cred-1');
+  webauthn = installWebAuthn();
+  const user = userEvent.setup();
+  renderAt(<AuthgateAccountPage />, {api, path: '/auth/account'});
+  const section = await openSecurity(user);
+  await within(section).findByRole('list', {name: 'Your passkeys'});
+  await user.click(within(section).getByRole('button', {name: 'Add a passkey'}));
+  expect(await within(section).findByRole('alert')).toHaveTextContent('already holds a passkey for your account');
+  // the API named the existing passkey, so the browser could refuse a second one on the same authenticator
+  const created = webauthn.state.requests[0].options as CredentialCreationOptions;
+  expect(created.publicKey!.excludeCredentials).toHaveLength(1);
+  expect(api.callsTo('/auth/passkeys/register')).toHaveLength(0);
+});
+
 describe('account page: ending sessions asks for a proof when the sign-in is old', () => {
   it('"Sign out" of another device opens the same prompt; it offers a code once GET /auth/mfa says the app is on', async () => {
     let t = Date.now();
