@@ -33,6 +33,7 @@ FOUNDATIONS = {
     "routing",
     "gate",
     "feature",
+    "observability",
 }
 COMPOSITION = {"router", "app", "cli", "admin", "models", "migrate", "migrations", "__init__"}
 

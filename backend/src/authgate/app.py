@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
+import hmac
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -9,15 +13,19 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
+from pydantic import BaseModel
+from sqlalchemy import text
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 
 from authgate import __version__
 from authgate.errors import AuthError, OriginNotAllowed
+from authgate.gate import AuthGate
 from authgate.keys.router import jwks_response, metadata_response
 from authgate.keys.schemas import JwksDocument, ServerMetadata
+from authgate.observability import metrics_document
 from authgate.router import create_auth_router
 from authgate.routing import (
     REQUEST_ID_HEADER,
@@ -29,6 +37,8 @@ from authgate.routing import (
 )
 from authgate.security import Clock, utc_now
 from authgate.settings import Settings
+
+logger = logging.getLogger("authgate")
 
 
 class JSONPreflightCORSMiddleware(CORSMiddleware):
@@ -75,9 +85,43 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     app.add_middleware(ResponseHeadersMiddleware, settings=settings)
     add_exception_handlers(app)
 
-    @app.get("/health", tags=["operations"], summary="Liveness")
+    @app.get("/health", tags=["operations"], summary="Liveness (the quickstart's name for /healthz)")
     async def health() -> dict[str, str]:
         return {"status": "ok"}
+
+    @app.get("/healthz", tags=["operations"], summary="Liveness: the process answers (no dependency is asked)")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get(
+        "/readyz",
+        tags=["operations"],
+        response_model=Readiness,
+        responses={503: {"model": Readiness, "description": "The database or Redis does not answer in time"}},
+        summary="Readiness: the database, and Redis when configured, answer within their timeouts",
+    )
+    async def readyz() -> Response:
+        readiness = await check_readiness(auth_router.gate)
+        status = 200 if readiness.status == "ok" else 503
+        headers = {"Cache-Control": "no-store"}
+        if status == 503:
+            headers["Retry-After"] = str(settings.db_unavailable_retry_after_seconds)
+        return JSONResponse(readiness.model_dump(), status_code=status, headers=headers)
+
+    if settings.metrics:
+
+        @app.get("/metrics", tags=["operations"], summary="Prometheus metrics", include_in_schema=False)
+        async def metrics(request: Request) -> Response:
+            if settings.metrics_token is not None and not token_matches(
+                request.headers.get("authorization", ""), settings.metrics_token.get_secret_value()
+            ):
+                return JSONResponse(
+                    {"detail": "A metrics token is required", "code": "NOT_AUTHENTICATED"},
+                    status_code=401,
+                    headers={"WWW-Authenticate": "Bearer", "Cache-Control": "no-store"},
+                )
+            body, media_type = metrics_document()
+            return Response(body, media_type=media_type, headers={"Cache-Control": "no-store"})
 
     gate = auth_router.gate
 
@@ -97,6 +141,38 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         return metadata_response(gate, "/auth")
 
     return app
+
+
+class Readiness(BaseModel):
+    status: str
+    database: str
+    redis: str
+
+
+async def check_readiness(gate: AuthGate) -> Readiness:
+    """Each dependency asked once, bounded by its own timeouts (DB_* and REDIS_TIMEOUT_SECONDS)."""
+    database = "ok"
+    try:
+        async with asyncio.timeout(
+            gate.settings.db_statement_timeout_seconds + gate.settings.db_connect_timeout_seconds
+        ):
+            async with gate.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+    except Exception as error:  # noqa: BLE001 - any failure is "not ready"; the type is logged, never the URL
+        logger.warning("readiness: database %s", type(error).__name__)
+        database = "unavailable"
+    answered = await gate.limiter.redis_ready()
+    redis = "not configured" if answered is None else ("ok" if answered else "unavailable")
+    status = "ok" if database == "ok" and redis != "unavailable" else "unavailable"
+    return Readiness(status=status, database=database, redis=redis)
+
+
+def token_matches(header: str, expected: str) -> bool:
+    scheme, _, given = header.partition(" ")
+    digest = hashlib.sha256
+    return scheme.lower() == "bearer" and hmac.compare_digest(
+        digest(given.encode()).digest(), digest(expected.encode()).digest()
+    )
 
 
 def add_exception_handlers(app: FastAPI) -> None:

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
+import tempfile
 from collections.abc import Sequence
+from typing import Any
 
+from authgate.observability import MULTIPROCESS_ENV, configure_logging
 from authgate.settings import ConfigurationError, Settings
 
 
@@ -78,22 +82,36 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
     settings.check_secret()
+    # uvicorn's access log writes query strings (an OAuth callback's code); ours writes route templates
+    common: dict[str, object] = {
+        "host": args.host,
+        "port": args.port,
+        "log_level": args.log_level,
+        "proxy_headers": False,
+        "access_log": False,
+        "log_config": None,
+    }
+    os.environ["AUTHGATE_LOG_LEVEL"] = args.log_level
     if args.workers > 1:
+        # every worker writes its metrics to files in one directory, and /metrics adds them up
+        os.environ[MULTIPROCESS_ENV] = tempfile.mkdtemp(prefix="authgate-metrics-")
         # each worker builds its own app from the environment, which already holds every setting
-        uvicorn.run(
-            "authgate.app:create_app",
-            factory=True,
-            host=args.host,
-            port=args.port,
-            workers=args.workers,
-            log_level=args.log_level,
-            proxy_headers=False,
-        )
+        uvicorn.run("authgate.cli:worker_app", factory=True, workers=args.workers, **common)  # type: ignore[arg-type]
         return 0
+    configure_logging(settings.log_format, args.log_level)
     from authgate.app import create_app
 
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level, proxy_headers=False)
+    uvicorn.run(create_app(settings), **common)  # type: ignore[arg-type]
     return 0
+
+
+def worker_app() -> Any:
+    """One worker of `authgate serve --workers N`: logging as configured, then the app."""
+    settings = Settings()
+    configure_logging(settings.log_format, os.environ.get("AUTHGATE_LOG_LEVEL", "info"))
+    from authgate.app import create_app
+
+    return create_app(settings)
 
 
 def _migrate(settings: Settings, args: argparse.Namespace) -> int:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from authgate.db import create_sessionmaker
 from authgate.errors import AccountSuspended, InvalidToken
+from authgate.observability import HASH_QUEUE, HASH_SECONDS
 from authgate.security import (
     AccessClaims,
     AccessTokenConfig,
@@ -44,6 +45,11 @@ class TokenSubject(Protocol):
 
     @property
     def email(self) -> str: ...
+
+
+def _observe_hashing(waited: float, ran: float) -> None:
+    HASH_SECONDS.labels("wait").observe(waited)
+    HASH_SECONDS.labels("hash").observe(ran)
 
 
 def _no_keys() -> list[dict[str, Any]]:
@@ -80,7 +86,12 @@ class AuthGate:
             memory_cost=self.settings.argon2_memory_cost,
             parallelism=self.settings.argon2_parallelism,
         )
-        self.hashing = HashingPool(PasswordHasher(params), max_in_flight=self.settings.hashing_max_in_flight)
+        self.hashing = HashingPool(
+            PasswordHasher(params),
+            max_in_flight=self.settings.hashing_max_in_flight,
+            on_queue=HASH_QUEUE.inc,
+            on_timing=_observe_hashing,
+        )
         secret = self.settings.secret
         algorithm = self.settings.jwt_algorithm
         self.access = AccessTokenConfig(

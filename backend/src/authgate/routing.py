@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import time
 import uuid
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -32,6 +33,7 @@ from authgate.errors import (
     UnstorableValue,
     UnsupportedMediaType,
 )
+from authgate.observability import REQUEST_ID, log_access, observe_request
 from authgate.settings import Settings
 from authgate.transport import COOKIE_PATH_SCOPE_KEY, REFRESH_COOKIE_PATH
 
@@ -215,6 +217,8 @@ def make_route_class(gate: AuthGate) -> type[APIRoute]:
             handler = super().get_route_handler()
             expects_json = self.body_field is not None
             # public documents (the JWKS) may be cached by anyone; everything else is no-store
+            # the template (/auth/passkeys/{passkey_id}), never the path itself: bounded labels, no ids in metrics
+            route = self.path_format
             headers = always_public if (self.openapi_extra or {}).get("x-authgate-cacheable") else always_raw
             auth_base = self._auth_base()
             # segments of this route's own path: what the request path has beyond them is an outer prefix (newer
@@ -222,6 +226,8 @@ def make_route_class(gate: AuthGate) -> type[APIRoute]:
             depth = len([part for part in self.path.split("/") if part])
 
             async def guarded(request: Request) -> Response:
+                started = time.perf_counter()
+                context = REQUEST_ID.set(request_id(request))
                 # the router may be mounted into an app that never runs our lifespan: start the purge here
                 gate.cleanup.ensure_started()
                 request.scope[COOKIE_PATH_SCOPE_KEY] = _outer_prefix(request.scope.get("path", ""), depth) + auth_base
@@ -262,6 +268,9 @@ def make_route_class(gate: AuthGate) -> type[APIRoute]:
                 raw.extend(headers)
                 raw.append((_REQUEST_ID_RAW, request_id(request).encode("latin-1")))
                 response.raw_headers = raw
+                observe_request(route, response.status_code, started)
+                log_access(request.method, route, response.status_code, started)
+                REQUEST_ID.reset(context)
                 return response
 
             return guarded
@@ -299,6 +308,7 @@ class ResponseHeadersMiddleware:
             await self.app(scope, receive, send)
             return
         identifier = request_id(Request(scope))
+        REQUEST_ID.set(identifier)
 
         async def send_with_headers(message: Any) -> None:
             if message["type"] == "http.response.start":

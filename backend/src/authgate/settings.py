@@ -109,6 +109,11 @@ class Settings(BaseSettings):
     auth_public_url: str = "http://localhost:8000"
     # /docs, /redoc and /openapi.json of the standalone service
     api_docs: bool = True
+    # Prometheus /metrics of the standalone service; with a token set, scrapers send it as a bearer token
+    metrics: bool = True
+    metrics_token: SecretStr | None = Field(default=None, repr=False)
+    # the standalone service's log lines: one JSON object each, or plain text
+    log_format: Literal["json", "text"] = "json"
 
     # rate limits ("N/period" in the `limits` notation); counters in memory, or in Redis when REDIS_URL is set
     redis_url: str | None = Field(default=None, repr=False)

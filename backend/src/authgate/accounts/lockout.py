@@ -36,6 +36,7 @@ from authgate.accounts.models import SignInFailure, User
 from authgate.errors import PasswordResetRequired
 from authgate.events.models import SecurityEvent
 from authgate.events.service import EventType, record_event
+from authgate.observability import RATE_LIMITED, SIGN_INS
 from authgate.ratelimit.dependencies import rate_limited
 from authgate.ratelimit.limiter import FAILURE_STATE_SECONDS
 from authgate.security.lockout_policy import Failures, Verdict, after_failure, verdict
@@ -52,6 +53,14 @@ LOCKED_STATE_LIFETIME = timedelta(days=365)
 KNOWN_IP_EVENTS = (EventType.SIGN_IN_SUCCEEDED.value, EventType.ACCOUNT_CREATED.value)
 # "not known here" may be stale this long on another worker after the reader signs in there (a yes never is)
 KNOWN_ADDRESS_CACHE = timedelta(seconds=60)
+
+
+# what failed, for the sign-in metric
+FAILED_METHODS = {
+    EventType.SIGN_IN_FAILED: "password",
+    EventType.SECOND_FACTOR_FAILED: "second_factor",
+    EventType.REAUTHENTICATION_FAILED: "reauthentication",
+}
 
 
 @dataclass
@@ -71,6 +80,7 @@ class SignInAttempt:
 
     async def failed(self, *, event: EventType = EventType.SIGN_IN_FAILED, detail: str | None = None) -> None:
         """A wrong password (or an unknown email): count it, record it, before the 401 goes out."""
+        SIGN_INS.labels(FAILED_METHODS.get(event, "password"), "failed").inc()
         gate, now = self.gate, self.gate.now()
         settings = gate.settings
         cap = settings.lockout_reset_required_after
@@ -209,6 +219,7 @@ def _judge(gate: AuthGate, window_allowed: bool, window_retry_after: int, failur
     if outcome.reset_required:
         raise PasswordResetRequired()
     if outcome.retry_after:
+        RATE_LIMITED.labels("lockout").inc()
         raise rate_limited(outcome.retry_after)
 
 

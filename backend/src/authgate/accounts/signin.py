@@ -27,6 +27,7 @@ from authgate.errors import AccountSuspended, EmailNotVerified, InvalidCredentia
 from authgate.events.service import EventType, record_event
 from authgate.gate import AuthGate
 from authgate.mfa.factors import Challenge, SecondFactorRequired, open_challenge, two_factor_on
+from authgate.observability import SIGN_INS
 from authgate.sessions.service import IssuedRefreshToken, start_session
 from authgate.transport import (
     CHALLENGE_COOKIE,
@@ -119,11 +120,18 @@ async def complete_sign_in(
     if proof.attempt is not None:
         await proof.attempt.forget_failures(user.id)
     if challenge is not None:
+        SIGN_INS.labels(_method_label(proof.method), "challenged").inc()
         raise SecondFactorRequired(challenge)
+    SIGN_INS.labels(_method_label(proof.method), "succeeded").inc()
     # after the commit: a Redis that stops answering must not hold a database transaction open
     remember_known_address(gate, user.id, client)
     signed_in_user = dataclasses.replace(user, last_login_at=now)
     return SignedIn(signed_in_user, user.profile, refresh, proof.method)
+
+
+def _method_label(method: str) -> str:
+    # bounded label values: a provider's id is configuration, not input
+    return method if len(method) <= 40 else "other"
 
 
 def _transaction(

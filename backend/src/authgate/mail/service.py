@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 import aiosmtplib
 
+from authgate.observability import MAIL_PENDING, MAIL_SENT
 from authgate.settings import Settings
 
 logger = logging.getLogger("authgate.mail")
@@ -129,11 +130,17 @@ class Mailer:
         return message
 
     async def _deliver_logged(self, mail: Mail) -> None:
+        MAIL_PENDING.inc()
         try:
             await self.deliver(mail)
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
+            MAIL_SENT.labels("failed").inc()
             # the subject and the error class only: the body holds the token, and the error text may echo it
             logger.error("mail %r to %s could not be sent: %s", mail.subject, _masked(mail.to), type(error).__name__)
+        else:
+            MAIL_SENT.labels("sent").inc()
+        finally:
+            MAIL_PENDING.dec()
 
     async def _guarded(self, job: Coroutine[Any, Any, None]) -> None:
         try:

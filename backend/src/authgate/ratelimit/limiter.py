@@ -30,6 +30,7 @@ from limits.aio.storage import MemoryStorage, RedisStorage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.errors import StorageError
 
+from authgate.observability import RATE_LIMITED
 from authgate.security import Clock, derive_key
 from authgate.security.lockout_policy import Failures
 from authgate.settings import ConfigurationError, Settings
@@ -140,6 +141,7 @@ class RateLimiter:
             strategy, allowed = self._redis, shared
         if allowed:
             return Decision(True)
+        RATE_LIMITED.labels(rule).inc()
         try:
             stats = await strategy.get_window_stats(item, *ids)
             reset_at = stats.reset_time
@@ -210,6 +212,15 @@ class RateLimiter:
             logger.warning("rate limiter: Redis reachable again; counters are shared again")
             self._redis_down_since = None
         return result
+
+    async def redis_ready(self) -> bool | None:
+        """For /readyz: None without Redis; else whether it answers a PING within REDIS_TIMEOUT_SECONDS."""
+        if self._redis_client is None:
+            return None
+        try:
+            return bool(await self._redis_client.ping())
+        except REDIS_ERRORS:
+            return False
 
     async def close(self) -> None:
         if self._pool is not None:

@@ -10,6 +10,7 @@ import asyncio
 import concurrent.futures
 import os
 import threading
+import time
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -127,10 +128,21 @@ class HashingPool:
       app-factory time starts no threads.
     """
 
-    def __init__(self, hasher: PasswordHasher, *, max_in_flight: int | None = None, niceness: int = 19) -> None:
+    def __init__(
+        self,
+        hasher: PasswordHasher,
+        *,
+        max_in_flight: int | None = None,
+        niceness: int = 19,
+        on_queue: Callable[[int], None] | None = None,
+        on_timing: Callable[[float, float], None] | None = None,
+    ) -> None:
         if max_in_flight is not None and max_in_flight < 1:
             raise ValueError("max_in_flight must be at least 1")
         self.hasher = hasher
+        # observers (metrics): +1 / -1 as a hash is queued and done; seconds waited and seconds hashing
+        self._on_queue = on_queue or (lambda _change: None)
+        self._on_timing = on_timing or (lambda _waited, _ran: None)
         self._max_in_flight = max_in_flight or os.cpu_count() or 1
         self._niceness = niceness
         self._executor: concurrent.futures.ThreadPoolExecutor | None = None
@@ -158,7 +170,20 @@ class HashingPool:
 
     async def _run(self, func: Callable[..., _T], *args: str) -> _T:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._get_executor(), func, *args)
+        queued = time.perf_counter()
+
+        def timed() -> _T:
+            began = time.perf_counter()
+            try:
+                return func(*args)
+            finally:
+                self._on_timing(began - queued, time.perf_counter() - began)
+
+        self._on_queue(1)
+        try:
+            return await loop.run_in_executor(self._get_executor(), timed)
+        finally:
+            self._on_queue(-1)
 
     def _get_executor(self) -> concurrent.futures.ThreadPoolExecutor:
         with self._executor_lock:

@@ -15,6 +15,7 @@ from authgate.accounts.models import User
 from authgate.errors import AccountSuspended, EmailNotVerified, RefreshTokenInvalid, RefreshTokenReused
 from authgate.events.service import EventType, record_event
 from authgate.gate import AuthGate
+from authgate.observability import REFRESH_REUSE
 from authgate.security import hash_token, new_opaque_token, successor_token
 from authgate.sessions.models import RefreshToken
 from authgate.transport import ClientInfo
@@ -119,6 +120,7 @@ async def _replayed(
             client=client,
             detail="a used refresh token was presented again; that sign-in's sessions were revoked",
         )
+    REFRESH_REUSE.inc()
     raise RefreshTokenReused()
 
 

@@ -1,0 +1,147 @@
+"""What operators see: Prometheus metrics, JSON log lines carrying the request id, and nothing secret in either.
+
+The metrics are prometheus-client's, defined once here; with several uvicorn workers (`authgate serve --workers N`)
+the CLI points PROMETHEUS_MULTIPROC_DIR at a fresh directory before the workers start, and `/metrics` adds up every
+worker's files (prometheus-client's multiprocess mode), so a scrape that lands on any worker sees them all.
+
+Log lines never hold a request body, a query string, a cookie or an Authorization header: the access log is ours
+(method, route template, status, time, request id), uvicorn's own (which logs query strings: an OAuth callback's
+`code`) is turned off by the CLI.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from contextvars import ContextVar
+from datetime import UTC, datetime
+from typing import Any
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+
+MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+HTTP_REQUESTS = Counter(
+    "authgate_http_requests_total", "Requests to the auth routes, by route template and status", ["route", "status"]
+)
+HTTP_LATENCY = Histogram(
+    "authgate_http_request_duration_seconds",
+    "Time to answer an auth route, by route template",
+    ["route"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+SIGN_INS = Counter(
+    "authgate_sign_ins_total",
+    "Sign-in outcomes: succeeded, challenged (a second factor asked), failed; by method",
+    ["method", "outcome"],
+)
+REFRESH_REUSE = Counter(
+    "authgate_refresh_token_reuse_total", "Rotated refresh tokens presented again (their family revoked)"
+)
+RATE_LIMITED = Counter("authgate_rate_limited_total", "Requests refused with 429, by rule", ["rule"])
+HASH_SECONDS = Histogram(
+    "authgate_password_hash_seconds",
+    "Password hashing: time waiting for a hashing thread, and time hashing",
+    ["phase"],
+    buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+HASH_QUEUE = Gauge(
+    "authgate_password_hash_queue",
+    "Password hashes waiting for or running on a hashing thread",
+    multiprocess_mode="livesum",
+)
+MAIL_PENDING = Gauge("authgate_mail_pending", "Mails accepted and not yet sent", multiprocess_mode="livesum")
+MAIL_SENT = Counter("authgate_mail_total", "Mails handed to SMTP, by outcome", ["outcome"])
+
+
+def metrics_document() -> tuple[bytes, str]:
+    """The exposition text: this process's metrics, or every worker's in multiprocess mode."""
+    if os.environ.get(MULTIPROCESS_ENV):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        return generate_latest(registry), CONTENT_TYPE_LATEST
+    return generate_latest(), CONTENT_TYPE_LATEST
+
+
+def observe_request(route: str, status: int, started: float) -> None:
+    HTTP_REQUESTS.labels(route, str(status)).inc()
+    HTTP_LATENCY.labels(route).observe(time.perf_counter() - started)
+
+
+# ---------------------------------------------------------------- logs
+
+REQUEST_ID: ContextVar[str | None] = ContextVar("authgate_request_id", default=None)
+
+
+class RequestIdFilter(logging.Filter):
+    """Puts the current request's id on every record logged while it is handled."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not getattr(record, "request_id", None):
+            record.request_id = REQUEST_ID.get()
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, request id, and the exception's type and traceback."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        request_id = getattr(record, "request_id", None)
+        if request_id:
+            line["request_id"] = request_id
+        for extra in ("method", "route", "status", "duration_ms"):
+            if hasattr(record, extra):
+                line[extra] = getattr(record, extra)
+        if record.exc_info and record.exc_info[0] is not None:
+            line["exception"] = record.exc_info[0].__name__
+            line["traceback"] = self.formatException(record.exc_info)
+        return json.dumps(line, ensure_ascii=False)
+
+
+def configure_logging(log_format: str, level: str = "info") -> None:
+    """For the standalone service: one handler on the root logger, JSON or plain text, with request ids."""
+    handler = logging.StreamHandler()
+    if log_format == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"))
+    handler.addFilter(RequestIdFilter())
+    # warnings (a library's deprecation notice) become log lines too, in the same format
+    logging.captureWarnings(True)
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    for name in ("uvicorn", "uvicorn.error"):
+        logging.getLogger(name).handlers[:] = []
+        logging.getLogger(name).propagate = True
+
+
+ACCESS_LOG = logging.getLogger("authgate.access")
+
+
+def log_access(method: str, route: str, status: int, started: float) -> None:
+    duration_ms = round((time.perf_counter() - started) * 1000, 1)
+    ACCESS_LOG.info(
+        "%s %s %s %.1fms",
+        method,
+        route,
+        status,
+        duration_ms,
+        extra={"method": method, "route": route, "status": status, "duration_ms": duration_ms},
+    )
