@@ -5,7 +5,8 @@
 #   e2e/stack.sh test   fresh database, run the browser tests, stop both (exit code = the tests')
 #   e2e/stack.sh demo   keep the demo database, serve until ctrl-C
 #
-# Environment: SITE_PORT (3000), API_PORT (8000), MAIL_PORT (API_PORT + 25), VENV (.venv), PG_ADMIN_URL, CI.
+# Environment: SITE_PORT (3000), API_PORT (8000), MAIL_PORT (API_PORT + 25), VENV (.venv), PG_ADMIN_URL, CI,
+# E2E_TESTS (the test files to run, relative to e2e/; default every file in tests/).
 # Mail goes to a real SMTP server on loopback (e2e/mailsink.py): one file per message in e2e/artifacts/mail.
 set -euo pipefail
 
@@ -155,7 +156,7 @@ say "OpenID provider http://localhost:$oidc_port (sign in with any login and pas
 if [[ $mode == test ]]; then
   cd "$root/e2e"
   SITE_URL="http://localhost:$site_port" API_URL="http://localhost:$api_port" MAIL_DIR="$mail_dir" \
-    node --test --test-concurrency=1 tests/
+    node --test --test-concurrency=1 ${E2E_TESTS:-tests/}
 else
   say "ctrl-C stops both"
   wait -n "${pids[@]}" || true

@@ -13,6 +13,7 @@ export const pluginData: AuthgateGlobalData = {
     resetPassword: '/auth/reset-password',
     verifyEmail: '/auth/verify-email',
     completeProfile: '/auth/complete-profile',
+    twoFactor: '/auth/two-factor',
   },
 };
 

@@ -22,6 +22,7 @@ const PAGES = {
   resetPassword: '@theme/AuthgateResetPasswordPage',
   verifyEmail: '@theme/AuthgateVerifyEmailPage',
   completeProfile: '@theme/AuthgateCompleteProfilePage',
+  twoFactor: '@theme/AuthgateTwoFactorPage',
 } as const;
 
 function joinUrl(...parts: string[]): string {
@@ -41,6 +42,8 @@ export default function pluginAuthgate(context: LoadContext, options: Normalized
     verifyEmail: joinUrl(baseUrl, options.routeBasePath, 'verify-email'),
     // a reader who arrived through a provider says who they are here before reading on
     completeProfile: joinUrl(baseUrl, options.routeBasePath, 'complete-profile'),
+    // the second step of signing in; the API sends a provider sign-in here as PUBLIC_URL/auth/two-factor
+    twoFactor: joinUrl(baseUrl, options.routeBasePath, 'two-factor'),
   };
 
   return {
@@ -138,6 +141,11 @@ export function getSwizzleConfig(): SwizzleConfig {
       'Authgate/ProviderButtons': {actions: safe, description: 'Continue with GitHub / Google / … buttons.'},
       'Authgate/ConnectedAccountsSection': {actions: safe, description: 'Account: connected sign-in providers.'},
       AuthgateCompleteProfilePage: {actions: safe, description: 'The /auth/complete-profile page.'},
+      AuthgateTwoFactorPage: {actions: safe, description: 'The /auth/two-factor page (the second step of signing in).'},
+      'Authgate/PasskeyButton': {actions: safe, description: 'Sign in with a passkey, and passkeys in the email autofill.'},
+      'Authgate/SignInSecuritySection': {actions: safe, description: 'Account: authenticator app, backup codes, passkeys.'},
+      'Authgate/ReauthPrompt': {actions: safe, description: 'Asks for the password, a code or a passkey before a sensitive change.'},
+      'Authgate/BackupCodes': {actions: safe, description: 'The backup codes, shown once, with a download.'},
     },
   };
 }

@@ -4,7 +4,34 @@
  * sent with `credentials: 'include'`, refresh tokens rotate and a replayed one revokes the session,
  * access tokens expire on the fake clock, mailed tokens are single-use, and the account-lifecycle
  * routes revoke what the contract says they revoke. "Mail" lands in `mails`.
+ *
+ * Second factors: `enableTotp(email)` turns the app on (its code is always `TOTP_CODE`); sign-in then answers a
+ * challenge (token in the body and in the `authgate_challenge` cookie). Sensitive routes want a password, a code
+ * or a sign-in at most 10 minutes old on the fake clock. Passkeys are matched by the credential's `id`.
  */
+
+export const TOTP_CODE = '135790';
+export const TOTP_SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DP';
+/** What POST /auth/mfa/totp/setup answers as the QR code: a script inside, which must never run. */
+export const QR_SVG = '<svg width="40" height="40" class="segno"><script>window.pwned=1</script><rect width="10" height="10"/></svg>';
+const RECENT_MS = 10 * 60 * 1000;
+
+export interface FakePasskey {
+  id: string;
+  credentialId: string;
+  name: string;
+  created_at: string;
+  last_used_at: string | null;
+  backed_up: boolean;
+  transports: string[];
+}
+
+interface MfaState {
+  pendingSecret: boolean;
+  enabled: boolean;
+  backup: string[];
+  passkeys: FakePasskey[];
+}
 
 export interface Mail {
   to: string;
@@ -66,8 +93,13 @@ interface SessionRow {
 
 export function createFakeApi({now = () => Date.now(), accessTtlSeconds = 1800} = {}) {
   const accounts = new Map<string, Account>();
-  const refreshTokens = new Map<string, {email: string; used: boolean; family: string}>();
-  const accessTokens = new Map<string, {email: string; exp: number}>();
+  const refreshTokens = new Map<string, {email: string; used: boolean; family: string; authTime: number}>();
+  const accessTokens = new Map<string, {email: string; exp: number; authTime: number}>();
+  const mfa = new WeakMap<Account, MfaState>();
+  const challenges = new Map<string, {email: string; used: boolean; failures: number}>();
+  /** The HttpOnly `authgate_challenge` cookie (Path=/auth). */
+  let challengeCookie: string | null = null;
+  const passkeyChallenges = new Set<string>();
   const families = new Map<string, SessionRow>();
   const mailedTokens = new Map<
     string,
@@ -106,10 +138,11 @@ export function createFakeApi({now = () => Date.now(), accessTtlSeconds = 1800} 
     });
     counter += 1;
     const refresh = `rt-${counter}`;
-    refreshTokens.set(refresh, {email, used: false, family});
+    const authTime = now();
+    refreshTokens.set(refresh, {email, used: false, family, authTime});
     cookie = refresh;
     record(email, 'sign_in_succeeded');
-    return issueAccess(email);
+    return issueAccess(email, authTime);
   }
 
   function record(email: string, type: string) {
@@ -146,10 +179,10 @@ export function createFakeApi({now = () => Date.now(), accessTtlSeconds = 1800} 
     return entry && !entry.used ? entry.family : null;
   }
 
-  function issueAccess(email: string) {
+  function issueAccess(email: string, authTime = now()) {
     counter += 1;
     const token = `at-${counter}`;
-    accessTokens.set(token, {email, exp: now() + accessTtlSeconds * 1000});
+    accessTokens.set(token, {email, exp: now() + accessTtlSeconds * 1000, authTime});
     return {access_token: token, token_type: 'bearer', expires_in: accessTtlSeconds};
   }
 
@@ -196,6 +229,14 @@ export function createFakeApi({now = () => Date.now(), accessTtlSeconds = 1800} 
       if (!account || account.password !== password) {
         return error(401, 'Invalid email or password', 'INVALID_CREDENTIALS');
       }
+      if (mfaOf(account).enabled) {
+        counter += 1;
+        const token = `ch-${counter}`;
+        challenges.set(token, {email: account.user.email, used: false, failures: 0});
+        challengeCookie = token;
+        const methods = ['totp', 'backup_code', ...(mfaOf(account).passkeys.length ? ['passkey'] : [])];
+        return json(200, {mfa_required: true, challenge_token: token, methods, expires_in: 300});
+      }
       return json(200, {...issueSession(account.user.email), user: account.user, profile: account.profile});
     }
     if (method === 'POST' && path === '/auth/signup') {
@@ -226,9 +267,9 @@ export function createFakeApi({now = () => Date.now(), accessTtlSeconds = 1800} 
       entry.used = true;
       counter += 1;
       const rotated = `rt-${counter}`;
-      refreshTokens.set(rotated, {email: entry.email, used: false, family: entry.family});
+      refreshTokens.set(rotated, {email: entry.email, used: false, family: entry.family, authTime: entry.authTime});
       cookie = rotated;
-      return json(200, issueAccess(entry.email));
+      return json(200, issueAccess(entry.email, entry.authTime));
     }
     if (method === 'POST' && path === '/auth/logout') {
       if (sendCookie && cookie) {
@@ -237,6 +278,144 @@ export function createFakeApi({now = () => Date.now(), accessTtlSeconds = 1800} 
       }
       if (sendCookie) cookie = null;
       return json(204);
+    }
+    if (method === 'POST' && path === '/auth/mfa/verify') {
+      const {challenge_token, code} = (body ?? {}) as {challenge_token?: string; code?: string};
+      const token = challenge_token ?? (sendCookie ? challengeCookie : null);
+      const entry = token ? challenges.get(token) : undefined;
+      const account = entry ? accounts.get(entry.email) : undefined;
+      if (!entry || entry.used || entry.failures >= 5 || !account) {
+        return error(401, 'The sign-in challenge is invalid or expired', 'CHALLENGE_INVALID');
+      }
+      if (!codeValid(account, String(code ?? ''))) {
+        entry.failures += 1;
+        return error(401, 'Invalid code', 'INVALID_CODE');
+      }
+      entry.used = true;
+      if (sendCookie) challengeCookie = null;
+      return json(200, {...issueSession(account.user.email), user: account.user, profile: account.profile});
+    }
+    if (method === 'POST' && path === '/auth/passkeys/authenticate/options') {
+      counter += 1;
+      const challenge = btoa(`challenge-${counter}`).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+      passkeyChallenges.add(challenge);
+      return json(200, {options: {challenge, rpId: 'localhost', userVerification: 'required', timeout: 60000}});
+    }
+    if (method === 'POST' && path === '/auth/passkeys/authenticate') {
+      const found = findPasskey((body as {credential?: {id?: string}} | undefined)?.credential?.id);
+      if (!found) return error(401, 'The passkey response does not verify', 'PASSKEY_INVALID');
+      found.passkey.last_used_at = new Date(now()).toISOString();
+      const account = found.account;
+      return json(200, {...issueSession(account.user.email), user: account.user, profile: account.profile});
+    }
+    if (path === '/auth/mfa' || path.startsWith('/auth/mfa/') || path === '/auth/reauthenticate' || path.startsWith('/auth/passkeys')) {
+      const token = authorization?.startsWith('Bearer ') ? authorization.slice(7) : '';
+      const access = accessTokens.get(token);
+      const account = bearerAccount(authorization);
+      if (!account || !access) return error(401, 'Not authenticated', 'NOT_AUTHENTICATED');
+      const state = mfaOf(account);
+      const proof = () => checkProof(account, access.authTime, body);
+      if (method === 'GET' && path === '/auth/mfa') {
+        return json(200, {
+          totp_enabled: state.enabled,
+          backup_codes_remaining: state.backup.length,
+          passkeys: state.passkeys.length,
+          recent_sign_in_minutes: 10,
+        });
+      }
+      if (method === 'POST' && path === '/auth/mfa/totp/setup') {
+        const refused = proof();
+        if (refused) return refused;
+        if (state.enabled) return error(409, 'Already on', 'TWO_FACTOR_ALREADY_ON');
+        state.pendingSecret = true;
+        return json(200, {secret: TOTP_SECRET, otpauth_uri: `otpauth://totp/authgate:${account.user.email}?secret=${TOTP_SECRET}`, qr_svg: QR_SVG});
+      }
+      if (method === 'POST' && path === '/auth/mfa/totp/confirm') {
+        if (!state.pendingSecret) return error(409, 'Not set up', 'TWO_FACTOR_NOT_ON');
+        if ((body as {code?: string}).code !== TOTP_CODE) return error(401, 'Invalid code', 'INVALID_CODE');
+        state.pendingSecret = false;
+        state.enabled = true;
+        state.backup = newBackupCodes();
+        return json(200, {backup_codes: [...state.backup]});
+      }
+      if (method === 'DELETE' && path === '/auth/mfa/totp') {
+        const refused = proof();
+        if (refused) return refused;
+        if (!state.enabled) return error(409, 'Not on', 'TWO_FACTOR_NOT_ON');
+        state.enabled = false;
+        state.backup = [];
+        return json(204);
+      }
+      if (method === 'POST' && path === '/auth/mfa/backup-codes') {
+        const refused = proof();
+        if (refused) return refused;
+        if (!state.enabled) return error(409, 'Not on', 'TWO_FACTOR_NOT_ON');
+        state.backup = newBackupCodes();
+        return json(200, {backup_codes: [...state.backup]});
+      }
+      if (method === 'POST' && path === '/auth/reauthenticate') {
+        const {passkey} = (body ?? {}) as {passkey?: {id?: string}};
+        if (passkey) {
+          const found = findPasskey(passkey.id);
+          if (!found || found.account !== account) return error(401, 'The passkey response does not verify', 'PASSKEY_INVALID');
+        } else {
+          const b = (body ?? {}) as {password?: string; code?: string};
+          if (!b.password && !b.code) return error(422, 'A proof is required', 'VALIDATION_ERROR');
+          const refused = proof();
+          if (refused) return refused;
+        }
+        return json(200, issueAccess(account.user.email, now()));
+      }
+      if (method === 'GET' && path === '/auth/passkeys') {
+        return json(200, state.passkeys.map(publicPasskey));
+      }
+      if (method === 'POST' && path === '/auth/passkeys/register/options') {
+        const refused = proof();
+        if (refused) return refused;
+        return json(200, {
+          options: {
+            rp: {id: 'localhost', name: 'Test site'},
+            user: {id: 'dXNlci1pZA', name: account.user.email, displayName: account.user.email},
+            challenge: 'cmVnaXN0ZXI',
+            pubKeyCredParams: [{type: 'public-key', alg: -7}],
+            excludeCredentials: state.passkeys.map((p) => ({type: 'public-key', id: p.credentialId})),
+            authenticatorSelection: {residentKey: 'required', userVerification: 'required'},
+            timeout: 60000,
+          },
+        });
+      }
+      if (method === 'POST' && path === '/auth/passkeys/register') {
+        const {credential, name} = (body ?? {}) as {credential?: {id?: string; response?: {transports?: string[]}}; name?: string};
+        if (!credential?.id) return error(401, 'The passkey response does not verify', 'PASSKEY_INVALID');
+        counter += 1;
+        const passkey: FakePasskey = {
+          id: `pk-${counter}`,
+          credentialId: credential.id,
+          name: name ?? `Passkey ${state.passkeys.length + 1}`,
+          created_at: new Date(now()).toISOString(),
+          last_used_at: null,
+          backed_up: false,
+          transports: credential.response?.transports ?? [],
+        };
+        state.passkeys.push(passkey);
+        return json(201, publicPasskey(passkey));
+      }
+      if (path.startsWith('/auth/passkeys/')) {
+        const id = decodeURIComponent(path.slice('/auth/passkeys/'.length));
+        const passkey = state.passkeys.find((p) => p.id === id);
+        if (method === 'PATCH') {
+          if (!passkey) return error(404, 'Passkey not found', 'PASSKEY_NOT_FOUND');
+          passkey.name = String((body as {name?: string}).name);
+          return json(200, publicPasskey(passkey));
+        }
+        if (method === 'DELETE') {
+          const refused = proof();
+          if (refused) return refused;
+          if (!passkey) return error(404, 'Passkey not found', 'PASSKEY_NOT_FOUND');
+          state.passkeys = state.passkeys.filter((p) => p !== passkey);
+          return json(204);
+        }
+      }
     }
     if (method === 'GET' && path === '/auth/providers') {
       return json(200, providers);
@@ -350,6 +529,12 @@ export function createFakeApi({now = () => Date.now(), accessTtlSeconds = 1800} 
           }));
         return json(200, list);
       }
+      // ending sessions is a sensitive change (a proof, or a recent sign-in)
+      const access = accessTokens.get(authorization!.slice(7))!;
+      if (method === 'DELETE' && path.startsWith('/auth/sessions')) {
+        const refused = checkProof(account, access.authTime, body);
+        if (refused) return refused;
+      }
       if (method === 'DELETE' && path === '/auth/sessions') {
         revokeAll(email);
         if (sendCookie) cookie = null;
@@ -394,6 +579,55 @@ export function createFakeApi({now = () => Date.now(), accessTtlSeconds = 1800} 
     return error(404, 'Not found', 'NOT_FOUND');
   }
 
+  function mfaOf(account: Account): MfaState {
+    let state = mfa.get(account);
+    if (!state) {
+      state = {pendingSecret: false, enabled: false, backup: [], passkeys: []};
+      mfa.set(account, state);
+    }
+    return state;
+  }
+
+  function newBackupCodes(): string[] {
+    return Array.from({length: 10}, (_, i) => {
+      counter += 1;
+      return `bk${String(counter).padStart(3, '0')}-code${i}`;
+    });
+  }
+
+  /** An app code, or a backup code (used up). */
+  function codeValid(account: Account, code: string): boolean {
+    const state = mfaOf(account);
+    if (!state.enabled) return false;
+    if (code === TOTP_CODE) return true;
+    const i = state.backup.indexOf(code.trim());
+    if (i < 0) return false;
+    state.backup.splice(i, 1);
+    return true;
+  }
+
+  /** The contract's "proof": a password, a code, or a sign-in at most 10 minutes old; null when it passes. */
+  function checkProof(account: Account, authTime: number, body: unknown): Response | null {
+    const {password, code} = (body ?? {}) as {password?: string; code?: string};
+    if (password) return password === account.password ? null : error(401, 'The password is incorrect', 'INVALID_PASSWORD');
+    if (code) return codeValid(account, code) ? null : error(401, 'Invalid code', 'INVALID_CODE');
+    if (now() - authTime > RECENT_MS) return error(403, 'Confirm it is you', 'RECENT_SIGN_IN_REQUIRED');
+    return null;
+  }
+
+  function findPasskey(credentialId: string | undefined): {account: Account; passkey: FakePasskey} | null {
+    if (!credentialId) return null;
+    for (const account of accounts.values()) {
+      const passkey = mfaOf(account).passkeys.find((p) => p.credentialId === credentialId);
+      if (passkey) return {account, passkey};
+    }
+    return null;
+  }
+
+  function publicPasskey({credentialId: _c, ...rest}: FakePasskey) {
+    return {...rest};
+  }
+
   const fetch = async (input: RequestInfo | URL, init: RequestInit = {}): Promise<Response> => {
     const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
     const method = (init.method ?? 'GET').toUpperCase();
@@ -424,6 +658,34 @@ export function createFakeApi({now = () => Date.now(), accessTtlSeconds = 1800} 
       return other.id;
     },
     mails,
+    /** Turns the authenticator app on for `email` (its code is TOTP_CODE); returns the backup codes. */
+    enableTotp(email: string): string[] {
+      const state = mfaOf(accounts.get(email)!);
+      state.enabled = true;
+      state.backup = newBackupCodes();
+      return [...state.backup];
+    },
+    /** Gives `email` a passkey whose credential id is `credentialId`. */
+    addPasskey(email: string, credentialId: string, name = 'Laptop'): FakePasskey {
+      counter += 1;
+      const passkey: FakePasskey = {
+        id: `pk-${counter}`,
+        credentialId,
+        name,
+        created_at: new Date(now()).toISOString(),
+        last_used_at: null,
+        backed_up: true,
+        transports: ['internal'],
+      };
+      mfaOf(accounts.get(email)!).passkeys.push(passkey);
+      return passkey;
+    },
+    mfaState(email: string): MfaState {
+      return mfaOf(accounts.get(email)!);
+    },
+    get challengeCookie() {
+      return challengeCookie;
+    },
     /** The token of the last mail of `kind` sent to `to`. */
     lastToken(to: string, kind: Mail['kind']) {
       const mail = [...mails].reverse().find((m) => m.to === to && m.kind === kind);

@@ -40,6 +40,7 @@ describe('plugin', () => {
       {path: '/book/auth/reset-password', component: '@theme/AuthgateResetPasswordPage', exact: true},
       {path: '/book/auth/verify-email', component: '@theme/AuthgateVerifyEmailPage', exact: true},
       {path: '/book/auth/complete-profile', component: '@theme/AuthgateCompleteProfilePage', exact: true},
+      {path: '/book/auth/two-factor', component: '@theme/AuthgateTwoFactorPage', exact: true},
     ]);
     expect(globalData).toEqual({
       apiBaseUrl: 'https://api.example.org',
@@ -52,6 +53,7 @@ describe('plugin', () => {
         resetPassword: '/book/auth/reset-password',
         verifyEmail: '/book/auth/verify-email',
         completeProfile: '/book/auth/complete-profile',
+        twoFactor: '/book/auth/two-factor',
       },
     });
     expect(path.basename(plugin.getThemePath!())).toBe('theme');

@@ -2,9 +2,16 @@ import {createContext, useContext, useEffect, useMemo, useState, useSyncExternal
 import type {ReactNode} from 'react';
 import {AuthClient, loadingSnapshot} from './authClient';
 import type {AuthClientOptions} from './authClient';
+import type {PendingChallenge} from './authClient';
 import type {
   AccountExport,
   AuthResponseBody,
+  BackupCodesBody,
+  MfaStatus,
+  PasskeyInfo,
+  Proof,
+  SignInResult,
+  TotpSetupBody,
   AuthSnapshot,
   AuthStatus,
   AuthUser,
@@ -25,7 +32,8 @@ export interface AuthContextValue {
   status: AuthStatus;
   user: AuthUser | null;
   profile: UserProfile | null;
-  signIn(email: string, password: string): Promise<AuthResponseBody>;
+  /** Resolves to the session, or to a second-factor challenge (`mfa_required`, see isMfaChallenge). */
+  signIn(email: string, password: string): Promise<SignInResult>;
   signUp(data: SignUpData): Promise<AuthResponseBody>;
   signOut(): Promise<void>;
   updateProfile(patch: ProfilePatch): Promise<MeResponseBody>;
@@ -48,9 +56,10 @@ export interface AuthContextValue {
   /** POST /auth/change-email; the change happens when the link mailed to the new address is opened. */
   changeEmail(newEmail: string, password: string): Promise<DetailResponseBody>;
   listSessions(): Promise<SessionInfo[]>;
-  revokeSession(id: string): Promise<void>;
-  /** DELETE /auth/sessions: every device, this one included. */
-  signOutEverywhere(): Promise<void>;
+  /** Sensitive: `proof` ({password} or {code}) unless the sign-in is recent (else RECENT_SIGN_IN_REQUIRED). */
+  revokeSession(id: string, proof?: Proof): Promise<void>;
+  /** DELETE /auth/sessions: every device, this one included (sensitive, like revokeSession). */
+  signOutEverywhere(proof?: Proof): Promise<void>;
   listEvents(): Promise<SecurityEvent[]>;
   exportData(): Promise<AccountExport>;
   /** DELETE /auth/me with the password; ends signed out. */
@@ -63,6 +72,24 @@ export interface AuthContextValue {
   connectProvider(providerId: string, password?: string): Promise<string>;
   listIdentities(): Promise<IdentityInfo[]>;
   disconnectIdentity(identityId: string, password?: string): Promise<void>;
+  /** The second-factor challenge of the last sign-in in this tab (methods, expiry), or null. */
+  pendingChallenge(): Pick<PendingChallenge, 'methods' | 'expiresAt'> | null;
+  /** POST /auth/mfa/verify with an app code or a backup code; success signs in. */
+  verifySecondFactor(code: string): Promise<AuthResponseBody>;
+  getMfaStatus(): Promise<MfaStatus>;
+  setupTotp(proof?: Proof): Promise<TotpSetupBody>;
+  confirmTotp(code: string): Promise<BackupCodesBody>;
+  disableTotp(proof?: Proof): Promise<void>;
+  regenerateBackupCodes(proof?: Proof): Promise<BackupCodesBody>;
+  /** POST /auth/reauthenticate with a password or code: a fresh sign-in time for the sensitive routes. */
+  reauthenticate(proof: Proof): Promise<void>;
+  /** Signs in with a passkey; `mediation: 'conditional'` offers them in the email field's autofill. */
+  signInWithPasskey(options?: {mediation?: CredentialMediationRequirement; signal?: AbortSignal}): Promise<AuthResponseBody>;
+  reauthenticateWithPasskey(): Promise<void>;
+  listPasskeys(): Promise<PasskeyInfo[]>;
+  addPasskey(name: string, proof?: Proof): Promise<PasskeyInfo>;
+  renamePasskey(id: string, name: string): Promise<PasskeyInfo>;
+  removePasskey(id: string, proof?: Proof): Promise<void>;
 }
 
 const AuthContext = createContext<AuthContextValue | null>(null);
@@ -112,8 +139,8 @@ export function AuthProvider({children, client: given, ...options}: AuthProvider
       changePassword: (current, next) => client.changePassword(current, next),
       changeEmail: (newEmail, password) => client.changeEmail(newEmail, password),
       listSessions: () => client.listSessions(),
-      revokeSession: (id) => client.revokeSession(id),
-      signOutEverywhere: () => client.signOutEverywhere(),
+      revokeSession: (id, proof) => client.revokeSession(id, proof),
+      signOutEverywhere: (proof) => client.signOutEverywhere(proof),
       listEvents: () => client.listEvents(),
       exportData: () => client.exportData(),
       deleteAccount: (password) => client.deleteAccount(password),
@@ -122,6 +149,20 @@ export function AuthProvider({children, client: given, ...options}: AuthProvider
       connectProvider: (providerId, password) => client.connectProvider(providerId, password),
       listIdentities: () => client.listIdentities(),
       disconnectIdentity: (identityId, password) => client.disconnectIdentity(identityId, password),
+      pendingChallenge: () => client.pendingChallenge(),
+      verifySecondFactor: (code) => client.verifySecondFactor(code),
+      getMfaStatus: () => client.getMfaStatus(),
+      setupTotp: (proof) => client.setupTotp(proof),
+      confirmTotp: (code) => client.confirmTotp(code),
+      disableTotp: (proof) => client.disableTotp(proof),
+      regenerateBackupCodes: (proof) => client.regenerateBackupCodes(proof),
+      reauthenticate: (proof) => client.reauthenticate(proof),
+      signInWithPasskey: (options) => client.signInWithPasskey(options),
+      reauthenticateWithPasskey: () => client.reauthenticateWithPasskey(),
+      listPasskeys: () => client.listPasskeys(),
+      addPasskey: (name, proof) => client.addPasskey(name, proof),
+      renamePasskey: (id, name) => client.renamePasskey(id, name),
+      removePasskey: (id, proof) => client.removePasskey(id, proof),
     }),
     [client, snapshot],
   );

@@ -1,6 +1,7 @@
 /** The account routes of a signed-in reader: password and address, devices, security events, data, deletion. */
+import {proofBody} from './mfa';
 import type {SessionApi} from './session';
-import type {AccountExport, DetailResponseBody, SecurityEvent, SessionInfo, TokenResponseBody} from './types';
+import type {AccountExport, DetailResponseBody, Proof, SecurityEvent, SessionInfo, TokenResponseBody} from './types';
 
 /**
  * POST /auth/change-password. The API revokes the reader's other sessions and every access token
@@ -31,15 +32,21 @@ export async function listSessions(api: SessionApi): Promise<SessionInfo[]> {
 }
 
 
-/** DELETE /auth/sessions/{id}: signs that device out (its next refresh fails). */
-export async function revokeSession(api: SessionApi, id: string): Promise<void> {
-  await api.accountJson<void>(`/auth/sessions/${encodeURIComponent(id)}`, {method: 'DELETE'});
+/**
+ * DELETE /auth/sessions/{id}: signs that device out (its next refresh fails). A sensitive change: `proof` unless
+ * the sign-in is recent.
+ */
+export async function revokeSession(api: SessionApi, id: string, proof?: Proof): Promise<void> {
+  await api.accountJson<void>(`/auth/sessions/${encodeURIComponent(id)}`, {
+    method: 'DELETE',
+    ...(proof ? {body: proofBody(proof)} : {}),
+  });
 }
 
 
-/** DELETE /auth/sessions: every session including this one; this tab and the others end signed out. */
-export async function signOutEverywhere(api: SessionApi): Promise<void> {
-  await api.accountJson<void>('/auth/sessions', {method: 'DELETE'});
+/** DELETE /auth/sessions: every session including this one; this tab and the others end signed out (sensitive). */
+export async function signOutEverywhere(api: SessionApi, proof?: Proof): Promise<void> {
+  await api.accountJson<void>('/auth/sessions', {method: 'DELETE', ...(proof ? {body: proofBody(proof)} : {})});
   api.endSession();
 }
 

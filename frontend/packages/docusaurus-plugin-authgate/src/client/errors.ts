@@ -19,6 +19,23 @@ const GENERIC: Record<number, string> = {
   503: 'The sign-in service is unavailable. Please try again shortly.',
 };
 
+/**
+ * The kit's own words for the codes of second factors and passkeys (the API's `detail` for every other code):
+ * the same code reads the same on every page that can meet it.
+ */
+export const CODE_MESSAGES: Record<string, string> = {
+  INVALID_CODE: 'That code is not right. Check it and try again.',
+  CHALLENGE_INVALID: 'This sign-in has expired or was already finished. Please sign in again.',
+  TWO_FACTOR_ALREADY_ON: 'Two-step sign-in is already on.',
+  TWO_FACTOR_NOT_ON: 'Two-step sign-in is not on.',
+  PASSKEY_NOT_FOUND: 'That passkey is not one of yours (it may have been removed already).',
+  PASSKEY_INVALID: 'That passkey could not be checked. Please try again, or use another way to sign in.',
+  RECENT_SIGN_IN_REQUIRED: 'Please confirm it is you first.',
+};
+
+/** What a browser's passkey dialog answers when the reader closes it, it times out, or it is aborted. */
+export const PASSKEY_CANCELLED = 'The passkey request was cancelled or timed out.';
+
 /** Reads `{detail, code}` from an error response; never throws. */
 export async function errorFromResponse(res: Response): Promise<AuthError> {
   let detail: string | undefined;
@@ -39,7 +56,7 @@ export async function errorFromResponse(res: Response): Promise<AuthError> {
     // not JSON: fall through to a generic message
   }
   const message =
-    detail ?? GENERIC[res.status] ?? `Something went wrong (HTTP ${res.status}). Please try again.`;
+    (code ? CODE_MESSAGES[code] : undefined) ?? detail ?? GENERIC[res.status] ?? `Something went wrong (HTTP ${res.status}). Please try again.`;
   return new AuthError(message, res.status, code);
 }
 

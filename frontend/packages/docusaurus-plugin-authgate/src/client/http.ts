@@ -9,12 +9,15 @@ export function drain(res: Response): void {
   });
 }
 
-/** True when a 401's body carries the API's INVALID_PASSWORD code. Reads a copy; `res` stays unread. */
-export async function isPasswordRejection(res: Response): Promise<boolean> {
+/** The 401 codes about a proof the reader gave (a password, an app or backup code, a passkey), not about the token. */
+const PROOF_REJECTIONS = new Set(['INVALID_PASSWORD', 'INVALID_CODE', 'PASSKEY_INVALID']);
+
+/** True when a 401's body carries one of those codes. Reads a copy; `res` stays unread. */
+export async function isProofRejection(res: Response): Promise<boolean> {
   if (!(res.headers.get('Content-Type') ?? '').includes('json')) return false;
   try {
     const body = (await res.clone().json()) as {code?: unknown} | null;
-    return body?.code === 'INVALID_PASSWORD';
+    return typeof body?.code === 'string' && PROOF_REJECTIONS.has(body.code);
   } catch {
     return false;
   }

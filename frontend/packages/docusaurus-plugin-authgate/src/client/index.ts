@@ -1,11 +1,21 @@
 export {AuthProvider, useAuth} from './AuthProvider';
 export {useAuthgateConfig} from './useAuthgateConfig';
 export type {AuthContextValue, AuthProviderProps} from './AuthProvider';
-export {AuthClient, CHANNEL_NAME, REFRESH_LOCK_NAME} from './authClient';
-export type {AuthClientOptions} from './authClient';
+export {AuthClient, CHANNEL_NAME, REFRESH_LOCK_NAME, isMfaChallenge} from './authClient';
+export type {AuthClientOptions, PendingChallenge} from './authClient';
+export {
+  base64urlToBuffer,
+  bufferToBase64url,
+  conditionalMediationAvailable,
+  credentialToJSON,
+  isCeremonyCancelled,
+  parseCreationOptions,
+  parseRequestOptions,
+  webauthnAvailable,
+} from './webauthn';
 export {SignedIn, SignedOut, ForExperience, ForRole} from './components';
 export type {ForExperienceProps, ForRoleProps} from './components';
-export {AuthError} from './errors';
+export {AuthError, CODE_MESSAGES, PASSKEY_CANCELLED} from './errors';
 export {safeNextPath, currentPathForNext} from './safeNext';
 export {
   validateEmail,
@@ -29,7 +39,18 @@ export type {
   AuthSnapshot,
   AuthStatus,
   AuthUser,
+  BackupCodesBody,
   DetailResponseBody,
+  MfaChallengeBody,
+  MfaMethod,
+  MfaStatus,
+  PasskeyCreationOptionsJSON,
+  PasskeyCredentialJSON,
+  PasskeyInfo,
+  PasskeyRequestOptionsJSON,
+  Proof,
+  SignInResult,
+  TotpSetupBody,
   ExperienceLevel,
   IdentityInfo,
   ProviderInfo,

@@ -1,11 +1,14 @@
 import {AuthError, errorFromResponse, networkError} from './errors';
 import {type ChannelLike, type ChannelMessage, type LocksLike, openChannel, withLock} from './crossTab';
-import {cloneTarget, drain, isPasswordRejection, withBearer} from './http';
+import {cloneTarget, drain, isProofRejection, withBearer} from './http';
 import type {
   AuthResponseBody,
   AuthSnapshot,
   MeResponseBody,
+  MfaChallengeBody,
+  MfaMethod,
   ProfilePatch,
+  SignInResult,
   SignUpData,
   TokenResponseBody,
   VerifyEmailResponseBody,
@@ -36,6 +39,22 @@ export function loadingSnapshot(): AuthSnapshot {
   return LOADING;
 }
 
+/** True when POST /auth/login answered a second-factor challenge instead of a session. */
+export function isMfaChallenge(body: SignInResult | null | undefined): body is MfaChallengeBody {
+  return Boolean(body && (body as Partial<MfaChallengeBody>).mfa_required === true);
+}
+
+/**
+ * A second-factor challenge this tab holds between the password and the code. The token lives in memory only
+ * (the API also sets it as an HttpOnly cookie, which is all a reader back from a provider has).
+ */
+export interface PendingChallenge {
+  token: string;
+  methods: MfaMethod[];
+  /** Milliseconds since the epoch, on the client's clock. */
+  expiresAt: number;
+}
+
 /** The session's primitives the API-area modules build on. */
 export interface SessionApi {
   url(path: string): string;
@@ -49,6 +68,14 @@ export interface SessionApi {
   status(): AuthSnapshot['status'];
   /** Email-verification tokens already sent, with their answer (a mailed token is single-use). */
   readonly verifications: Map<string, Promise<VerifyEmailResponseBody>>;
+  /**
+   * A public POST (the cookie goes along) whose AuthResponse starts a session, as sign-in does: the second
+   * factor and the passkey sign-in. Tells the other tabs.
+   */
+  signInWith(path: string, payload: unknown): Promise<AuthResponseBody>;
+  /** The second-factor challenge this tab holds, if any (set by a sign-in that answered one). */
+  readonly challenge: {current: PendingChallenge | null};
+  now(): number;
 }
 
 /**
@@ -83,6 +110,8 @@ export class SessionClient {
    * and answer TOKEN_INVALID over the first one's success.
    */
   private readonly verifications = new Map<string, Promise<VerifyEmailResponseBody>>();
+  /** The second-factor challenge of the last sign-in, until it is answered (memory only). */
+  private readonly challenge: {current: PendingChallenge | null} = {current: null};
 
   /** What the API-area modules (recovery, account, providers) use of the session. Not public API. */
   protected readonly api: SessionApi = {
@@ -96,6 +125,14 @@ export class SessionClient {
     setToken: (token, expiresIn) => this.setToken(token, expiresIn),
     status: () => this.snapshot.status,
     verifications: this.verifications,
+    signInWith: async (path, payload) => {
+      const body = await this.postForSession(path, payload);
+      if (isMfaChallenge(body)) throw new AuthError('A second factor is required.', 401, 'MFA_REQUIRED');
+      this.broadcast({type: 'signed-in'});
+      return body;
+    },
+    challenge: this.challenge,
+    now: () => this.now(),
   };
 
   constructor(options: AuthClientOptions) {
@@ -152,16 +189,31 @@ export class SessionClient {
     return `${this.apiBaseUrl}${path.startsWith('/') ? '' : '/'}${path}`;
   }
 
-  async signIn(email: string, password: string): Promise<AuthResponseBody> {
+  /**
+   * POST /auth/login. Resolves to the session's AuthResponse, or, for a reader with a second factor, to the
+   * challenge (`mfa_required`): nobody is signed in yet, and the challenge is kept in memory for the code.
+   */
+  async signIn(email: string, password: string): Promise<SignInResult> {
     const body = await this.postForSession('/auth/login', {email, password});
-    this.broadcast({type: 'signed-in'});
+    if (!isMfaChallenge(body)) this.broadcast({type: 'signed-in'});
     return body;
   }
 
   async signUp(data: SignUpData): Promise<AuthResponseBody> {
-    const body = await this.postForSession('/auth/signup', data);
+    const body = (await this.postForSession('/auth/signup', data)) as AuthResponseBody;
     this.broadcast({type: 'signed-in'});
     return body;
+  }
+
+  /** The second-factor challenge this tab holds (its methods and expiry; the token stays inside), or null. */
+  pendingChallenge(): {methods: MfaMethod[]; expiresAt: number} | null {
+    const pending = this.challenge.current;
+    if (!pending) return null;
+    if (this.now() >= pending.expiresAt) {
+      this.challenge.current = null;
+      return null;
+    }
+    return {methods: [...pending.methods], expiresAt: pending.expiresAt};
   }
 
   /** Ends the session here and in every other tab. Never throws: the local session is cleared regardless. */
@@ -221,9 +273,9 @@ export class SessionClient {
     const token = await this.getAccessToken();
     const first = await this.doFetch(cloneTarget(target), withBearer(target, init, token));
     if (first.status !== 401 || token === null) return first;
-    // A 401 about the password the reader typed (change-password, change-email, delete) is not about
-    // the token: retrying would send the wrong password twice and count two failed attempts.
-    if (await isPasswordRejection(first)) return first;
+    // A 401 about the password or code the reader typed (change-password, change-email, delete, the second
+    // factors) is not about the token: retrying would send the wrong proof twice and count two failed attempts.
+    if (await isProofRejection(first)) return first;
 
     const fresh = await this.refreshAfterRejection(token);
     if (!fresh) return first;
@@ -432,7 +484,7 @@ export class SessionClient {
     }
   }
 
-  private async postForSession(path: string, payload: unknown): Promise<AuthResponseBody> {
+  private async postForSession(path: string, payload: unknown): Promise<SignInResult> {
     let res: Response;
     try {
       res = await this.doFetch(this.url(path), {
@@ -445,7 +497,18 @@ export class SessionClient {
       throw networkError(cause);
     }
     if (!res.ok) throw await errorFromResponse(res);
-    const body = (await res.json()) as AuthResponseBody;
+    const answer = (await res.json()) as SignInResult;
+    if (isMfaChallenge(answer)) {
+      // no session yet: the token waits here for the second factor
+      this.challenge.current = {
+        token: answer.challenge_token,
+        methods: Array.isArray(answer.methods) ? answer.methods : [],
+        expiresAt: this.now() + Math.max(0, Number(answer.expires_in) || 0) * 1000,
+      };
+      return answer;
+    }
+    const body = answer;
+    this.challenge.current = null;
     this.epoch += 1;
     this.setToken(body.access_token, body.expires_in);
     this.setSnapshot({status: 'signed-in', user: body.user, profile: body.profile ?? null});

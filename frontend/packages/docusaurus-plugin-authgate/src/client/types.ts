@@ -122,6 +122,112 @@ export interface AccountExport {
   events: unknown[];
 }
 
+// ---- second factors and passkeys ----
+
+/** The second factors a challenge accepts. */
+export type MfaMethod = 'totp' | 'backup_code' | 'passkey';
+
+/**
+ * Body of a 200 from POST /auth/login for a reader with an authenticator app: no session yet, a second factor
+ * is needed (POST /auth/mfa/verify with the token, or the `authgate_challenge` cookie that came with it).
+ */
+export interface MfaChallengeBody {
+  mfa_required: true;
+  challenge_token: string;
+  methods: MfaMethod[];
+  expires_in: number;
+}
+
+/** What POST /auth/login answers: a session, or a second-factor challenge. */
+export type SignInResult = AuthResponseBody | MfaChallengeBody;
+
+/** A recent proof of identity for a sensitive route: the password, or a code of the app (or a backup code). */
+export interface Proof {
+  password?: string;
+  code?: string;
+}
+
+/** Body of GET /auth/mfa. */
+export interface MfaStatus {
+  totp_enabled: boolean;
+  backup_codes_remaining: number;
+  /** How many passkeys the reader has. */
+  passkeys: number;
+  recent_sign_in_minutes: number;
+}
+
+/** Body of a 200 from POST /auth/mfa/totp/setup: not on until confirmed with a code. */
+export interface TotpSetupBody {
+  /** The base32 key, for typing into the app by hand. */
+  secret: string;
+  otpauth_uri: string;
+  /** The otpauth URI as a QR code, a server-rendered SVG document. */
+  qr_svg: string;
+}
+
+/** Body of POST /auth/mfa/totp/confirm and POST /auth/mfa/backup-codes: ten codes, shown once. */
+export interface BackupCodesBody {
+  backup_codes: string[];
+}
+
+/** One entry of GET /auth/passkeys. */
+export interface PasskeyInfo {
+  id: string;
+  name: string;
+  created_at: string;
+  last_used_at: string | null;
+  /** True when the passkey is synced (e.g. to a password manager), so it survives the loss of one device. */
+  backed_up: boolean;
+  transports: string[];
+}
+
+/** A credential descriptor in JSON (base64url id). */
+export interface PasskeyDescriptorJSON {
+  id: string;
+  type: string;
+  transports?: string[];
+}
+
+/** PublicKeyCredentialCreationOptionsJSON (WebAuthn Level 3): base64url strings for the binary fields. */
+export interface PasskeyCreationOptionsJSON {
+  rp: {id?: string; name: string};
+  user: {id: string; name: string; displayName: string};
+  challenge: string;
+  pubKeyCredParams: {type: string; alg: number}[];
+  timeout?: number;
+  excludeCredentials?: PasskeyDescriptorJSON[];
+  authenticatorSelection?: {
+    authenticatorAttachment?: string;
+    residentKey?: string;
+    requireResidentKey?: boolean;
+    userVerification?: string;
+  };
+  attestation?: string;
+  hints?: string[];
+  extensions?: Record<string, unknown>;
+}
+
+/** PublicKeyCredentialRequestOptionsJSON (WebAuthn Level 3). */
+export interface PasskeyRequestOptionsJSON {
+  challenge: string;
+  timeout?: number;
+  rpId?: string;
+  allowCredentials?: PasskeyDescriptorJSON[];
+  userVerification?: string;
+  hints?: string[];
+  extensions?: Record<string, unknown>;
+}
+
+/** A PublicKeyCredential as `credential.toJSON()` gives it (RegistrationResponseJSON or AuthenticationResponseJSON). */
+export interface PasskeyCredentialJSON {
+  id: string;
+  rawId: string;
+  type: string;
+  response: Record<string, unknown>;
+  authenticatorAttachment?: string;
+  clientExtensionResults: Record<string, unknown>;
+}
+
 /** Options of the Docusaurus plugin, as written in docusaurus.config. */
 export interface PluginOptions {
   /** Origin of the authgate API, e.g. http://localhost:8000 (no trailing slash needed). */
@@ -148,4 +254,6 @@ export interface AuthgatePaths {
   resetPassword: string;
   verifyEmail: string;
   completeProfile: string;
+  /** The second step of signing in (an authenticator code, a backup code or a passkey). */
+  twoFactor: string;
 }

@@ -11,6 +11,7 @@ import ChangeEmailSection from '@theme/Authgate/ChangeEmailSection';
 import ChangePasswordSection from '@theme/Authgate/ChangePasswordSection';
 import SessionsSection from '@theme/Authgate/SessionsSection';
 import ConnectedAccountsSection from '@theme/Authgate/ConnectedAccountsSection';
+import SignInSecuritySection from '@theme/Authgate/SignInSecuritySection';
 import EventsSection from '@theme/Authgate/EventsSection';
 import ExportSection from '@theme/Authgate/ExportSection';
 import DeleteAccountSection from '@theme/Authgate/DeleteAccountSection';
@@ -151,6 +152,7 @@ function AccountContent(): ReactNode {
       <div className="authgate-sections" key={`sections-${user.id}`}>
         <ChangeEmailSection />
         <ChangePasswordSection />
+        <SignInSecuritySection />
         <ConnectedAccountsSection />
         <SessionsSection onSignOutEverywhere={(starting) => setFarewell(starting ? 'everywhere' : null)} />
         <EventsSection />

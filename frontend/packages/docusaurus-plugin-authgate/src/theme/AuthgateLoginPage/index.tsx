@@ -4,6 +4,7 @@ import Layout from '@theme/Layout';
 import Link from '@docusaurus/Link';
 import {useHistory, useLocation} from '@docusaurus/router';
 import ProviderButtons, {providerErrorMessage} from '@theme/Authgate/ProviderButtons';
+import PasskeyButton, {usePasskeySignIn} from '@theme/Authgate/PasskeyButton';
 import Card from '@theme/Authgate/Card';
 import Field from '@theme/Authgate/Field';
 import FormAlert from '@theme/Authgate/FormAlert';
@@ -11,7 +12,7 @@ import Placeholder from '@theme/Authgate/Placeholder';
 import AlreadySignedIn from '@theme/Authgate/AlreadySignedIn';
 import {useNextPath, withNext} from '@theme/Authgate/useNextPath';
 import {useForm} from '@theme/Authgate/useForm';
-import {AuthError, useAuth, useAuthgateConfig, validateSignIn} from 'docusaurus-plugin-authgate/client';
+import {AuthError, isMfaChallenge, useAuth, useAuthgateConfig, validateSignIn} from 'docusaurus-plugin-authgate/client';
 
 const IDS = {email: 'authgate-login-email', password: 'authgate-login-password'};
 
@@ -30,13 +31,25 @@ export function LoginForm(): ReactNode {
     fallback: 'Sign-in failed. Please try again.',
     submit: async ({email, password}) => {
       setMustReset(false);
-      await signIn(email.trim(), password);
-      history.push(next);
+      // one WebAuthn request at a time: the passkeys offered in the autofill step aside for the password
+      await passkey.stopAutofill();
+      const answer = await signIn(email.trim(), password);
+      // a reader with a second factor is not signed in yet: the code (or a passkey) comes next, then `next`
+      history.push(isMfaChallenge(answer) ? withNext(paths.twoFactor, raw) : next);
     },
     // too many failed sign-ins: the account now needs a reset (the API's PASSWORD_RESET_REQUIRED)
-    onError: (err) => setMustReset(err instanceof AuthError && err.code === 'PASSWORD_RESET_REQUIRED'),
+    onError: (err) => {
+      setMustReset(err instanceof AuthError && err.code === 'PASSWORD_RESET_REQUIRED');
+      passkey.resumeAutofill();
+    },
   });
   const {values, errors, alert, pending, set, onSubmit} = form;
+  // "Sign in with a passkey", and the passkeys in the email field's autofill where the browser offers that
+  const passkey = usePasskeySignIn({
+    autofill: true,
+    onSignedIn: () => history.push(next),
+    onError: form.setAlert,
+  });
 
   return (
     <Card
@@ -50,7 +63,9 @@ export function LoginForm(): ReactNode {
       <FormAlert message={alert ?? providerError}>
         {mustReset && <Link to={paths.forgotPassword}>Reset your password</Link>}
       </FormAlert>
-      <ProviderButtons next={next} />
+      <ProviderButtons next={next}>
+        {passkey.available && <PasskeyButton pending={passkey.pending} onClick={() => void passkey.start()} />}
+      </ProviderButtons>
       <form noValidate onSubmit={onSubmit} aria-label="Sign in">
         <Field id={IDS.email} label="Email" error={errors.email}>
           {(control) => (
@@ -58,7 +73,7 @@ export function LoginForm(): ReactNode {
               {...control}
               type="email"
               name="email"
-              autoComplete="username"
+              autoComplete="username webauthn"
               inputMode="email"
               autoCapitalize="none"
               spellCheck={false}

@@ -2,21 +2,12 @@ import {useRef, useState} from 'react';
 import type {ReactNode} from 'react';
 import FormAlert from '@theme/Authgate/FormAlert';
 import Section from '@theme/Authgate/Section';
+import {downloadFile} from '@theme/Authgate/download';
 import {useAuth} from 'docusaurus-plugin-authgate/client';
 
 /** Saves `data` as a pretty-printed JSON file through a temporary object URL. */
 export function downloadJson(data: unknown, filename: string): void {
-  const blob = new Blob([`${JSON.stringify(data, null, 2)}\n`], {type: 'application/json'});
-  const url = URL.createObjectURL(blob);
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = filename;
-  link.rel = 'noopener';
-  document.body.appendChild(link);
-  link.click();
-  link.remove();
-  // Give the browser a moment to start the download before the URL is released.
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  downloadFile(`${JSON.stringify(data, null, 2)}\n`, 'application/json', filename);
 }
 
 export function ExportButton(): ReactNode {

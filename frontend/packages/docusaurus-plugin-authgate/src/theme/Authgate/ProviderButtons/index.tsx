@@ -29,10 +29,12 @@ export interface ProviderButtonsProps {
   next: string;
   /** "Continue with" (default) or another verb. */
   verb?: string;
+  /** Another way in shown first in the same group (the sign-in page's "Sign in with a passkey"). */
+  children?: ReactNode;
 }
 
 /** "Continue with GitHub / Google / …": one link per provider the API has enabled; nothing when there is none. */
-export default function ProviderButtons({next, verb = 'Continue with'}: ProviderButtonsProps): ReactNode {
+export default function ProviderButtons({next, verb = 'Continue with', children}: ProviderButtonsProps): ReactNode {
   const {listProviders, providerSignInUrl} = useAuth();
   const [providers, setProviders] = useState<ProviderInfo[]>([]);
   useEffect(() => {
@@ -45,21 +47,24 @@ export default function ProviderButtons({next, verb = 'Continue with'}: Provider
       live = false;
     };
   }, []);
-  if (providers.length === 0) return null;
+  if (providers.length === 0 && !children) return null;
   return (
     <div className="authgate-providers">
-      <ul className="authgate-providers__list" aria-label="Sign in with another account">
-        {providers.map((provider) => (
-          <li key={provider.id}>
-            {/* a full navigation: the API sends the browser on to the provider */}
-            <a
-              className="button button--secondary button--block authgate-providers__button"
-              href={providerSignInUrl(provider.id, next)}>
-              {verb} {provider.name}
-            </a>
-          </li>
-        ))}
-      </ul>
+      {children && <div className="authgate-providers__first">{children}</div>}
+      {providers.length > 0 && (
+        <ul className="authgate-providers__list" aria-label="Sign in with another account">
+          {providers.map((provider) => (
+            <li key={provider.id}>
+              {/* a full navigation: the API sends the browser on to the provider */}
+              <a
+                className="button button--secondary button--block authgate-providers__button"
+                href={providerSignInUrl(provider.id, next)}>
+                {verb} {provider.name}
+              </a>
+            </li>
+          ))}
+        </ul>
+      )}
       <p className="authgate-providers__or" aria-hidden="true">
         or
       </p>

@@ -1,6 +1,7 @@
 import {useEffect, useRef, useState} from 'react';
 import type {ReactNode} from 'react';
 import FormAlert from '@theme/Authgate/FormAlert';
+import ReauthPrompt, {useReauth} from '@theme/Authgate/ReauthPrompt';
 import Section from '@theme/Authgate/Section';
 import {describeDevice, formatDateTime} from '@theme/Authgate/format';
 import {useAuth} from 'docusaurus-plugin-authgate/client';
@@ -19,6 +20,8 @@ export function SessionsList({onSignOutEverywhere}: SessionsSectionProps): React
   const [notice, setNotice] = useState<string | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
   const inFlight = useRef(false);
+  // ending sessions is a sensitive change: a proof is asked for when the sign-in is not recent
+  const reauth = useReauth();
 
   useEffect(() => {
     let live = true;
@@ -43,7 +46,11 @@ export function SessionsList({onSignOutEverywhere}: SessionsSectionProps): React
     setAlert(null);
     setNotice(null);
     try {
-      await revokeSession(session.id);
+      const done = await reauth.guard(
+        `sign out ${describeDevice(session.user_agent)}`,
+        (proof) => revokeSession(session.id, proof),
+      );
+      if (!done) return;
       setSessions((list) => (list ? list.filter((s) => s.id !== session.id) : list));
       setNotice(`Signed out ${describeDevice(session.user_agent)}.`);
     } catch (err) {
@@ -62,13 +69,15 @@ export function SessionsList({onSignOutEverywhere}: SessionsSectionProps): React
     setNotice(null);
     onSignOutEverywhere?.(true);
     try {
-      await signOutEverywhere();
+      const done = await reauth.guard('sign out everywhere', (proof) => signOutEverywhere(proof));
+      if (done) return;
+      onSignOutEverywhere?.(false);
     } catch (err) {
       onSignOutEverywhere?.(false);
       setAlert(err instanceof Error ? err.message : 'Signing out everywhere failed.');
-      setBusy(null);
-      inFlight.current = false;
     }
+    setBusy(null);
+    inFlight.current = false;
   };
 
   if (sessions === null) {
@@ -83,6 +92,7 @@ export function SessionsList({onSignOutEverywhere}: SessionsSectionProps): React
     <>
       <FormAlert message={alert} />
       <FormAlert message={notice} variant="success" />
+      <ReauthPrompt reauth={reauth} />
       {sessions.length > 0 && (
         <ul className="authgate-list" aria-label="Signed-in devices">
           {sessions.map((session) => {
