@@ -62,7 +62,7 @@ def test_reset_2fa_lets_a_reader_who_lost_every_factor_back_in(database_url: str
     with served(env) as base:
         access = httpx.post(f"{base}/auth/signup", json=signup_body("Lost@Example.com")).json()["access_token"]
         auth = {"Authorization": f"Bearer {access}"}
-        secret = httpx.post(f"{base}/auth/mfa/totp/setup", headers=auth).json()["secret"]
+        secret = httpx.post(f"{base}/auth/mfa/totp/setup", headers=auth, json={"password": PASSWORD}).json()["secret"]
         code = pyotp.TOTP(secret).now()
         assert httpx.post(f"{base}/auth/mfa/totp/confirm", headers=auth, json={"code": code}).status_code == 200
         login = {"email": "lost@example.com", "password": PASSWORD}

@@ -184,8 +184,12 @@ class Settings(BaseSettings):
         for url in urls:
             check_provider_url(url)
         ids = [provider.id for provider in self.oauth_oidc_providers]
-        if len(ids) != len(set(ids)) or {"github", "google"} & set(ids):
-            raise ConfigurationError("OAUTH_OIDC_PROVIDERS: ids must be unique and not github or google")
+        # a provider's id is also the sign-in's method: never one of the built-in ways in
+        reserved = {"github", "google", "signup", "password", "passkey"}
+        if len(ids) != len(set(ids)) or reserved & set(ids):
+            raise ConfigurationError(
+                "OAUTH_OIDC_PROVIDERS: ids must be unique and not github, google, signup, password or passkey"
+            )
         return self
 
     @field_validator(

@@ -135,9 +135,13 @@ class Enrolled:
     backup_codes: list[str]
 
 
-async def turn_on_totp(http: httpx.AsyncClient, access: str, clock: FakeClock) -> tuple[str, list[str]]:
-    """Set up and confirm an authenticator app (within the recent sign-in window): its secret and backup codes."""
-    setup = await http.post("/auth/mfa/totp/setup", headers=bearer(access))
+async def turn_on_totp(
+    http: httpx.AsyncClient, access: str, clock: FakeClock, *, proof: dict[str, str] | None = None
+) -> tuple[str, list[str]]:
+    """Set up (with the password, or `proof`; a reader without a password: none, a recent sign-in) and confirm an
+    authenticator app: its secret and backup codes."""
+    body = {"password": PASSWORD} if proof is None else proof
+    setup = await http.post("/auth/mfa/totp/setup", headers=bearer(access), json=body or None)
     assert setup.status_code == 200, setup.text
     secret = setup.json()["secret"]
     confirmed = await http.post(
@@ -175,7 +179,7 @@ async def password_step(http: httpx.AsyncClient, email: str) -> dict[str, Any]:
 async def add_passkey(
     http: httpx.AsyncClient, access: str, device: SoftAuthenticator, name: str | None = None
 ) -> dict[str, Any]:
-    options = await http.post("/auth/passkeys/register/options", headers=bearer(access))
+    options = await http.post("/auth/passkeys/register/options", headers=bearer(access), json={"password": PASSWORD})
     assert options.status_code == 200, options.text
     body: dict[str, Any] = {"credential": device.create(options.json()["options"])}
     if name is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.conftest import API, FakeClock, signup
+from tests.conftest import API, PASSWORD, FakeClock, signup
 from tests.mail.smtp import query
 from tests.mfa.helpers import (
     SoftAuthenticator,
@@ -32,7 +32,9 @@ async def test_registration_options_ask_for_a_discoverable_credential_with_user_
     client: httpx.AsyncClient,
 ) -> None:
     access = (await signup(client, "options@example.com")).json()["access_token"]
-    options = (await client.post("/auth/passkeys/register/options", headers=bearer(access))).json()["options"]
+    options = (
+        await client.post("/auth/passkeys/register/options", headers=bearer(access), json={"password": PASSWORD})
+    ).json()["options"]
     assert options["rp"]["id"] == "localhost"
     assert options["authenticatorSelection"]["residentKey"] == "required"
     assert options["authenticatorSelection"]["userVerification"] == "required"
@@ -109,7 +111,9 @@ async def test_an_answer_for_another_origin_or_rp_id_is_refused(client: httpx.As
 
 async def test_registering_for_another_origin_is_refused(client: httpx.AsyncClient) -> None:
     access = (await signup(client, "reg-origin@example.com")).json()["access_token"]
-    options = (await client.post("/auth/passkeys/register/options", headers=bearer(access))).json()["options"]
+    options = (
+        await client.post("/auth/passkeys/register/options", headers=bearer(access), json={"password": PASSWORD})
+    ).json()["options"]
     credential = SoftAuthenticator().create(options, origin="https://evil.example")
     refused = await client.post("/auth/passkeys/register", headers=bearer(access), json={"credential": credential})
     assert refused.json()["code"] == "PASSKEY_INVALID"
@@ -118,7 +122,9 @@ async def test_registering_for_another_origin_is_refused(client: httpx.AsyncClie
 
 async def test_a_passkey_made_without_user_verification_is_refused(client: httpx.AsyncClient) -> None:
     access = (await signup(client, "no-uv@example.com")).json()["access_token"]
-    options = (await client.post("/auth/passkeys/register/options", headers=bearer(access))).json()["options"]
+    options = (
+        await client.post("/auth/passkeys/register/options", headers=bearer(access), json={"password": PASSWORD})
+    ).json()["options"]
     credential = SoftAuthenticator().create(options, verified=False)
     refused = await client.post("/auth/passkeys/register", headers=bearer(access), json={"credential": credential})
     assert refused.json()["code"] == "PASSKEY_INVALID"
@@ -179,12 +185,14 @@ async def test_the_owner_renames_and_removes_with_a_recent_proof(client: httpx.A
     assert _events(client, "passkey_removed") == 1
 
 
-async def test_adding_a_passkey_needs_a_recent_proof(client: httpx.AsyncClient, clock: FakeClock) -> None:
+async def test_adding_a_passkey_needs_the_password_even_just_after_signing_in(client: httpx.AsyncClient) -> None:
+    # a token stolen within minutes of a sign-in must not plant a passkey (it would outlive the reader's reset)
     access = (await signup(client, "late@example.com")).json()["access_token"]
-    clock.advance(minutes=11)
-    stale = await client.post("/auth/passkeys/register/options", headers=bearer(access))
-    assert stale.status_code == 403
-    assert stale.json()["code"] == "RECENT_SIGN_IN_REQUIRED"
+    fresh = await client.post("/auth/passkeys/register/options", headers=bearer(access))
+    assert fresh.status_code == 403
+    assert fresh.json()["code"] == "RECENT_SIGN_IN_REQUIRED"
+    wrong = await client.post("/auth/passkeys/register/options", headers=bearer(access), json={"password": "Not-it-9x"})
+    assert wrong.json()["code"] == "INVALID_PASSWORD"
 
 
 async def test_a_passkey_renews_the_sign_in_time_for_sensitive_actions(
@@ -231,7 +239,9 @@ async def test_a_registration_started_by_one_reader_cannot_land_on_another(clien
     # who gets the passkey is the session's reader, bound to the ceremony's challenge; nothing in the body names a user
     first = (await signup(client, "first@example.com")).json()["access_token"]
     second = (await signup(client, "second@example.com")).json()["access_token"]
-    options = (await client.post("/auth/passkeys/register/options", headers=bearer(first))).json()["options"]
+    options = (
+        await client.post("/auth/passkeys/register/options", headers=bearer(first), json={"password": PASSWORD})
+    ).json()["options"]
     credential = SoftAuthenticator().create(options)
     moved = await client.post(
         "/auth/passkeys/register",
@@ -247,5 +257,7 @@ async def test_a_registered_authenticator_is_excluded_from_the_next_registration
     access = (await signup(client, "twice@example.com")).json()["access_token"]
     device = SoftAuthenticator()
     await add_passkey(client, access, device)
-    options = (await client.post("/auth/passkeys/register/options", headers=bearer(access))).json()["options"]
+    options = (
+        await client.post("/auth/passkeys/register/options", headers=bearer(access), json={"password": PASSWORD})
+    ).json()["options"]
     assert [c["id"] for c in options["excludeCredentials"]] == [b64url(device.credentials[0].credential_id)]

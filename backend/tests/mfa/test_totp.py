@@ -15,7 +15,7 @@ QUICKSTART_LOGIN_KEYS = {"access_token", "token_type", "expires_in", "user", "pr
 
 async def test_setting_up_an_app_gives_a_160_bit_secret_its_uri_and_a_qr_code(client: httpx.AsyncClient) -> None:
     access = (await signup(client, "qr@example.com")).json()["access_token"]
-    setup = await client.post("/auth/mfa/totp/setup", headers=bearer(access))
+    setup = await client.post("/auth/mfa/totp/setup", headers=bearer(access), json={"password": PASSWORD})
     assert setup.status_code == 200
     body = setup.json()
     assert len(body["secret"]) >= 32  # base32: 5 bits a character, so at least 160 bits
@@ -37,7 +37,9 @@ async def test_the_secret_is_sealed_at_rest(client: httpx.AsyncClient, settings:
 
 async def test_a_wrong_first_code_does_not_turn_it_on(client: httpx.AsyncClient, clock: FakeClock) -> None:
     access = (await signup(client, "wrong-first@example.com")).json()["access_token"]
-    secret = (await client.post("/auth/mfa/totp/setup", headers=bearer(access))).json()["secret"]
+    secret = (await client.post("/auth/mfa/totp/setup", headers=bearer(access), json={"password": PASSWORD})).json()[
+        "secret"
+    ]
     wrong = await client.post(
         "/auth/mfa/totp/confirm", headers=bearer(access), json={"code": app_code(secret, clock, 3)}
     )
@@ -240,7 +242,7 @@ async def test_turning_it_off_needs_a_recent_proof(client: httpx.AsyncClient, cl
 
 async def test_setting_up_a_second_app_while_one_is_on_is_refused(client: httpx.AsyncClient, clock: FakeClock) -> None:
     reader = await enrolled_reader(client, clock)
-    again = await client.post("/auth/mfa/totp/setup", headers=bearer(reader.access))
+    again = await client.post("/auth/mfa/totp/setup", headers=bearer(reader.access), json={"password": PASSWORD})
     assert again.status_code == 409
     assert again.json()["code"] == "TWO_FACTOR_ALREADY_ON"
 

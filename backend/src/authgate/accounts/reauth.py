@@ -12,6 +12,7 @@ session's password through change-password from 60 addresses when this counted p
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -20,7 +21,7 @@ from authgate.accounts.lookup import Credentials, CurrentUser
 from authgate.errors import InvalidCode, InvalidPassword, NotAuthenticated, RecentSignInRequired
 from authgate.events.service import EventType
 from authgate.gate import AuthGate
-from authgate.mfa.factors import check_backup_code, check_totp
+from authgate.mfa.factors import check_backup_code, check_totp, two_factor_on
 from authgate.security import normalize_password
 from authgate.transport import ClientInfo
 
@@ -43,6 +44,7 @@ async def reauthenticate(
     *,
     action: str,
     password_only: bool = False,
+    explicit: bool = False,
 ) -> str | None:
     """One re-authentication for every sensitive action: a recent proof, by whatever the reader has.
 
@@ -51,6 +53,10 @@ async def reauthenticate(
     - or nothing more, when the access token's `auth_time` (the last sign-in, passed challenge or passkey) is at most
       RECENT_SIGN_IN_MINUTES old; else 403 RecentSignInRequired: the reader proves it again.
     `password_only` (changing the password): the current password and nothing else.
+    `explicit` (adding a factor: an authenticator app, a passkey): the password or a code, never the sign-in time
+    alone, for a reader who has either: a token stolen within minutes of a sign-in must not plant a factor that
+    outlives the password reset the reader then does. A reader with neither (they arrived through a provider and
+    have no second factor) proves it by a recent sign-in.
 
     Returns the password hash the account had when the proof was checked, for `lock_reauthenticated_user`: a reset
     that commits in between is noticed under the lock. `action` is what the proof was asked for, in the words the
@@ -67,14 +73,23 @@ async def reauthenticate(
     if given.code is not None:
         await _check_code(gate, found, given.code, client, action)
         return stored_hash
+    if explicit and (stored_hash is not None or await has_second_factor(gate, user.id)):
+        raise RecentSignInRequired("Enter your password (or a code from your authenticator app) to do this")
     if recent(gate, given.signed_in_at):
         return stored_hash
     raise RecentSignInRequired()
 
 
+async def has_second_factor(gate: AuthGate, user_id: uuid.UUID) -> bool:
+    async with gate.engine.connect() as db:
+        return await two_factor_on(db, user_id)
+
+
 def recent(gate: AuthGate, signed_in_at: datetime | None) -> bool:
+    """A sign-in time in the future is no proof: it is derived from the refresh token's expiry and the configured
+    lifetime, so shortening REFRESH_TOKEN_EXPIRE_DAYS would otherwise make every older session look fresh."""
     window = timedelta(minutes=gate.settings.recent_sign_in_minutes)
-    return signed_in_at is not None and gate.now() - signed_in_at <= window
+    return signed_in_at is not None and timedelta(0) <= gate.now() - signed_in_at <= window
 
 
 async def _check_password(gate: AuthGate, found: Credentials, password: str, client: ClientInfo, action: str) -> None:

@@ -14,7 +14,7 @@ import math
 from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import case, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
@@ -94,9 +94,15 @@ async def complete_sign_in(
     async with _transaction(gate, db) as connection:
         # the users row first: the one lock order (accounts/locks.py); only if the proof still stands
         if not proof.second_factor and proof.method != SignInMethod.SIGNUP and await two_factor_on(connection, user.id):
-            # two-factor sign-in: the first factor passed (its run of failures ends), the second is awaited; no
-            # session, no cookie, no access token until it passes (mfa/factors.py)
-            first = {key: value for key, value in changes.items() if key != "last_login_at"}
+            # two-factor sign-in: the first factor passed, the second is awaited; no session, no cookie, no access
+            # token until it passes (mfa/factors.py). The run of failures does NOT end here: wrong codes count in it,
+            # and a password that passes again must not wipe them (an attack pass alternated the right password and
+            # four wrong codes forever). Only this attempt's own reservation is given back.
+            first = {key: value for key, value in changes.items() if key in ("hashed_password", "updated_at")}
+            if proof.attempt is not None and proof.attempt.reserved_count is not None:
+                first["failed_login_count"] = case(
+                    (User.failed_login_count > 0, User.failed_login_count - 1), else_=User.failed_login_count
+                )
             if first:
                 written = await connection.execute(update(User).where(*conditions).values(**first).returning(User.id))
             else:
@@ -117,7 +123,7 @@ async def complete_sign_in(
                 detail=f"method: {proof.method}",
             )
             refresh = await start_session(connection, gate, user.id, client)
-    if proof.attempt is not None:
+    if proof.attempt is not None and challenge is None:
         await proof.attempt.forget_failures(user.id)
     if challenge is not None:
         SIGN_INS.labels(_method_label(proof.method), "challenged").inc()

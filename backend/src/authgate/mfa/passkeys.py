@@ -50,6 +50,9 @@ AUTHENTICATE = "authenticate"
 # a browser's JSON for one credential is a few kilobytes; anything far larger is not one
 MAX_CREDENTIAL_JSON = 16_384
 PASSKEY_METHOD = "passkey"
+# base64url characters of a credential id (the column's width; WebAuthn allows ids of up to 1023 bytes, authenticators
+# use 16 to 64)
+MAX_CREDENTIAL_ID = 1024
 
 
 # read with Core (connections, not ORM sessions): the columns by name
@@ -98,6 +101,10 @@ def _client_challenge(credential: dict[str, Any]) -> bytes:
         client_data = parse_client_data_json(base64url_to_bytes(response["clientDataJSON"]))
     except (KeyError, TypeError, ValueError, WebAuthnException) as error:
         raise PasskeyInvalid() from error
+    # WebAuthn L3 §7.1 step 10 / §7.2 step 13: a ceremony run inside another site's frame is not ours to accept
+    # (py_webauthn parses crossOrigin but does not check it)
+    if client_data.cross_origin:
+        raise PasskeyInvalid()
     return client_data.challenge
 
 
@@ -124,7 +131,7 @@ async def _take_challenge(gate: AuthGate, challenge: bytes, purpose: str, user_i
 async def registration_options(
     gate: AuthGate, user: CurrentUser, given: GivenProof, client: ClientInfo
 ) -> dict[str, Any]:
-    await reauthenticate(gate, user, given, client, action="add a passkey")
+    await reauthenticate(gate, user, given, client, action="add a passkey", explicit=True)
     async with gate.engine.connect() as db:
         existing = (await db.execute(select(Passkey.credential_id).where(Passkey.user_id == user.id))).scalars().all()
     options = generate_registration_options(
@@ -166,6 +173,9 @@ async def register(
                 )
             except (WebAuthnException, KeyError, TypeError, ValueError) as error:
                 raise PasskeyInvalid() from error
+            if len(bytes_to_base64url(verified.credential_id)) > MAX_CREDENTIAL_ID:
+                # one limit on both sides: what is stored must be usable to sign in
+                raise PasskeyInvalid()
             transports = _transports(credential)
             count = len((await db.execute(select(Passkey.id).where(Passkey.user_id == user.id))).all())
             passkey_id = uuid.uuid4()
@@ -217,7 +227,7 @@ async def verify_assertion(gate: AuthGate, credential: dict[str, Any], client: C
     the configured ones, the device verified the reader, the signature holds and the counter moved forward."""
     challenge = _client_challenge(credential)
     raw_id = credential.get("rawId") or credential.get("id")
-    if not isinstance(raw_id, str) or len(raw_id) > 1024:
+    if not isinstance(raw_id, str) or len(raw_id) > MAX_CREDENTIAL_ID:
         raise PasskeyInvalid()
     regressed: Any = None
     await _take_challenge(gate, challenge, AUTHENTICATE, None)
@@ -288,10 +298,15 @@ async def sign_in(gate: AuthGate, credential: dict[str, Any], client: ClientInfo
 
 async def reauthenticate_with_passkey(
     gate: AuthGate, user: CurrentUser, credential: dict[str, Any], client: ClientInfo
-) -> None:
-    """A passkey as the proof for a sensitive action: it must be one of the signed-in reader's own."""
+) -> str | None:
+    """A passkey as the proof for a sensitive action: it must be one of the signed-in reader's own. Returns the
+    password hash the account had before the check, for `lock_reauthenticated_user`."""
+    found = await gate.users.load_credentials(user.id)
+    if found is None:
+        raise NotAuthenticated()
     if await verify_assertion(gate, credential, client) != user.id:
         raise PasskeyInvalid()
+    return found[1]
 
 
 # ---------------------------------------------------------------- managing

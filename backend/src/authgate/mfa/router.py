@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request, Response, status
 
+from authgate.accounts.locks import lock_reauthenticated_user
 from authgate.accounts.lookup import CurrentUser
 from authgate.accounts.reauth import reauthenticate
 from authgate.accounts.schemas import AuthResponse
@@ -142,12 +143,15 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
     ) -> TokenResponse:
         info = client_info(request)
         if body.passkey is not None:
-            await passkeys.reauthenticate_with_passkey(gate, user, body.passkey, info)
+            verified = await passkeys.reauthenticate_with_passkey(gate, user, body.passkey, info)
         else:
             proof = given_proof(request, body)
             if proof.password is None and proof.code is None:
                 raise InvalidPassword()
-            await reauthenticate(gate, user, proof, info, action="confirm it is you")
+            verified = await reauthenticate(gate, user, proof, info, action="confirm it is you")
+        # a reset, sign-out everywhere or suspension that committed since the proof was checked wins
+        async with gate.engine.begin() as db:
+            await lock_reauthenticated_user(db, user, verified)
         token = gate.issue_access_token(user, signed_in_at=gate.now())
         return TokenResponse(access_token=token, expires_in=gate.access_lifetime_seconds)
 

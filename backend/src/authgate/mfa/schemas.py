@@ -13,10 +13,14 @@ from authgate.shared import MAX_PROOF_CODE, ProofFields
 MAX_CREDENTIAL_FIELDS = 16
 
 
+# control, format (bidi overrides, zero-width), line/paragraph separators, private use, surrogates
+_INVISIBLE = {"Cc", "Cf", "Zl", "Zp", "Co", "Cs"}
+
+
 def _passkey_name(value: str) -> str:
-    value = value.strip()
-    if not value or any(unicodedata.category(char) == "Cc" for char in value):
-        raise ValueError("must be printable text")
+    value = unicodedata.normalize("NFC", value).strip()
+    if not value or any(unicodedata.category(char) in _INVISIBLE for char in value):
+        raise ValueError("must be visible text, without control or formatting characters")
     return value
 
 

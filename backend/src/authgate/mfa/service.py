@@ -7,6 +7,7 @@ security event and, once committed, mails a notice to the reader.
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 import segno
 from sqlalchemy import delete, func, insert, select, update
@@ -36,6 +37,9 @@ from authgate.mfa.models import BackupCode, Passkey, SignInChallenge, TotpFactor
 from authgate.mfa.schemas import BackupCodes, MfaStatus, TotpSetup
 from authgate.security.totp import new_backup_codes, new_secret, provisioning_uri
 from authgate.transport import ClientInfo
+
+# a set-up not confirmed within this is dead: its secret was shown once, on one screen
+SETUP_MINUTES = 10
 
 
 async def status(gate: AuthGate, user_id: uuid.UUID) -> MfaStatus:
@@ -83,12 +87,15 @@ async def verify_challenge(gate: AuthGate, token: str | None, code: str, client:
     if not valid:
         await attempt.failed(event=EventType.SECOND_FACTOR_FAILED, detail="wrong code at the second step of a sign-in")
         raise InvalidCode()
-    return await complete_sign_in(gate, Proof(found[0], challenge.method, attempt=attempt, second_factor=True), client)
+    # the session is made only if the password still is the one the first step was checked against: a reset that
+    # committed between the code and here wins (as for a password sign-in)
+    proof = Proof(found[0], challenge.method, attempt=attempt, verified_hash=found[1], second_factor=True)
+    return await complete_sign_in(gate, proof, client)
 
 
 async def start_totp_setup(gate: AuthGate, user: CurrentUser, given: GivenProof, client: ClientInfo) -> TotpSetup:
     """A new secret, not yet on: a first code confirms it (`confirm_totp`). A new setup replaces an unconfirmed one."""
-    verified = await reauthenticate(gate, user, given, client, action="set up an authenticator app")
+    verified = await reauthenticate(gate, user, given, client, action="set up an authenticator app", explicit=True)
     secret = new_secret()
     async with gate.engine.begin() as db:
         await lock_reauthenticated_user(db, user, verified)
@@ -113,16 +120,28 @@ async def start_totp_setup(gate: AuthGate, user: CurrentUser, given: GivenProof,
 async def confirm_totp(gate: AuthGate, user: CurrentUser, code: str, client: ClientInfo) -> BackupCodes:
     """The first code from the app turns two-step sign-in on; the backup codes are made now and shown once."""
     codes = new_backup_codes()
+    found = await gate.users.load_credentials(user.id)
+    if found is None:
+        raise NotAuthenticated()
+    # a code guess like any other: the account's window, failure count and lockout (an attack pass guessed the
+    # confirming code of a pending set-up from 15 addresses with a stale stolen token)
+    attempt = await begin_sign_in(gate, user.email, found, client)
     async with gate.engine.begin() as db:
         if not await lock_user(db, user.id):
             raise NotAuthenticated()
         if await two_factor_on(db, user.id):
             raise TwoFactorAlreadyOn()
-        if not await check_totp(db, gate, user.id, code, confirmed=False):
-            raise InvalidCode()
-        await db.execute(update(TotpFactor).where(TotpFactor.user_id == user.id).values(confirmed_at=gate.now()))
-        await replace_backup_codes(db, gate, user.id, codes)
-        await record_event(db, user_id=user.id, type=EventType.TWO_FACTOR_ENABLED, now=gate.now(), client=client)
+        started = (await db.execute(select(TotpFactor.created_at).where(TotpFactor.user_id == user.id))).scalar()
+        fresh = started is not None and gate.now() - started <= timedelta(minutes=SETUP_MINUTES)
+        valid = fresh and await check_totp(db, gate, user.id, code, confirmed=False)
+        if valid:
+            await db.execute(update(TotpFactor).where(TotpFactor.user_id == user.id).values(confirmed_at=gate.now()))
+            await replace_backup_codes(db, gate, user.id, codes)
+            await record_event(db, user_id=user.id, type=EventType.TWO_FACTOR_ENABLED, now=gate.now(), client=client)
+    if not valid:
+        await attempt.failed(event=EventType.SECOND_FACTOR_FAILED, detail="wrong code confirming an authenticator app")
+        raise InvalidCode("That code is not right, or this set-up expired (start again)")
+    await attempt.reauthenticated()
     gate.mailer.send(
         templates.sign_in_factor_changed(user.email, "two-step sign-in with an authenticator app was turned on")
     )

@@ -48,7 +48,7 @@ from authgate.events.service import EventType, record_event
 from authgate.gate import AuthGate
 from authgate.identifiers import canonical_email_or_none
 from authgate.mail import templates
-from authgate.mfa.factors import Challenge, SecondFactorRequired
+from authgate.mfa.factors import Challenge, SecondFactorRequired, two_factor_on
 from authgate.oauth.models import Identity, OAuthFlow
 from authgate.oauth.providers import Provider, ProviderAccount, ProviderClient
 from authgate.transport import ClientInfo
@@ -208,6 +208,10 @@ async def _find_link_or_create(
         if existing is not None:
             # link only when both sides vouch for the address
             if not (account.email_verified and existing.is_verified):
+                raise OAuthLinkRequired()
+            if await two_factor_on(db, existing.id):
+                # a reader with two-step sign-in gets no new way in from one factor: they sign in with both and
+                # connect the provider from their account page (an attack pass linked one and left the challenge)
                 raise OAuthLinkRequired()
             user_id: uuid.UUID = existing.id
             notice = email

@@ -42,7 +42,8 @@ def code_at(secret: str, step: int) -> str:
 def matching_step(secret: str, code: str, now: datetime, last_used_step: int | None) -> int | None:
     """The step `code` belongs to, within ±DRIFT_STEPS of `now` and after `last_used_step`; else None."""
     code = code.strip().replace(" ", "")
-    if len(code) != DIGITS or not code.isdigit():
+    # ASCII digits only: str.isdigit() accepts Arabic-Indic, full-width and superscript digits too
+    if len(code) != DIGITS or not (code.isascii() and code.isdigit()):
         return None
     current = step_of(now)
     found = None
