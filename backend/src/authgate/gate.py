@@ -167,7 +167,7 @@ class AuthGate:
 
     async def dispose(self) -> None:
         await self.cleanup.stop()
-        # first: pending mail jobs may still need the database
+        # first: the last mail to send needs the database
         await self.mailer.close()
         self.hashing.close()
         await self.users.close()

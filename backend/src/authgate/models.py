@@ -3,6 +3,7 @@
 from authgate.accounts.models import ExperienceLevel, ProfessionalRole, SignInFailure, User, UserProfile
 from authgate.events.models import SecurityEvent
 from authgate.keys.models import SigningKeyRecord
+from authgate.mail.models import OutboxMail
 from authgate.mfa.models import BackupCode, Passkey, SignInChallenge, TotpFactor, WebAuthnChallenge
 from authgate.oauth.models import Identity, OAuthFlow
 from authgate.onetime.models import OneTimeToken
@@ -18,6 +19,7 @@ __all__ = [
     "Identity",
     "OAuthFlow",
     "OneTimeToken",
+    "OutboxMail",
     "ProfessionalRole",
     "RefreshToken",
     "SecurityEvent",

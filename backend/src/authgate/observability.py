@@ -60,8 +60,17 @@ HASH_QUEUE = Gauge(
     "Password hashes waiting for or running on a hashing thread",
     multiprocess_mode="livesum",
 )
-MAIL_PENDING = Gauge("authgate_mail_pending", "Mails accepted and not yet sent", multiprocess_mode="livesum")
-MAIL_SENT = Counter("authgate_mail_total", "Mails handed to SMTP, by outcome", ["outcome"])
+# the whole outbox (every instance's mail), as last counted by a sender: each worker counts the same table, so the
+# workers' values are not added up but the most recent one is shown
+MAIL_PENDING = Gauge(
+    "authgate_mail_pending", "Mails in the outbox: queued, not yet sent or given up", multiprocess_mode="livemostrecent"
+)
+MAIL_SENT = Counter(
+    "authgate_mail_total",
+    "Mail sending, by outcome: sent (accepted by SMTP), failed (an attempt; tried again), expired (given up), "
+    "dropped (its body could not be opened)",
+    ["outcome"],
+)
 
 
 def metrics_document() -> tuple[bytes, str]:

@@ -21,6 +21,7 @@ from authgate.events import feature as events
 from authgate.feature import Feature
 from authgate.gate import AuthGate
 from authgate.keys import feature as keys
+from authgate.mail import feature as mail
 from authgate.mail.service import Mailer
 from authgate.mfa import feature as mfa
 from authgate.oauth import feature as oauth
@@ -49,6 +50,7 @@ FEATURES: tuple[Feature, ...] = (
     onetime.FEATURE,
     events.FEATURE,
     keys.FEATURE,
+    mail.FEATURE,
 )
 
 
@@ -74,8 +76,8 @@ def build_gate(settings: Settings, *, clock: Clock = utc_now) -> AuthGate:
         users=users,
         # rate-limit windows and sign-in failure state: in memory, or shared in Redis when REDIS_URL is set
         limiter=RateLimiter(settings, secret=settings.secret, clock=clock),
-        # mail leaves in background tasks the mailer owns; dispose() waits for them
-        mailer=Mailer(settings),
+        # mail is written to the outbox with the write that causes it; the mailer's sender sends and retries it
+        mailer=Mailer(settings, engine, clock=clock),
         # expired sessions and spent links are purged in the background; started lazily, by the first request
         cleanup=CleanupSchedule(
             lambda now: purge_expired(engine, now),
@@ -99,13 +101,16 @@ def create_auth_router(settings: Settings | None = None, *, clock: Clock = utc_n
 
 
 def _background(gate: AuthGate) -> Callable[[Any], AbstractAsyncContextManager[None]]:
-    """The host app's lifespan (merged by include_router) starts the purge at start-up and stops it at shutdown."""
+    """The host app's lifespan (merged by include_router) starts the purge and the mail sender at start-up (mail
+    left in the outbox by the last run leaves at once) and stops them at shutdown."""
 
     @asynccontextmanager
     async def lifespan(_app: Any) -> AsyncIterator[None]:
         gate.cleanup.ensure_started()
+        gate.mailer.ensure_started()
         yield
         await gate.cleanup.stop()
+        await gate.mailer.close()
 
     return lifespan
 

@@ -228,8 +228,10 @@ def make_route_class(gate: AuthGate) -> type[APIRoute]:
             async def guarded(request: Request) -> Response:
                 started = time.perf_counter()
                 context = REQUEST_ID.set(request_id(request))
-                # the router may be mounted into an app that never runs our lifespan: start the purge here
+                # the router may be mounted into an app that never runs our lifespan: start the purge and the
+                # mail sender here
                 gate.cleanup.ensure_started()
+                gate.mailer.ensure_started()
                 request.scope[COOKIE_PATH_SCOPE_KEY] = _outer_prefix(request.scope.get("path", ""), depth) + auth_base
                 try:
                     if request.method in UNSAFE_METHODS:

@@ -139,6 +139,10 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_starttls: bool = True
     mail_from: str = "authgate <no-reply@localhost>"
+    # mail not sent by then is given up (a mail with a link: by the time the link expires, if sooner)
+    mail_retry_hours: int = Field(default=24, ge=1, le=24 * 7)
+    # how often each instance looks for mail to retry or queued by another instance (a commit wakes it at once)
+    mail_poll_seconds: float = Field(default=5.0, gt=0, le=300)
 
     require_verified_email: bool = False
     verification_token_hours: int = Field(default=24, gt=0)

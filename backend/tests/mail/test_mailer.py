@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 import aiosmtplib
 import httpx
 import pytest
 
+from authgate.db import engine_for
 from authgate.mail import templates
 from authgate.mail.service import Mail, Mailer
 from authgate.settings import Settings
@@ -109,26 +109,14 @@ async def test_an_smtp_failure_is_logged_without_the_link_and_the_request_still_
 
 async def test_starttls_required_means_no_mail_in_clear(inbox: Inbox, database_url: str) -> None:
     # SMTP_STARTTLS=true and a server that does not offer STARTTLS: the send fails instead of leaking the token
-    mailer = Mailer(make_settings(database_url, smtp_host="127.0.0.1", smtp_port=inbox.port, smtp_starttls=True))
-    with pytest.raises(aiosmtplib.SMTPException):
-        await mailer.deliver(Mail("a@example.com", "subject", "text", "<p>html</p>"))
+    settings = make_settings(database_url, smtp_host="127.0.0.1", smtp_port=inbox.port, smtp_starttls=True)
+    engine = engine_for(settings)
+    try:
+        with pytest.raises(aiosmtplib.SMTPException):
+            await Mailer(settings, engine).deliver(Mail("a@example.com", "subject", "text", "<p>html</p>"))
+    finally:
+        await engine.dispose()
     assert inbox.messages == []
-
-
-async def test_close_waits_for_pending_mail_then_gives_up(database_url: str) -> None:
-    # a server that accepts the connection and never answers: dispose must not hang on it
-    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await reader.read()
-
-    server = await asyncio.start_server(silent, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    mailer = Mailer(make_settings(database_url, smtp_host="127.0.0.1", smtp_port=port, smtp_starttls=False))
-    mailer.close_timeout = 0.2
-    mailer.send(Mail("a@example.com", "subject", "text", "<p>html</p>"))
-    await mailer.close()
-    assert not mailer._pending
-    server.close()
-    await server.wait_closed()
 
 
 async def test_sent_mail_is_awaited_on_dispose(mail_settings: Settings, clock: FakeClock, inbox: Inbox) -> None:
@@ -146,7 +134,8 @@ def test_html_part_escapes_what_it_interpolates() -> None:
 
 
 def test_links_are_built_from_public_url(database_url: str) -> None:
-    mailer = Mailer(make_settings(database_url, public_url="https://docs.example.org/"))
+    settings = make_settings(database_url, public_url="https://docs.example.org/")
+    mailer = Mailer(settings, engine_for(settings))
     assert mailer.link("/auth/reset-password", "a b+c") == "https://docs.example.org/auth/reset-password?token=a+b%2Bc"
 
 

@@ -57,12 +57,13 @@ async def signup(gate: AuthGate, request: SignupRequest, client: ClientInfo) -> 
             await record_event(db, user_id=user.id, type=EventType.ACCOUNT_CREATED, now=now, client=client)
             proof = Proof(current_user_of(user), SignInMethod.SIGNUP)
             signed_in = await complete_sign_in(gate, proof, client, db=db)
-            verification_mail = await start_verification(db, gate, user.id, email, client)
+            # the mail is queued with the account: no account, no mail
+            await start_verification(db, gate, user.id, email, client)
     except IntegrityError as exc:
         # two sign-ups raced past the check: the unique index decides, the loser gets the same 409
         raise EmailAlreadyExists() from exc
-    # only once the account exists: the mail leaves in the background
-    gate.mailer.send(verification_mail)
+    # committed: the sender sends it now, off the request
+    gate.mailer.wake()
     return signed_in
 
 

@@ -1,4 +1,4 @@
-"""Purging rows that no longer protect anything: expired sessions and spent mailed links.
+"""Purging rows that no longer protect anything: expired sessions, spent mailed links, mail that expired unsent.
 
 What stays is what a security rule still needs:
 - a rotated (not revoked) refresh token stays until its family expires, because presenting it again is how reuse is
@@ -10,6 +10,10 @@ What stays is what a security rule still needs:
   today), deleting the newer row must not bring an older link back to life;
 - the failed sign-ins of an address without an account stay for as long as a real account's would matter
   (FAILURE_STATE_SECONDS after the last one).
+
+Sent mail is deleted by the sender the moment the SMTP server accepts it; mail that expired unsent is given up by the
+sender too, and here as well (logged and counted the same way), so no link outlives its expiry in the outbox even
+where no sender runs any more.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import aliased
 
 from authgate.accounts.models import SignInFailure
+from authgate.mail import outbox
 from authgate.mfa.models import SignInChallenge, WebAuthnChallenge
 from authgate.oauth.models import OAuthFlow
 from authgate.onetime.models import OneTimeToken
@@ -35,6 +40,7 @@ class PurgeCounts:
     refresh_tokens: int
     one_time_tokens: int
     sign_in_failures: int = 0
+    mail_expired: int = 0
 
 
 async def purge_expired(engine: AsyncEngine, now: datetime) -> PurgeCounts:
@@ -76,8 +82,11 @@ async def purge_expired(engine: AsyncEngine, now: datetime) -> PurgeCounts:
         await connection.execute(flows)
         await connection.execute(challenges)
         await connection.execute(ceremonies)
+    # its own transaction: the give-up is logged per mail once its row is gone for good
+    mail_expired = await outbox.expire(engine, now)
     return PurgeCounts(
         refresh_tokens=max(refresh_count, 0),
         one_time_tokens=max(one_time_count, 0),
         sign_in_failures=max(failure_count, 0),
+        mail_expired=mail_expired,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from html import escape
 
 from authgate.mail.service import Mail
@@ -35,6 +36,7 @@ def verification(to: str, link: str, lifetime_minutes: int) -> Mail:
         subject="Verify your email address",
         text="\n\n".join([lines[0], link, *lines[1:]]) + "\n",
         html=_html(lines, link, "Verify my email address"),
+        valid_for=timedelta(minutes=lifetime_minutes),
     )
 
 
@@ -49,6 +51,7 @@ def password_reset(to: str, link: str, lifetime_minutes: int) -> Mail:
         subject="Reset your password",
         text="\n\n".join([lines[0], link, *lines[1:]]) + "\n",
         html=_html(lines, link, "Choose a new password"),
+        valid_for=timedelta(minutes=lifetime_minutes),
     )
 
 
@@ -73,6 +76,7 @@ def email_change(to: str, link: str, lifetime_minutes: int) -> Mail:
         subject="Confirm your new email address",
         text="\n\n".join([lines[0], link, *lines[1:]]) + "\n",
         html=_html(lines, link, "Confirm my new address"),
+        valid_for=timedelta(minutes=lifetime_minutes),
     )
 
 

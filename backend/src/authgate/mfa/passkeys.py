@@ -195,10 +195,11 @@ async def register(
             )
             await record_event(db, user_id=user.id, type=EventType.PASSKEY_ADDED, now=now, client=client)
             stored = (await db.execute(select(*PASSKEY_COLUMNS).where(Passkey.id == passkey_id))).one()
+            await gate.mailer.queue(db, templates.sign_in_factor_changed(user.email, "a passkey was added"))
     except IntegrityError as error:
         # the credential is registered already (to this reader or another): the unique index decides
         raise PasskeyInvalid() from error
-    gate.mailer.send(templates.sign_in_factor_changed(user.email, "a passkey was added"))
+    gate.mailer.wake()
     return _out(stored)
 
 
@@ -360,4 +361,5 @@ async def remove(gate: AuthGate, user: CurrentUser, passkey_id: str, given: Give
         await record_event(
             db, user_id=user.id, type=EventType.PASSKEY_REMOVED, now=gate.now(), client=client, detail=f'"{name}"'
         )
-    gate.mailer.send(templates.sign_in_factor_changed(user.email, f'the passkey "{name}" was removed'))
+        await gate.mailer.queue(db, templates.sign_in_factor_changed(user.email, f'the passkey "{name}" was removed'))
+    gate.mailer.wake()

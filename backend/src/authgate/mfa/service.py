@@ -138,13 +138,13 @@ async def confirm_totp(gate: AuthGate, user: CurrentUser, code: str, client: Cli
             await db.execute(update(TotpFactor).where(TotpFactor.user_id == user.id).values(confirmed_at=gate.now()))
             await replace_backup_codes(db, gate, user.id, codes)
             await record_event(db, user_id=user.id, type=EventType.TWO_FACTOR_ENABLED, now=gate.now(), client=client)
+            turned_on = "two-step sign-in with an authenticator app was turned on"
+            await gate.mailer.queue(db, templates.sign_in_factor_changed(user.email, turned_on))
     if not valid:
         await attempt.failed(event=EventType.SECOND_FACTOR_FAILED, detail="wrong code confirming an authenticator app")
         raise InvalidCode("That code is not right, or this set-up expired (start again)")
     await attempt.reauthenticated()
-    gate.mailer.send(
-        templates.sign_in_factor_changed(user.email, "two-step sign-in with an authenticator app was turned on")
-    )
+    gate.mailer.wake()
     return BackupCodes(backup_codes=codes)
 
 
@@ -156,7 +156,8 @@ async def turn_off(gate: AuthGate, user: CurrentUser, given: GivenProof, client:
             raise TwoFactorNotOn()
         await _remove_second_factor(db, user.id)
         await record_event(db, user_id=user.id, type=EventType.TWO_FACTOR_DISABLED, now=gate.now(), client=client)
-    gate.mailer.send(templates.sign_in_factor_changed(user.email, "two-step sign-in was turned off"))
+        await gate.mailer.queue(db, templates.sign_in_factor_changed(user.email, "two-step sign-in was turned off"))
+    gate.mailer.wake()
 
 
 async def regenerate_backup_codes(
@@ -170,9 +171,9 @@ async def regenerate_backup_codes(
             raise TwoFactorNotOn()
         await replace_backup_codes(db, gate, user.id, codes)
         await record_event(db, user_id=user.id, type=EventType.BACKUP_CODES_REGENERATED, now=gate.now(), client=client)
-    gate.mailer.send(
-        templates.sign_in_factor_changed(user.email, "new backup codes were made; the old ones no longer work")
-    )
+        what = "new backup codes were made; the old ones no longer work"
+        await gate.mailer.queue(db, templates.sign_in_factor_changed(user.email, what))
+    gate.mailer.wake()
     return BackupCodes(backup_codes=codes)
 
 
@@ -193,9 +194,9 @@ async def reset_second_factors(gate: AuthGate, email: str) -> bool:
             client=ClientInfo(ip_address=None, user_agent="authgate users reset-2fa"),
             detail="second factors and passkeys removed by an operator",
         )
-    gate.mailer.send(
-        templates.sign_in_factor_changed(email, "support removed your authenticator app, backup codes and passkeys")
-    )
+        what = "support removed your authenticator app, backup codes and passkeys"
+        await gate.mailer.queue(db, templates.sign_in_factor_changed(email, what))
+    gate.mailer.wake()
     return True
 
 

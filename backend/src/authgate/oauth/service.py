@@ -188,7 +188,6 @@ async def _find_link_or_create(
     gate: AuthGate, provider: Provider, account: ProviderAccount, client: ClientInfo
 ) -> uuid.UUID:
     now = gate.now()
-    notice: str | None = None
     async with gate.sessions.begin() as db:
         known = await _identity(db, provider.id, account.subject)
         if known is not None:
@@ -214,12 +213,12 @@ async def _find_link_or_create(
                 # connect the provider from their account page (an attack pass linked one and left the challenge)
                 raise OAuthLinkRequired()
             user_id: uuid.UUID = existing.id
-            notice = email
+            # an existing account got a new way in: its reader is told
+            await gate.mailer.queue(db, templates.identity_connected(email, provider.name))
         else:
             user_id = await _create_account(db, gate, email, account.email_verified, client)
         await _add_identity(db, gate, user_id, provider, account, client)
-    if notice is not None:
-        gate.mailer.send(templates.identity_connected(notice, provider.name))
+    gate.mailer.wake()
     return user_id
 
 
@@ -292,7 +291,8 @@ async def _connect(
             return  # already this reader's
         await _add_identity(db, gate, user_id, provider, account, client)
         email = (await db.execute(select(User.email).where(User.id == user_id))).scalar_one()
-    gate.mailer.send(templates.identity_connected(email, provider.name))
+        await gate.mailer.queue(db, templates.identity_connected(email, provider.name))
+    gate.mailer.wake()
 
 
 # ---------------------------------------------------------------- the account page
@@ -334,4 +334,5 @@ async def disconnect(
         await record_event(
             db, user_id=user.id, type=EventType.IDENTITY_DISCONNECTED, now=now, client=client, detail=name
         )
-    gate.mailer.send(templates.identity_disconnected(user.email, name))
+        await gate.mailer.queue(db, templates.identity_disconnected(user.email, name))
+    gate.mailer.wake()

@@ -52,8 +52,9 @@ async def _mail_reset_link(gate: AuthGate, email: str, client: ClientInfo) -> No
         lifetime = timedelta(minutes=gate.settings.reset_token_minutes)
         token = await onetime.issue(db, user.id, Purpose.RESET_PASSWORD, email, lifetime, now)
         await record_event(db, user_id=user.id, type=EventType.PASSWORD_RESET_REQUESTED, now=now, client=client)
-    link = gate.mailer.link(RESET_PATH, token)
-    await gate.mailer.deliver(templates.password_reset(email, link, gate.settings.reset_token_minutes))
+        link = gate.mailer.link(RESET_PATH, token)
+        await gate.mailer.queue(db, templates.password_reset(email, link, gate.settings.reset_token_minutes))
+    gate.mailer.wake()
 
 
 async def reset_password(gate: AuthGate, token: str, new_password: str, client: ClientInfo) -> None:
@@ -83,7 +84,8 @@ async def reset_password(gate: AuthGate, token: str, new_password: str, client: 
             email_verified_at=verified.scalar_one_or_none() or now,
         )
         await record_event(db, user_id=used.user_id, type=EventType.PASSWORD_RESET, now=now, client=client)
-    gate.mailer.send(templates.password_changed(used.email, reset=True))
+        await gate.mailer.queue(db, templates.password_changed(used.email, reset=True))
+    gate.mailer.wake()
 
 
 async def change_password(
@@ -103,7 +105,8 @@ async def change_password(
         await revoke_other_sessions(db, user.id, keep, now)
         await _store_new_password(db, user.id, hashed, now)
         await record_event(db, user_id=user.id, type=EventType.PASSWORD_CHANGED, now=now, client=client)
-    gate.mailer.send(templates.password_changed(user.email, reset=False))
+        await gate.mailer.queue(db, templates.password_changed(user.email, reset=False))
+    gate.mailer.wake()
     # issued at the cutoff itself: the one access token that survives the revocation is this one
     # the password was just proved again: this is a fresh sign-in time
     return gate.issue_access_token(user, signed_in_at=now, now=cutoff)

@@ -18,7 +18,6 @@ from authgate.errors import EmailAlreadyExists, TokenInvalid
 from authgate.events.service import EventType, record_event
 from authgate.gate import AuthGate
 from authgate.mail import templates
-from authgate.mail.service import Mail
 from authgate.onetime import service as onetime
 from authgate.onetime.service import Db, Purpose
 from authgate.sessions.service import ClientInfo, live_family_of, revoke_other_sessions
@@ -30,14 +29,15 @@ def verification_lifetime(gate: AuthGate) -> timedelta:
     return timedelta(hours=gate.settings.verification_token_hours)
 
 
-async def start_verification(db: Db, gate: AuthGate, user_id: uuid.UUID, email: str, client: ClientInfo) -> Mail:
-    """Issue a token inside the caller's transaction; the caller sends the returned mail once it has committed."""
+async def start_verification(db: Db, gate: AuthGate, user_id: uuid.UUID, email: str, client: ClientInfo) -> None:
+    """Issue a token and queue its mail inside the caller's transaction; the caller wakes the mailer once it has
+    committed."""
     now = gate.now()
     lifetime = verification_lifetime(gate)
     token = await onetime.issue(db, user_id, Purpose.VERIFY_EMAIL, email, lifetime, now)
-    await record_event(db, user_id=user_id, type=EventType.EMAIL_VERIFICATION_SENT, now=now, client=client)
     minutes = int(lifetime.total_seconds() // 60)
-    return templates.verification(email, gate.mailer.link(VERIFY_PATH, token), minutes)
+    await gate.mailer.queue(db, templates.verification(email, gate.mailer.link(VERIFY_PATH, token), minutes))
+    await record_event(db, user_id=user_id, type=EventType.EMAIL_VERIFICATION_SENT, now=now, client=client)
 
 
 async def resend(gate: AuthGate, user: CurrentUser, client: ClientInfo) -> None:
@@ -46,8 +46,8 @@ async def resend(gate: AuthGate, user: CurrentUser, client: ClientInfo) -> None:
     async with gate.sessions.begin() as db:
         if not await lock_user(db, user.id):
             return
-        mail = await start_verification(db, gate, user.id, user.email, client)
-    gate.mailer.send(mail)
+        await start_verification(db, gate, user.id, user.email, client)
+    gate.mailer.wake()
 
 
 async def verify(gate: AuthGate, token: str, client: ClientInfo, cookie: str | None = None) -> str:
