@@ -19,7 +19,7 @@ from sqlalchemy.engine import make_url
 
 import authgate.models  # noqa: F401 - every table registered on the metadata
 from authgate.app import create_app
-from authgate.db import Base
+from authgate.db import Base, is_sqlite
 from authgate.migrate import upgrade
 from authgate.settings import Settings
 
@@ -155,8 +155,15 @@ async def client(settings: Settings, clock: FakeClock) -> AsyncIterator[httpx.As
 
 
 class app_client:  # noqa: N801 - used like a function: `async with app_client(settings, clock) as http`
-    def __init__(self, settings: Settings, clock: FakeClock) -> None:
+    def __init__(self, settings: Settings, clock: FakeClock, *, mail_sender: bool | None = None) -> None:
         self.app = create_app(settings, clock=clock)
+        if mail_sender is None:
+            # SQLite has one write lock for the whole database, and a test's synchronous writes (helpers on a sync
+            # engine) block the event loop: a background mail pass caught inside a transaction could not commit until
+            # the test's write gave up waiting. There mail leaves through drain(); PostgreSQL runs the sender too.
+            mail_sender = not is_sqlite(settings.database_url)
+        if not mail_sender:
+            self.app.state.authgate.mailer.ensure_started = lambda: None
 
     async def __aenter__(self) -> httpx.AsyncClient:
         transport = httpx.ASGITransport(app=self.app, client=("127.0.0.1", 50000))

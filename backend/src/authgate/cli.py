@@ -73,7 +73,7 @@ def _parser() -> argparse.ArgumentParser:
     ):
         keys.add_parser(action, help=text).set_defaults(run=_keys, action=action)
 
-    cleanup = commands.add_parser("cleanup", help="purge expired sessions and spent one-time tokens")
+    cleanup = commands.add_parser("cleanup", help="purge expired sessions, spent one-time tokens and expired mail")
     cleanup.set_defaults(run=_cleanup)
     return parser
 
@@ -182,8 +182,9 @@ def _cleanup(settings: Settings, args: argparse.Namespace) -> int:
 
     counts = asyncio.run(cleanup(settings))
     print(
-        f"purged {counts.refresh_tokens} refresh tokens, {counts.one_time_tokens} one-time tokens"
-        f" and {counts.sign_in_failures} failure records of unknown addresses"
+        f"purged {counts.refresh_tokens} refresh tokens, {counts.one_time_tokens} one-time tokens,"
+        f" {counts.sign_in_failures} failure records of unknown addresses"
+        f" and {counts.mail_expired} mails that expired unsent"
     )
     return 0
 

@@ -229,7 +229,8 @@ async def test_a_commit_wakes_the_sender_without_waiting_for_the_poll(
     database_url: str, clock: FakeClock, inbox: Inbox
 ) -> None:
     # no drain: the request's commit wakes the sender; the poll (5 minutes here) would be far too late
-    async with app_client(smtp_settings(database_url, inbox, mail_poll_seconds=300), clock) as http:
+    settings = smtp_settings(database_url, inbox, mail_poll_seconds=300)
+    async with app_client(settings, clock, mail_sender=True) as http:
         await signup(http, "prompt@example.com")
         await inbox.wait_for(1)
     assert inbox.to("prompt@example.com")
@@ -240,7 +241,7 @@ async def test_the_poll_sends_mail_queued_by_another_instance(
 ) -> None:
     queuing = smtp_settings(database_url, inbox)
     sending = smtp_settings(database_url, inbox, mail_poll_seconds=0.05)
-    async with app_client(queuing, clock) as first, app_client(sending, clock) as second:
+    async with app_client(queuing, clock) as first, app_client(sending, clock, mail_sender=True) as second:
         gate_of(second).mailer.ensure_started()
         gate = gate_of(first)
         async with gate.sessions.begin() as db:
