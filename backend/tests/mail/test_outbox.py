@@ -117,6 +117,28 @@ async def test_two_instances_send_each_mail_exactly_once(
     assert outbox_of(database_url) == []
 
 
+async def test_a_newer_link_replaces_the_unsent_mail_of_the_older_one(database_url: str, clock: FakeClock) -> None:
+    # SMTP is down while the reader asks three times: when it is back they get the one link that works
+    box = down_inbox()
+    async with app_client(smtp_settings(database_url, box), clock) as http:
+        no_jitter(http)
+        await signup(http, "impatient@example.com")
+        for _ in range(3):
+            await http.post("/auth/forgot-password", json={"email": "impatient@example.com"})
+            await drain(http)
+            clock.advance(seconds=10)
+        assert sorted(row.subject for row in outbox_of(database_url)) == [RESET_SUBJECT, VERIFY_SUBJECT]
+        with serving(box):
+            clock.advance(minutes=5)
+            await drain(http)
+        assert len(box.to("impatient@example.com")) == 2
+        reset = await http.post(
+            "/auth/reset-password",
+            json={"token": box.token("impatient@example.com", RESET_SUBJECT), "new_password": "Fresh-passphrase-42"},
+        )
+        assert reset.status_code == 200
+
+
 async def test_concurrent_claims_never_take_the_same_row(database_url: str, clock: FakeClock, inbox: Inbox) -> None:
     settings = smtp_settings(database_url, inbox)
     async with app_client(settings, clock) as first, app_client(settings, clock) as second:

@@ -23,6 +23,9 @@ class OutboxMail(Base):
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     recipient: Mapped[str] = mapped_column(String(320))
     subject: Mapped[str] = mapped_column(String(255))
+    # what the mail is for, per reader ("reset_password:<user id>"): a newer mail of the same kind replaces one not
+    # sent yet, whose link the newer token superseded anyway. None: a notice, never replaced
+    kind: Mapped[str | None] = mapped_column(String(100), nullable=True, index=True)
     # {"text": ..., "html": ...} as JSON, sealed (security/sealing.py)
     body_sealed: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

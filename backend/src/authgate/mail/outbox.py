@@ -67,16 +67,21 @@ async def insert_row(
     row_id: uuid.UUID,
     recipient: str,
     subject: str,
+    kind: str | None,
     body_sealed: str,
     now: datetime,
     expires_at: datetime,
 ) -> None:
-    """In the caller's transaction: the mail exists if and only if what caused it was committed."""
+    """In the caller's transaction: the mail exists if and only if what caused it was committed. A mail of the same
+    `kind` still waiting goes: its link was just superseded (one being sent right now cannot be called back)."""
+    if kind is not None:
+        await db.execute(delete(OutboxMail).where(OutboxMail.kind == kind, _unclaimed(now)))
     await db.execute(
         insert(OutboxMail).values(
             id=row_id,
             recipient=recipient,
             subject=subject,
+            kind=kind,
             body_sealed=body_sealed,
             created_at=now,
             next_attempt_at=now,

@@ -106,9 +106,11 @@ class Mailer:
 
     # ---------------------------------------------------------------- queueing
 
-    async def queue(self, db: Db, mail: Mail) -> None:
+    async def queue(self, db: Db, mail: Mail, *, kind: str | None = None) -> None:
         """Write `mail` to the outbox inside the caller's transaction (a rolled-back request sends nothing); call
-        `wake()` once that transaction has committed."""
+        `wake()` once that transaction has committed. `kind` ("reset_password:<user id>"): this mail replaces one of
+        the same kind not sent yet (a newer link superseded the older one; during an SMTP outage the reader would
+        otherwise get every dead link too)."""
         now = self.clock()
         lifetime = timedelta(hours=self.settings.mail_retry_hours)
         if mail.valid_for is not None:
@@ -121,6 +123,7 @@ class Mailer:
             row_id=row_id,
             recipient=mail.to,
             subject=mail.subject,
+            kind=kind,
             body_sealed=seal(self._key, body, context=_sealing_context(row_id, mail.to)),
             now=now,
             expires_at=now + lifetime,
@@ -220,7 +223,7 @@ class Mailer:
     async def _attempt(self, row: Claimed, claim_id: uuid.UUID) -> None:
         try:
             mail = self._opened(row)
-        except Unsealable:
+        except (Unsealable, ValueError, KeyError):
             await outbox.delete_row(self.engine, row.id, claim_id)
             MAIL_SENT.labels("dropped").inc()
             logger.error("mail %r cannot be opened (JWT_SECRET_KEY changed since it was queued): dropped", row.subject)

@@ -53,7 +53,8 @@ async def _mail_reset_link(gate: AuthGate, email: str, client: ClientInfo) -> No
         token = await onetime.issue(db, user.id, Purpose.RESET_PASSWORD, email, lifetime, now)
         await record_event(db, user_id=user.id, type=EventType.PASSWORD_RESET_REQUESTED, now=now, client=client)
         link = gate.mailer.link(RESET_PATH, token)
-        await gate.mailer.queue(db, templates.password_reset(email, link, gate.settings.reset_token_minutes))
+        mail = templates.password_reset(email, link, gate.settings.reset_token_minutes)
+        await gate.mailer.queue(db, mail, kind=f"{Purpose.RESET_PASSWORD}:{user.id}")
     gate.mailer.wake()
 
 

@@ -45,6 +45,7 @@ async def request_email_change(
         token = await onetime.issue(db, user.id, Purpose.CHANGE_EMAIL, email, lifetime, now)
         await record_event(db, user_id=user.id, type=EventType.EMAIL_CHANGE_REQUESTED, now=now, client=client)
         minutes = int(lifetime.total_seconds() // 60)
-        await gate.mailer.queue(db, templates.email_change(email, gate.mailer.link(VERIFY_PATH, token), minutes))
+        mail = templates.email_change(email, gate.mailer.link(VERIFY_PATH, token), minutes)
+        await gate.mailer.queue(db, mail, kind=f"{Purpose.CHANGE_EMAIL}:{user.id}")
         await gate.mailer.queue(db, templates.email_change_notice(user.email, email))
     gate.mailer.wake()

@@ -36,7 +36,8 @@ async def start_verification(db: Db, gate: AuthGate, user_id: uuid.UUID, email: 
     lifetime = verification_lifetime(gate)
     token = await onetime.issue(db, user_id, Purpose.VERIFY_EMAIL, email, lifetime, now)
     minutes = int(lifetime.total_seconds() // 60)
-    await gate.mailer.queue(db, templates.verification(email, gate.mailer.link(VERIFY_PATH, token), minutes))
+    mail = templates.verification(email, gate.mailer.link(VERIFY_PATH, token), minutes)
+    await gate.mailer.queue(db, mail, kind=f"{Purpose.VERIFY_EMAIL}:{user_id}")
     await record_event(db, user_id=user_id, type=EventType.EMAIL_VERIFICATION_SENT, now=now, client=client)
 
 

@@ -24,6 +24,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("recipient", sa.String(320), nullable=False),
         sa.Column("subject", sa.String(255), nullable=False),
+        sa.Column("kind", sa.String(100), nullable=True),
         sa.Column("body_sealed", sa.Text(), nullable=False),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.Column("next_attempt_at", UTCDateTime(), nullable=False),
@@ -35,8 +36,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_mail_outbox"),
     )
     op.create_index("ix_mail_outbox_next_attempt_at", "mail_outbox", ["next_attempt_at"])
+    op.create_index("ix_mail_outbox_kind", "mail_outbox", ["kind"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_mail_outbox_kind", table_name="mail_outbox")
     op.drop_index("ix_mail_outbox_next_attempt_at", table_name="mail_outbox")
     op.drop_table("mail_outbox")
