@@ -18,6 +18,7 @@ from authgate.cleanup.service import purge_expired
 from authgate.events.service import EventType
 from authgate.mail import outbox
 from authgate.mail.service import LEASE, Mail
+from authgate.observability import REQUEST_ID
 from authgate.settings import Settings
 from authgate.verification import service as verification_service
 from tests.conftest import TEST_SECRET, FakeClock, app_client, signup, signup_body
@@ -256,6 +257,24 @@ async def test_a_commit_wakes_the_sender_without_waiting_for_the_poll(
         await signup(http, "prompt@example.com")
         await inbox.wait_for(1)
     assert inbox.to("prompt@example.com")
+
+
+async def test_the_sender_does_not_log_under_the_id_of_the_request_that_started_it(
+    database_url: str, clock: FakeClock, inbox: Inbox
+) -> None:
+    seen: list[str | None] = []
+    async with app_client(smtp_settings(database_url, inbox), clock, mail_sender=True) as http:
+        mailer = gate_of(http).mailer
+        real_deliver = mailer.deliver
+
+        async def noting(mail: Mail, **kwargs: object) -> None:
+            seen.append(REQUEST_ID.get())
+            await real_deliver(mail, **kwargs)  # type: ignore[arg-type]
+
+        mailer.deliver = noting  # type: ignore[method-assign]
+        await http.post("/auth/signup", json=signup_body("traced@example.com"), headers={"X-Request-ID": "req-1"})
+        await inbox.wait_for(1)
+    assert seen == [None]
 
 
 async def test_the_poll_sends_mail_queued_by_another_instance(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import json
 import logging
 import secrets
@@ -154,7 +155,8 @@ class Mailer:
             loop = asyncio.get_running_loop()
         except RuntimeError:
             return
-        self._task = loop.create_task(self._loop(), name="authgate-mail")
+        # a context of its own: started by some request, it must not log under that request's id for good
+        self._task = loop.create_task(self._loop(), name="authgate-mail", context=contextvars.Context())
 
     async def drain(self) -> None:
         """Until no background job is left and nothing in the outbox is due (by the injected clock): every mail
