@@ -142,10 +142,12 @@ async def test_cleanup_command_prints_what_it_purged(quiet_client: httpx.AsyncCl
     result = run_cli("cleanup", env=cli_env(database_url))
     assert result.returncode == 0, result.stderr
     assert (
-        result.stdout.strip() == "purged 1 refresh tokens, 1 one-time tokens and 0 failure records of unknown addresses"
+        result.stdout.strip() == "purged 1 refresh tokens, 1 one-time tokens, 0 failure records of unknown addresses"
+        " and 0 mails that expired unsent"
     )
     assert (await call(quiet_client, "POST", "/auth/refresh", cookie=bystander.cookie)).status_code == 200
     again = run_cli("cleanup", env=cli_env(database_url))
     assert (
-        again.stdout.strip() == "purged 0 refresh tokens, 0 one-time tokens and 0 failure records of unknown addresses"
+        again.stdout.strip() == "purged 0 refresh tokens, 0 one-time tokens, 0 failure records of unknown addresses"
+        " and 0 mails that expired unsent"
     )

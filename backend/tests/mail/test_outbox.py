@@ -140,6 +140,28 @@ async def test_a_newer_link_replaces_the_unsent_mail_of_the_older_one(database_u
         assert reset.status_code == 200
 
 
+async def test_a_newer_email_change_replaces_the_unsent_confirmation_to_the_first_address(
+    database_url: str, clock: FakeClock
+) -> None:
+    box = down_inbox()
+    async with app_client(smtp_settings(database_url, box), clock) as http:
+        access = (await signup(http, "moving@example.com")).json()["access_token"]
+        for address in ("first-try@example.com", "second-try@example.com"):
+            changed = await http.post(
+                "/auth/change-email",
+                json={"new_email": address, "password": "SecureP@ssw0rd"},
+                headers={"Authorization": f"Bearer {access}"},
+            )
+            assert changed.status_code == 202, changed.text
+        with serving(box):
+            clock.advance(minutes=5)  # past any retry the sender scheduled meanwhile
+            await drain(http)
+    assert box.to("first-try@example.com") == []
+    assert [m["Subject"] for m in box.to("second-try@example.com")] == ["Confirm your new email address"]
+    # the notices to the old address are not replaced: each change was asked for
+    assert len(box.to("moving@example.com")) == 3  # the verification link and two notices
+
+
 async def test_concurrent_claims_never_take_the_same_row(database_url: str, clock: FakeClock, inbox: Inbox) -> None:
     settings = smtp_settings(database_url, inbox)
     async with app_client(settings, clock) as first, app_client(settings, clock) as second:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import FakeClock, signup, signup_body
-from tests.mail.smtp import Inbox, inbox, smtp_settings  # noqa: F401 - the inbox fixture
+from tests.mail.smtp import Inbox, events_of, inbox, smtp_settings  # noqa: F401 - the inbox fixture
 from tests.ratelimit.conftest import DEFAULT_LIMITS, comparable, limited_settings
 
 RATE_LIMITED = {"detail": "Too many requests; try again later", "code": "RATE_LIMITED"}
@@ -95,8 +95,10 @@ async def test_every_spelling_of_an_address_counts_against_one_forgot_password_l
         statuses.append(response.status_code)
     assert statuses == [202] * 3 + [429] * 9
     await peers.gate.mailer.drain()
+    assert events_of(database_url, "victim@example.com").count("password_reset_requested") == 3
+    # three links were issued; a link superseded before its mail left is not mailed at all (mail/outbox.py)
     resets = [m for m in inbox.to("victim@example.com") if "reset" in m["Subject"].lower()]
-    assert len(resets) == 3
+    assert 1 <= len(resets) <= 3
 
 
 @pytest.mark.parametrize(

@@ -96,6 +96,7 @@ async def test_change_email_needs_a_signed_in_reader(mail_client: httpx.AsyncCli
 async def test_a_newer_request_supersedes_the_older_link(mail_client: httpx.AsyncClient, inbox: Inbox) -> None:
     access = await _reader(mail_client, "undecided@example.com")
     await _change(mail_client, access, "first@example.com")
+    await drain(mail_client)
     await _change(mail_client, access, "second@example.com")
     await drain(mail_client)
     first = inbox.token("first@example.com", CONFIRM)
