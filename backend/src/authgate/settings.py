@@ -128,6 +128,8 @@ class Settings(BaseSettings):
     rate_limit_verification_ip: str = "10/minute"
     # provider sign-in: starting one, and coming back from the provider
     rate_limit_oauth_ip: str = "30/minute"
+    # passkey sign-in options: asked on every load of the sign-in page (browser autofill), so not a sign-in attempt
+    rate_limit_passkey_options_ip: str = "60/minute"
     # consecutive failed sign-ins on one account: slowed down after this many, password reset required at the cap
     lockout_slowdown_after: int = Field(default=5, ge=1)
     lockout_reset_required_after: int = Field(default=50, ge=2, le=100)
