@@ -12,6 +12,7 @@ from starlette.routing import BaseRoute
 
 from authgate.accounts import feature as accounts
 from authgate.accounts.lookup import CurrentUser, UserLookup
+from authgate.accounts.snapshots import SnapshotCache
 from authgate.cleanup.schedule import CleanupSchedule
 from authgate.cleanup.service import purge_expired
 from authgate.db import engine_for, timeouts_of
@@ -67,7 +68,13 @@ def build_gate(settings: Settings, *, clock: Clock = utc_now) -> AuthGate:
     engine = engine_for(settings)
     timeouts = timeouts_of(settings)
     # the lookup every protected request makes; on PostgreSQL a pool of its own, half the size of the main one
-    users = UserLookup(engine, settings.database_url, pool_size=max(2, settings.db_pool_size // 2), timeouts=timeouts)
+    users = UserLookup(
+        engine,
+        settings.database_url,
+        pool_size=max(2, settings.db_pool_size // 2),
+        timeouts=timeouts,
+        cache=SnapshotCache(settings.current_user_cache_seconds, clock=lambda: clock().timestamp()),
+    )
     return AuthGate(
         settings=settings,
         engine=engine,

@@ -101,6 +101,9 @@ class Settings(BaseSettings):
     # the three limits above also set on the server for each session (statement_timeout, lock_timeout,
     # idle_in_transaction_session_timeout); false behind a pooler that refuses start-up parameters
     db_server_side_timeouts: bool = True
+    # the reader behind an access token is kept this long in each process (0: read on every request); a
+    # suspension, sign-out everywhere or password reset on another instance is seen within it
+    current_user_cache_seconds: float = Field(default=0.5, ge=0, le=1)
     redis_timeout_seconds: float = Field(default=1.0, gt=0, le=30)
 
     # the site's URL: links in mail are built from it, never from the request's Host header

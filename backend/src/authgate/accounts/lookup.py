@@ -16,6 +16,7 @@ from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from authgate.accounts.models import ExperienceLevel, ProfessionalRole, User, UserProfile
+from authgate.accounts.snapshots import SnapshotCache
 from authgate.db import Timeouts, is_unavailable_state
 from authgate.errors import ServiceUnavailable
 from authgate.security.lockout_policy import Failures
@@ -49,9 +50,18 @@ class UserLookup:
     """
 
     def __init__(
-        self, engine: AsyncEngine, database_url: str, *, pool_size: int, timeouts: Timeouts | None = None
+        self,
+        engine: AsyncEngine,
+        database_url: str,
+        *,
+        pool_size: int,
+        timeouts: Timeouts | None = None,
+        cache: SnapshotCache | None = None,
     ) -> None:
         self.engine = engine
+        # the reader behind an access token, kept below a second (see snapshots.py); off when None
+        self.cache = cache or SnapshotCache(0)
+        self.cache.watch(engine)
         self.pool_size = pool_size
         self.timeouts = timeouts or Timeouts()
         self._dsn = _asyncpg_dsn(database_url) if engine.dialect.driver == "asyncpg" else None
@@ -59,6 +69,10 @@ class UserLookup:
         self._pool_lock = asyncio.Lock()
 
     async def load(self, user_id: uuid.UUID) -> CurrentUser | None:
+        """The reader behind an access token: possibly as it was up to CURRENT_USER_CACHE_SECONDS ago."""
+        return await self.cache.get(user_id, self.load_fresh)
+
+    async def load_fresh(self, user_id: uuid.UUID) -> CurrentUser | None:
         row = await self._fetch("by_id", user_id)
         return _snapshot(row) if row is not None else None
 
