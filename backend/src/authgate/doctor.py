@@ -974,24 +974,37 @@ class Doctor:
         self.add(Finding("signin", "ok", "the test account signs in from the site"))
         self.inspect_cookie(cookie, "set by the sign-in")
         self._token_key(access)
-        cookie_header = {"Cookie": f"{REFRESH_COOKIE}={cookie.value}", "Origin": self.site}
-        refreshed = self.client.post(self.url + "/auth/refresh", headers=cookie_header)
-        if refreshed.status_code == 200 and isinstance(_json(refreshed), dict):
+        # every call of the session carries the made-up forwarded address: the session records the latest
+        signed = {**headers, "Cookie": f"{REFRESH_COOKIE}={cookie.value}"}
+        refreshed = self.client.post(self.url + "/auth/refresh", headers=signed)
+        answer = _json(refreshed)
+        if refreshed.status_code == 200 and isinstance(answer, dict):
             self.add(Finding("refresh", "ok", "a refresh with the cookie answers a new access token"))
-            access = str(_json(refreshed).get("access_token", access))
+            access = str(answer.get("access_token", access))
             rotated = find_cookie(refreshed.headers.get_list("set-cookie"), [REFRESH_COOKIE])
             if rotated is not None:
-                cookie_header["Cookie"] = f"{REFRESH_COOKIE}={rotated.value}"
+                signed["Cookie"] = f"{REFRESH_COOKIE}={rotated.value}"
         else:
             self.add(
                 Finding("refresh", "fail", f"a refresh with the sign-in's cookie answered {refreshed.status_code}")
             )
-        self._client_address(access)
-        bye = self.client.post(
-            self.url + "/auth/logout", headers={**cookie_header, "Authorization": f"Bearer {access}"}
+        signed["Authorization"] = f"Bearer {access}"
+        session_id = self._client_address(signed)
+        # end this session only (POST /auth/logout would end every session of the test account)
+        ended = (
+            self.client.delete(self.url + f"/auth/sessions/{session_id}", headers=signed).status_code
+            if session_id
+            else None
         )
-        if bye.status_code != 204:
-            self.add(Finding("signout", "warn", f"signing the test session out answered {bye.status_code}"))
+        if ended != 204:
+            self.add(
+                Finding(
+                    "signout",
+                    "warn",
+                    f"the doctor's session could not be ended ({ended or 'no session id'}): it stays until it expires",
+                    "end it from the test account's page (signed-in devices)",
+                )
+            )
 
     def _token_key(self, access: str) -> None:
         alg, kid = token_key_id(access)
@@ -1011,16 +1024,19 @@ class Doctor:
                 )
             )
 
-    def _client_address(self, access: str) -> None:
-        sessions = self.client.get(self.url + "/auth/sessions", headers={"Authorization": f"Bearer {access}"})
+    def _client_address(self, signed: dict[str, str]) -> str | None:
+        """The address the API recorded for the doctor's session; returns the session's id."""
+        sessions = self.client.get(self.url + "/auth/sessions", headers=signed)
         rows = _json(sessions)
         if sessions.status_code != 200 or not isinstance(rows, list):
-            return
+            return None
         current = next((row for row in rows if isinstance(row, dict) and row.get("current")), None)
-        current = current or next((row for row in rows if isinstance(row, dict)), None)
-        address = str(current.get("ip_address") or "") if current else ""
+        if current is None:
+            return None
+        session_id = str(current.get("id") or "") or None
+        address = str(current.get("ip_address") or "")
         if not address:
-            return
+            return session_id
         if address == PROBE_FORWARDED_FOR:
             self.add(
                 Finding(
@@ -1048,6 +1064,7 @@ class Doctor:
             )
         else:
             self.add(Finding("proxy.client_ip", "ok", f"the API records the client's address ({address})"))
+        return session_id
 
 
 TIMEOUT_FIX = "check that the URL reaches the service (firewall, proxy timeouts), or raise --timeout"
