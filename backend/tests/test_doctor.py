@@ -226,6 +226,72 @@ def test_jwks_analysis() -> None:
     assert check_jwks(None).status == "fail"
 
 
+# ---------------------------------------------------------------- an https deployment, simulated
+
+
+def fake_https_api(*flaws: str) -> httpx.MockTransport:
+    """What authgate behind a TLS proxy answers, with the given mistakes (a TLS server is more than these tests need:
+    the checks only read answers)."""
+
+    def cors(origin: str | None) -> dict[str, str]:
+        if origin != DOCS:
+            return {}
+        return {"access-control-allow-origin": DOCS, "access-control-allow-credentials": "true"}
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        url, path, origin = request.url, request.url.path, request.headers.get("origin")
+        date = {"date": formatdate(time.time(), usegmt=True)}
+        if url.scheme == "http":
+            if "plain-http-open" in flaws:
+                return httpx.Response(200, json={"status": "ok"})
+            return httpx.Response(301, headers={"location": f"https://{url.host}{path}"})
+        if path == "/healthz":
+            hsts = {} if "no-hsts" in flaws else {"strict-transport-security": "max-age=63072000; includeSubDomains"}
+            return httpx.Response(200, json={"status": "ok"}, headers={**date, **hsts})
+        if path == "/healthz/":
+            scheme = "http" if "tls-unseen" in flaws else "https"
+            return httpx.Response(307, headers={"location": f"{scheme}://{url.host}/healthz"})
+        if path == "/readyz":
+            return httpx.Response(200, json={"status": "ok", "database": "ok", "redis": "ok"})
+        if path == "/.well-known/oauth-authorization-server":
+            return httpx.Response(200, json={"jwks_uri": f"{API}/auth/.well-known/jwks.json", "issuer": "authgate"})
+        if path == "/.well-known/jwks.json":
+            return httpx.Response(200, json={"keys": []})
+        if path == "/metrics":
+            return httpx.Response(401, json={"detail": "A metrics token is required", "code": "NOT_AUTHENTICATED"})
+        if request.method == "OPTIONS" and path == "/auth/refresh":
+            if origin != DOCS:
+                return httpx.Response(400, json={"detail": "Origin not allowed", "code": "ORIGIN_NOT_ALLOWED"})
+            return httpx.Response(200, headers={**cors(origin), "access-control-allow-methods": "GET, POST"})
+        if request.method == "POST" and path == "/auth/logout":
+            cookie = 'refresh_token=""; HttpOnly; Max-Age=0; Path=/auth; SameSite=lax'
+            cookie += "" if "no-secure" in flaws else "; Secure"
+            return httpx.Response(204, headers={**cors(origin), "set-cookie": cookie})
+        if request.method == "POST" and path == "/auth/refresh":
+            body = {"detail": "Invalid refresh token", "code": "REFRESH_TOKEN_INVALID"}
+            return httpx.Response(401, json=body, headers=cors(origin))
+        return httpx.Response(404, json={"detail": "Not found", "code": "NOT_FOUND"})
+
+    return httpx.MockTransport(handle)
+
+
+def test_an_https_deployment_behind_a_proxy_configured_right_is_all_ok() -> None:
+    findings = doctor.run(doctor.Options(url=API, site=DOCS), transport=fake_https_api())
+    assert {f.status for f in findings} == {"ok"}, doctor.as_text(doctor.Options(url=API, site=DOCS), findings)
+    found = by_check(findings)
+    assert "HSTS" in found["https"].message and "redirects to https" in found["https.plain"].message
+    assert found["cookie.secure"].message.endswith("is Secure")
+
+
+def test_https_mistakes_no_secure_cookie_no_hsts_plain_http_open_and_tls_unseen_by_the_app() -> None:
+    transport = fake_https_api("no-secure", "no-hsts", "plain-http-open", "tls-unseen")
+    found = by_check(doctor.run(doctor.Options(url=API, site=DOCS), transport=transport))
+    assert found["cookie.secure"].status == "fail" and found["cookie.secure"].fix == "COOKIE_SECURE=true"
+    assert found["https"].status == "warn" and "AUTH_PUBLIC_URL" in found["https"].fix
+    assert found["https.plain"].status == "warn" and "return 301" in found["https.plain"].fix
+    assert found["proxy.host"].status == "warn" and "plain http behind the TLS proxy" in found["proxy.host"].message
+
+
 # ---------------------------------------------------------------- served instances
 
 

@@ -571,8 +571,10 @@ class Doctor:
                 step()
             except httpx.TimeoutException:
                 self.add(Finding(step.__name__, "fail", f"no answer within {self.options.timeout:g} s", TIMEOUT_FIX))
-            except httpx.TransportError as error:
+            except httpx.RequestError as error:
                 self.add(Finding(step.__name__, "fail", f"the connection failed: {_reason(error)}"))
+            except Exception as error:  # noqa: BLE001 - an answer shaped like nothing expected: say so, go on
+                self.add(Finding(step.__name__, "warn", f"the check could not finish: {_reason(error)}"))
         if self.options.smtp:
             self.add(check_smtp(self.options.smtp, self.options.timeout))
         return self.findings
@@ -588,19 +590,26 @@ class Doctor:
                 Finding("reach", "fail", f"{self.url} did not answer within {self.options.timeout:g} s", TIMEOUT_FIX)
             )
             return False
-        except httpx.TransportError as error:
+        except httpx.RequestError as error:
+            reason = _reason(error)
+            certificate = "CERTIFICATE" in reason.upper()
             self.add(
                 Finding(
                     "reach",
                     "fail",
-                    f"cannot reach {self.url}: {_reason(error)}",
-                    "check the URL, DNS, the firewall, and that `authgate serve` (or the platform) runs behind it",
+                    f"cannot reach {self.url}: {reason}",
+                    "the TLS certificate is not valid for this host name (expired, self-signed, or another name's)"
+                    if certificate
+                    else "check the URL, DNS, the firewall, and that `authgate serve` (or the platform) runs behind it",
                 )
             )
             return False
         received = time.time()
         if response.status_code == 404:
-            response = self.get("/health")
+            try:
+                response = self.get("/health")
+            except httpx.RequestError:
+                pass
         if response.status_code == 200:
             self.add(Finding("reach", "ok", f"{self.url} answers (GET {response.url.path} 200)"))
         else:
@@ -690,7 +699,7 @@ class Doctor:
         plain = f"http://{parts.netloc}/healthz"
         try:
             answer = self.client.get(plain)
-        except httpx.TransportError:
+        except httpx.RequestError:
             self.add(Finding("https.plain", "ok", "plain http is closed"))
             return
         location = answer.headers.get("location", "")
@@ -1094,6 +1103,7 @@ def _code(response: httpx.Response) -> str | None:
 def check_smtp(target: str, timeout: float) -> Finding:
     """TCP, the greeting, EHLO, and STARTTLS with certificate checks when offered (implicit TLS on 465)."""
     host, _, port_text = target.rpartition(":")
+    host = host.strip("[]")
     if not host or not port_text.isdigit():
         return Finding("smtp", "fail", f"--smtp {target!r} is not host:port")
     port = int(port_text)
