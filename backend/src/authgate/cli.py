@@ -87,7 +87,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     doctor.add_argument("url", help="the API's public base URL, e.g. https://api.example.org")
     doctor.add_argument("--site", required=True, help="the site's origin, e.g. https://docs.example.org")
-    doctor.add_argument("--email", help="a test account: sign in to check the real refresh cookie (that session is ended after)")
+    doctor.add_argument(
+        "--email", help="a test account: sign in to check the real refresh cookie (that session is ended after)"
+    )
     doctor.add_argument("--password", help="the test account's password (or AUTHGATE_DOCTOR_PASSWORD)")
     doctor.add_argument("--smtp", metavar="HOST:PORT", help="also check the mail server: TCP, EHLO, STARTTLS")
     doctor.add_argument("--timeout", type=float, default=5.0, help="seconds per request (default 5)")
