@@ -13,8 +13,8 @@ from starlette.routing import BaseRoute
 
 from authgate.accounts import feature as accounts
 from authgate.accounts.lookup import CurrentUser, UserLookup
-from authgate.cleanup.schedule import CleanupSchedule
 from authgate.cleanup import feature as cleanup
+from authgate.cleanup.schedule import CleanupSchedule
 from authgate.cleanup.service import process_name, purge_if_due
 from authgate.db import engine_for, timeouts_of
 from authgate.devices import feature as devices
