@@ -79,12 +79,21 @@ def _libpq_value(value: str) -> str:
     return f"'{value}'"
 
 
+def _load_libc() -> Any:
+    try:
+        return ctypes.CDLL("libc.so.6", use_errno=True)
+    except OSError:
+        return None
+
+
+# loaded here, in the runner: the forked child only makes the call (no dynamic loading between fork and exec)
+_LIBC = _load_libc()
+
+
 def _die_with_parent() -> None:
     # Linux: the child gets SIGTERM when the runner dies, even by SIGKILL (not kept across a change of user)
-    try:
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
+    if _LIBC is not None:
+        _LIBC.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 def wait_for_port(port: int, process: subprocess.Popen[bytes], name: str, seconds: float = 30) -> None:
@@ -173,6 +182,7 @@ class Cluster:
     def start(self) -> Cluster:
         try:
             self.run_dir.mkdir(parents=True, exist_ok=True)
+            self.run_dir.chmod(0o700)
             if self.config.create_database:
                 self._create_database()
             if self.config.migrate:
