@@ -137,7 +137,8 @@ def worker_app() -> Any:
 def _migrate(settings: Settings, args: argparse.Namespace) -> int:
     from authgate.migrate import upgrade
 
-    upgrade(settings.database_url, args.revision)
+    # never through a transaction pooler: DATABASE_DIRECT_URL when DATABASE_URL is one (ConfigurationError if unset)
+    upgrade(settings.migration_url, args.revision)
     print(f"authgate: database at {args.revision}")
     return 0
 

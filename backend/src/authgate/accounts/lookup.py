@@ -56,6 +56,7 @@ class UserLookup:
         *,
         pool_size: int,
         timeouts: Timeouts | None = None,
+        pooler: str = "none",
         cache: SnapshotCache | None = None,
     ) -> None:
         self.engine = engine
@@ -64,6 +65,9 @@ class UserLookup:
         self.cache.watch(engine)
         self.pool_size = pool_size
         self.timeouts = timeouts or Timeouts()
+        # behind a transaction pooler, no named statement may outlive its round trip: asyncpg then sends each
+        # query as an unnamed statement (parsed again in the same message batch as its execution)
+        self._statement_cache_size = 0 if pooler != "none" else 100
         self._dsn = _asyncpg_dsn(database_url) if engine.dialect.driver == "asyncpg" else None
         self._pool: asyncpg.Pool | None = None
         self._pool_lock = asyncio.Lock()
@@ -143,6 +147,7 @@ class UserLookup:
                         timeout=self.timeouts.connect,
                         command_timeout=self.timeouts.statement,
                         server_settings=self.timeouts.server_settings(),
+                        statement_cache_size=self._statement_cache_size,
                         min_size=0,
                         max_size=self.pool_size,
                         max_inactive_connection_lifetime=300,
