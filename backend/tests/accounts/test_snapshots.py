@@ -3,10 +3,12 @@ CURRENT_USER_CACHE_SECONDS, one made here at once, and nothing outlives its time
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime
 
 import httpx
+import pytest
 from sqlalchemy import create_engine, text
 
 from authgate.accounts.lookup import CurrentUser
@@ -160,3 +162,42 @@ async def test_the_cache_holds_at_most_its_bound_and_never_an_unknown_user() -> 
     missing = uuid.uuid4()
     assert await cache.get(missing, nobody) is None
     assert missing not in cache._entries
+
+
+async def test_many_requests_for_an_expired_reader_make_one_load() -> None:
+    now = [100.0]
+    cache = SnapshotCache(0.5, clock=lambda: now[0])
+    release = asyncio.Event()
+    calls = []
+
+    async def slow_load(user_id: uuid.UUID) -> CurrentUser | None:
+        calls.append(user_id)
+        await release.wait()
+        return reader(user_id)
+
+    user_id = uuid.uuid4()
+    waiting = [asyncio.create_task(cache.get(user_id, slow_load)) for _ in range(20)]
+    await asyncio.sleep(0)
+    release.set()
+    answers = await asyncio.gather(*waiting)
+    assert len(calls) == 1
+    assert {answer.id for answer in answers if answer is not None} == {user_id}
+
+
+async def test_a_failed_load_fails_every_waiter_and_is_not_kept() -> None:
+    cache = SnapshotCache(0.5, clock=lambda: 100.0)
+    calls = 0
+
+    async def down(_user_id: uuid.UUID) -> CurrentUser | None:
+        nonlocal calls
+        calls += 1
+        await asyncio.sleep(0)
+        raise ConnectionError("database down")
+
+    user_id = uuid.uuid4()
+    results = await asyncio.gather(*(cache.get(user_id, down) for _ in range(5)), return_exceptions=True)
+    assert all(isinstance(result, ConnectionError) for result in results) and calls == 1
+    # the next request asks again
+    with pytest.raises(ConnectionError):
+        await cache.get(user_id, down)
+    assert calls == 2

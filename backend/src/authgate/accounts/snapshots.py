@@ -10,6 +10,7 @@ A load that overlaps such a write is not kept: it may have read the row as it wa
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections import OrderedDict
@@ -40,6 +41,7 @@ class SnapshotCache:
         self._entries: OrderedDict[uuid.UUID, tuple[CurrentUser | None, float]] = OrderedDict()
         # bumped by every write to a watched table: a load that began before it is not kept
         self._generation = 0
+        self._loading: dict[uuid.UUID, asyncio.Future[CurrentUser | None]] = {}
 
     @property
     def enabled(self) -> bool:
@@ -55,6 +57,19 @@ class SnapshotCache:
         # loaded at most `seconds` ago; a clock that went back (the injected one is wall time) keeps nothing
         if entry is not None and 0 <= now - entry[1] < self.seconds:
             return entry[0]
+        # single flight: when an entry expires under load, one request reloads it and the others wait for that
+        # answer instead of each asking the database at the same moment
+        flight = self._loading.get(user_id)
+        if flight is None:
+            flight = asyncio.ensure_future(self._load(user_id, load, now))
+            self._loading[user_id] = flight
+            flight.add_done_callback(lambda done: self._landed(user_id, done))
+        # shielded: a caller that is cancelled (its client went away) does not cancel the others' answer
+        return await asyncio.shield(flight)
+
+    async def _load(
+        self, user_id: uuid.UUID, load: Callable[[uuid.UUID], Awaitable[CurrentUser | None]], now: float
+    ) -> CurrentUser | None:
         generation = self._generation
         user = await load(user_id)
         # a user that does not exist is not kept: a token for it is refused either way, and keeping it would let
@@ -66,9 +81,18 @@ class SnapshotCache:
                 self._entries.popitem(last=False)
         return user
 
+    def _landed(self, user_id: uuid.UUID, done: asyncio.Future[CurrentUser | None]) -> None:
+        if self._loading.get(user_id) is done:
+            del self._loading[user_id]
+        if not done.cancelled():
+            # retrieved here: a failure is each waiter's to raise, never a stray "exception never retrieved" log
+            done.exception()
+
     def forget_all(self) -> None:
         self._generation += 1
         self._entries.clear()
+        # a load in flight may hold the row as it was before the write: later callers start their own
+        self._loading.clear()
 
     def watch(self, engine: AsyncEngine) -> None:
         """Empties the cache on every write this engine makes to a watched table (before and at its commit)."""
