@@ -11,7 +11,14 @@ PYTHON ?= python3
 TEST_PG_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 export TEST_PG_URL
 
-.PHONY: help run backend-install dev-secret migrate test test-backend check bench clean lock
+# `make cluster`: PostgreSQL itself (PgBouncer's server; migrations), Redis, instances; nginx on PORT, the instances
+# on the ports after it, PgBouncer on PGBOUNCER_PORT
+CLUSTER_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/authgate_cluster
+CLUSTER_REDIS_URL ?= redis://127.0.0.1:6379/0
+CLUSTER_INSTANCES ?= 2
+PGBOUNCER_PORT ?= 6432
+
+.PHONY: help run backend-install dev-secret migrate test test-backend check bench clean lock cluster cluster-tools
 
 help:
 	@echo "make run    - install, migrate and serve the API on SQLite at http://$(HOST):$(PORT)"
@@ -19,6 +26,7 @@ help:
 	@echo "make check  - ruff (lint and format) and mypy"
 	@echo "make bench  - benchmarks (PostgreSQL, wrk)"
 	@echo "make demo   - the API and the example Docusaurus site"
+	@echo "make cluster - $(CLUSTER_INSTANCES) instances behind nginx on :$(PORT), PgBouncer, PostgreSQL and Redis (Ctrl-C stops all)"
 
 # the exact versions in backend/uv.lock (`make lock` after changing pyproject.toml), the package itself editable
 $(VENV)/.installed: backend/pyproject.toml backend/uv.lock
@@ -46,19 +54,34 @@ migrate: backend-install dev-secret
 run: migrate
 	exec $(VENV)/bin/authgate serve --host $(HOST) --port $(PORT)
 
-test-backend: backend-install
+test-backend: backend-install cluster-tools
 	cd backend && ../$(VENV)/bin/pytest -q
 
 test: test-backend frontend-unit e2e e2e-quickstart pack-test
 
 check: backend-install
-	cd backend && ../$(VENV)/bin/ruff check . && ../$(VENV)/bin/ruff format --check . && ../$(VENV)/bin/mypy src
+	cd backend && ../$(VENV)/bin/ruff check . ../deploy && ../$(VENV)/bin/ruff format --check . ../deploy \
+		&& ../$(VENV)/bin/mypy src ../deploy/cluster/cluster.py
 
 bench: backend-install
 	$(PY) bench/run.py
 
 clean:
 	rm -rf $(VENV) backend/.pytest_cache backend/.mypy_cache
+
+# nginx and PgBouncer from Debian, for `make cluster` and its tests (backend/tests/cluster); in CI a missing one fails
+cluster-tools:
+	@missing=""; [ -x /usr/sbin/nginx ] || missing="$$missing nginx"; [ -x /usr/sbin/pgbouncer ] || missing="$$missing pgbouncer"; \
+	if [ -n "$$missing" ]; then \
+		echo "missing:$$missing: apt-get install -y$$missing"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing) \
+			|| { [ "$$CI" = true ] && { echo "FAIL: could not install$$missing"; exit 1; } || echo "not installed:$$missing"; }; \
+	fi
+
+# N instances behind nginx (round robin), through PgBouncer (transaction mode) to PostgreSQL, on Redis; foreground
+cluster: backend-install dev-secret cluster-tools
+	$(PY) deploy/cluster/cluster.py --port $(PORT) --instances $(CLUSTER_INSTANCES) --pgbouncer-port $(PGBOUNCER_PORT) \
+		--database-url $(CLUSTER_DATABASE_URL) --redis-url $(CLUSTER_REDIS_URL) --create-database
 
 -include mk/frontend.mk
 

@@ -26,7 +26,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0)
     args = parser.parse_args()
 
-    hasher = PasswordHasher(Argon2Params(args.time_cost, args.memory_cost, args.parallelism))
+    hasher = PasswordHasher(
+        Argon2Params(args.time_cost, args.memory_cost, args.parallelism)
+    )
     password = "correct horse battery staple"
     hashed = hasher.hash(password)
     assert hasher.verify_and_update(password, hashed)[0]
@@ -60,7 +62,9 @@ def main() -> None:
                 "verifications": total,
                 "seconds": round(elapsed, 3),
                 "per_second": total / elapsed,
-                "ms_per_verify_per_thread": 1000 * elapsed * args.threads / total if total else None,
+                "ms_per_verify_per_thread": 1000 * elapsed * args.threads / total
+                if total
+                else None,
             }
         )
     )

@@ -46,7 +46,9 @@ VENV_BIN = Path(sys.executable).parent
 HOST = "127.0.0.1"
 DB_NAME = "authgate_bench"
 USER_PREFIX = "bench-user-"
-USER_PASSWORD = "bench-Password-4711-unusual"  # a throwaway account in a throwaway database
+USER_PASSWORD = (
+    "bench-Password-4711-unusual"  # a throwaway account in a throwaway database
+)
 N_USERS = 64
 
 
@@ -59,7 +61,9 @@ class Plan:
     """Durations and client counts; --quick shortens the runs, not the shape."""
 
     throughput_seconds: int = 8  # (a): each wrk run
-    throughput_rounds: int = 2  # (a): bare/me alternated this many times; the best of each is kept
+    throughput_rounds: int = (
+        2  # (a): bare/me alternated this many times; the best of each is kept
+    )
     throughput_threads: int = 2
     throughput_connections: int = 32
     warmup_seconds: int = 2
@@ -68,7 +72,9 @@ class Plan:
     storm_seconds: int = 10  # (b)
     probe_seconds: int = 10  # (c): the probe, idle and during the storm
     probe_connections: int = 2
-    probe_delay_ms: int = 20  # (c): each probe connection waits this long between requests
+    probe_delay_ms: int = (
+        20  # (c): each probe connection waits this long between requests
+    )
     big_storm_clients: int = 64  # (d)
     big_storm_seconds: int = 10  # (d)
     rss_interval_s: float = 0.05  # (d)
@@ -109,7 +115,13 @@ class Context:
     token: str
     argon2: dict[str, int]
     service_log: Path
-    cache: dict[str, Any] = field(default_factory=dict)  # figures may share measurements
+    env: dict[str, str] = field(
+        default_factory=dict
+    )  # the service's environment (for more instances)
+    processes: Processes | None = None
+    cache: dict[str, Any] = field(
+        default_factory=dict
+    )  # figures may share measurements
 
 
 def aim_ok(value: float | None, op: str, target: float) -> bool | None:
@@ -128,10 +140,21 @@ def ensure_wrk() -> str:
         return found
     print("bench: wrk not found, installing it with apt-get", flush=True)
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    result = subprocess.run(["apt-get", "install", "-y", "wrk"], env=env, capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        ["apt-get", "install", "-y", "wrk"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if result.returncode != 0:
         subprocess.run(["apt-get", "update"], env=env, capture_output=True, check=False)
-        subprocess.run(["apt-get", "install", "-y", "wrk"], env=env, capture_output=True, check=True)
+        subprocess.run(
+            ["apt-get", "install", "-y", "wrk"],
+            env=env,
+            capture_output=True,
+            check=True,
+        )
     found = shutil.which("wrk")
     if not found:
         raise SystemExit("bench: could not install wrk")
@@ -188,14 +211,18 @@ def parse_wrk(text: str) -> WrkResult:
 def run_wrk(cmd: list[str]) -> WrkResult:
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
     if done.returncode != 0:
-        raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr}\n{done.stdout}")
+        raise RuntimeError(
+            f"wrk failed ({done.returncode}): {done.stderr}\n{done.stdout}"
+        )
     return parse_wrk(done.stdout)
 
 
 @contextmanager
 def wrk_in_background(cmd: list[str]) -> Iterator[Callable[[], WrkResult]]:
     """Start wrk, yield a function that waits for its result; stop it if the block fails."""
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     try:
 
         def result() -> WrkResult:
@@ -260,20 +287,29 @@ def http(
         url,
         data=data,
         method=method,
-        headers={**({"Content-Type": "application/json"} if data else {}), **(headers or {})},
+        headers={
+            **({"Content-Type": "application/json"} if data else {}),
+            **(headers or {}),
+        },
     )
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # only ever 127.0.0.1
+        with urllib.request.urlopen(
+            request, timeout=timeout
+        ) as response:  # only ever 127.0.0.1
             return response.status, response.read()
     except urllib.error.HTTPError as error:
         return error.code, error.read()
 
 
-def wait_until_up(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 30) -> None:
+def wait_until_up(
+    url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 30
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"{url} exited with {proc.returncode}; see {log}:\n{log.read_text()[-3000:]}")
+            raise RuntimeError(
+                f"{url} exited with {proc.returncode}; see {log}:\n{log.read_text()[-3000:]}"
+            )
         try:
             status, _ = http("GET", url, timeout=1)
             if status == 200:
@@ -290,10 +326,17 @@ class Processes:
     def __init__(self) -> None:
         self.procs: list[tuple[str, subprocess.Popen[bytes]]] = []
 
-    def start(self, name: str, cmd: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    def start(
+        self, name: str, cmd: list[str], env: dict[str, str], log: Path
+    ) -> subprocess.Popen[bytes]:
         with log.open("wb") as out:
             proc = subprocess.Popen(
-                cmd, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=RESULTS_DIR, start_new_session=True
+                cmd,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                cwd=RESULTS_DIR,
+                start_new_session=True,
             )
         self.procs.append((name, proc))
         return proc
@@ -319,10 +362,14 @@ class Processes:
 
 def admin_url() -> str:
     url = (
-        os.environ.get("BENCH_PG_URL") or os.environ.get("TEST_PG_URL") or f"postgresql://postgres@{HOST}:5432/postgres"
+        os.environ.get("BENCH_PG_URL")
+        or os.environ.get("TEST_PG_URL")
+        or f"postgresql://postgres@{HOST}:5432/postgres"
     )
     if not re.match(r"^postgresql://[^@/]*@(127\.0\.0\.1|localhost)(:\d+)?/", url):
-        raise SystemExit(f"bench: refusing a PostgreSQL server other than 127.0.0.1: {url}")
+        raise SystemExit(
+            f"bench: refusing a PostgreSQL server other than 127.0.0.1: {url}"
+        )
     return url
 
 
@@ -360,17 +407,21 @@ def effective_argon2(env: dict[str, str]) -> dict[str, int]:
     }
 
 
+def signup_body(email: str) -> dict[str, str]:
+    return {
+        "email": email,
+        "password": USER_PASSWORD,
+        "experience_level": "intermediate",
+        "professional_role": "student",
+    }
+
+
 def create_users(service_url: str, count: int) -> str:
     def signup(i: int) -> str:
         status, body = http(
             "POST",
             f"{service_url}/auth/signup",
-            {
-                "email": f"{USER_PREFIX}{i}@example.com",
-                "password": USER_PASSWORD,
-                "experience_level": "intermediate",
-                "professional_role": "student",
-            },
+            signup_body(f"{USER_PREFIX}{i}@example.com"),
         )
         if status != 201:
             raise RuntimeError(f"signup {i} failed: {status} {body[:300]!r}")
@@ -444,7 +495,9 @@ class RssSampler(threading.Thread):
 
     def run(self) -> None:
         while not self._stop_event.is_set():
-            self.samples.append(sum(status_kib(p, "VmRSS") for p in process_tree(self.pid)))
+            self.samples.append(
+                sum(status_kib(p, "VmRSS") for p in process_tree(self.pid))
+            )
             self._stop_event.wait(self.interval)
 
     def stop(self) -> list[int]:
@@ -471,7 +524,9 @@ def figure_me_throughput(ctx: Context) -> Figure:
         headers={"Authorization": f"Bearer {ctx.token}"},
         **common,
     )
-    bare_cmd = wrk_command(f"{ctx.bare_url}/json", seconds=p.throughput_seconds, **common)
+    bare_cmd = wrk_command(
+        f"{ctx.bare_url}/json", seconds=p.throughput_seconds, **common
+    )
     # warm both (the service's pool opens its connections, code paths get hot)
     run_wrk(
         wrk_command(
@@ -486,7 +541,9 @@ def figure_me_throughput(ctx: Context) -> Figure:
     for _ in range(p.throughput_rounds):
         bare_runs.append(run_wrk(bare_cmd))
         me_runs.append(run_wrk(me_cmd))
-    bad = sum(r.summary["non2xx"] + r.summary["socket_errors"] for r in me_runs + bare_runs)
+    bad = sum(
+        r.summary["non2xx"] + r.summary["socket_errors"] for r in me_runs + bare_runs
+    )
     me_best = max(r.requests_per_s for r in me_runs)
     bare_best = max(r.requests_per_s for r in bare_runs)
     ratio = me_best / bare_best
@@ -506,7 +563,8 @@ def figure_me_throughput(ctx: Context) -> Figure:
             "wrk": f"-t{p.throughput_threads} -c{p.throughput_connections} -d{p.throughput_seconds}s",
             "errors": bad,
         },
-        f"{round(me_best)} vs {round(bare_best)} req/s" + (f"; {bad} errors!" if bad else ""),
+        f"{round(me_best)} vs {round(bare_best)} req/s"
+        + (f"; {bad} errors!" if bad else ""),
     )
 
 
@@ -554,7 +612,10 @@ def figure_login_throughput(ctx: Context) -> Figure:
         {
             "logins_per_s": round(logins, 1),
             "floor_per_s": round(floor, 1),
-            "floor_runs_per_s": [round(before["per_second"], 1), round(after["per_second"], 1)],
+            "floor_runs_per_s": [
+                round(before["per_second"], 1),
+                round(after["per_second"], 1),
+            ],
             "floor_threads": before["threads"],
             "non_200": s["other"],
             "socket_errors": s["socket_errors"],
@@ -562,10 +623,15 @@ def figure_login_throughput(ctx: Context) -> Figure:
             "login_p99_ms": round(s["p99_us"] / 1000, 1),
             # less sensitive to other load on the machine than the ratio: of the CPU the storm cost the
             # service and its database, the share spent in the hashing threads (1.0 = nothing but hashing)
-            "hashing_cpu_share": round(cpu["other_threads"] / max(sum(cpu.values()), 1e-9), 3),
-            "cpu_ms_per_login": {k: round(1000 * v / max(s["ok"], 1), 2) for k, v in cpu.items()},
+            "hashing_cpu_share": round(
+                cpu["other_threads"] / max(sum(cpu.values()), 1e-9), 3
+            ),
+            "cpu_ms_per_login": {
+                k: round(1000 * v / max(s["ok"], 1), 2) for k, v in cpu.items()
+            },
         },
-        f"{logins:.1f} vs {floor:.1f} verif/s" + (f"; {s['other']} non-200!" if s["other"] else ""),
+        f"{logins:.1f} vs {floor:.1f} verif/s"
+        + (f"; {s['other']} non-200!" if s["other"] else ""),
     )
 
 
@@ -577,7 +643,9 @@ def figure_me_p99_under_storm(ctx: Context) -> Figure:
     p = ctx.plan
     idle_before = run_wrk(me_probe_cmd(ctx, p.probe_seconds))
     ramp = 2
-    with wrk_in_background(login_storm_cmd(ctx, p.storm_clients, p.probe_seconds + ramp + 1)) as storm_result:
+    with wrk_in_background(
+        login_storm_cmd(ctx, p.storm_clients, p.probe_seconds + ramp + 1)
+    ) as storm_result:
         time.sleep(ramp)  # let the storm reach its steady state first
         loaded = run_wrk(me_probe_cmd(ctx, p.probe_seconds))
         storm = storm_result()
@@ -605,7 +673,9 @@ def figure_me_p99_under_storm(ctx: Context) -> Figure:
             "storm_max_ms": round(loaded.summary["max_us"] / 1000, 1),
             "probe_requests": [r.summary["requests"] for r in runs],
             "probe": f"{p.probe_connections} connections, {p.probe_delay_ms} ms between requests, {p.probe_seconds}s",
-            "storm_logins_per_s": round(storm.summary["ok"] / (storm.summary["duration_us"] / 1e6), 1),
+            "storm_logins_per_s": round(
+                storm.summary["ok"] / (storm.summary["duration_us"] / 1e6), 1
+            ),
             "errors": bad,
         },
         f"{loaded_p99:.1f} vs {idle_p99:.1f} ms" + (f"; {bad} errors!" if bad else ""),
@@ -615,7 +685,9 @@ def figure_me_p99_under_storm(ctx: Context) -> Figure:
 def figure_peak_rss(ctx: Context) -> Figure:
     """(d) peak RSS of the service (and children) during a 64-client login storm, sampled every 50 ms."""
     p = ctx.plan
-    start_rss = sum(status_kib(pid, "VmRSS") for pid in process_tree(ctx.service_pid)) / 1024
+    start_rss = (
+        sum(status_kib(pid, "VmRSS") for pid in process_tree(ctx.service_pid)) / 1024
+    )
     sampler = RssSampler(ctx.service_pid, p.rss_interval_s)
     sampler.start()
     try:
@@ -656,7 +728,10 @@ def figure_rate_limit(ctx: Context, attempts: int = 30) -> Figure:
     window refuses before the database is touched), so the figure is an upper bound. The ratio is the median
     time of the 429s ÷ the median time of the 401s; a refusal must be cheap.
     """
-    body = {"email": f"{USER_PREFIX}0@example.com", "password": "wrong-password-for-rate-limit"}
+    body = {
+        "email": f"{USER_PREFIX}0@example.com",
+        "password": "wrong-password-for-rate-limit",
+    }
     times: dict[int, list[float]] = {}
     retry_after: set[str] = set()
     client = KeepAlive(ctx.service_url)
@@ -695,7 +770,9 @@ def figure_rate_limit(ctx: Context, attempts: int = 30) -> Figure:
             "statuses": statuses,
             "retry_after": sorted(retry_after),
             "ms_429": round(1000 * statistics.median(limited), 2),
-            "ms_429_p90": round(1000 * sorted(limited)[int(0.9 * (len(limited) - 1))], 2),
+            "ms_429_p90": round(
+                1000 * sorted(limited)[int(0.9 * (len(limited) - 1))], 2
+            ),
             "ms_login": round(1000 * statistics.median(normal), 2),
         },
         f"{1000 * statistics.median(limited):.1f} vs {1000 * statistics.median(normal):.1f} ms "
@@ -706,7 +783,9 @@ def figure_rate_limit(ctx: Context, attempts: int = 30) -> Figure:
 TOTP_READERS = 24
 
 
-def _keepalive_post(client: KeepAlive, path: str, body: dict[str, Any], token: str | None = None) -> tuple[int, Any, float]:
+def _keepalive_post(
+    client: KeepAlive, path: str, body: dict[str, Any], token: str | None = None
+) -> tuple[int, Any, float]:
     headers = {"Content-Type": "application/json"}
     if token:
         headers["Authorization"] = f"Bearer {token}"
@@ -718,17 +797,18 @@ def _keepalive_post(client: KeepAlive, path: str, body: dict[str, Any], token: s
     return response.status, json.loads(raw) if raw else None, elapsed
 
 
-def verification_costs(argon2: dict[str, int], rounds: int = 200) -> tuple[float, float]:
+def verification_costs(
+    argon2: dict[str, int], rounds: int = 200
+) -> tuple[float, float]:
     """Median seconds of one TOTP check (unseal the stored secret, compare the code over the ±1 step window) and of
     one password check (argon2id verify at the service's parameters), with the functions the service uses."""
     import uuid
     from datetime import UTC, datetime
 
-    from pwdlib.hashers.argon2 import Argon2Hasher
-
     from authgate.security import derive_key
     from authgate.security.sealing import seal, unseal
     from authgate.security.totp import code_at, matching_step, new_secret, step_of
+    from pwdlib.hashers.argon2 import Argon2Hasher
 
     key = derive_key(secrets.token_urlsafe(48), "authgate totp secret")
     owner = uuid.uuid4().bytes
@@ -742,7 +822,9 @@ def verification_costs(argon2: dict[str, int], rounds: int = 200) -> tuple[float
         matching_step(unseal(key, sealed, context=owner), code, now, None)
         totp_times.append(time.perf_counter() - t0)
     hasher = Argon2Hasher(
-        time_cost=argon2["time_cost"], memory_cost=argon2["memory_cost"], parallelism=argon2["parallelism"]
+        time_cost=argon2["time_cost"],
+        memory_cost=argon2["memory_cost"],
+        parallelism=argon2["parallelism"],
     )
     hashed = hasher.hash(USER_PASSWORD)
     password_times = []
@@ -787,7 +869,9 @@ def figure_totp_cost(ctx: Context) -> Figure:
             token = answer["access_token"]
             _, setup, _ = _keepalive_post(client, "/auth/mfa/totp/setup", {}, token)
             code = pyotp.TOTP(setup["secret"]).now()
-            status, _, _ = _keepalive_post(client, "/auth/mfa/totp/confirm", {"code": code}, token)
+            status, _, _ = _keepalive_post(
+                client, "/auth/mfa/totp/confirm", {"code": code}, token
+            )
             if status != 200:
                 raise RuntimeError(f"totp confirm failed: {status}")
             secrets_by_email[email] = setup["secret"]
@@ -797,15 +881,22 @@ def figure_totp_cost(ctx: Context) -> Figure:
         time.sleep(31 - time.time() % 30)
         client = KeepAlive(ctx.service_url)
         for email, secret in secrets_by_email.items():
-            status, challenge, _ = _keepalive_post(client, "/auth/login", {"email": email, "password": USER_PASSWORD})
+            status, challenge, _ = _keepalive_post(
+                client, "/auth/login", {"email": email, "password": USER_PASSWORD}
+            )
             code = pyotp.TOTP(secret).now()
             status, _, elapsed = _keepalive_post(
-                client, "/auth/mfa/verify", {"challenge_token": challenge["challenge_token"], "code": code}
+                client,
+                "/auth/mfa/verify",
+                {"challenge_token": challenge["challenge_token"], "code": code},
             )
             statuses[str(status)] = statuses.get(str(status), 0) + 1
             if status == 200:
                 verify_times.append(elapsed)
-            plain = {"email": f"{USER_PREFIX}{1 + len(login_times) % 8}@example.com", "password": USER_PASSWORD}
+            plain = {
+                "email": f"{USER_PREFIX}{1 + len(login_times) % 8}@example.com",
+                "password": USER_PASSWORD,
+            }
             status, _, elapsed = _keepalive_post(client, "/auth/login", plain)
             if status == 200:
                 login_times.append(elapsed)
@@ -829,10 +920,119 @@ def figure_totp_cost(ctx: Context) -> Figure:
             "us_totp_check": round(1e6 * totp_check, 1),
             "ms_password_check": round(1000 * password_check, 2),
             "verify_statuses": statuses,
-            "ms_verify_route": round(1000 * statistics.median(verify_times), 2) if verify_times else None,
-            "ms_login_route": round(1000 * statistics.median(login_times), 2) if login_times else None,
+            "ms_verify_route": round(1000 * statistics.median(verify_times), 2)
+            if verify_times
+            else None,
+            "ms_login_route": round(1000 * statistics.median(login_times), 2)
+            if login_times
+            else None,
         },
         f"{1e6 * totp_check:.0f} µs vs {1000 * password_check:.1f} ms{routes}",
+    )
+
+
+def start_instance(
+    ctx: Context, name: str, extra_args: tuple[str, ...] = ()
+) -> tuple[str, int]:
+    """Another `authgate serve` on the same database (a second instance behind a load balancer)."""
+    assert ctx.processes is not None
+    port = free_port()
+    log = RESULTS_DIR / f"{name}.log"
+    proc = ctx.processes.start(
+        name,
+        [
+            str(VENV_BIN / "authgate"),
+            "serve",
+            "--host",
+            HOST,
+            "--port",
+            str(port),
+            *extra_args,
+        ],
+        ctx.env,
+        log,
+    )
+    url = f"http://{HOST}:{port}"
+    wait_until_up(f"{url}/health", proc, log)
+    return url, proc.pid
+
+
+def seconds_until_refused(url: str, token: str, limit: float = 5.0) -> float:
+    """Polls GET /auth/me with `token` every 5 ms on one connection until it is refused; seconds waited."""
+    parsed = urllib.parse.urlsplit(url)
+    connection = HTTPConnection(parsed.hostname or HOST, parsed.port, timeout=5)
+    started = time.monotonic()
+    try:
+        while time.monotonic() - started < limit:
+            connection.request(
+                "GET", "/auth/me", headers={"Authorization": f"Bearer {token}"}
+            )
+            response = connection.getresponse()
+            response.read()
+            if response.status != 200:
+                return time.monotonic() - started
+            time.sleep(0.005)
+    finally:
+        connection.close()
+    return float("inf")
+
+
+def figure_revocation_seen(ctx: Context, rounds: int = 4) -> Figure:
+    """(g) A sign-out everywhere made on one instance, or a suspension by the CLI, refused on another instance."""
+    other_url, _ = start_instance(ctx, "authgate-2")
+    waits: dict[str, list[float]] = {"sign_out_everywhere": [], "suspension": []}
+    for n in range(rounds):
+        for kind, kind_waits in waits.items():
+            email = f"bench-revoke-{kind}-{n}@example.com"
+            status, body = http(
+                "POST", f"{ctx.service_url}/auth/signup", signup_body(email)
+            )
+            if status != 201:
+                raise RuntimeError(f"sign-up for (g): {status} {body[:200]!r}")
+            token = json.loads(body)["access_token"]
+            # the other instance has the reader in memory (the case a cache would make slow to notice)
+            for _ in range(3):
+                assert (
+                    http(
+                        "GET",
+                        f"{other_url}/auth/me",
+                        headers={"Authorization": f"Bearer {token}"},
+                    )[0]
+                    == 200
+                )
+            if kind == "sign_out_everywhere":
+                status, _ = http(
+                    "DELETE",
+                    f"{ctx.service_url}/auth/sessions",
+                    {"password": USER_PASSWORD},
+                    headers={"Authorization": f"Bearer {token}"},
+                )
+                assert status == 204, status
+            else:
+                subprocess.run(
+                    [str(VENV_BIN / "authgate"), "users", "suspend", email],
+                    env=ctx.env,
+                    cwd=RESULTS_DIR,
+                    check=True,
+                    capture_output=True,
+                    timeout=60,
+                )
+            # from the moment the change committed (the response, the CLI's exit) to the first refusal there
+            kind_waits.append(seconds_until_refused(other_url, token))
+    worst = max(max(w) for w in waits.values())
+    return Figure(
+        "g",
+        "revocation seen on another instance (s, worst)",
+        round(worst, 3),
+        "s",
+        "<= 1.0",
+        aim_ok(worst, "<=", 1.0),
+        details={kind: [round(w, 3) for w in values] for kind, values in waits.items()},
+        note=(
+            f"sign-out everywhere: worst {max(waits['sign_out_everywhere']):.3f} s, suspension (CLI): worst "
+            f"{max(waits['suspension']):.3f} s, over {rounds} readers each (CURRENT_USER_CACHE_SECONDS "
+            f"{ctx.env.get('CURRENT_USER_CACHE_SECONDS', 'default')})"
+        ),
     )
 
 
@@ -842,18 +1042,32 @@ class KeepAlive:
 
     def __init__(self, base_url: str) -> None:
         parsed = urllib.parse.urlsplit(base_url)
-        self.connection = HTTPConnection(parsed.hostname or HOST, parsed.port, timeout=30)
+        self.connection = HTTPConnection(
+            parsed.hostname or HOST, parsed.port, timeout=30
+        )
 
-    def post(self, path: str, body: dict[str, Any]) -> tuple[int, bytes, dict[str, str]]:
-        self.connection.request("POST", path, json.dumps(body), {"Content-Type": "application/json"})
+    def post(
+        self, path: str, body: dict[str, Any]
+    ) -> tuple[int, bytes, dict[str, str]]:
+        self.connection.request(
+            "POST", path, json.dumps(body), {"Content-Type": "application/json"}
+        )
         response = self.connection.getresponse()
-        return response.status, response.read(), {k.lower(): v for k, v in response.getheaders()}
+        return (
+            response.status,
+            response.read(),
+            {k.lower(): v for k, v in response.getheaders()},
+        )
 
     def close(self) -> None:
         self.connection.close()
 
 
-BENCH_OPEN_WINDOWS = ("RATE_LIMIT_SIGNUP_IP", "RATE_LIMIT_LOGIN_IP", "RATE_LIMIT_LOGIN_ACCOUNT")
+BENCH_OPEN_WINDOWS = (
+    "RATE_LIMIT_SIGNUP_IP",
+    "RATE_LIMIT_LOGIN_IP",
+    "RATE_LIMIT_LOGIN_ACCOUNT",
+)
 
 # the rate-limit figure runs last: a limiter, once added, would lock the bench account out
 FIGURES: list[tuple[str, Callable[[Context], Figure]]] = [
@@ -862,6 +1076,7 @@ FIGURES: list[tuple[str, Callable[[Context], Figure]]] = [
     ("c", figure_me_p99_under_storm),
     ("d", figure_peak_rss),
     ("f", figure_totp_cost),
+    ("g", figure_revocation_seen),
     ("e", figure_rate_limit),
 ]
 
@@ -873,7 +1088,14 @@ FIGURES: list[tuple[str, Callable[[Context], Figure]]] = [
 def print_table(figures: list[Figure]) -> None:
     rows = [("figure", "measured", "absolute", "aim", "met")]
     for f in figures:
-        value = "—" if f.value is None else (f"{f.value:.3f}" if f.unit == "x" else f"{f.value:.0f} {f.unit}")
+        value = (
+            "—"
+            if f.value is None
+            else (
+                f"{f.value:.3f}" if f.unit in ("x", "s") else f"{f.value:.0f} {f.unit}"
+            )
+            + (" s" if f.unit == "s" else "")
+        )
         met = "n/a" if f.met is None else ("yes" if f.met else "NO")
         rows.append((f"({f.key}) {f.name}", value, f.note, f.aim, met))
     widths = [max(len(r[i]) for r in rows) for i in range(5)]
@@ -884,10 +1106,14 @@ def print_table(figures: list[Figure]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true", help="shorter runs")
     parser.add_argument("--only", help="comma-separated figure keys, e.g. a,c")
-    parser.add_argument("--strict", action="store_true", help="exit 1 when an aim is missed")
+    parser.add_argument(
+        "--strict", action="store_true", help="exit 1 when an aim is missed"
+    )
     args = parser.parse_args(argv)
     plan = Plan.quick() if args.quick else Plan()
     # `kill`/make's SIGTERM must still stop the servers and drop the database (the finally below)
@@ -896,7 +1122,11 @@ def main(argv: list[str] | None = None) -> int:
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     ensure_wrk()
 
-    env = {**os.environ, "DATABASE_URL": bench_database_url(), "JWT_SECRET_KEY": secrets.token_urlsafe(48)}
+    env = {
+        **os.environ,
+        "DATABASE_URL": bench_database_url(),
+        "JWT_SECRET_KEY": secrets.token_urlsafe(48),
+    }
     # every request comes from 127.0.0.1 and the storms sign the same 64 accounts in hundreds of times a second:
     # the per-IP and per-account windows are opened (unless set in the environment); the failure lockout,
     # which figure (e) measures, keeps its defaults
@@ -926,28 +1156,61 @@ def main(argv: list[str] | None = None) -> int:
         )
 
         service_port, bare_port = free_port(), free_port()
-        service_url, bare_url = f"http://{HOST}:{service_port}", f"http://{HOST}:{bare_port}"
+        service_url, bare_url = (
+            f"http://{HOST}:{service_port}",
+            f"http://{HOST}:{bare_port}",
+        )
         service_log, bare_log = RESULTS_DIR / "service.log", RESULTS_DIR / "bare.log"
         service = processes.start(
             "authgate",
-            [str(VENV_BIN / "authgate"), "serve", "--host", HOST, "--port", str(service_port)],
+            [
+                str(VENV_BIN / "authgate"),
+                "serve",
+                "--host",
+                HOST,
+                "--port",
+                str(service_port),
+            ],
             env,
             service_log,
         )
         bare = processes.start(
             "bare",
-            [sys.executable, str(BENCH_DIR / "bare_app.py"), "--host", HOST, "--port", str(bare_port)],
+            [
+                sys.executable,
+                str(BENCH_DIR / "bare_app.py"),
+                "--host",
+                HOST,
+                "--port",
+                str(bare_port),
+            ],
             env,
             bare_log,
         )
         wait_until_up(f"{service_url}/health", service, service_log)
         wait_until_up(f"{bare_url}/json", bare, bare_log)
         token = create_users(service_url, N_USERS)
-        status, body = http("GET", f"{service_url}/auth/me", headers={"Authorization": f"Bearer {token}"})
+        status, body = http(
+            "GET",
+            f"{service_url}/auth/me",
+            headers={"Authorization": f"Bearer {token}"},
+        )
         if status != 200:
-            raise RuntimeError(f"GET /auth/me with the bench token: {status} {body[:200]!r}")
+            raise RuntimeError(
+                f"GET /auth/me with the bench token: {status} {body[:200]!r}"
+            )
 
-        ctx = Context(plan, service_url, bare_url, service.pid, token, argon2, service_log)
+        ctx = Context(
+            plan,
+            service_url,
+            bare_url,
+            service.pid,
+            token,
+            argon2,
+            service_log,
+            env,
+            processes,
+        )
         wanted = set(args.only.split(",")) if args.only else None
         for key, figure_fn in FIGURES:
             if wanted and key not in wanted:
@@ -956,9 +1219,14 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 figure = figure_fn(ctx)
             except Exception as error:  # noqa: BLE001 - one broken figure must not hide the others
-                figure = Figure(key, figure_fn.__name__, None, "", "", None, note=f"FAILED: {error}")
+                figure = Figure(
+                    key, figure_fn.__name__, None, "", "", None, note=f"FAILED: {error}"
+                )
                 failures.append(key)
-            print(f"bench: ({figure.key}) {figure.note}  [{time.monotonic() - t0:.0f}s]", flush=True)
+            print(
+                f"bench: ({figure.key}) {figure.note}  [{time.monotonic() - t0:.0f}s]",
+                flush=True,
+            )
             figures.append(figure)
     finally:
         processes.stop_all()

@@ -37,8 +37,9 @@ def run_cli(*args: str, env: dict[str, str], cwd: Path | None = None) -> subproc
 
 
 @contextmanager
-def served(env: dict[str, str], cwd: Path | None = None) -> Iterator[str]:
-    port = free_port()
+def served(env: dict[str, str], cwd: Path | None = None, port: int | None = None) -> Iterator[str]:
+    # a port chosen beforehand lets a test put the instance's own URL in its settings (AUTH_PUBLIC_URL)
+    port = port or free_port()
     process = subprocess.Popen(  # noqa: S603
         [AUTHGATE, "serve", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
         env=env,

@@ -74,3 +74,11 @@ def test_reset_2fa_lets_a_reader_who_lost_every_factor_back_in(database_url: str
         events = run_cli("users", "events", "lost@example.com", env=env).stdout
         assert "two_factor_reset" in events
     assert run_cli("users", "reset-2fa", "ghost@example.com", env=env).returncode == 1
+
+
+def test_migrate_goes_to_the_direct_url_never_through_the_pooler(postgresql_url: str) -> None:
+    pooled = cli_env("postgresql://app@127.0.0.1:1/pooled", DATABASE_POOLER="pgbouncer")
+    refused = run_cli("migrate", env=pooled)
+    assert refused.returncode == 2 and "DATABASE_DIRECT_URL" in refused.stderr
+    migrated = run_cli("migrate", env={**pooled, "DATABASE_DIRECT_URL": postgresql_url})
+    assert migrated.returncode == 0, migrated.stderr

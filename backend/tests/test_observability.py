@@ -4,8 +4,11 @@ workers), JSON logs with request ids, and no secret in the logs of a whole run."
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
+import os
 import re
+import select
 import subprocess
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -15,6 +18,7 @@ import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
+from authgate.observability import AccessWriter
 from tests.conftest import PASSWORD, FakeClock, app_client, make_settings, signup, signup_body
 from tests.relay import TcpRelay
 from tests.serving import AUTHGATE, cli_env, free_port, run_cli
@@ -200,3 +204,52 @@ def test_metrics_add_up_every_worker(database_url: str) -> None:
             }
     # whichever worker answers the scrape, it reports both workers' requests
     assert scrapes == {40.0}
+
+
+def read_all(fd: int) -> bytes:
+    chunks = []
+    while chunk := os.read(fd, 65536):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def test_the_access_writer_writes_every_line_whole_and_as_the_json_formatter_would() -> None:
+    read_end, write_end = os.pipe()
+    writer = AccessWriter(write_end, "json", flush_seconds=60, max_buffered=10_000)
+    reader = concurrent.futures.ThreadPoolExecutor(1).submit(read_all, read_end)
+    for n in range(2000):
+        writer.write("GET", "/auth/me", 200, n / 10, f"request-{n}")
+    writer.close()  # what is still buffered is written at exit
+    os.close(write_end)
+    lines = reader.result(timeout=10).decode().splitlines()
+    records = [json.loads(line) for line in lines]
+    assert [r["request_id"] for r in records] == [f"request-{n}" for n in range(2000)]
+    assert set(records[5]) == {
+        "time",
+        "level",
+        "logger",
+        "message",
+        "request_id",
+        "method",
+        "route",
+        "status",
+        "duration_ms",
+    }
+    assert records[5]["message"] == "GET /auth/me 200 0.5ms" and records[5]["logger"] == "authgate.access"
+    os.close(read_end)
+
+
+def test_the_access_writer_writes_a_quiet_moments_lines_without_being_asked() -> None:
+    read_end, write_end = os.pipe()
+    writer = AccessWriter(write_end, "text", flush_seconds=0.05)
+    try:
+        writer.write("POST", "/auth/login", 401, 20.0, "quiet-1")
+        ready, _, _ = select.select([read_end], [], [], 5)
+        assert ready, "the line was not written within 5 s"
+        assert (
+            os.read(read_end, 4096).decode().endswith(" INFO authgate.access [quiet-1] POST /auth/login 401 20.0ms\n")
+        )
+    finally:
+        writer.close()
+        os.close(write_end)
+        os.close(read_end)

@@ -142,3 +142,25 @@ def test_settings_repr_holds_no_secret() -> None:
                 continue  # a plain dict the caller asked for; repr is what ends up in logs and tracebacks
             for part in secret_parts(MARKERS[name]):
                 assert part not in text, (name, text)
+
+
+def test_a_pooler_needs_postgresql_and_migrations_need_the_direct_url() -> None:
+    with pytest.raises(ConfigurationError, match="DATABASE_POOLER"):
+        settings(database_url="sqlite:///x.db", database_pooler="pgbouncer")
+    pooled = settings(database_url="postgresql://app:pw@pooler:6432/db", database_pooler="PgBouncer")
+    assert pooled.database_pooler == "pgbouncer"
+    with pytest.raises(ConfigurationError, match="DATABASE_DIRECT_URL") as refused:
+        pooled.migration_url  # noqa: B018 - the property refuses
+    assert "pw" not in str(refused.value)
+    direct = settings(
+        database_url="postgresql://app:pw@pooler:6432/db",
+        database_pooler="pgbouncer",
+        database_direct_url="postgresql://app:pw@server:5432/db",
+    )
+    assert direct.migration_url == "postgresql://app:pw@server:5432/db"
+    assert settings(database_url="postgresql://app@server/db").migration_url == "postgresql://app@server/db"
+    # behind the pooler no start-up parameter is sent, whatever DB_SERVER_SIDE_TIMEOUTS says
+    from authgate.db import timeouts_of
+
+    assert timeouts_of(direct).server_settings() == {}
+    assert "statement_timeout" in timeouts_of(settings(database_url="postgresql://app@server/db")).server_settings()

@@ -8,6 +8,7 @@ import {createHmac, randomUUID} from 'node:crypto';
 import {readFile} from 'node:fs/promises';
 import {
   ARTIFACTS,
+  PASSWORD,
   SITE,
   createUser,
   launch,
@@ -150,9 +151,30 @@ async function readerOnSecurity(options = {}) {
   return {email, context, page, section, errors};
 }
 
-/** Turns on the app in the open section; returns the reader's app and the backup codes shown. */
-async function setUpApp(page, section) {
+/**
+ * Answers "Confirm it is you" with the password: adding a factor asks for it however recent the sign-in, and
+ * offers no passkey instead (a passkey alone cannot vouch for a new factor).
+ */
+async function confirmWithPassword(section) {
+  const prompt = section.getByRole('form', {name: 'Confirm it is you'});
+  await prompt.getByLabel('Your password').fill(PASSWORD);
+  assert.equal(await prompt.getByRole('button', {name: 'Use a passkey instead'}).count(), 0);
+  await prompt.getByRole('button', {name: 'Confirm'}).click();
+}
+
+/** Clicks "Add a passkey" and confirms with the password. */
+async function addPasskeyHere(section) {
+  await section.getByRole('button', {name: 'Add a passkey'}).click();
+  await confirmWithPassword(section);
+}
+
+/**
+ * Turns on the app in the open section (confirming with the password, for a reader who has one); returns the
+ * reader's app and the backup codes shown.
+ */
+async function setUpApp(page, section, {hasPassword = true} = {}) {
   await section.getByRole('button', {name: 'Set up an authenticator app'}).click();
+  if (hasPassword) await confirmWithPassword(section);
   const qr = section.getByRole('img', {name: 'QR code for your authenticator app'});
   await qr.waitFor();
   // the server's SVG is drawn as an image (never put into the page)
@@ -177,7 +199,7 @@ test('a passkey: added on the account page, then signing in with it from the aut
 
   await section.getByText('You have no passkeys yet.').waitFor();
   await section.getByLabel('Name of the new passkey').fill('Test laptop');
-  await section.getByRole('button', {name: 'Add a passkey'}).click();
+  await addPasskeyHere(section);
   await section.getByRole('status').filter({hasText: 'Passkey “Test laptop” added.'}).waitFor();
   const list = section.getByRole('list', {name: 'Your passkeys'});
   await list.getByText('Test laptop').waitFor();
@@ -187,7 +209,7 @@ test('a passkey: added on the account page, then signing in with it from the aut
   assert.equal(stored[0].isResidentCredential, true);
   assert.equal(stored[0].rpId, 'localhost');
   // the same authenticator cannot hold a second passkey for the account (the API excludes the first)
-  await section.getByRole('button', {name: 'Add a passkey'}).click();
+  await addPasskeyHere(section);
   await section.getByRole('alert').getByText('already holds a passkey for your account').waitFor();
   assert.equal((await authenticator.credentials()).length, 1);
 
@@ -297,7 +319,7 @@ test('the challenge page offers a passkey when the reader has one, and it finish
   await addVirtualAuthenticator(page);
   await setUpApp(page, section);
   await section.getByRole('button', {name: 'I have saved them'}).click();
-  await section.getByRole('button', {name: 'Add a passkey'}).click();
+  await addPasskeyHere(section);
   await section.getByRole('list', {name: 'Your passkeys'}).getByRole('listitem').waitFor();
 
   await autofillPasskeys(page, false);
@@ -354,7 +376,7 @@ test('back from a provider, a two-step reader lands on the challenge page with o
   // a reader without a password turns the app on (the provider sign-in is recent enough as proof)
   await page.goto(`${SITE}/auth/account`);
   const section = await openSection(page, 'Sign-in security');
-  const {app} = await setUpApp(page, section);
+  const {app} = await setUpApp(page, section, {hasPassword: false});
   await section.getByRole('button', {name: 'I have saved them'}).click();
   await autofillPasskeys(page, false);
   await signOutHere(page, email);
@@ -395,6 +417,7 @@ for (const scheme of ['light', 'dark']) {
     const {email, context, page, section} = await readerOnSecurity({colorScheme: scheme});
     await addVirtualAuthenticator(page);
     await section.getByRole('button', {name: 'Set up an authenticator app'}).click();
+    await confirmWithPassword(section);
     await section.getByRole('img', {name: 'QR code for your authenticator app'}).waitFor();
     await screenshot(page, `${scheme}-mfa-2-security-set-up`);
     await section.getByRole('button', {name: 'Cancel'}).click();
@@ -403,7 +426,7 @@ for (const scheme of ['light', 'dark']) {
     await screenshot(page, `${scheme}-mfa-3-security-backup-codes`);
     await section.getByRole('button', {name: 'I have saved them'}).click();
     await section.getByLabel('Name of the new passkey').fill('Work laptop');
-    await section.getByRole('button', {name: 'Add a passkey'}).click();
+    await addPasskeyHere(section);
     await section.getByRole('list', {name: 'Your passkeys'}).getByText('Work laptop').waitFor();
     await screenshot(page, `${scheme}-mfa-4-security-passkeys`);
 

@@ -1,4 +1,4 @@
-"""`authgate serve | migrate | cleanup | keys generate|rotate|list | users list|suspend|activate|reset-2fa|events`."""
+"""`authgate serve | migrate | cleanup | doctor | keys … | users list|suspend|activate|reset-2fa|events`."""
 
 from __future__ import annotations
 
@@ -16,6 +16,9 @@ from authgate.settings import ConfigurationError, Settings
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.run is _doctor:
+        # checks a deployment from the outside: this machine's own settings play no part
+        return int(_doctor(args))
     try:
         settings = Settings()
         if args.database_url:
@@ -75,6 +78,23 @@ def _parser() -> argparse.ArgumentParser:
 
     cleanup = commands.add_parser("cleanup", help="purge expired sessions, spent one-time tokens and expired mail")
     cleanup.set_defaults(run=_cleanup)
+
+    doctor = commands.add_parser(
+        "doctor",
+        help="check a live deployment from the site's point of view",
+        description="Checks CORS, the refresh cookie, HTTPS, the clock, the JWKS, readiness, proxy headers and "
+        "optionally SMTP of a running authgate, as the site at --site sees it. Exit status 1 when a check fails.",
+    )
+    doctor.add_argument("url", help="the API's public base URL, e.g. https://api.example.org")
+    doctor.add_argument("--site", required=True, help="the site's origin, e.g. https://docs.example.org")
+    doctor.add_argument(
+        "--email", help="a test account: sign in to check the real refresh cookie (that session is ended after)"
+    )
+    doctor.add_argument("--password", help="the test account's password (or AUTHGATE_DOCTOR_PASSWORD)")
+    doctor.add_argument("--smtp", metavar="HOST:PORT", help="also check the mail server: TCP, EHLO, STARTTLS")
+    doctor.add_argument("--timeout", type=float, default=5.0, help="seconds per request (default 5)")
+    doctor.add_argument("--json", action="store_true", help="one JSON document instead of text")
+    doctor.set_defaults(run=_doctor)
     return parser
 
 
@@ -117,7 +137,8 @@ def worker_app() -> Any:
 def _migrate(settings: Settings, args: argparse.Namespace) -> int:
     from authgate.migrate import upgrade
 
-    upgrade(settings.database_url, args.revision)
+    # never through a transaction pooler: DATABASE_DIRECT_URL when DATABASE_URL is one (ConfigurationError if unset)
+    upgrade(settings.migration_url, args.revision)
     print(f"authgate: database at {args.revision}")
     return 0
 
@@ -187,6 +208,22 @@ def _cleanup(settings: Settings, args: argparse.Namespace) -> int:
         f" and {counts.mail_expired} mails that expired unsent"
     )
     return 0
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    from authgate import doctor
+
+    password = args.password or os.environ.get("AUTHGATE_DOCTOR_PASSWORD")
+    options = doctor.Options(
+        url=args.url, site=args.site, email=args.email, password=password, smtp=args.smtp, timeout=args.timeout
+    )
+    problem = doctor.validate(options)
+    if problem is not None:
+        print(f"authgate doctor: {problem}", file=sys.stderr)
+        return 2
+    findings = doctor.run(options)
+    print(doctor.as_json(options, findings) if args.json else doctor.as_text(options, findings))
+    return 1 if doctor.failed(findings) else 0
 
 
 def _report(found: bool, message: str, email: str) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -101,7 +102,32 @@ class Timeouts:
         }
 
 
-def create_engine(database_url: str, *, pool_size: int = 20, timeouts: Timeouts | None = None) -> AsyncEngine:
+def transaction_pooler_args(pooler: str) -> dict[str, Any]:
+    """asyncpg's connection arguments for PostgreSQL reached through PgBouncer in transaction mode.
+
+    Each transaction may run on another server connection, so nothing may outlive one: asyncpg's statement cache
+    is off (a statement it prepared on one server connection is unknown on the next, and its numbered names
+    `__asyncpg_stmt_1__` collide between clients sharing one), SQLAlchemy's is off too, and the statements SQLAlchemy
+    still prepares inside a transaction get unique names. PgBouncer refuses start-up parameters it does not know
+    ("unsupported startup parameter: statement_timeout"), so none are sent: set the server-side limits on the pooler
+    (`connect_query`) or the role (`ALTER ROLE … SET`). The client-side limits (`timeout`, `command_timeout`) hold.
+    """
+    if pooler == "none":
+        return {}
+    return {
+        "statement_cache_size": 0,
+        "prepared_statement_cache_size": 0,
+        "prepared_statement_name_func": _unique_statement_name,
+    }
+
+
+def _unique_statement_name() -> str:
+    return f"__authgate_{uuid.uuid4().hex}__"
+
+
+def create_engine(
+    database_url: str, *, pool_size: int = 20, timeouts: Timeouts | None = None, pooler: str = "none"
+) -> AsyncEngine:
     url = async_database_url(database_url)
     timeouts = timeouts or Timeouts()
     # no pre-ping (it costs a round trip per checkout): a connection found dead is invalidated with its pool
@@ -120,7 +146,8 @@ def create_engine(database_url: str, *, pool_size: int = 20, timeouts: Timeouts 
         options["connect_args"] = {
             "timeout": timeouts.connect,
             "command_timeout": timeouts.statement,
-            "server_settings": timeouts.server_settings(),
+            "server_settings": timeouts.server_settings() if pooler == "none" else {},
+            **transaction_pooler_args(pooler),
         }
     # hide_parameters: a database error's text would otherwise quote the statement's values (hashes, addresses)
     # into whatever logs it
@@ -138,14 +165,18 @@ def timeouts_of(settings: Settings) -> Timeouts:
         pool=settings.db_pool_timeout_seconds,
         statement=settings.db_statement_timeout_seconds,
         idle_in_transaction=settings.db_idle_in_transaction_timeout_seconds,
-        server_side=settings.db_server_side_timeouts,
+        # a transaction pooler refuses them as start-up parameters (see transaction_pooler_args)
+        server_side=settings.db_server_side_timeouts and settings.database_pooler == "none",
     )
 
 
 def engine_for(settings: Settings, *, pool_size: int | None = None) -> AsyncEngine:
     """The engine for these settings: its URL, pool size and timeouts."""
     return create_engine(
-        settings.database_url, pool_size=pool_size or settings.db_pool_size, timeouts=timeouts_of(settings)
+        settings.database_url,
+        pool_size=pool_size or settings.db_pool_size,
+        timeouts=timeouts_of(settings),
+        pooler=settings.database_pooler,
     )
 
 

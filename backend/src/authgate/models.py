@@ -1,6 +1,7 @@
 """Every table, imported in one place for Alembic and the model/migration agreement test."""
 
 from authgate.accounts.models import ExperienceLevel, ProfessionalRole, SignInFailure, User, UserProfile
+from authgate.cleanup.models import ScheduledRun
 from authgate.events.models import SecurityEvent
 from authgate.keys.models import SigningKeyRecord
 from authgate.mail.models import OutboxMail
@@ -22,6 +23,7 @@ __all__ = [
     "OutboxMail",
     "ProfessionalRole",
     "RefreshToken",
+    "ScheduledRun",
     "SecurityEvent",
     "SigningKeyRecord",
     "SignInFailure",

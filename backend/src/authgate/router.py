@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, HTTPException
@@ -12,8 +13,10 @@ from starlette.routing import BaseRoute
 
 from authgate.accounts import feature as accounts
 from authgate.accounts.lookup import CurrentUser, UserLookup
+from authgate.accounts.snapshots import SnapshotCache
+from authgate.cleanup import feature as cleanup
 from authgate.cleanup.schedule import CleanupSchedule
-from authgate.cleanup.service import purge_expired
+from authgate.cleanup.service import process_name, purge_if_due
 from authgate.db import engine_for, timeouts_of
 from authgate.devices import feature as devices
 from authgate.errors import AuthError, ServiceUnavailable
@@ -50,6 +53,7 @@ FEATURES: tuple[Feature, ...] = (
     onetime.FEATURE,
     events.FEATURE,
     keys.FEATURE,
+    cleanup.FEATURE,
     mail.FEATURE,
 )
 
@@ -69,7 +73,15 @@ def build_gate(settings: Settings, *, clock: Clock = utc_now) -> AuthGate:
     engine = engine_for(settings)
     timeouts = timeouts_of(settings)
     # the lookup every protected request makes; on PostgreSQL a pool of its own, half the size of the main one
-    users = UserLookup(engine, settings.database_url, pool_size=max(2, settings.db_pool_size // 2), timeouts=timeouts)
+    users = UserLookup(
+        engine,
+        settings.database_url,
+        pool_size=max(2, settings.db_pool_size // 2),
+        timeouts=timeouts,
+        pooler=settings.database_pooler,
+        cache=SnapshotCache(settings.current_user_cache_seconds, clock=lambda: clock().timestamp()),
+    )
+    cleanup_every, holder = timedelta(minutes=settings.session_cleanup_interval_minutes), process_name()
     return AuthGate(
         settings=settings,
         engine=engine,
@@ -80,7 +92,8 @@ def build_gate(settings: Settings, *, clock: Clock = utc_now) -> AuthGate:
         mailer=Mailer(settings, engine, clock=clock),
         # expired sessions and spent links are purged in the background; started lazily, by the first request
         cleanup=CleanupSchedule(
-            lambda now: purge_expired(engine, now),
+            # once per interval across every process sharing the database, not once per process
+            lambda now: purge_if_due(engine, now, every=cleanup_every, holder=holder),
             interval_minutes=settings.session_cleanup_interval_minutes,
             clock=clock,
         ),

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
 import time
-import uuid
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -106,7 +106,8 @@ def request_id(request: Request) -> str:
     if isinstance(known, str):
         return known
     given = request.headers.get(REQUEST_ID_HEADER, "")
-    chosen = given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+    # 32 hex digits, like uuid4().hex, for a fraction of its cost (every request makes one)
+    chosen = given if _REQUEST_ID.fullmatch(given) else os.urandom(16).hex()
     request.scope["authgate.request_id"] = chosen
     return chosen
 

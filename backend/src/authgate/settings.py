@@ -57,6 +57,12 @@ class Settings(BaseSettings):
 
     # URLs may carry a password: never in repr (errors never echo any value, see describe_errors)
     database_url: str = Field(default=DEFAULT_DATABASE_URL, repr=False)
+    # what DATABASE_URL reaches: PostgreSQL itself, or PgBouncer in transaction mode (Neon's pooled endpoint): then
+    # no prepared statement outlives a transaction and no start-up parameter is sent (db.py)
+    database_pooler: Literal["none", "pgbouncer"] = "none"
+    # the server itself, bypassing the pooler: `authgate migrate` uses it (DDL and Alembic's session through a
+    # transaction pooler are refused)
+    database_direct_url: str | None = Field(default=None, repr=False)
     jwt_secret_key: SecretStr = SecretStr("")
     jwt_algorithm: str = "HS256"
     jwt_issuer: str = "authgate"
@@ -101,6 +107,9 @@ class Settings(BaseSettings):
     # the three limits above also set on the server for each session (statement_timeout, lock_timeout,
     # idle_in_transaction_session_timeout); false behind a pooler that refuses start-up parameters
     db_server_side_timeouts: bool = True
+    # the reader behind an access token is kept this long in each process (0: read on every request); a
+    # suspension, sign-out everywhere or password reset on another instance is seen within it
+    current_user_cache_seconds: float = Field(default=0.5, ge=0, le=1)
     redis_timeout_seconds: float = Field(default=1.0, gt=0, le=30)
 
     # the site's URL: links in mail are built from it, never from the request's Host header
@@ -128,6 +137,8 @@ class Settings(BaseSettings):
     rate_limit_verification_ip: str = "10/minute"
     # provider sign-in: starting one, and coming back from the provider
     rate_limit_oauth_ip: str = "30/minute"
+    # passkey sign-in options: asked on every load of the sign-in page (browser autofill), so not a sign-in attempt
+    rate_limit_passkey_options_ip: str = "60/minute"
     # consecutive failed sign-ins on one account: slowed down after this many, password reset required at the cap
     lockout_slowdown_after: int = Field(default=5, ge=1)
     lockout_reset_required_after: int = Field(default=50, ge=2, le=100)
@@ -198,6 +209,7 @@ class Settings(BaseSettings):
 
     @field_validator(
         "cookie_domain",
+        "database_direct_url",
         "redis_url",
         "smtp_host",
         "smtp_username",
@@ -213,7 +225,7 @@ class Settings(BaseSettings):
     def _empty_domain_is_host_only(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
-    @field_validator("cookie_samesite", mode="before")
+    @field_validator("cookie_samesite", "database_pooler", mode="before")
     @classmethod
     def _lower_samesite(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
@@ -260,6 +272,8 @@ class Settings(BaseSettings):
             raise ConfigurationError(
                 'CORS_ORIGINS contains "*" while CORS_ALLOW_CREDENTIALS is true: list the site origins explicitly.'
             )
+        if self.database_pooler != "none" and not self.database_url.startswith(("postgresql", "postgres")):
+            raise ConfigurationError("DATABASE_POOLER=pgbouncer needs a postgresql:// DATABASE_URL (the pooler's).")
         if self.cookie_samesite == "none" and not self.cookie_secure:
             raise ConfigurationError("COOKIE_SAMESITE=none requires COOKIE_SECURE=true (browsers drop the cookie).")
         return self
@@ -276,6 +290,18 @@ class Settings(BaseSettings):
         reason = weak_secret_reason(secret)
         if reason is not None:
             raise ConfigurationError(f"JWT_SECRET_KEY {reason}. {SECRET_FIX}")
+
+    @property
+    def migration_url(self) -> str:
+        """The URL migrations run on: DATABASE_DIRECT_URL, else DATABASE_URL unless that is a transaction pooler."""
+        if self.database_direct_url:
+            return self.database_direct_url
+        if self.database_pooler != "none":
+            raise ConfigurationError(
+                "DATABASE_URL goes through a pooler (DATABASE_POOLER): set DATABASE_DIRECT_URL to the server's own "
+                "URL for migrations."
+            )
+        return self.database_url
 
     @property
     def secret(self) -> str:

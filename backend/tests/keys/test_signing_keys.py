@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 import httpx
 import jwt
 import pytest
+from pydantic import SecretStr
 
 from authgate.admin import signing_keys
 from authgate.settings import Settings
@@ -163,3 +164,24 @@ async def test_hmac_tokens_carry_a_kid_and_publish_nothing(client: httpx.AsyncCl
     token = (await signup(client, "hmac@example.com")).json()["access_token"]
     assert str(header_of(token)["kid"]).startswith("hs-")
     assert (await client.get("/auth/.well-known/jwks.json")).json() == {"keys": []}
+
+
+async def test_a_changed_secret_makes_a_new_key_instead_of_failing_every_route(
+    pair_settings: Settings, clock: FakeClock
+) -> None:
+    async with app_client(pair_settings, clock) as before:
+        old = (await signup(before, "new-secret@example.com")).json()["access_token"]
+    changed = pair_settings.model_copy(update={"jwt_secret_key": SecretStr("another-secret-k3Jd8sLq2pVn7xZt5cWb9rYf")})
+    async with app_client(changed, clock) as after:
+        signed_in = await after.post(
+            "/auth/login", json={"email": "new-secret@example.com", "password": "SecureP@ssw0rd"}
+        )
+        assert signed_in.status_code == 200, signed_in.text
+        fresh = signed_in.json()["access_token"]
+        assert header_of(fresh)["kid"] != header_of(old)["kid"]
+        assert (await after.get("/auth/me", headers={"Authorization": f"Bearer {fresh}"})).status_code == 200
+        # the old key cannot be opened with the new secret: neither accepted nor published here
+        after.cookies.clear()  # GET /auth/me would otherwise fall back to the refresh cookie of the sign-in above
+        assert (await after.get("/auth/me", headers={"Authorization": f"Bearer {old}"})).status_code == 401
+        published = (await after.get("/auth/.well-known/jwks.json")).json()["keys"]
+        assert [k["kid"] for k in published] == [header_of(fresh)["kid"]]

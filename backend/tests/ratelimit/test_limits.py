@@ -178,3 +178,23 @@ async def test_redis_holds_no_client_address_and_no_email(
     dump = b" ".join(keys + [repr(store.dump(key)).encode() for key in keys])
     for secret in (b"203.0.113.177", b"keyed-reader", b"nobody-here", b"example.com"):
         assert secret not in dump
+
+
+async def test_loading_the_sign_in_page_does_not_use_up_the_sign_in_window(
+    database_url: str, storage: str | None, clock: FakeClock, make_peers
+) -> None:
+    # the kit asks for passkey options on every sign-in page load (autofill): its own rule, not the sign-in window
+    settings = limited_settings(
+        database_url, redis_url=storage, rate_limit_login_ip="3/minute", rate_limit_passkey_options_ip="5/minute"
+    )
+    peers = make_peers(settings, clock)
+    http = peers.at("203.0.113.30")
+    for _ in range(5):
+        assert (await http.post("/auth/passkeys/authenticate/options")).status_code == 200
+    refused = await http.post("/auth/passkeys/authenticate/options")
+    assert refused.status_code == 429 and refused.json() == RATE_LIMITED
+    # the three sign-in attempts of the window are all still there
+    for _ in range(3):
+        response = await http.post("/auth/login", json=login_body(unknown_email(), "Wrong-passw0rd"))
+        assert response.status_code == 401
+    assert (await http.post("/auth/login", json=login_body(unknown_email(), "Wrong-passw0rd"))).status_code == 429

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from authgate.accounts.models import ExperienceLevel, ProfessionalRole, User, UserProfile
+from authgate.accounts.snapshots import SnapshotCache
 from authgate.db import Timeouts, is_unavailable_state
 from authgate.errors import ServiceUnavailable
 from authgate.security.lockout_policy import Failures
@@ -49,16 +50,33 @@ class UserLookup:
     """
 
     def __init__(
-        self, engine: AsyncEngine, database_url: str, *, pool_size: int, timeouts: Timeouts | None = None
+        self,
+        engine: AsyncEngine,
+        database_url: str,
+        *,
+        pool_size: int,
+        timeouts: Timeouts | None = None,
+        pooler: str = "none",
+        cache: SnapshotCache | None = None,
     ) -> None:
         self.engine = engine
+        # the reader behind an access token, kept below a second (see snapshots.py); off when None
+        self.cache = cache or SnapshotCache(0)
+        self.cache.watch(engine)
         self.pool_size = pool_size
         self.timeouts = timeouts or Timeouts()
+        # behind a transaction pooler, no named statement may outlive its round trip: asyncpg then sends each
+        # query as an unnamed statement (parsed again in the same message batch as its execution)
+        self._statement_cache_size = 0 if pooler != "none" else 100
         self._dsn = _asyncpg_dsn(database_url) if engine.dialect.driver == "asyncpg" else None
         self._pool: asyncpg.Pool | None = None
         self._pool_lock = asyncio.Lock()
 
     async def load(self, user_id: uuid.UUID) -> CurrentUser | None:
+        """The reader behind an access token: possibly as it was up to CURRENT_USER_CACHE_SECONDS ago."""
+        return await self.cache.get(user_id, self.load_fresh)
+
+    async def load_fresh(self, user_id: uuid.UUID) -> CurrentUser | None:
         row = await self._fetch("by_id", user_id)
         return _snapshot(row) if row is not None else None
 
@@ -129,6 +147,7 @@ class UserLookup:
                         timeout=self.timeouts.connect,
                         command_timeout=self.timeouts.statement,
                         server_settings=self.timeouts.server_settings(),
+                        statement_cache_size=self._statement_cache_size,
                         min_size=0,
                         max_size=self.pool_size,
                         max_inactive_connection_lifetime=300,

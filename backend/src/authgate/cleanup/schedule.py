@@ -1,5 +1,8 @@
 """Running the purge in the background: once when the service starts, then every interval.
 
+Every worker and instance runs this schedule; the purge it is given claims each interval's run in the database
+first (`purge_if_due`), so of all the processes sharing the database one purges per interval and the others skip.
+
 The auth router can be mounted into any app, so the task is not tied to `create_app`: the gate starts it on its first
 request (or from the router's lifespan, when the host runs lifespans) and stops it in `gate.dispose()`.
 """
@@ -33,6 +36,8 @@ class CleanupSchedule:
         self._stopped = False
         self._purging = False
         self.runs = 0
+        # runs that purged (the others found the interval's run claimed by another process: cleanup/service.py)
+        self.purges = 0
         # set, then replaced, after each run (successful or not): wait_for_runs() waits on it without polling
         self._progress = asyncio.Event()
 
@@ -57,7 +62,12 @@ class CleanupSchedule:
             self._purging = True
             try:
                 counts = await self._purge(now)
-                logger.info("cleanup: %s", counts)
+                if counts is None:
+                    # another worker or instance sharing the database purged within the interval
+                    logger.info("cleanup: skipped, another process ran it within %d minutes", self.interval_minutes)
+                else:
+                    self.purges += 1
+                    logger.info("cleanup: %s", counts)
             except asyncio.CancelledError:
                 raise
             except Exception as error:  # noqa: BLE001 - a failed run (database down) must not end the schedule

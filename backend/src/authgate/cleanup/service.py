@@ -18,14 +18,21 @@ where no sender runs any more.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import secrets
+import socket
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import and_, delete, exists, or_, select
+from sqlalchemy import and_, delete, exists, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import aliased
 
 from authgate.accounts.models import SignInFailure
+from authgate.cleanup.models import ScheduledRun
 from authgate.mail import outbox
 from authgate.mfa.models import SignInChallenge, WebAuthnChallenge
 from authgate.oauth.models import OAuthFlow
@@ -90,3 +97,59 @@ async def purge_expired(engine: AsyncEngine, now: datetime) -> PurgeCounts:
         sign_in_failures=max(failure_count, 0),
         mail_expired=mail_expired,
     )
+
+
+# the name of the purge's row in scheduled_runs
+PURGE_JOB = "purge_expired"
+
+
+def process_name() -> str:
+    """Who claims a run: this host and process, plus a random part (two apps in one process are two claimants)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"[:255]
+
+
+async def claim_run(engine: AsyncEngine, name: str, now: datetime, *, every: timedelta, holder: str) -> bool:
+    """Whether this process runs job `name` now: true for exactly one of the processes sharing the database per
+    `every`, whatever their number (workers, instances, restarts).
+
+    One conditional upsert: the row is written only if no run was claimed in the last `every`. Two processes that
+    try at once are serialised by the row (or, for the very first run, by the primary key): the second sees the
+    first's claim and is refused. Works the same on PostgreSQL (through a transaction pooler too: one statement,
+    no session state such as an advisory lock) and SQLite.
+    """
+    insert: Any = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+    statement = insert(ScheduledRun).values(name=name, last_run_at=now, last_run_by=holder)
+    statement = statement.on_conflict_do_update(
+        index_elements=[ScheduledRun.name],
+        set_={"last_run_at": statement.excluded.last_run_at, "last_run_by": statement.excluded.last_run_by},
+        where=ScheduledRun.last_run_at <= now - every,
+    ).returning(ScheduledRun.name)
+    async with engine.begin() as connection:
+        return (await connection.execute(statement)).first() is not None
+
+
+async def give_back(engine: AsyncEngine, name: str, claimed_at: datetime, *, every: timedelta, holder: str) -> None:
+    """A claimed run that failed: the next process to try (any of them) runs it, instead of nobody for `every`."""
+    async with engine.begin() as connection:
+        await connection.execute(
+            update(ScheduledRun)
+            .where(
+                ScheduledRun.name == name,
+                ScheduledRun.last_run_by == holder,
+                ScheduledRun.last_run_at == claimed_at,
+            )
+            .values(last_run_at=claimed_at - every)
+        )
+
+
+async def purge_if_due(engine: AsyncEngine, now: datetime, *, every: timedelta, holder: str) -> PurgeCounts | None:
+    """The scheduled purge: run by whichever process claims it first in each interval; None for the others."""
+    if not await claim_run(engine, PURGE_JOB, now, every=every, holder=holder):
+        return None
+    try:
+        return await purge_expired(engine, now)
+    except Exception:
+        # the database may be down for this too: then the claim stays and the purge waits one interval
+        with contextlib.suppress(Exception):
+            await give_back(engine, PURGE_JOB, now, every=every, holder=holder)
+        raise

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from authgate.keys.models import SigningKeyRecord
 from authgate.security import AccessTokenVerifier, derive_key
-from authgate.security.sealing import seal, unseal
+from authgate.security.sealing import Unsealable, seal, unseal
 from authgate.security.signing import (
     ASYMMETRIC_ALGORITHMS,
     KeyRing,
@@ -127,7 +127,7 @@ class KeyStore:
             seconds=self.settings.jwt_key_refresh_seconds
         )
 
-    async def load(self, now: datetime) -> KeyRing:
+    async def load(self, now: datetime, *, made_one: bool = False) -> KeyRing:
         rows = await _rows(self.engine)
         if not any(r.retired_at is None and r.algorithm == self.settings.jwt_algorithm for r in rows):
             # the first start with a key-pair algorithm: make the first key (two instances racing both add one; each
@@ -141,13 +141,25 @@ class KeyStore:
         for row in rows:  # newest first
             if row.retired_at is not None and row.retired_at + keep <= now:
                 continue
-            pem = unseal(_sealing_key(self.settings), row.private_sealed, context=SEALING_CONTEXT)
+            try:
+                pem = unseal(_sealing_key(self.settings), row.private_sealed, context=SEALING_CONTEXT)
+            except Unsealable:
+                # sealed under another JWT_SECRET_KEY: this instance can neither sign nor vouch for it
+                logger.warning("signing key %s was sealed under another JWT_SECRET_KEY; skipped", row.kid)
+                continue
             key = signing_key_of(load_private_pem(pem.encode("ascii"), row.algorithm), row.algorithm)
             accepted[key.kid] = key
             published.append(json.loads(row.public_jwk))
             if current is None and row.retired_at is None and row.algorithm == self.settings.jwt_algorithm:
                 current = key
-        assert current is not None
+        if current is None:
+            if made_one:
+                raise RuntimeError("the signing key made just now cannot be read back")
+            # JWT_SECRET_KEY was changed: no current key can be opened, so a new one becomes current (tokens the
+            # old keys signed stop working here, as HMAC tokens do when the secret changes)
+            logger.warning("no signing key opens with this JWT_SECRET_KEY; making a new one")
+            await add_key(self.engine, self.settings, now, retire_others=False)
+            return await self.load(now, made_one=True)
         self.ring = KeyRing(current, accepted)
         self.published = published
         self.loaded_at = now

@@ -17,6 +17,7 @@ from authgate.mfa.router import add_routes
 FEATURE = Feature(
     name="mfa",
     add_routes=add_routes,
+    rate_limits=("passkey_options_ip",),
     tables=("totp_factors", "backup_codes", "sign_in_challenges", "passkeys", "webauthn_challenges"),
     errors=(
         InvalidCode,

@@ -219,7 +219,8 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
         response_model=PasskeyOptions,
         summary="Start signing in with a passkey: options for navigator.credentials.get()",
         responses=error_responses(RateLimited, *REQUEST_GUARDS),
-        dependencies=[rate_limit(gate, "login_ip")],
+        # its own rule: every sign-in page load asks (autofill), and a page load is not a sign-in attempt
+        dependencies=[rate_limit(gate, "passkey_options_ip")],
     )
     async def authenticate_options() -> PasskeyOptions:
         return PasskeyOptions(options=await passkeys.authentication_options(gate))

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import functools
+
 from fastapi import APIRouter, Depends, Request, Response
 
 from authgate.accounts.lookup import CurrentUser
@@ -14,10 +16,17 @@ from authgate.errors import (
 from authgate.gate import AuthGate
 from authgate.profile import service
 from authgate.profile.schemas import ProfileUpdate
-from authgate.shared import REQUEST_GUARDS, bearer_or_cookie_user, bearer_user, client_info
+from authgate.shared import BEARER_SECURITY, REQUEST_GUARDS, bearer_or_cookie_user, bearer_user, client_info
 
 
 def me_response(user: CurrentUser) -> Response:
+    return Response(_me_body(user), media_type="application/json")
+
+
+# the body of a reader's GET /auth/me, kept per snapshot: a reader kept in memory (accounts.snapshots) is the same
+# object for its whole stay, and an equal snapshot gives the same body (a changed reader is another key)
+@functools.lru_cache(maxsize=4096)
+def _me_body(user: CurrentUser) -> bytes:
     body = MeResponse(
         user=UserOut.model_validate(user),
         profile=ProfileOut.model_validate(user.profile) if user.profile else None,
@@ -25,7 +34,7 @@ def me_response(user: CurrentUser) -> Response:
     )
     # serialised here, once: FastAPI would validate the returned model again (the declared response_model
     # still documents the shape in OpenAPI)
-    return Response(body.model_dump_json(), media_type="application/json")
+    return body.model_dump_json().encode()
 
 
 def add_routes(router: APIRouter, gate: AuthGate) -> None:
@@ -40,6 +49,7 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
         response_model=MeResponse,
         summary="The signed-in reader and profile (bearer access token, or else the refresh cookie, read-only)",
         responses=error_responses(NotAuthenticated, InvalidToken, AccountSuspended, ServiceUnavailable),
+        openapi_extra=BEARER_SECURITY,
     )
     async def me(user: CurrentUser = Depends(page_load_reader)) -> Response:
         return me_response(user)

@@ -315,6 +315,12 @@ export function createFakeApi({now = () => Date.now(), accessTtlSeconds = 1800} 
       if (!account || !access) return error(401, 'Not authenticated', 'NOT_AUTHENTICATED');
       const state = mfaOf(account);
       const proof = () => checkProof(account, access.authTime, body);
+      // adding a factor: a typed password or code, never the sign-in time alone (every account here has a password)
+      const typedProof = () => {
+        const {password, code} = (body ?? {}) as {password?: string; code?: string};
+        if (!password && !code) return error(403, 'Enter your password (or a code from your authenticator app) to do this', 'RECENT_SIGN_IN_REQUIRED');
+        return checkProof(account, access.authTime, body);
+      };
       if (method === 'GET' && path === '/auth/mfa') {
         return json(200, {
           totp_enabled: state.enabled,
@@ -324,7 +330,7 @@ export function createFakeApi({now = () => Date.now(), accessTtlSeconds = 1800} 
         });
       }
       if (method === 'POST' && path === '/auth/mfa/totp/setup') {
-        const refused = proof();
+        const refused = typedProof();
         if (refused) return refused;
         if (state.enabled) return error(409, 'Already on', 'TWO_FACTOR_ALREADY_ON');
         state.pendingSecret = true;
@@ -370,7 +376,7 @@ export function createFakeApi({now = () => Date.now(), accessTtlSeconds = 1800} 
         return json(200, state.passkeys.map(publicPasskey));
       }
       if (method === 'POST' && path === '/auth/passkeys/register/options') {
-        const refused = proof();
+        const refused = typedProof();
         if (refused) return refused;
         return json(200, {
           options: {

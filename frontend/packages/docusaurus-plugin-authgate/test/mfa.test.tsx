@@ -51,6 +51,17 @@ function SignInPages() {
 
 const location = () => screen.getByTestId('location').textContent;
 
+/**
+ * Answers the "Confirm it is you" prompt with the password. Adding a factor asks for a typed proof however recent
+ * the sign-in, so the prompt offers no passkey there.
+ */
+async function confirmWithPassword(user: UserEvent, section: HTMLElement, says?: string) {
+  const prompt = await within(section).findByRole('form', {name: 'Confirm it is you'});
+  if (says) expect(prompt).toHaveTextContent(says);
+  expect(within(prompt).queryByRole('button', {name: 'Use a passkey instead'})).toBeNull();
+  await user.type(within(prompt).getByLabelText('Your password'), `${PASSWORD}{Enter}`);
+}
+
 describe('client: the second-factor challenge', () => {
   it('a sign-in with the app on answers a challenge; the code then starts the session', async () => {
     const api = createFakeApi();
@@ -137,14 +148,18 @@ describe('client: sensitive routes and re-authentication', () => {
     const c = client(api);
     c.start();
     t += 11 * 60 * 1000;
-    await expect(c.setupTotp()).rejects.toMatchObject({code: 'RECENT_SIGN_IN_REQUIRED', status: 403});
-    expect(api.callsTo('/auth/mfa/totp/setup')[0].body).toEqual({});
+    await expect(c.disableTotp()).rejects.toMatchObject({code: 'RECENT_SIGN_IN_REQUIRED', status: 403});
+    expect(api.callsTo('/auth/mfa/totp')[0].body).toEqual({});
     await c.reauthenticate({password: PASSWORD});
     const fresh = api.callsTo('/auth/reauthenticate')[0];
     expect(fresh.body).toEqual({password: PASSWORD});
     // the token /auth/reauthenticate answered is the one used next, and its sign-in time is recent
-    await expect(c.setupTotp()).resolves.toMatchObject({secret: TOTP_SECRET});
-    expect(api.callsTo('/auth/mfa/totp/setup')[1].authorization).not.toBe(api.callsTo('/auth/mfa/totp/setup')[0].authorization);
+    await expect(c.disableTotp()).rejects.toMatchObject({code: 'TWO_FACTOR_NOT_ON'}); // past the proof
+    expect(api.callsTo('/auth/mfa/totp')[1].authorization).not.toBe(api.callsTo('/auth/mfa/totp')[0].authorization);
+    // adding a factor wants the password (or a code) itself, however recent the sign-in
+    await expect(c.setupTotp()).rejects.toMatchObject({code: 'RECENT_SIGN_IN_REQUIRED'});
+    await expect(c.setupTotp({password: PASSWORD})).resolves.toMatchObject({secret: TOTP_SECRET});
+    expect(api.callsTo('/auth/mfa/totp/setup')[1].body).toEqual({password: PASSWORD});
     c.stop();
   });
 
@@ -173,7 +188,8 @@ describe('client: sensitive routes and re-authentication', () => {
     webauthn = installWebAuthn();
     const c = client(api);
     c.start();
-    const added = await c.addPasskey('  Work laptop ');
+    await expect(c.addPasskey('Work laptop')).rejects.toMatchObject({code: 'RECENT_SIGN_IN_REQUIRED'});
+    const added = await c.addPasskey('  Work laptop ', {password: PASSWORD});
     expect(added).toMatchObject({name: 'Work laptop', transports: ['internal', 'hybrid']});
     const created = webauthn.state.requests[0].options as CredentialCreationOptions;
     expect(created.publicKey!.challenge).toBeInstanceOf(ArrayBuffer);
@@ -417,6 +433,7 @@ describe('account page: Sign-in security', () => {
     expect(await within(section).findByText('You have no passkeys yet.')).toBeVisible();
 
     await user.click(within(section).getByRole('button', {name: 'Set up an authenticator app'}));
+    await confirmWithPassword(user, section, 'To set up an authenticator app, enter your password.');
     const qr = await within(section).findByRole('img', {name: 'QR code for your authenticator app'});
     // an image, never markup in the page: the script in the SVG cannot run
     // (the SVG namespace added: an SVG written for inlining has none, and an image needs it)
@@ -511,6 +528,7 @@ describe('account page: Sign-in security', () => {
 
     await user.type(within(section).getByLabelText(/Name of the new passkey/), 'Work laptop');
     await user.click(within(section).getByRole('button', {name: 'Add a passkey'}));
+    await confirmWithPassword(user, section, 'To add a passkey, enter your password.');
     expect(await within(section).findByRole('status')).toHaveTextContent('Passkey “Work laptop” added.');
     const list = within(section).getByRole('list', {name: 'Your passkeys'});
     expect(within(list).getByText('Work laptop')).toBeVisible();
@@ -542,7 +560,10 @@ describe('account page: Sign-in security', () => {
     const view = renderAt(<AuthgateAccountPage />, {api, path: '/auth/account'});
     let section = await openSecurity(user);
     await user.click(await within(section).findByRole('button', {name: 'Add a passkey'}));
+    await confirmWithPassword(user, section);
     expect(await within(section).findByRole('alert')).toHaveTextContent('The passkey request was cancelled or timed out.');
+    // the prompt closed: the action's own failure is told in its section, not as a wrong proof
+    expect(within(section).queryByRole('form', {name: 'Confirm it is you'})).toBeNull();
     view.unmount();
 
     webauthn.uninstall();
@@ -563,6 +584,7 @@ it('account page: an authenticator that already holds one of the passkeys is sai
   const section = await openSecurity(user);
   await within(section).findByRole('list', {name: 'Your passkeys'});
   await user.click(within(section).getByRole('button', {name: 'Add a passkey'}));
+  await confirmWithPassword(user, section);
   expect(await within(section).findByRole('alert')).toHaveTextContent('already holds a passkey for your account');
   // the API named the existing passkey, so the browser could refuse a second one on the same authenticator
   const created = webauthn.state.requests[0].options as CredentialCreationOptions;

@@ -22,6 +22,8 @@ interface ReauthRequest {
   /** Runs the sensitive action again with the proof (none after a passkey: the sign-in is fresh then). */
   retry: (proof?: Proof) => Promise<void>;
   cancel: () => void;
+  /** Only a typed proof (password or code) will do: adding a factor is not allowed on a passkey's word alone. */
+  typedProof: boolean;
 }
 
 export type Reauth = ReturnType<typeof useReauth>;
@@ -29,23 +31,39 @@ export type Reauth = ReturnType<typeof useReauth>;
 /**
  * Sensitive changes with a proof of identity asked only when the API wants one: `guard` runs the action without
  * a proof (a recent sign-in is enough); on RECENT_SIGN_IN_REQUIRED (or a rejected proof) it opens the prompt and
- * resolves once the action succeeded with the proof typed there, or to null when the reader cancels.
+ * resolves once the action succeeded with the proof typed there, or to null when the reader cancels; it rejects
+ * with the action's own error when the proof was accepted but the action failed.
  */
 export function useReauth() {
   const [request, setRequest] = useState<ReauthRequest | null>(null);
 
-  const guard = async <T,>(action: string, run: (proof?: Proof) => Promise<T>, at = 'default'): Promise<{value: T} | null> => {
+  const guard = async <T,>(
+    action: string,
+    run: (proof?: Proof) => Promise<T>,
+    at = 'default',
+    {typedProof = false}: {typedProof?: boolean} = {},
+  ): Promise<{value: T} | null> => {
     try {
       return {value: await run()};
     } catch (err) {
       if (!needsProof(err)) throw err;
     }
-    return new Promise<{value: T} | null>((resolve) => {
+    return new Promise<{value: T} | null>((resolve, reject) => {
       setRequest({
         action,
         at,
+        typedProof,
         retry: async (proof) => {
-          const value = await run(proof);
+          let value: T;
+          try {
+            value = await run(proof);
+          } catch (err) {
+            // a wrong or missing proof stays in the prompt; any other failure is the action's, told where it was asked
+            if (needsProof(err)) throw err;
+            setRequest(null);
+            reject(err);
+            return;
+          }
           setRequest(null);
           resolve({value});
         },
@@ -193,7 +211,7 @@ function ReauthForm({
             Use your password instead
           </button>
         )}
-        {known.passkey && webauthnAvailable() && (
+        {known.passkey && !request.typedProof && webauthnAvailable() && (
           <button type="button" className="authgate-link-button" disabled={passkeyPending} onClick={() => void withPasskey()}>
             {passkeyPending ? 'Waiting for your passkey…' : 'Use a passkey instead'}
           </button>

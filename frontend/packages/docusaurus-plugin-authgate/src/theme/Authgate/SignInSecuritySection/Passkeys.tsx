@@ -69,7 +69,10 @@ export default function Passkeys({reauth, canUseCode, onChange}: PasskeysProps):
       setNotice(null);
       setAlert(null);
       try {
-        const done = await reauth.guard('add a passkey', (proof) => addPasskey(name, proof), 'passkeys');
+        const done = await reauth.guard('add a passkey', (proof) => addPasskey(name, proof), 'passkeys', {
+          // the API asks for a password or code here: a passkey alone cannot vouch for a new sign-in factor
+          typedProof: true,
+        });
         if (!done) return;
         setPasskeys((list) => [...(list ?? []), done.value]);
         add.reset();

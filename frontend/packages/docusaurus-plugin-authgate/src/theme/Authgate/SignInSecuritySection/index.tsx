@@ -54,7 +54,10 @@ export function SignInSecurity(): ReactNode {
 
   const startSetup = () =>
     run(async () => {
-      const done = await reauth.guard('set up an authenticator app', (proof) => setupTotp(proof), 'app');
+      const done = await reauth.guard('set up an authenticator app', (proof) => setupTotp(proof), 'app', {
+        // the API asks for a password or code here: a passkey alone cannot vouch for a new sign-in factor
+        typedProof: true,
+      });
       if (done) setSetup(done.value);
     });
 
