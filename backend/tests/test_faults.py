@@ -8,12 +8,14 @@ import asyncio
 import contextvars
 import functools
 import itertools
+import logging
 import time
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import asyncpg
 import httpx
@@ -21,8 +23,20 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
+from authgate.ratelimit.limiter import REDIS_RETRY_SECONDS
 from authgate.security import hash_token, successor_token
-from tests.conftest import API, PASSWORD, FakeClock, app_client, make_settings, signup, signup_body
+from tests.conftest import (
+    API,
+    PASSWORD,
+    TEST_REDIS_URL,
+    FakeClock,
+    app_client,
+    flush_test_redis,
+    make_settings,
+    signup,
+    signup_body,
+)
+from tests.ratelimit.conftest import Peers, limited_settings, login_body
 from tests.relay import TcpRelay
 
 # the timeouts the outage tests run with (as tests/test_database_down.py)
@@ -31,6 +45,8 @@ TIMEOUTS = {"db_connect_timeout_seconds": 1.0, "db_pool_timeout_seconds": 1.0, "
 HUNG_AFTER_SECONDS = 20
 # scheduling on a shared, loaded machine
 SLACK_SECONDS = 1.5
+# REDIS_TIMEOUT_SECONDS in the Redis tests
+REDIS_TIMEOUT = 0.5
 
 
 @pytest.fixture
@@ -228,6 +244,31 @@ async def test_after_a_partition_heals_no_request_gets_a_connection_lost_in_it(
         assert [response.status_code for response in after] == [200] * 8
 
 
+async def test_shutting_down_while_the_database_is_partitioned_takes_at_most_the_statement_timeout(
+    relay: tuple[TcpRelay, str], clock: FakeClock
+) -> None:
+    # closing the pools says goodbye to the server: a partitioned one never answers. The user lookup's pool raised
+    # TimeoutError out of dispose() (the engine and Redis were left open) and the engine closed its idle connections
+    # one after the other, each waiting the statement timeout (20 × 5 s with the defaults)
+    hop, url = relay
+    client = app_client(make_settings(url, **TIMEOUTS, db_pool_size=6), clock)
+    http = await client.__aenter__()
+    try:
+        signed_up = await signup(http)
+        bearer = {"Authorization": f"Bearer {signed_up.json()['access_token']}"}
+        # both pools hold several open connections
+        warm = await asyncio.gather(
+            *(http.get("/auth/me", headers=bearer) for _ in range(3)),
+            *(http.post("/auth/signup", json=signup_body()) for _ in range(6)),
+        )
+        assert {response.status_code for response in warm} == {200, 201}
+        hop.silence()
+    finally:
+        started = time.monotonic()
+        await answered(client.__aexit__(None, None, None))
+    assert time.monotonic() - started < TIMEOUTS["db_statement_timeout_seconds"] + SLACK_SECONDS
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # 2. PostgreSQL lost under load
 
@@ -284,7 +325,7 @@ async def test_postgresql_lost_under_load_answers_every_request_in_bounded_time_
     relay: tuple[TcpRelay, str], postgresql_url: str, clock: FakeClock
 ) -> None:
     # 12 clients signing up and 12 signing in, back to back, while PostgreSQL is partitioned (accepted, never
-    # answered) for 2.5 s and, 1.5 s after it heals, refused for 2 s: every answer is 200/201, or 503 with
+    # answered) for 2.5 s and, 2.5 s after it heals, refused for 2 s: every answer is 200/201, or 503 with
     # Retry-After; none waits longer than the timeouts allow; the service recovers each time without a restart; the
     # database holds every sign-up answered 201 and no half of any other
     hop, url = relay
@@ -310,7 +351,7 @@ async def test_postgresql_lost_under_load_answers_every_request_in_bounded_time_
         await asyncio.sleep(2.5)
         hop.restore()
         healed = time.monotonic()
-        await asyncio.sleep(1.5)
+        await asyncio.sleep(2.5)
         refused = time.monotonic()
         await hop.stop()  # refused: the port closed, every open connection reset
         await asyncio.sleep(2.0)
@@ -384,3 +425,136 @@ async def test_postgresql_lost_under_load_answers_every_request_in_bounded_time_
         ]
         stored = await query(postgresql_url, "SELECT token_hash FROM refresh_tokens WHERE token_hash = ANY($1)", issued)
         assert len(stored) == len(issued)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 3. Redis lost: refused, and silent
+
+HOME = "192.0.2.10"
+
+
+@pytest.fixture
+async def redis_relay() -> AsyncIterator[tuple[TcpRelay, str]]:
+    """A relay in front of the test Redis (its database of the test run): REDIS_URL through it."""
+    parsed = urlsplit(TEST_REDIS_URL)
+    hop = TcpRelay(parsed.hostname or "127.0.0.1", parsed.port or 6379)
+    await hop.start()
+    yield hop, f"redis://127.0.0.1:{hop.port}{parsed.path}"
+    await hop.close()
+
+
+@pytest.mark.parametrize("fault", ["refused", "silent"])
+async def test_redis_lost_falls_back_to_memory_and_the_database_then_comes_back(
+    database_url: str,
+    redis_relay: tuple[TcpRelay, str],
+    clock: FakeClock,
+    caplog: pytest.LogCaptureFixture,
+    fault: str,
+) -> None:
+    # README "Rate limits and lockout": with Redis unreachable each process decides with its own in-memory counters,
+    # kept up to date all along (never unlimited, never a 500, one warning); the failure state of every address is in
+    # the database; revocation is in the database too (nothing of it in Redis); each request waits at most
+    # REDIS_TIMEOUT_SECONDS, once; Redis is tried again REDIS_RETRY_SECONDS later and used as soon as it answers
+    caplog.set_level(logging.WARNING, logger="authgate")
+    flush_test_redis()  # the SQLite runs too: their counters go to Redis here
+    hop, redis_url = redis_relay
+    settings = limited_settings(
+        database_url,
+        redis_url=redis_url,
+        redis_timeout_seconds=REDIS_TIMEOUT,
+        rate_limit_login_ip="4/minute",
+        rate_limit_login_account="10000/minute",
+        lockout_slowdown_after=3,
+    )
+    peers = Peers(settings, clock)
+    limiter = peers.gate.limiter
+    try:
+        home = peers.at(HOME)
+        email = f"reader-{uuid.uuid4().hex[:8]}@example.com"
+        signed_up = await signup(home, email)
+        home.cookies.clear()
+        bearer = {"Authorization": f"Bearer {signed_up.json()['access_token']}"}
+        prober = peers.at("203.0.113.20")  # unknown addresses from one IP: its window
+        attacker = peers.at("203.0.113.21")  # wrong passwords for the reader: the account's failure count
+        for _ in range(2):
+            assert (await prober.post("/auth/login", json=nobody())).status_code == 401
+            assert (await attacker.post("/auth/login", json=login_body(email, "Wrong-passw0rd"))).status_code == 401
+        assert limiter.backend == "redis"
+
+        if fault == "refused":
+            await hop.stop()
+        else:
+            hop.silence()
+
+        async def call(request: Any) -> httpx.Response:
+            started = time.monotonic()
+            response = await answered(request)
+            # at most one Redis timeout per request, then memory decides without asking
+            assert time.monotonic() - started < REDIS_TIMEOUT + SLACK_SECONDS, response.request.url
+            assert response.status_code < 500 or response.request.url.path == "/readyz", response.text
+            return response
+
+        # the IP window goes on from what this process counted: two more, then 429
+        assert (await call(prober.post("/auth/login", json=nobody()))).status_code == 401
+        assert limiter.backend == "memory (redis unreachable)"
+        assert (await call(prober.post("/auth/login", json=nobody()))).status_code == 401
+        limited = await call(prober.post("/auth/login", json=nobody()))
+        assert limited.status_code == 429 and int(limited.headers["retry-after"]) >= 1
+
+        # the account's failure count is in the database: the third failure slows the account down, right password
+        # or not, as it would with Redis
+        assert (await call(attacker.post("/auth/login", json=login_body(email, "Wrong-passw0rd")))).status_code == 401
+        slowed = await call(attacker.post("/auth/login", json=login_body(email, PASSWORD)))
+        assert slowed.status_code == 429 and slowed.headers["retry-after"] == "1"
+        # the reader at home (a known address: signed up there) still gets in: their bucket is in memory now
+        at_home = await call(home.post("/auth/login", json=login_body(email, PASSWORD)))
+        assert at_home.status_code == 200, at_home.text
+        cookie = {"cookie": f"refresh_token={at_home.cookies['refresh_token']}"}
+        home.cookies.clear()
+        refreshed = await call(home.post("/auth/refresh", headers=cookie))
+        assert refreshed.status_code == 200
+        home.cookies.clear()
+        cookie = {"cookie": f"refresh_token={refreshed.cookies['refresh_token']}"}
+
+        # revocation does not depend on Redis: signing out ends the session and every earlier access token at once
+        assert (await call(home.post("/auth/logout", headers=cookie))).status_code == 204
+        assert (await call(home.get("/auth/me", headers=bearer))).status_code == 401
+        assert (await call(home.post("/auth/refresh", headers=cookie))).status_code == 401
+
+        # ready, degraded: every instance can still serve, so none is taken out of rotation for it
+        ready = await call(home.get("/readyz"))
+        assert ready.status_code == 200
+        assert ready.json() == {"status": "degraded", "database": "ok", "redis": "unavailable"}
+
+        if fault == "refused":
+            await hop.start()
+        else:
+            hop.restore()
+        # not asked again before REDIS_RETRY_SECONDS: memory still decides
+        assert (await call(prober.post("/auth/login", json=nobody()))).status_code == 429
+        assert limiter.backend == "memory (redis unreachable)"
+        clock.advance(seconds=REDIS_RETRY_SECONDS)
+        newcomer = peers.at("203.0.113.22")
+        assert (await call(newcomer.post("/auth/login", json=nobody()))).status_code == 401
+        assert limiter.backend == "redis"
+        assert (await call(home.get("/readyz"))).json() == {"status": "ok", "database": "ok", "redis": "ok"}
+
+        # shared again: another instance sees this one's counts
+        other = Peers(settings, clock)
+        try:
+            for _ in range(3):
+                assert (await newcomer.post("/auth/login", json=nobody())).status_code == 401
+            there = await other.at("203.0.113.22").post("/auth/login", json=nobody())
+            assert there.status_code == 429
+        finally:
+            await other.close()
+
+        messages = [record.getMessage() for record in caplog.records if record.name == "authgate"]
+        assert sum("Redis unreachable" in message for message in messages) == 1
+        assert sum("Redis reachable again" in message for message in messages) == 1
+    finally:
+        await peers.close()
+
+
+def nobody() -> dict[str, str]:
+    return login_body(f"nobody-{uuid.uuid4().hex[:8]}@example.com", "Wrong-passw0rd")

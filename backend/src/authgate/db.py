@@ -129,7 +129,7 @@ def create_engine(database_url: str, *, pool_size: int = 20, timeouts: Timeouts 
         _configure_sqlite(engine, busy_timeout_ms=int(timeouts.statement * 1000))
     else:
         _timeouts_are_disconnects(engine)
-        _drop_connections_at_once(engine)
+        _close_connections_at_once(engine)
     return engine
 
 
@@ -158,21 +158,24 @@ def _timeouts_are_disconnects(engine: AsyncEngine) -> None:
             context.is_disconnect = True
 
 
-def _drop_connections_at_once(engine: AsyncEngine) -> None:
-    """A connection the pool drops is closed at once, without a goodbye.
+def _close_connections_at_once(engine: AsyncEngine) -> None:
+    """Every connection the pool closes is closed at once, without a goodbye (asyncpg's `terminate()`).
 
-    The pool drops ("terminates") a connection that failed (a timeout, a reset) and, after such a failure, every
-    connection opened before it when it is next checked out. SQLAlchemy's asyncpg adapter first says goodbye politely
-    and waits up to 2 s for the server to close: to a server that stopped answering, 2 s more for the request that
-    happens to drop it, holding its pool slot meanwhile (measured: a partition's 503s took 3 s instead of 1 with
-    1 s timeouts, and pool slots stayed taken after the database was back). Closing the socket ends the session on the
-    server just the same.
+    SQLAlchemy's asyncpg adapter says goodbye first and waits for the server to close: up to 2 s when the pool drops a
+    connection that failed (a timeout, a reset) or one opened before such a failure, and up to the statement timeout
+    per idle connection, one after the other, when the engine is disposed at shutdown. To a server that stopped
+    answering that was 2 s more for the request that happened to drop a connection, holding its pool slot meanwhile
+    (measured: a partition's 503s took 3 s instead of 1 with 1 s timeouts), and a shutdown of pool size × statement
+    timeout (20 × 5 s). A closed socket ends the session on the server just the same, rolling back any transaction it
+    had open.
     """
 
-    def do_terminate(dbapi_connection: Any) -> None:
+    def close_now(dbapi_connection: Any) -> None:
         dbapi_connection.driver_connection.terminate()
 
-    engine.sync_engine.dialect.do_terminate = do_terminate  # type: ignore[method-assign]
+    dialect = engine.sync_engine.dialect
+    dialect.do_terminate = close_now  # type: ignore[method-assign]
+    dialect.do_close = close_now  # type: ignore[method-assign]
 
 
 class ConnectionLosses:

@@ -150,9 +150,13 @@ class UserLookup:
         return self._pool
 
     async def close(self) -> None:
-        if self._pool is not None:
-            await self._pool.close()
-            self._pool = None
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            # each connection's goodbye waits at most the statement timeout; a server that does not answer it (a
+            # partition at shutdown) gets its connections closed without one (asyncpg terminates the pool) and
+            # shutting down goes on: the engine and Redis are still to be closed
+            with contextlib.suppress(asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError):
+                await pool.close()
 
 
 async def _keep_connection(_connection: asyncpg.Connection) -> None:
