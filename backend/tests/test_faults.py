@@ -92,17 +92,17 @@ def local_port(connection: Any) -> int:
     return int(transport.get_extra_info("sockname")[1])
 
 
-def on_rotation(engine: Any, point: str, act: Callable[[int], None]) -> list[str]:
-    """Call `act(local port)` once, on the connection that consumes a refresh token, at `point`: right after the
-    consuming UPDATE ("consumed") or just before the transaction's COMMIT is sent ("commit"). Returns a list the
-    listener appends `point` to when it fired."""
+def on_statement(engine: Any, prefix: str, point: str, act: Callable[[int], None]) -> list[str]:
+    """Call `act(local port)` once, on the connection that runs a statement starting with `prefix`: right after it
+    ("after") or just before that transaction's COMMIT is sent ("commit"). Returns a list the listener appends `point`
+    to when it fired."""
     fired: list[str] = []
     armed: set[int] = set()
 
     def after_execute(connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if fired or not statement.startswith("UPDATE refresh_tokens SET rotated_at"):
+        if fired or not statement.startswith(prefix):
             return
-        if point == "consumed":
+        if point == "after":
             fired.append(point)
             act(local_port(connection))
         else:
@@ -118,6 +118,9 @@ def on_rotation(engine: Any, point: str, act: Callable[[int], None]) -> list[str
     return fired
 
 
+CONSUMING = "UPDATE refresh_tokens SET rotated_at"
+
+
 @pytest.mark.parametrize("point", ["consumed", "commit"])
 async def test_a_connection_cut_mid_refresh_rolls_back_and_the_old_cookie_works_once_more(
     relay: tuple[TcpRelay, str], postgresql_url: str, clock: FakeClock, point: str
@@ -130,10 +133,11 @@ async def test_a_connection_cut_mid_refresh_rolls_back_and_the_old_cookie_works_
         old = signed_up.cookies["refresh_token"]
         user_id = uuid.UUID(signed_up.json()["user"]["id"])
         http.cookies.clear()
-        fired = on_rotation(http.app.state.authgate.engine.sync_engine, point, hop.cut)  # type: ignore[attr-defined]
+        engine = http.app.state.authgate.engine.sync_engine  # type: ignore[attr-defined]
+        fired = on_statement(engine, CONSUMING, "after" if point == "consumed" else "commit", hop.cut)
 
         cut = await answered(http.post("/auth/refresh", headers={"cookie": f"refresh_token={old}"}))
-        assert fired == [point]
+        assert fired
         assert_unavailable(cut)
         assert "set-cookie" not in cut.headers  # the browser keeps its cookie: it is still the live one
 
@@ -178,7 +182,7 @@ async def test_a_refresh_whose_commit_answer_is_lost_gets_503_and_the_retry_gets
         user_id = uuid.UUID(signed_up.json()["user"]["id"])
         http.cookies.clear()
         gate = http.app.state.authgate  # type: ignore[attr-defined]
-        fired = on_rotation(gate.engine.sync_engine, "commit", hop.drop_replies)
+        fired = on_statement(gate.engine.sync_engine, CONSUMING, "commit", hop.drop_replies)
 
         lost = await answered(http.post("/auth/refresh", headers={"cookie": f"refresh_token={old}"}))
         assert fired == ["commit"]
@@ -199,6 +203,46 @@ async def test_a_refresh_whose_commit_answer_is_lost_gets_503_and_the_retry_gets
             postgresql_url, "SELECT count(*) FROM refresh_tokens WHERE user_id = $1 AND revoked", user_id
         )
         assert revoked[0][0] == 0
+
+
+async def test_a_sign_up_cut_before_commit_leaves_nothing_and_its_retry_signs_up(
+    relay: tuple[TcpRelay, str], postgresql_url: str, clock: FakeClock
+) -> None:
+    # the user and the profile are inserted, the connection is cut before COMMIT: nothing of the account stays, so the
+    # client's retry is a sign-up (201), not "already registered"
+    hop, url = relay
+    async with app_client(make_settings(url, **TIMEOUTS), clock) as http:
+        engine = http.app.state.authgate.engine.sync_engine  # type: ignore[attr-defined]
+        fired = on_statement(engine, "INSERT INTO user_profiles", "after", hop.cut)
+        body = signup_body()
+        assert_unavailable(await answered(http.post("/auth/signup", json=body)))
+        assert fired
+        assert await query(postgresql_url, "SELECT id FROM users WHERE email = $1", body["email"]) == []
+        retried = await answered(http.post("/auth/signup", json=body))
+        assert retried.status_code == 201, retried.text
+
+
+async def test_a_sign_up_whose_commit_answer_is_lost_is_an_account_its_reader_signs_in_to(
+    relay: tuple[TcpRelay, str], postgresql_url: str, clock: FakeClock
+) -> None:
+    # the other side: COMMIT applied, its answer lost. The account exists whole; the retry answers 409 (the address is
+    # taken: by this very reader), and the reader's own password signs in
+    hop, url = relay
+    async with app_client(make_settings(url, **TIMEOUTS), clock) as http:
+        engine = http.app.state.authgate.engine.sync_engine  # type: ignore[attr-defined]
+        fired = on_statement(engine, "INSERT INTO user_profiles", "commit", hop.drop_replies)
+        body = signup_body()
+        assert_unavailable(await answered(http.post("/auth/signup", json=body)))
+        assert fired
+        rows = await query(
+            postgresql_url,
+            "SELECT (SELECT count(*) FROM user_profiles p WHERE p.user_id = u.id) FROM users u WHERE u.email = $1",
+            body["email"],
+        )
+        assert [row[0] for row in rows] == [1]
+        assert (await answered(http.post("/auth/signup", json=body))).status_code == 409
+        login = await answered(http.post("/auth/login", json={"email": body["email"], "password": PASSWORD}))
+        assert login.status_code == 200, login.text
 
 
 # ---------------------------------------------------------------------------------------------------------------
