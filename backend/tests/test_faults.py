@@ -1,6 +1,7 @@
-"""Faults, each a test: the database connection cut in the middle of a refresh, PostgreSQL lost under load, Redis
-lost (refused and silent). The outages of single requests are in tests/test_database_down.py and
-tests/ratelimit/test_redis_down.py; README "Faults and what happens" sums them up."""
+"""Faults, each a test: a database connection cut in the middle of a refresh or a sign-up (before COMMIT, or with the
+COMMIT's answer lost), a partition one pool did not notice, shutting down in a partition, PostgreSQL lost under load,
+Redis lost (refused and silent). Every route meeting an outage is in tests/test_database_down.py, Redis killed and
+restarted in tests/ratelimit/test_redis_down.py; README "Faults and what happens" sums them up."""
 
 from __future__ import annotations
 
@@ -83,7 +84,7 @@ async def query(database_url: str, sql: str, *args: object) -> list[asyncpg.Reco
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# 1. the connection cut mid-refresh
+# 1. a connection cut mid-transaction: refresh, sign-up
 
 
 def local_port(connection: Any) -> int:
@@ -246,7 +247,7 @@ async def test_a_sign_up_whose_commit_answer_is_lost_is_an_account_its_reader_si
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# a partition heals: the connections of both pools
+# a partition heals, a partition at shutdown
 
 
 @pytest.mark.parametrize("seen_by", ["user lookup", "sessions"])
