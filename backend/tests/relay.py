@@ -7,6 +7,11 @@
   keeps the session, and whatever transaction it had open, until something on the server side ends it.
 - `restore()`: new connections are forwarded again; connections that were silenced stay silent (their packets are
   gone for good), so the service must have dropped them to recover.
+- `cut(client_port)`: one open connection (the client's end at that local port) is closed on both sides at once, as a
+  reset or a killed server process does: whatever the client sends next never arrives, and the server sees its
+  client go, ending the session and rolling back its open transaction. New connections still go through.
+- `drop_replies(client_port)`: on one open connection, whatever the client sends still reaches the server, and nothing
+  the server answers comes back: a COMMIT is applied and its confirmation lost.
 - `reject_startup(sqlstate, message)` (PostgreSQL only): open connections are reset and new ones are answered with a
   start-up error, as a restarting server ("57P03 the database system is starting up") or a full one ("53300 sorry, too
   many clients already") answers.
@@ -33,6 +38,10 @@ class TcpRelay:
         self._dead: set[asyncio.StreamWriter] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._startup_error: tuple[str, str] | None = None
+        # client end -> the writer towards the server of the same connection
+        self._upstream: dict[asyncio.StreamWriter, asyncio.StreamWriter] = {}
+        # connections whose server answers are dropped
+        self._muted: set[asyncio.StreamWriter] = set()
 
     async def start(self) -> None:
         self.server = await asyncio.start_server(self._accept, "127.0.0.1", self.port)
@@ -59,6 +68,22 @@ class TcpRelay:
         for writer in list(self.writers):
             writer.transport.abort()
         self.writers.clear()
+
+    def cut(self, client_port: int) -> None:
+        client = self._client_at(client_port)
+        for writer in (client, self._upstream.pop(client, None)):
+            if writer is not None:
+                writer.transport.abort()
+                self.writers.discard(writer)
+
+    def drop_replies(self, client_port: int) -> None:
+        self._muted.add(self._client_at(client_port))
+
+    def _client_at(self, client_port: int) -> asyncio.StreamWriter:
+        for client in self._upstream:
+            if client.get_extra_info("peername")[1] == client_port:
+                return client
+        raise LookupError(f"no open connection from port {client_port}")
 
     async def close(self) -> None:
         if self.server is not None and self.server.is_serving():
@@ -92,7 +117,12 @@ class TcpRelay:
             writer.transport.abort()
             return
         self.writers.add(up_writer)
-        await asyncio.gather(self._pipe(reader, up_writer, writer), self._pipe(up_reader, writer, writer))
+        self._upstream[writer] = up_writer
+        try:
+            await asyncio.gather(self._pipe(reader, up_writer, writer), self._pipe(up_reader, writer, writer))
+        finally:
+            self._upstream.pop(writer, None)
+            self._muted.discard(writer)
 
     async def _pipe(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, client: asyncio.StreamWriter
@@ -101,6 +131,8 @@ class TcpRelay:
             while data := await reader.read(65536):
                 if client in self._dead:
                     continue  # partitioned: the bytes are lost
+                if writer is client and client in self._muted:
+                    continue  # the server's answer is lost on the way back
                 writer.write(data)
                 await writer.drain()
         if client in self._dead and writer is not client:

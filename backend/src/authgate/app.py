@@ -98,12 +98,13 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         "/readyz",
         tags=["operations"],
         response_model=Readiness,
-        responses={503: {"model": Readiness, "description": "The database or Redis does not answer in time"}},
-        summary="Readiness: the database, and Redis when configured, answer within their timeouts",
+        responses={503: {"model": Readiness, "description": "The database does not answer in time"}},
+        summary="Readiness: the database answers within its timeouts (Redis, when configured, is reported: "
+        "without it the service is degraded, not down)",
     )
     async def readyz() -> Response:
         readiness = await check_readiness(auth_router.gate)
-        status = 200 if readiness.status == "ok" else 503
+        status = 503 if readiness.status == "unavailable" else 200
         headers = {"Cache-Control": "no-store"}
         if status == 503:
             headers["Retry-After"] = str(settings.db_unavailable_retry_after_seconds)
@@ -164,7 +165,14 @@ async def check_readiness(gate: AuthGate) -> Readiness:
         database = "unavailable"
     answered = await gate.limiter.redis_ready()
     redis = "not configured" if answered is None else ("ok" if answered else "unavailable")
-    status = "ok" if database == "ok" and redis != "unavailable" else "unavailable"
+    # without Redis every instance still serves (each with its own counters: README "Rate limits and lockout"); a 503
+    # here would take every instance out of its load balancer at once and turn a Redis outage into a full one
+    if database != "ok":
+        status = "unavailable"
+    elif redis == "unavailable":
+        status = "degraded"
+    else:
+        status = "ok"
     return Readiness(status=status, database=database, redis=redis)
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import DateTime, MetaData, event, exc
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
@@ -156,6 +156,7 @@ def create_engine(
         _configure_sqlite(engine, busy_timeout_ms=int(timeouts.statement * 1000))
     else:
         _timeouts_are_disconnects(engine)
+        _close_connections_at_once(engine)
     return engine
 
 
@@ -186,6 +187,63 @@ def _timeouts_are_disconnects(engine: AsyncEngine) -> None:
         # a statement that timed out left its connection mid-protocol: never hand it out again
         if isinstance(context.original_exception, TimeoutError):
             context.is_disconnect = True
+
+
+def _close_connections_at_once(engine: AsyncEngine) -> None:
+    """Every connection the pool closes is closed at once, without a goodbye (asyncpg's `terminate()`).
+
+    SQLAlchemy's asyncpg adapter says goodbye first and waits for the server to close: up to 2 s when the pool drops a
+    connection that failed (a timeout, a reset) or one opened before such a failure, and up to the statement timeout
+    per idle connection, one after the other, when the engine is disposed at shutdown. To a server that stopped
+    answering that was 2 s more for the request that happened to drop a connection, holding its pool slot meanwhile
+    (measured: a partition's 503s took 3 s instead of 1 with 1 s timeouts), and a shutdown of pool size × statement
+    timeout (20 × 5 s). A closed socket ends the session on the server just the same, rolling back any transaction it
+    had open.
+    """
+
+    def close_now(dbapi_connection: Any) -> None:
+        dbapi_connection.driver_connection.terminate()
+
+    dialect = engine.sync_engine.dialect
+    dialect.do_terminate = close_now  # type: ignore[method-assign]
+    dialect.do_close = close_now  # type: ignore[method-assign]
+
+
+class ConnectionLosses:
+    """Connections to the database found lost, counted across the pools that reach it.
+
+    Two pools reach PostgreSQL: SQLAlchemy's (every transaction) and the user lookup's own asyncpg pool (the bearer
+    check). A partition or a restart loses the connections of both, but a pool only finds out when a request takes a
+    lost connection and waits out the statement timeout on it. When only one pool was in use during the outage (only
+    `GET /auth/me` called, or only `/auth/refresh`), the other's connections were still waiting, dead, after the
+    database was back: the next requests got 503. So every loss either pool sees is counted here, and each pool
+    replaces a connection opened before the latest loss before handing it out.
+    """
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def record(self) -> None:
+        self.count += 1
+
+    def watch(self, engine: AsyncEngine) -> None:
+        """SQLAlchemy's side: its losses are counted, and its connections older than the latest loss replaced."""
+        stamp = "authgate.losses_seen"
+
+        @event.listens_for(engine.sync_engine, "handle_error")
+        def _on_error(context: Any) -> None:
+            if context.is_disconnect:
+                self.record()
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _on_connect(_dbapi_connection: Any, record: Any) -> None:
+            record.info[stamp] = self.count
+
+        @event.listens_for(engine.sync_engine, "checkout")
+        def _on_checkout(_dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+            if record.info.get(stamp, self.count) < self.count:
+                # the pool closes it and opens a new one in its place (SQLAlchemy's pessimistic disconnect handling)
+                raise exc.DisconnectionError("opened before a connection to the database was lost")
 
 
 def _configure_sqlite(engine: AsyncEngine, *, busy_timeout_ms: int) -> None:

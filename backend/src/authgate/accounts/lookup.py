@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from authgate.accounts.models import ExperienceLevel, ProfessionalRole, User, UserProfile
 from authgate.accounts.snapshots import SnapshotCache
-from authgate.db import Timeouts, is_unavailable_state
+from authgate.db import ConnectionLosses, Timeouts, is_unavailable_state
 from authgate.errors import ServiceUnavailable
 from authgate.security.lockout_policy import Failures
 
@@ -71,6 +71,11 @@ class UserLookup:
         self._dsn = _asyncpg_dsn(database_url) if engine.dialect.driver == "asyncpg" else None
         self._pool: asyncpg.Pool | None = None
         self._pool_lock = asyncio.Lock()
+        # a connection lost by this pool or by the engine's: the connections of both are replaced (db.py)
+        self.losses = ConnectionLosses()
+        self._renewed_at = 0
+        if self._dsn:
+            self.losses.watch(engine)
 
     async def load(self, user_id: uuid.UUID) -> CurrentUser | None:
         """The reader behind an access token: possibly as it was up to CURRENT_USER_CACHE_SECONDS ago."""
@@ -102,10 +107,13 @@ class UserLookup:
         sql = _asyncpg_sql(self.engine.dialect, query)
         try:
             pool = await self._asyncpg_pool()
+            if self._renewed_at < self.losses.count:
+                # the engine lost a connection since: this pool's were most likely lost in the same outage
+                await self._expire_all()
             # every wait bounded: the pool checkout (which may connect) and the statement
             connection = await pool.acquire(timeout=self.timeouts.pool + self.timeouts.connect)
         except (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OSError, TimeoutError) as error:
-            await self._expire_all()
+            await self._expire_all(lost=True)
             raise ServiceUnavailable() from error
         except asyncpg.PostgresError as error:
             # refused at start-up: "the database system is starting up", "too many clients already"
@@ -120,7 +128,7 @@ class UserLookup:
             # for the server to confirm a cancel that never comes), and the rest are replaced too
             with contextlib.suppress(asyncpg.InterfaceError):  # already gone if the server closed it
                 connection.terminate()
-            await self._expire_all()
+            await self._expire_all(lost=True)
             raise ServiceUnavailable() from error
         except asyncpg.PostgresError as error:
             if not is_unavailable_state(error.sqlstate):
@@ -133,7 +141,10 @@ class UserLookup:
                 await pool.release(connection, timeout=self.timeouts.statement)
         return dict(record) if record is not None else None
 
-    async def _expire_all(self) -> None:
+    async def _expire_all(self, *, lost: bool = False) -> None:
+        if lost:
+            self.losses.record()
+        self._renewed_at = self.losses.count
         if self._pool is not None:
             # the server went away: replace every pooled connection, not one stale connection per request
             await self._pool.expire_connections()
@@ -158,9 +169,13 @@ class UserLookup:
         return self._pool
 
     async def close(self) -> None:
-        if self._pool is not None:
-            await self._pool.close()
-            self._pool = None
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            # each connection's goodbye waits at most the statement timeout; a server that does not answer it (a
+            # partition at shutdown) gets its connections closed without one (asyncpg terminates the pool) and
+            # shutting down goes on: the engine and Redis are still to be closed
+            with contextlib.suppress(asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError):
+                await pool.close()
 
 
 async def _keep_connection(_connection: asyncpg.Connection) -> None:
