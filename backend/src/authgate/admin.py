@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+
 from sqlalchemy import select, update
 
 from authgate.accounts.models import User
@@ -77,9 +80,13 @@ async def reset_second_factors(settings: Settings, email: str) -> bool:
 
     gate = build_gate(settings)
     try:
-        return await reset(gate, _email_key(email))
+        found = await reset(gate, _email_key(email))
+        # the notice leaves now rather than at a running service's next poll; if the mail server does not take it in
+        # time, it waits in the outbox for the service's sender
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(gate.mailer.drain(), gate.mailer.close_timeout)
+        return found
     finally:
-        # waits for the notice to leave
         await gate.dispose()
 
 

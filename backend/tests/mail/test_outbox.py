@@ -318,15 +318,20 @@ async def test_a_send_cut_off_at_shutdown_is_taken_again_when_its_lease_ends(
     database_url: str, clock: FakeClock, inbox: Inbox, caplog: pytest.LogCaptureFixture
 ) -> None:
     # a server that accepts the connection and never answers: shutdown must not hang on it, nor lose the mail
+    connected = asyncio.Event()
+
     async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        connected.set()
         await reader.read()
 
     server = await asyncio.start_server(silent, "127.0.0.1", 0)
     stuck = smtp_settings(database_url, inbox, smtp_port=server.sockets[0].getsockname()[1])
     try:
-        async with app_client(stuck, clock) as http:
+        async with app_client(stuck, clock, mail_sender=True) as http:
             gate_of(http).mailer.close_timeout = 0.2
             await signup(http, "interrupted@example.com")
+            # the sender took the mail and is stuck sending it when the shutdown comes
+            await asyncio.wait_for(connected.wait(), 10)
     finally:
         server.close()
         await server.wait_closed()

@@ -41,7 +41,7 @@ LEASE = timedelta(seconds=2 * SEND_DEADLINE_SECONDS)
 MAX_CONCURRENT_SENDS = 4
 # background jobs held at once (the forgot-password lookup): beyond this a flood is dropped and logged
 MAX_PENDING = 1000
-# how long close() gives due mail to leave before it leaves it in the outbox for the next start
+# how long close() lets the pass under way (and the background jobs) finish before cancelling them
 DISPOSE_TIMEOUT_SECONDS = 10.0
 # RFC 8314 §3: port 465 speaks TLS from the first byte ("implicit TLS"), not STARTTLS
 IMPLICIT_TLS_PORT = 465
@@ -169,18 +169,19 @@ class Mailer:
                 return
 
     async def close(self) -> None:
-        """On shutdown: stop the loop and give due mail `close_timeout` seconds to leave. Whatever is left stays in
-        the outbox for the next start or another instance (a send cut off mid-way is taken again when its lease
-        ends)."""
+        """On shutdown: no new pass; the pass under way and the background jobs get `close_timeout` seconds to
+        finish, then are cancelled. Nothing is lost: what is left stays in the outbox for the next start or another
+        instance (a send cut off mid-way is taken again when its lease ends). No last pass either: with the database
+        gone (a partition) it would only add its timeouts to the shutdown."""
         self._stopped = True
-        try:
-            await asyncio.wait_for(self.drain(), self.close_timeout)
-        except TimeoutError:
-            logger.error("mail still being sent at shutdown was left in the outbox")
-        except Exception as error:  # noqa: BLE001 - the database may be gone; the outbox keeps the mail
-            logger.warning("mail could not be sent at shutdown: %s", type(error).__name__)
-        finally:
-            await self._cancel_background()
+        # a loop waiting for its next poll ends at once
+        self._wakeup.set()
+        running = [*self._jobs, *([self._task] if self._task is not None else [])]
+        if running:
+            _, left = await asyncio.wait(running, timeout=self.close_timeout)
+            if left:
+                logger.error("mail still being sent at shutdown was left in the outbox")
+        await self._cancel_background()
 
     async def send_due(self) -> int:
         """One pass: give up on expired mail, then send what is due, MAX_CONCURRENT_SENDS at a time, until nothing
@@ -196,9 +197,11 @@ class Mailer:
                 if not rows:
                     break
                 results = await asyncio.gather(*(self._attempt(row, claim_id) for row in rows), return_exceptions=True)
-                for result in results:
-                    if isinstance(result, Exception):
-                        logger.warning("mail sender: %s", type(result).__name__)
+                failed = [result for result in results if isinstance(result, Exception)]
+                if failed:
+                    # the database failed under a send's bookkeeping: end the pass rather than claim more (each
+                    # claimed row waits for its lease); the next pass tries again
+                    raise failed[0]
                 attempted += len(rows)
                 now = self.clock()
             if attempted or found.expired:
