@@ -11,6 +11,7 @@ import pytest
 from fastapi import FastAPI
 
 from authgate.cleanup.schedule import CleanupSchedule
+from authgate.observability import REQUEST_ID
 from authgate.router import create_auth_router
 from tests.conftest import FakeClock, app_client, make_settings
 from tests.devices.conftest import run_sql, signed_up
@@ -143,3 +144,20 @@ async def test_stop_lets_a_purge_under_way_finish_its_transaction(clock: FakeClo
     release.set()
     await asyncio.wait_for(stopping, GUARD)
     assert finished == [clock()] and not schedule.running
+
+
+async def test_the_purge_does_not_carry_the_id_of_the_request_that_started_it(clock: FakeClock) -> None:
+    seen: list[str | None] = []
+
+    async def purge(_now: datetime) -> None:
+        seen.append(REQUEST_ID.get())
+
+    schedule = CleanupSchedule(purge, interval_minutes=60, clock=clock)
+    token = REQUEST_ID.set("the-first-request")
+    try:
+        schedule.ensure_started()
+    finally:
+        REQUEST_ID.reset(token)
+    await schedule.wait_for_runs(1)
+    await schedule.stop()
+    assert seen == [None]

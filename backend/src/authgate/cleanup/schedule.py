@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -54,7 +55,8 @@ class CleanupSchedule:
         except RuntimeError:
             return
         # the start-up run purges what had expired when the service started; later runs use their own time
-        self._task = loop.create_task(self._loop(self._clock()), name="authgate-cleanup")
+        # a context of its own: started by the first request, its log lines must not carry that request's id
+        self._task = loop.create_task(self._loop(self._clock()), name="authgate-cleanup", context=contextvars.Context())
 
     async def _loop(self, first_run_at: datetime) -> None:
         now = first_run_at
