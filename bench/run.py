@@ -867,7 +867,10 @@ def figure_totp_cost(ctx: Context) -> Figure:
             if status != 201:
                 raise RuntimeError(f"totp signup failed: {status} {answer}")
             token = answer["access_token"]
-            _, setup, _ = _keepalive_post(client, "/auth/mfa/totp/setup", {}, token)
+            # adding a factor asks for the password itself, however recent the sign-in
+            _, setup, _ = _keepalive_post(
+                client, "/auth/mfa/totp/setup", {"password": body["password"]}, token
+            )
             code = pyotp.TOTP(setup["secret"]).now()
             status, _, _ = _keepalive_post(
                 client, "/auth/mfa/totp/confirm", {"code": code}, token
