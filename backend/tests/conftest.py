@@ -22,6 +22,7 @@ from authgate.app import create_app
 from authgate.db import Base, is_sqlite
 from authgate.migrate import upgrade
 from authgate.settings import Settings
+from tests.relay import TcpRelay
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 # a database number of its own on the machine's Redis, emptied before each PostgreSQL test
@@ -191,3 +192,13 @@ async def signup(http: httpx.AsyncClient, email: str | None = None, **overrides:
     response = await http.post("/auth/signup", json=signup_body(email, **overrides))
     assert response.status_code == 201, response.text
     return response
+
+
+@pytest.fixture
+async def relay(postgresql_url: str) -> AsyncIterator[tuple[TcpRelay, str]]:
+    """A TCP hop in front of the test PostgreSQL (tests/relay.py) and the database URL through it."""
+    parsed = make_url(postgresql_url)
+    hop = TcpRelay(parsed.host or "127.0.0.1", parsed.port or 5432)
+    await hop.start()
+    yield hop, parsed.set(port=hop.port).render_as_string(hide_password=False)
+    await hop.close()

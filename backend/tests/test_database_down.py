@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import uuid
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import Awaitable
 from pathlib import Path
 
 import asyncpg
@@ -27,15 +27,6 @@ TIMEOUTS = {
 }
 # far above what the timeouts allow: a request still unanswered by then is hung, which is the failure
 HUNG_AFTER_SECONDS = 20
-
-
-@pytest.fixture
-async def relay(postgresql_url: str) -> AsyncIterator[tuple[TcpRelay, str]]:
-    parsed = make_url(postgresql_url)
-    hop = TcpRelay(parsed.host or "127.0.0.1", parsed.port or 5432)
-    await hop.start()
-    yield hop, parsed.set(port=hop.port).render_as_string(hide_password=False)
-    await hop.close()
 
 
 async def test_database_down_is_503_with_retry_after_then_recovers(

@@ -59,15 +59,6 @@ RECOVERY_SECONDS = sum(TIMEOUTS.values()) + SLACK_SECONDS
 REDIS_TIMEOUT = 0.5
 
 
-@pytest.fixture
-async def relay(postgresql_url: str) -> AsyncIterator[tuple[TcpRelay, str]]:
-    parsed = make_url(postgresql_url)
-    hop = TcpRelay(parsed.host or "127.0.0.1", parsed.port or 5432)
-    await hop.start()
-    yield hop, parsed.set(port=hop.port).render_as_string(hide_password=False)
-    await hop.close()
-
-
 async def answered(request: Any) -> httpx.Response:
     response: httpx.Response = await asyncio.wait_for(request, HUNG_AFTER_SECONDS)
     return response

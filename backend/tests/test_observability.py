@@ -11,12 +11,10 @@ import re
 import select
 import subprocess
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 import httpx
-import pytest
-from sqlalchemy.engine import make_url
 
 from authgate.observability import AccessWriter
 from tests.conftest import PASSWORD, FakeClock, app_client, make_settings, signup, signup_body
@@ -24,15 +22,6 @@ from tests.relay import TcpRelay
 from tests.serving import AUTHGATE, cli_env, free_port, run_cli
 
 HUNG_AFTER_SECONDS = 15
-
-
-@pytest.fixture
-async def relay(postgresql_url: str) -> AsyncIterator[tuple[TcpRelay, str]]:
-    parsed = make_url(postgresql_url)
-    hop = TcpRelay(parsed.host or "127.0.0.1", parsed.port or 5432)
-    await hop.start()
-    yield hop, parsed.set(port=hop.port).render_as_string(hide_password=False)
-    await hop.close()
 
 
 def metric(text: str, name: str, **labels: str) -> float:
