@@ -19,11 +19,10 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
-from aiosmtpd.controller import Controller
 
 from tests.conftest import PASSWORD, SITE, TEST_REDIS_URL, TEST_SECRET, flush_test_redis, fresh_postgres_database
 from tests.conftest import unavailable as service_missing
-from tests.mail.smtp import MAIL_FROM, PUBLIC_URL, Inbox, free_port
+from tests.mail.smtp import MAIL_FROM, PUBLIC_URL, Inbox, free_port, serving
 
 ROOT = Path(__file__).resolve().parents[3]
 RUNNER_PATH = ROOT / "deploy" / "cluster" / "cluster.py"
@@ -116,14 +115,8 @@ class Running:
 
 @pytest.fixture(scope="module")
 def cluster_inbox() -> Iterator[Inbox]:
-    box = Inbox()
-    box.port = free_port()
-    controller = Controller(box, hostname="127.0.0.1", port=box.port)
-    controller.start()
-    try:
+    with serving(Inbox()) as box:
         yield box
-    finally:
-        controller.stop()
 
 
 def instance_settings(inbox: Inbox) -> dict[str, str]:

@@ -93,21 +93,23 @@ class SoftAuthenticator:
         rp_id: str | None = None,
         sign_count: int | None = None,
         verified: bool = True,
+        client_data: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
+        """An assertion for `options`; `client_data`: members added to clientDataJSON (crossOrigin, topOrigin)."""
         used = credential or self.credentials[-1]
         if sign_count is None:
             used.sign_count += 1
             sign_count = used.sign_count
         flags = USER_PRESENT | (USER_VERIFIED if verified else 0)
         auth_data = _auth_data(rp_id or used.rp_id, flags, sign_count)
-        client_data = _client_data("webauthn.get", options["challenge"], origin or self.origin)
-        signature = used.key.sign(auth_data + hashlib.sha256(client_data).digest(), ec.ECDSA(hashes.SHA256()))
+        collected = _client_data("webauthn.get", options["challenge"], origin or self.origin, client_data)
+        signature = used.key.sign(auth_data + hashlib.sha256(collected).digest(), ec.ECDSA(hashes.SHA256()))
         return {
             "id": b64url(used.credential_id),
             "rawId": b64url(used.credential_id),
             "type": "public-key",
             "response": {
-                "clientDataJSON": b64url(client_data),
+                "clientDataJSON": b64url(collected),
                 "authenticatorData": b64url(auth_data),
                 "signature": b64url(signature),
                 "userHandle": b64url(used.user_handle),
@@ -120,8 +122,10 @@ def _auth_data(rp_id: str, flags: int, sign_count: int) -> bytes:
     return hashlib.sha256(rp_id.encode()).digest() + bytes([flags]) + struct.pack(">I", sign_count)
 
 
-def _client_data(kind: str, challenge: str, origin: str) -> bytes:
-    return json.dumps({"type": kind, "challenge": challenge, "origin": origin, "crossOrigin": False}).encode()
+def _client_data(kind: str, challenge: str, origin: str, extra: dict[str, Any] | None = None) -> bytes:
+    return json.dumps(
+        {"type": kind, "challenge": challenge, "origin": origin, "crossOrigin": False, **(extra or {})}
+    ).encode()
 
 
 # ---------------------------------------------------------------- enrolment shortcuts

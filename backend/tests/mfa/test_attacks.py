@@ -5,7 +5,6 @@ Each test FAILS on the code it was written against: it asserts the behaviour a f
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 import struct
 from typing import Any
@@ -387,32 +386,6 @@ async def test_shortening_the_refresh_lifetime_does_not_make_old_sessions_count_
 # ---------------------------------------------------------------- 9. a ceremony run in a cross-origin iframe
 
 
-def assertion_with_client_data(device: SoftAuthenticator, options: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    """A correctly signed assertion whose clientDataJSON carries `extra` members (crossOrigin, topOrigin)."""
-    import json
-
-    from cryptography.hazmat.primitives import hashes
-
-    used = device.credentials[-1]
-    used.sign_count += 1
-    data = {"type": "webauthn.get", "challenge": options["challenge"], "origin": device.origin, **extra}
-    client_data = json.dumps(data).encode()
-    auth_data = _auth_data(used.rp_id, USER_PRESENT | USER_VERIFIED, used.sign_count)
-    signature = used.key.sign(auth_data + hashlib.sha256(client_data).digest(), ec.ECDSA(hashes.SHA256()))
-    return {
-        "id": b64url(used.credential_id),
-        "rawId": b64url(used.credential_id),
-        "type": "public-key",
-        "response": {
-            "clientDataJSON": b64url(client_data),
-            "authenticatorData": b64url(auth_data),
-            "signature": b64url(signature),
-            "userHandle": b64url(used.user_handle),
-        },
-        "clientExtensionResults": {},
-    }
-
-
 @pytest.mark.parametrize(
     "extra", [{"crossOrigin": True}, {"crossOrigin": True, "topOrigin": "https://attacker.example"}]
 )
@@ -431,7 +404,7 @@ async def test_a_passkey_assertion_made_in_a_cross_origin_iframe_is_refused(
     client.cookies.clear()
     options = await passkey_options(client)
     answered = await client.post(
-        "/auth/passkeys/authenticate", json={"credential": assertion_with_client_data(device, options, **extra)}
+        "/auth/passkeys/authenticate", json={"credential": device.get(options, client_data=extra)}
     )
     assert answered.status_code == 401, answered.text
 
