@@ -14,7 +14,31 @@ describe('plugin options', () => {
       apiBaseUrl: 'http://localhost:8000',
       routeBasePath: 'auth',
       refreshLeewaySeconds: 60,
+      messages: {},
     });
+  });
+
+  it('takes the site wording per translation id of the kit, and nothing else', () => {
+    const lead = 'Tell us about yourself and the chapters follow your level in robotics.';
+    expect(validate({apiBaseUrl: 'http://localhost:8000', messages: {'authgate.signup.lead': lead}}).messages).toEqual({
+      'authgate.signup.lead': lead,
+    });
+    expect(() => validate({apiBaseUrl: 'http://localhost:8000', messages: {'theme.common.x': 'y'}})).toThrow(/authgate\./);
+    expect(() => validate({apiBaseUrl: 'http://localhost:8000', messages: {'authgate.signup.lead': ' '}})).toThrow(
+      /non-empty/,
+    );
+    expect(() => validate({apiBaseUrl: 'http://localhost:8000', messages: ['x']})).toThrow(/object/);
+  });
+});
+
+describe('plugin i18n', () => {
+  it('hands the site wording to Docusaurus as default messages and its sources to write-translations', async () => {
+    const options = validate({apiBaseUrl: 'http://localhost:8000', messages: {'authgate.login.lead': 'Welcome, reader.'}});
+    const plugin = pluginAuthgate({siteConfig: {baseUrl: '/'}} as never, options);
+    expect(await plugin.getDefaultCodeTranslationMessages!()).toEqual({'authgate.login.lead': 'Welcome, reader.'});
+    // the sources hold the <Translate> elements (the compiled theme has them compiled away)
+    const watched = plugin.getPathsToWatch!().map((p) => path.relative(path.resolve(__dirname, '..'), p));
+    expect(watched).toEqual([path.join('src', 'theme'), path.join('src', 'client')]);
   });
 });
 

@@ -15,7 +15,7 @@ export {
 } from './webauthn';
 export {SignedIn, SignedOut, ForExperience, ForRole} from './components';
 export type {ForExperienceProps, ForRoleProps} from './components';
-export {AuthError, CODE_MESSAGES, PASSKEY_CANCELLED} from './errors';
+export {AuthError, codeMessage, passkeyCancelledMessage} from './errors';
 export {safeNextPath, currentPathForNext} from './safeNext';
 export {
   validateEmail,
