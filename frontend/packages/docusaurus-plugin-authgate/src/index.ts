@@ -32,7 +32,8 @@ function joinUrl(...parts: string[]): string {
 }
 
 export default function pluginAuthgate(context: LoadContext, options: NormalizedOptions): Plugin<void> {
-  const {baseUrl} = context.siteConfig;
+  // the locale's base URL ("/ur/" for Urdu on a site at "/"): each locale's build has its own auth pages
+  const baseUrl = context.baseUrl ?? context.siteConfig.baseUrl;
   const paths: AuthgatePaths = {
     login: joinUrl(baseUrl, options.routeBasePath, 'login'),
     signup: joinUrl(baseUrl, options.routeBasePath, 'signup'),

@@ -40,6 +40,23 @@ describe('plugin i18n', () => {
     const watched = plugin.getPathsToWatch!().map((p) => path.relative(path.resolve(__dirname, '..'), p));
     expect(watched).toEqual([path.join('src', 'theme'), path.join('src', 'client')]);
   });
+
+  it("puts the pages under the locale's base URL (a non-default locale is built under /<locale>/)", async () => {
+    const options = validate({apiBaseUrl: 'http://localhost:8000'});
+    const plugin = pluginAuthgate({baseUrl: '/ur/', siteConfig: {baseUrl: '/'}} as never, options);
+    const routes: {path: string}[] = [];
+    let globalData: {paths: Record<string, string>} | undefined;
+    await plugin.contentLoaded!({
+      content: undefined,
+      actions: {
+        addRoute: (r: {path: string}) => routes.push(r),
+        setGlobalData: (d: typeof globalData) => (globalData = d),
+        createData: async () => '',
+      },
+    } as never);
+    expect(routes.map((r) => r.path)).toContain('/ur/auth/login');
+    expect(globalData?.paths.signup).toBe('/ur/auth/signup');
+  });
 });
 
 describe('plugin', () => {
