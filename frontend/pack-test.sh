@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The kit as a site owner gets it: `npm pack` of the plugin, installed into a fresh Docusaurus 3 site (its own
-# package.json, dependencies from the registry), configured with the README's lines, then built.
+# package.json, dependencies from the registry), configured with the lines the READMEs give, then built.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 work=$(mktemp -d)

@@ -1,7 +1,7 @@
 """Faults, each a test: a database connection cut in the middle of a refresh or a sign-up (before COMMIT, or with the
 COMMIT's answer lost), a partition one pool did not notice, shutting down in a partition, PostgreSQL lost under load,
 Redis lost (refused and silent). Every route meeting an outage is in tests/test_database_down.py, Redis killed and
-restarted in tests/ratelimit/test_redis_down.py; README "Faults and what happens" sums them up."""
+restarted in tests/ratelimit/test_redis_down.py; docs/configuration.md "Faults and what happens" sums them up."""
 
 from __future__ import annotations
 
@@ -499,7 +499,7 @@ async def test_redis_lost_falls_back_to_memory_and_the_database_then_comes_back(
     caplog: pytest.LogCaptureFixture,
     fault: str,
 ) -> None:
-    # README "Rate limits and lockout": with Redis unreachable each process decides with its own in-memory counters,
+    # docs/rate-limits.md: with Redis unreachable each process decides with its own in-memory counters,
     # kept up to date all along (never unlimited, never a 500, one warning); the failure state of every address is in
     # the database; revocation is in the database too (nothing of it in Redis); each request waits at most
     # REDIS_TIMEOUT_SECONDS, once; Redis is tried again REDIS_RETRY_SECONDS later and used as soon as it answers

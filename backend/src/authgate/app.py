@@ -178,7 +178,7 @@ async def check_readiness(gate: AuthGate) -> Readiness:
         database = "unavailable"
     answered = await gate.limiter.redis_ready()
     redis = "not configured" if answered is None else ("ok" if answered else "unavailable")
-    # without Redis every instance still serves (each with its own counters: README "Rate limits and lockout"); a 503
+    # without Redis every instance still serves (each with its own counters: docs/rate-limits.md); a 503
     # here would take every instance out of its load balancer at once and turn a Redis outage into a full one
     if database != "ok":
         status = "unavailable"

@@ -13,7 +13,7 @@ The key set is cached (`cache_seconds`) and fetched again at once for a token wh
 at most once per `min_refetch_seconds` (so a flood of made-up kids cannot make this service hammer authgate). The
 algorithms are pinned (never read from the token), issuer, audience, `typ: at+jwt` and the times are checked. A
 verified token proves who the reader was when it was issued; to learn that a session was revoked before the token
-expires, ask authgate's introspection endpoint (`introspect`), which the README's production section explains.
+expires, ask authgate's introspection endpoint (`introspect`), which docs/keys-and-verifier.md explains.
 """
 
 from __future__ import annotations

@@ -164,7 +164,7 @@ async def test_counters_are_shared_by_every_instance_through_redis(
 async def test_redis_holds_no_client_address_and_no_email(
     database_url: str, redis_server: RedisServer, clock: FakeClock, make_peers
 ) -> None:
-    # the attack pass: raw client IPs sat in Redis keys (the README says none do); every key is a keyed hash
+    # the attack pass: raw client IPs sat in Redis keys (docs/rate-limits.md says none do); every key is a keyed hash
     peers = make_peers(limited_settings(database_url, redis_url=redis_server.url), clock)
     http = peers.at("203.0.113.177")
     await signup(peers.at("203.0.113.177"), "keyed-reader@example.com")
