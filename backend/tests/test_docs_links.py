@@ -147,14 +147,18 @@ def test_the_check_sees_a_missing_file_a_missing_heading_and_a_link_out_of_the_r
     fine = "[a](configuration.md) [b](deploy.md#checking-a-deployment-authgate-doctor) [c](api.md#api-reference)"
     assert broken_links(page, fine) == []
     assert broken_links(page, "[a](configuratoin.md)") == ["configuratoin.md: no such file"]
-    assert broken_links(page, "[a](deploy.md#no-such-heading)") == ["deploy.md#no-such-heading: no heading #no-such-heading"]
+    assert broken_links(page, "[a](deploy.md#no-such-heading)") == [
+        "deploy.md#no-such-heading: no heading #no-such-heading"
+    ]
     assert broken_links(page, "[a](#nowhere)") == ["#nowhere: no heading #nowhere"]
     outside = os.path.relpath("/etc/passwd", page.parent)  # a file that exists, outside the repository
     assert broken_links(page, f"see [x]: {outside}") == []  # not a reference definition: prose
     assert broken_links(page, f"[x]: {outside}") == [f"{outside}: outside the repository"]
     assert broken_links(page, f"[x]({outside})") == [f"{outside}: outside the repository"]
     # code blocks, code spans, URLs and site paths are not links to files
-    assert broken_links(page, "```\n[a](nowhere.md)\n```\n`[b](nowhere.md)` [c](https://x.example/y) [d](/auth/x)") == []
+    assert (
+        broken_links(page, "```\n[a](nowhere.md)\n```\n`[b](nowhere.md)` [c](https://x.example/y) [d](/auth/x)") == []
+    )
 
 
 def test_slugs_are_githubs() -> None:
