@@ -36,6 +36,7 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
 
     @router.get(
         "/.well-known/jwks.json",
+        operation_id="keys_jwks",
         response_model=JwksDocument,
         summary="The public keys access tokens are signed with (RFC 7517); empty with an HMAC algorithm",
         openapi_extra=CACHEABLE,
@@ -46,6 +47,7 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
 
     @router.get(
         "/.well-known/oauth-authorization-server",
+        operation_id="keys_server_metadata",
         response_model=ServerMetadata,
         summary="Metadata naming the issuer, the JWKS and the introspection endpoint (RFC 8414 members)",
         openapi_extra=CACHEABLE,
@@ -56,6 +58,7 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
 
     @router.post(
         "/introspect",
+        operation_id="keys_introspect",
         response_model=Introspection,
         summary="Token introspection for other services (RFC 7662): is this access token still good?",
         description=(
