@@ -1,10 +1,10 @@
 import {useEffect, useState} from 'react';
 import type {ReactNode} from 'react';
-import {useAuth} from 'docusaurus-plugin-authgate/client';
-import type {ProviderInfo} from 'docusaurus-plugin-authgate/client';
+import {isErrorCode, useAuth} from 'docusaurus-plugin-authgate/client';
+import type {ErrorCode, ProviderInfo} from 'docusaurus-plugin-authgate/client';
 
 /** What the API's provider error codes (`/auth/login?error=CODE`) mean, in words. */
-export const PROVIDER_ERRORS: Record<string, string> = {
+export const PROVIDER_ERRORS: Partial<Record<ErrorCode, string>> = {
   OAUTH_STATE_INVALID:
     'That sign-in could not be finished: it took too long, was already used, or was started in another browser. Please try again.',
   OAUTH_ACCESS_DENIED: 'The sign-in was cancelled at the provider.',
@@ -21,7 +21,7 @@ export const PROVIDER_ERRORS: Record<string, string> = {
 
 export function providerErrorMessage(code: string | null): string | null {
   if (!code) return null;
-  return PROVIDER_ERRORS[code] ?? 'Signing in with the provider failed. Please try again.';
+  return (isErrorCode(code) ? PROVIDER_ERRORS[code] : undefined) ?? 'Signing in with the provider failed. Please try again.';
 }
 
 export interface ProviderButtonsProps {
