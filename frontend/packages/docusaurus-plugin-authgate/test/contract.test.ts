@@ -7,6 +7,7 @@
 import {readFileSync} from 'node:fs';
 import {GENERATED_DIR, HEADER, readDocument, renderApi, renderErrorCodes} from '../scripts/contract.mjs';
 import {ERROR_CODES} from '../src/client/generated/errorCodes';
+import type {AnswerOf, BodyOf} from './fakeApi';
 
 const STALE = 'the generated types are stale: run `make contract` and commit what it writes';
 const committed = (name: string) => readFileSync(`${GENERATED_DIR}${name}`, 'utf8');
@@ -32,5 +33,14 @@ describe('the generated contract', () => {
     schemas.ErrorCode.enum = [...schemas.ErrorCode.enum, 'SOMETHING_NEW'];
     expect(renderErrorCodes(document)).not.toBe(committed('errorCodes.ts'));
     expect(await renderApi(document)).not.toBe(committed('api.ts'));
+  });
+
+  it('the fake API is typed by the contract: a body the API would not send or take fails the type check', () => {
+    // (checked by tsc in `make frontend-unit`: were these types loose, the unused @ts-expect-error would fail it)
+    // @ts-expect-error the login body of the API has `password`, not `passwd`
+    const wrongRequest: BodyOf<'POST /auth/login'> = {email: 'reader@example.org', passwd: 'x'};
+    // @ts-expect-error a session list entry's last_used_at is always a time
+    const wrongAnswer: AnswerOf<'GET /auth/sessions', 200> = [{id: 's', created_at: 't', last_used_at: null, ip_address: null, user_agent: null, current: true}];
+    expect([wrongRequest, wrongAnswer]).toHaveLength(2);
   });
 });
