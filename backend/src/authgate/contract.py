@@ -20,7 +20,9 @@ from typing import Any
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
 from authgate.app import create_app
+from authgate.errors import ErrorCode
 from authgate.settings import Settings
+from authgate.shared import REQUEST_GUARDS
 
 # only builds the app object to read its schema, never signs anything: not a secret, and it passes check_secret
 DOCUMENT_ONLY_SECRET = "contract-document-only-7fQ2mZ9xR4kW8pL3vN6tB1yH5cJ0sD"
@@ -88,6 +90,8 @@ def operation_ids(document: dict[str, Any]) -> list[str]:
 
 def render_routes(document: dict[str, Any]) -> str:
     """docs/api-routes.md: every route with its operation id, request body and answers, from the document."""
+    operations = _operations(document)
+    shared = sorted({error.code.value for error in REQUEST_GUARDS} | {ErrorCode.VALIDATION_ERROR.value})
     lines = [
         f"<!-- {GENERATED} -->",
         "",
@@ -95,23 +99,34 @@ def render_routes(document: dict[str, Any]) -> str:
         "",
         "Every route of the standalone service with every feature on, read from its OpenAPI document",
         "(`frontend/packages/docusaurus-plugin-authgate/src/client/generated/openapi.json`).",
-        "Body fields marked `?` are optional; `a \\| b` lists the accepted values. Errors are `{detail, code}`:",
-        "the codes each status may carry are in the document's responses. How this file is kept:",
-        "[contract.md](contract.md).",
+        "Body fields marked `?` are optional; `a \\| b` lists the accepted values. Errors are `{detail, code}`;",
+        "which codes each status carries is in the document (`x-error-codes` of each response).",
+        "How this file is kept: [contract.md](contract.md).",
         "",
-        "| method | path | operation id | request body | success | errors |",
-        "|---|---|---|---|---|---|",
+        f"The last column leaves out the codes of the request guards and of validation ({', '.join(shared)}),",
+        "which any `/auth` route may answer (their statuses are in the column before).",
+        "",
+        "| method | path | operation id | request body | success | error statuses | its own error codes |",
+        "|---|---|---|---|---|---|---|",
     ]
     schemas = document.get("components", {}).get("schemas", {})
-    for path, method, operation in _operations(document):
+    for path, method, operation in operations:
         statuses = sorted(operation.get("responses", {}))
         success = ", ".join(s for s in statuses if s.startswith(("2", "3")))
-        errors = ", ".join(s for s in statuses if not s.startswith(("2", "3")))
+        errors = ", ".join(s for s in statuses if not s.startswith(("2", "3"))) or "-"
+        own = ", ".join(f"`{code}`" for code in sorted(_codes_of(operation) - set(shared))) or "-"
         body = _request_body(operation, schemas)
-        lines.append(f"| {method.upper()} | `{path}` | `{operation['operationId']}` | {body} | {success} | {errors} |")
+        name = operation["operationId"]
+        lines.append(f"| {method.upper()} | `{path}` | `{name}` | {body} | {success} | {errors} | {own} |")
     codes = schemas.get("ErrorCode", {}).get("enum", [])
     lines += ["", "## Error codes", "", ", ".join(f"`{code}`" for code in codes), ""]
     return "\n".join(lines)
+
+
+def _codes_of(operation: dict[str, Any]) -> set[str]:
+    """The codes of the operation's error responses (`x-error-codes`, written by errors.error_responses)."""
+    responses = operation.get("responses", {}).values()
+    return {code for response in responses for code in response.get("x-error-codes", [])}
 
 
 def _operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:

@@ -12,6 +12,7 @@ import asyncio
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -109,3 +110,19 @@ def test_every_error_code_is_in_the_document_as_an_enum(document: dict[str, obje
     # the kit's ERROR_CODES (errorCodes.ts) is generated from this list
     committed = json.loads(OPENAPI.read_text(encoding="utf-8"))
     assert committed["components"]["schemas"]["ErrorCode"]["enum"] == [code.value for code in ErrorCode]
+
+
+def test_each_error_response_lists_its_codes_for_machines(document: dict[str, Any]) -> None:
+    # `x-error-codes` is what the route table and generated clients read; the description says the same for people
+    known = {code.value for code in ErrorCode}
+    checked = 0
+    for path, item in document["paths"].items():
+        for operation in item.values():
+            for status, response in operation["responses"].items():
+                if not path.startswith("/auth/") or status.startswith(("2", "3")):
+                    continue
+                codes = response["x-error-codes"]
+                assert set(codes) <= known
+                assert response["description"] == f"codes: {', '.join(codes)}"
+                checked += 1
+    assert checked > 300
