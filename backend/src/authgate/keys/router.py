@@ -21,6 +21,17 @@ from authgate.transport import bearer_token
 # a verifier caches the key set this long; a retired key stays published far longer (its tokens' lifetime)
 JWKS_MAX_AGE = 300
 CACHEABLE = {"x-authgate-cacheable": True}
+# the introspection body is read by hand (`token=` as a form, as RFC 7662 clients send it, or JSON): described for the
+# OpenAPI document, whose generated clients and route table would otherwise show no body at all
+INTROSPECTION_BODY: dict[str, object] = {
+    "requestBody": {
+        "required": False,
+        "content": {
+            media: {"schema": {"type": "object", "properties": {"token": {"type": "string"}}}}
+            for media in ("application/x-www-form-urlencoded", "application/json")
+        },
+    }
+}
 
 
 def add_routes(router: APIRouter, gate: AuthGate) -> None:
@@ -67,6 +78,7 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
             "bad signature, expired, user deleted or suspended, signed out everywhere, password changed."
         ),
         responses=error_responses(NotAuthenticated, NotFound, *REQUEST_GUARDS),
+        openapi_extra=INTROSPECTION_BODY,
     )
     async def introspect(request: Request) -> Introspection:
         _check_client(gate, request)

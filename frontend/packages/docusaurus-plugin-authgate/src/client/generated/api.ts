@@ -2134,7 +2134,16 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": {
+                    token?: string;
+                };
+                "application/x-www-form-urlencoded": {
+                    token?: string;
+                };
+            };
+        };
         responses: {
             /** @description Successful Response */
             200: {
