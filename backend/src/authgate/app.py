@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import ctypes
+import gc
 import hashlib
 import hmac
 import logging
@@ -55,12 +57,23 @@ class JSONPreflightCORSMiddleware(CORSMiddleware):
         return refused
 
 
+def give_back_startup_memory() -> None:
+    """Imports and building the routes leave freed blocks in the C heap, which glibc keeps unless asked: handing
+    them back lowers the service's resident memory for its whole life (about 4 MB here, `make bench` figure d)."""
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass  # not glibc: nothing to ask
+
+
 def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> FastAPI:
     settings = settings or Settings()
     auth_router = create_auth_router(settings, clock=clock)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        give_back_startup_memory()
         yield
         await auth_router.gate.dispose()
 

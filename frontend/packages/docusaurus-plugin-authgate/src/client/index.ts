@@ -15,7 +15,7 @@ export {
 } from './webauthn';
 export {SignedIn, SignedOut, ForExperience, ForRole} from './components';
 export type {ForExperienceProps, ForRoleProps} from './components';
-export {AuthError, CODE_MESSAGES, ERROR_CODES, KIT_ERROR_CODES, PASSKEY_CANCELLED, isErrorCode} from './errors';
+export {AuthError, ERROR_CODES, KIT_ERROR_CODES, codeMessage, isErrorCode, passkeyCancelledMessage} from './errors';
 export type {AuthErrorCode, ErrorCode, KitErrorCode} from './errors';
 export {safeNextPath, currentPathForNext} from './safeNext';
 export {

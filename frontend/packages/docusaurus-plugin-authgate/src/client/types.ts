@@ -170,6 +170,12 @@ export interface PluginOptions {
   routeBasePath?: string;
   /** Refresh the access token this many seconds before it expires (default 60). */
   refreshLeewaySeconds?: number;
+  /**
+   * The site's own wording for any of the kit's messages, keyed by translation id (`authgate.*`), e.g. the sign-up
+   * lead or the experience levels naming the site's subject. They are the messages of the site's default wording:
+   * a locale's code.json still translates the same ids.
+   */
+  messages?: Record<string, string>;
 }
 
 /** What the plugin hands to the browser through globalData. */
