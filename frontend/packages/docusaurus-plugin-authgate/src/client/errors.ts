@@ -1,12 +1,38 @@
 import {translate} from '@docusaurus/Translate';
 import codeTranslations from '@generated/codeTranslations';
+import {ERROR_CODES} from './generated/errorCodes';
+import type {ErrorCode} from './generated/errorCodes';
 
-/** An error answered by the API (or a network failure), carrying the API's readable `detail`. */
+export {ERROR_CODES};
+export type {ErrorCode};
+
+/**
+ * The kit's own codes, never sent by the API: NETWORK_ERROR (the request got no answer), MFA_REQUIRED (a sign-in
+ * that answered a second-factor challenge where only a session would do).
+ */
+export const KIT_ERROR_CODES = ['NETWORK_ERROR', 'MFA_REQUIRED'] as const;
+export type KitErrorCode = (typeof KIT_ERROR_CODES)[number];
+
+/** The code of an AuthError: one the API documents (ERROR_CODES, generated from its OpenAPI document), or the kit's. */
+export type AuthErrorCode = ErrorCode | KitErrorCode;
+
+const KNOWN_CODES: ReadonlySet<string> = new Set(ERROR_CODES);
+
+/** True for a code the API documents; comparing `err.code` with a code it does not know fails the type check. */
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && KNOWN_CODES.has(value);
+}
+
+/**
+ * An error answered by the API (or a network failure), carrying the API's readable `detail`. `code` is undefined
+ * for an answer without one, or with a code this version of the kit does not know (a newer API): the message is
+ * still the API's `detail`.
+ */
 export class AuthError extends Error {
   readonly status: number;
-  readonly code: string | undefined;
+  readonly code: AuthErrorCode | undefined;
 
-  constructor(message: string, status: number, code?: string) {
+  constructor(message: string, status: number, code?: AuthErrorCode) {
     super(message);
     this.name = 'AuthError';
     this.status = status;
@@ -41,7 +67,19 @@ function genericMessage(status: number): string | undefined {
  * The kit's own words for the codes of second factors and passkeys: the same code reads the same on every page
  * that can meet it, in every locale.
  */
-function ownMessages(): Record<string, string> {
+/** The codes the kit always words itself (the API's `detail` is never shown for them). */
+type OwnCode = Extract<
+  ErrorCode,
+  | 'INVALID_CODE'
+  | 'CHALLENGE_INVALID'
+  | 'TWO_FACTOR_ALREADY_ON'
+  | 'TWO_FACTOR_NOT_ON'
+  | 'PASSKEY_NOT_FOUND'
+  | 'PASSKEY_INVALID'
+  | 'RECENT_SIGN_IN_REQUIRED'
+>;
+
+function ownMessages(): Record<OwnCode, string> {
   const d = 'An error shown to the reader; the kit always uses these words for this API error code';
   return {
     INVALID_CODE: translate({id: 'authgate.error.INVALID_CODE', message: 'That code is not right. Check it and try again.', description: d}),
@@ -55,11 +93,12 @@ function ownMessages(): Record<string, string> {
 }
 
 /**
- * Words for every other stable API code. The server's `detail` (English, often more precise) is shown unless the
+ * Words for every other stable API code (typed by the generated ErrorCode: a code the API adds or drops fails the
+ * type check here until it has words, or loses them). The server's `detail` (English, often more precise) is shown unless the
  * site has a message for the code (its code.json for the locale, or the plugin's `messages` option); these
  * defaults are shown only when the server sent no detail.
  */
-function detailMessages(): Record<string, string> {
+function detailMessages(): Record<Exclude<ErrorCode, OwnCode>, string> {
   const d = 'An error shown to the reader for this API error code (instead of the server\'s English detail)';
   return {
     VALIDATION_ERROR: translate({id: 'authgate.error.VALIDATION_ERROR', message: 'Some of the details are not valid. Check them and try again.', description: d}),
@@ -100,10 +139,10 @@ function detailMessages(): Record<string, string> {
 
 /** The reader's words for an API error code, or undefined for a code this kit does not know. */
 export function codeMessage(code: string, detail?: string): string | undefined {
-  const own = ownMessages()[code];
-  if (own !== undefined) return own;
-  const words = detailMessages()[code];
-  if (words === undefined) return undefined;
+  if (!isErrorCode(code)) return undefined;
+  const own: Partial<Record<ErrorCode, string>> = ownMessages();
+  if (own[code] !== undefined) return own[code];
+  const words = detailMessages()[code as Exclude<ErrorCode, OwnCode>];
   // a translation given by the site wins; else the server's detail; else the kit's default words
   return codeTranslations[`authgate.error.${code}`] !== undefined ? words : (detail ?? words);
 }
@@ -120,7 +159,7 @@ export function passkeyCancelledMessage(): string {
 /** Reads `{detail, code}` from an error response; never throws. */
 export async function errorFromResponse(res: Response): Promise<AuthError> {
   let detail: string | undefined;
-  let code: string | undefined;
+  let code: ErrorCode | undefined;
   try {
     const body: unknown = await res.json();
     if (body && typeof body === 'object') {
@@ -131,7 +170,7 @@ export async function errorFromResponse(res: Response): Promise<AuthError> {
         const first = b.detail[0] as {msg?: unknown} | undefined;
         if (first && typeof first.msg === 'string') detail = first.msg;
       }
-      if (typeof b.code === 'string') code = b.code;
+      if (isErrorCode(b.code)) code = b.code;
     }
   } catch {
     // not JSON: fall through to a generic message

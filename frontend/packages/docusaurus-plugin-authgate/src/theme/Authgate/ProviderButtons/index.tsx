@@ -1,11 +1,11 @@
 import {useEffect, useState} from 'react';
 import type {ReactNode} from 'react';
 import Translate, {translate} from '@docusaurus/Translate';
-import {useAuth} from 'docusaurus-plugin-authgate/client';
-import type {ProviderInfo} from 'docusaurus-plugin-authgate/client';
+import {isErrorCode, useAuth} from 'docusaurus-plugin-authgate/client';
+import type {ErrorCode, ProviderInfo} from 'docusaurus-plugin-authgate/client';
 
 /** What the API's provider error codes (`/auth/login?error=CODE`) mean, in words (read when shown). */
-export function providerErrors(): Record<string, string> {
+export function providerErrors(): Partial<Record<ErrorCode, string>> {
   const d = 'Alert on the sign-in page when a provider sent the reader back without signing them in';
   return {
     OAUTH_STATE_INVALID: translate({id: 'authgate.providerError.OAUTH_STATE_INVALID', message: 'That sign-in could not be finished: it took too long, was already used, or was started in another browser. Please try again.', description: d}),
@@ -24,7 +24,7 @@ export function providerErrors(): Record<string, string> {
 export function providerErrorMessage(code: string | null): string | null {
   if (!code) return null;
   return (
-    providerErrors()[code] ??
+    (isErrorCode(code) ? providerErrors()[code] : undefined) ??
     translate({
       id: 'authgate.providerError.other',
       message: 'Signing in with the provider failed. Please try again.',

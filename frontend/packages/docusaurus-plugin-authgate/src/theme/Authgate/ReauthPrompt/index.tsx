@@ -7,10 +7,10 @@ import FormAlert from '@theme/Authgate/FormAlert';
 import {passkeyErrorMessage} from '@theme/Authgate/PasskeyButton';
 import {tryAgain, useForm} from '@theme/Authgate/useForm';
 import {AuthError, useAuth, webauthnAvailable} from 'docusaurus-plugin-authgate/client';
-import type {Proof} from 'docusaurus-plugin-authgate/client';
+import type {ErrorCode, Proof} from 'docusaurus-plugin-authgate/client';
 
 /** The API's answers that mean "prove it is you first" (or "that proof was wrong"). */
-const PROOF_CODES = new Set(['RECENT_SIGN_IN_REQUIRED', 'INVALID_PASSWORD', 'INVALID_CODE']);
+const PROOF_CODES = new Set<string>(['RECENT_SIGN_IN_REQUIRED', 'INVALID_PASSWORD', 'INVALID_CODE'] satisfies ErrorCode[]);
 
 export function needsProof(err: unknown): boolean {
   return err instanceof AuthError && typeof err.code === 'string' && PROOF_CODES.has(err.code);
