@@ -7,3 +7,20 @@ export function focusFirstError(ids: Record<string, string>, errors: Record<stri
     }
   }
 }
+
+/**
+ * Moves keyboard focus to the alert that a failed submit of `form` shows: the nearest one, looking in the form
+ * and then in the parts around it (the alert of a page's form sits above it, in the card). With no alert, the
+ * focus goes back to the button that sent the form, so it is never left on the page body.
+ */
+export function focusAlert(form: HTMLFormElement, submitter: HTMLElement | null): void {
+  for (let scope: HTMLElement | null = form; scope; scope = scope.parentElement) {
+    const alert = scope.querySelector<HTMLElement>('[role="alert"]');
+    if (alert) {
+      alert.focus();
+      return;
+    }
+    if (scope.matches('.authgate-card, main')) break;
+  }
+  if (submitter?.isConnected) submitter.focus();
+}

@@ -1,6 +1,6 @@
-import {useRef, useState} from 'react';
+import {useEffect, useRef, useState} from 'react';
 import type {FormEvent} from 'react';
-import {focusFirstError} from './focusFirstError';
+import {focusAlert, focusFirstError} from './focusFirstError';
 
 /** A message per field in error, keyed by the form's own field names (FieldErrors for the kit's shared fields). */
 export type FormErrors<V extends object> = Partial<Record<keyof V & string, string>>;
@@ -48,6 +48,13 @@ export function useForm<V extends object>({
   const [alert, setAlert] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
   const inFlight = useRef(false);
+  // The submit button is disabled while the request runs, which drops the keyboard focus to the page body; when
+  // the answer is an alert, the focus goes to it (WCAG 2.4.3), once it is rendered.
+  const submitted = useRef<{form: HTMLFormElement; submitter: HTMLElement | null} | null>(null);
+  const [alertFocus, setAlertFocus] = useState(0);
+  useEffect(() => {
+    if (alertFocus > 0 && submitted.current) focusAlert(submitted.current.form, submitted.current.submitter);
+  }, [alertFocus]);
 
   const set = (name: keyof V & string, value: V[keyof V]) => {
     const next = {...values, [name]: value};
@@ -60,6 +67,8 @@ export function useForm<V extends object>({
   const onSubmit = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     if (inFlight.current) return;
+    const submitter = (event.nativeEvent as SubmitEvent).submitter;
+    submitted.current = {form: event.currentTarget, submitter: submitter instanceof HTMLElement ? submitter : null};
     const found = validate(values);
     setErrors(found);
     setAlert(null);
@@ -79,6 +88,7 @@ export function useForm<V extends object>({
         focusFirstError(ids, onFields);
       } else {
         setAlert(err instanceof Error ? err.message : (fallback ?? 'That did not work. Please try again.'));
+        setAlertFocus((n) => n + 1);
       }
     } finally {
       inFlight.current = false;

@@ -6,6 +6,7 @@ import Card from '@theme/Authgate/Card';
 import Field from '@theme/Authgate/Field';
 import FormAlert from '@theme/Authgate/FormAlert';
 import TokenPageHead from '@theme/Authgate/TokenPageHead';
+import CheckingLink from '@theme/Authgate/CheckingLink';
 import {useMailedToken} from '@theme/Authgate/useMailedToken';
 import {useForm} from '@theme/Authgate/useForm';
 import {
@@ -131,6 +132,7 @@ export function ResetPasswordForm({token}: {token: string}): ReactNode {
 
 function ResetPasswordContent(): ReactNode {
   const token = useMailedToken();
+  if (token === undefined) return <CheckingLink title="Choose a new password" />;
   return token ? <ResetPasswordForm token={token} /> : <NoToken />;
 }
 

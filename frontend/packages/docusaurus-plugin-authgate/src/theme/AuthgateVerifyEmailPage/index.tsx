@@ -6,6 +6,7 @@ import useBaseUrl from '@docusaurus/useBaseUrl';
 import Card from '@theme/Authgate/Card';
 import FormAlert from '@theme/Authgate/FormAlert';
 import TokenPageHead from '@theme/Authgate/TokenPageHead';
+import CheckingLink from '@theme/Authgate/CheckingLink';
 import {useMailedToken} from '@theme/Authgate/useMailedToken';
 import {useAuth, useAuthgateConfig} from 'docusaurus-plugin-authgate/client';
 
@@ -121,6 +122,7 @@ function Verify({token}: {token: string}): ReactNode {
 
 function VerifyEmailContent(): ReactNode {
   const token = useMailedToken();
+  if (token === undefined) return <CheckingLink title="Verify your email" />;
   if (!token) {
     return (
       <Card

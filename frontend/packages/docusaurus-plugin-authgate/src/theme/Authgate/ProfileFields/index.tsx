@@ -3,11 +3,21 @@ import Field from '@theme/Authgate/Field';
 import {ORGANIZATION_MAX, ROLE_OTHER_MAX} from 'docusaurus-plugin-authgate/client';
 import type {FieldErrors, ProfileFieldValues} from 'docusaurus-plugin-authgate/client';
 
+/**
+ * The select shows the short label and the hint under it says what each level means: a native select cannot
+ * wrap its text, and "Intermediate: some robotics or programming" did not fit it on a 375 px phone.
+ */
 export const EXPERIENCE_OPTIONS = [
-  {value: 'beginner', label: 'Beginner: new to robotics'},
-  {value: 'intermediate', label: 'Intermediate: some robotics or programming'},
-  {value: 'advanced', label: 'Advanced: I build or research robots'},
+  {value: 'beginner', label: 'Beginner', description: 'new to robotics'},
+  {value: 'intermediate', label: 'Intermediate', description: 'some robotics or programming'},
+  {value: 'advanced', label: 'Advanced', description: 'I build or research robots'},
 ] as const;
+
+const EXPERIENCE_HINT = EXPERIENCE_OPTIONS.map((o) => (
+  <span key={o.value} className="authgate-field__hint-line">
+    {o.label}: {o.description}
+  </span>
+));
 
 export const ROLE_OPTIONS = [
   {value: 'student', label: 'Student'},
@@ -29,7 +39,11 @@ export interface ProfileFieldsProps {
 export default function ProfileFields({idPrefix, values, errors, disabled, onChange}: ProfileFieldsProps): ReactNode {
   return (
     <>
-      <Field id={`${idPrefix}-experience`} label="Experience level" error={errors.experience_level}>
+      <Field
+        id={`${idPrefix}-experience`}
+        label="Experience level"
+        error={errors.experience_level}
+        hint={EXPERIENCE_HINT}>
         {(control) => (
           <select
             {...control}
