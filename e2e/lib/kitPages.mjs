@@ -68,7 +68,8 @@ export async function openAccountSections(page) {
 /**
  * The kit's pages. `session` says which context visits them: 'anon' (no session) or 'reader' (signed in, email
  * not verified, so the "verify your email" banner and the "Not verified" badge show). `url(links)` may use the
- * mailed links of the run; `act(page, fixtures)` brings the page into the state to check once it has settled.
+ * mailed links of the run; `act(page, fixtures)` brings the page into the state to check once it has settled;
+ * `desktopOnly` / `mobileOnly` states exist only with the navbar (≥ 997 px) or only with its sidebar (narrower).
  */
 export const KIT_PAGES = [
   {name: 'sign in', session: 'anon', url: () => '/auth/login'},
@@ -127,6 +128,16 @@ export const KIT_PAGES = [
     desktopOnly: true,
   },
   {name: 'docs page, signed in', session: 'reader', url: () => DOCS_PAGE},
+  {
+    name: 'phone: the navbar sidebar with the account entries',
+    session: 'reader',
+    url: () => DOCS_PAGE,
+    act: async (page) => {
+      await page.getByRole('button', {name: 'Toggle navigation bar'}).click();
+      await page.locator('.navbar-sidebar').getByRole('button', {name: 'Sign out'}).waitFor({state: 'visible'});
+    },
+    mobileOnly: true,
+  },
 ];
 
 /**

@@ -52,7 +52,8 @@ for (const session of ['anon', 'reader']) {
     try {
       if (session === 'reader') await signInContext(context, fixtures.reader);
       const problems = [];
-      for (const kitPage of KIT_PAGES.filter((p) => p.session === session)) {
+      // at 1280 px: the states of a phone's navbar sidebar are left to the accessibility test
+      for (const kitPage of KIT_PAGES.filter((p) => p.session === session && !p.mobileOnly)) {
         // a fresh tab each time: each visit is a full load that hydrates the server-rendered page
         const page = await context.newPage();
         const heard = listen(page);
