@@ -36,7 +36,8 @@ export async function resetLinkFor(email) {
 
 /**
  * Waits until the page has settled: the session is known (the navbar's invisible placeholder is gone), nothing
- * is marked busy (the kit's placeholders and "checking" states carry aria-busy) and the network is quiet.
+ * is marked busy (the kit's placeholders and "checking" states carry aria-busy), the network is quiet and no
+ * transition is running.
  */
 export async function settle(page) {
   await page.waitForFunction(
@@ -46,6 +47,15 @@ export async function settle(page) {
       document.querySelector('[aria-busy="true"]') === null,
   );
   await page.waitForLoadState('networkidle');
+  // transitions (a sidebar sliding in, a menu fading in) end first: axe would see their colours half-way
+  await page.evaluate(() =>
+    Promise.all(
+      document
+        .getAnimations()
+        .filter((a) => a.effect?.getComputedTiming().endTime !== Infinity)
+        .map((a) => a.finished.catch(() => null)),
+    ),
+  );
 }
 
 /** Submits the sign-in form of the current page with a wrong password and waits for the alert. */
