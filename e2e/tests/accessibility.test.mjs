@@ -152,6 +152,24 @@ test('a wrong password: the focus goes to the alert, never back to the page body
   }
 });
 
+test('a saved profile: the focus comes back to the button that saved it', async () => {
+  const email = await createUser({}, uniqueEmail('a11y-save'));
+  const context = await newContext(browser);
+  try {
+    await signInContext(context, email);
+    const page = await context.newPage();
+    await page.goto(`${SITE}/auth/account`);
+    await settle(page);
+    await page.getByLabel('Experience level', {exact: true}).selectOption('advanced');
+    const save = page.getByRole('button', {name: 'Save changes'});
+    await save.click();
+    await page.getByRole('status').filter({hasText: /saved/i}).waitFor();
+    assert.equal(await save.evaluate((el) => el === document.activeElement), true);
+  } finally {
+    await context.close();
+  }
+});
+
 test('the account menu is a WAI-ARIA menu button, by keyboard and by pointer', async () => {
   const email = await createUser({}, uniqueEmail('a11y-menu'));
   const context = await newContext(browser);

@@ -1,8 +1,9 @@
-import {render, screen, waitFor} from '@testing-library/react';
+import {useState} from 'react';
+import {act, render, screen, waitFor} from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import AuthgateLoginPage from '../src/theme/AuthgateLoginPage';
 import AuthgateForgotPasswordPage from '../src/theme/AuthgateForgotPasswordPage';
-import {focusAlert} from '../src/theme/Authgate/focusFirstError';
+import {focusAlert, useFocusReturn} from '../src/theme/Authgate/focusFirstError';
 import {useForm} from '../src/theme/Authgate/useForm';
 import {createFakeApi} from './fakeApi';
 import {renderAt} from './helpers';
@@ -89,5 +90,62 @@ describe('focus after a failed submit (WCAG 2.4.3: never lost to the page body)'
     );
     focusAlert(screen.getByTestId('form') as HTMLFormElement, null);
     expect(screen.getByTestId('near')).toHaveFocus();
+  });
+
+  it('a button disabled while its action runs gets the focus back after (a browser drops it to the body)', async () => {
+    let finish!: () => void;
+    function Action() {
+      const [pending, setPending] = useState(false);
+      const ref = useFocusReturn(pending);
+      const run = async () => {
+        setPending(true);
+        await new Promise<void>((r) => (finish = r));
+        setPending(false);
+      };
+      return (
+        <button ref={ref} type="button" disabled={pending} onClick={() => void run()}>
+          Resend
+        </button>
+      );
+    }
+    const user = userEvent.setup();
+    render(<Action />);
+    const button = screen.getByRole('button', {name: 'Resend'});
+    await user.click(button);
+    expect(button).toBeDisabled();
+    // what Chromium does to a focused button that becomes disabled, jsdom does not: the focus goes to the body
+    const probe = document.body.appendChild(document.createElement('input'));
+    probe.focus();
+    probe.remove();
+    expect(document.activeElement).toBe(document.body);
+    await act(async () => finish());
+    expect(button).toHaveFocus();
+  });
+
+  it('the focus the reader moved elsewhere meanwhile stays there', async () => {
+    let finish!: () => void;
+    function Action() {
+      const [pending, setPending] = useState(false);
+      const ref = useFocusReturn(pending);
+      const run = async () => {
+        setPending(true);
+        await new Promise<void>((r) => (finish = r));
+        setPending(false);
+      };
+      return (
+        <>
+          <button ref={ref} type="button" disabled={pending} onClick={() => void run()}>
+            Resend
+          </button>
+          <input aria-label="elsewhere" />
+        </>
+      );
+    }
+    const user = userEvent.setup();
+    render(<Action />);
+    await user.click(screen.getByRole('button', {name: 'Resend'}));
+    await user.click(screen.getByLabelText('elsewhere'));
+    await act(async () => finish());
+    expect(screen.getByLabelText('elsewhere')).toHaveFocus();
   });
 });

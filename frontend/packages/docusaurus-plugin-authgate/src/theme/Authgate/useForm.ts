@@ -1,6 +1,6 @@
 import {useEffect, useRef, useState} from 'react';
 import type {FormEvent} from 'react';
-import {focusAlert, focusFirstError} from './focusFirstError';
+import {focusAlert, focusFirstError, focusIsLost} from './focusFirstError';
 
 /** A message per field in error, keyed by the form's own field names (FieldErrors for the kit's shared fields). */
 export type FormErrors<V extends object> = Partial<Record<keyof V & string, string>>;
@@ -48,13 +48,17 @@ export function useForm<V extends object>({
   const [alert, setAlert] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
   const inFlight = useRef(false);
-  // The submit button is disabled while the request runs, which drops the keyboard focus to the page body; when
-  // the answer is an alert, the focus goes to it (WCAG 2.4.3), once it is rendered.
+  // The submit button is disabled while the request runs, which drops the keyboard focus to the page body. Once
+  // the answer is rendered the focus goes to the alert when there is one (WCAG 2.4.3), else back to the button
+  // when the form is still there and the focus was not put elsewhere meanwhile.
   const submitted = useRef<{form: HTMLFormElement; submitter: HTMLElement | null} | null>(null);
-  const [alertFocus, setAlertFocus] = useState(0);
+  const [settled, setSettled] = useState({count: 0, alert: false});
   useEffect(() => {
-    if (alertFocus > 0 && submitted.current) focusAlert(submitted.current.form, submitted.current.submitter);
-  }, [alertFocus]);
+    if (settled.count === 0 || !submitted.current) return;
+    const {form, submitter} = submitted.current;
+    if (settled.alert) focusAlert(form, submitter);
+    else if (focusIsLost() && submitter?.isConnected) submitter.focus();
+  }, [settled]);
 
   const set = (name: keyof V & string, value: V[keyof V]) => {
     const next = {...values, [name]: value};
@@ -78,6 +82,7 @@ export function useForm<V extends object>({
     }
     inFlight.current = true;
     setPending(true);
+    let alerted = false;
     try {
       await submit(values);
     } catch (err) {
@@ -88,11 +93,12 @@ export function useForm<V extends object>({
         focusFirstError(ids, onFields);
       } else {
         setAlert(err instanceof Error ? err.message : (fallback ?? 'That did not work. Please try again.'));
-        setAlertFocus((n) => n + 1);
+        alerted = true;
       }
     } finally {
       inFlight.current = false;
       setPending(false);
+      setSettled((s) => ({count: s.count + 1, alert: alerted}));
     }
   };
 

@@ -8,6 +8,7 @@ import FormAlert from '@theme/Authgate/FormAlert';
 import TokenPageHead from '@theme/Authgate/TokenPageHead';
 import CheckingLink from '@theme/Authgate/CheckingLink';
 import {useMailedToken} from '@theme/Authgate/useMailedToken';
+import {useFocusReturn} from '@theme/Authgate/focusFirstError';
 import {useAuth, useAuthgateConfig} from 'docusaurus-plugin-authgate/client';
 
 type State = {kind: 'pending'} | {kind: 'verified'; email: string} | {kind: 'failed'; message: string};
@@ -19,6 +20,7 @@ export function ResendButton({label = 'Send a new link'}: {label?: string}): Rea
   const [sent, setSent] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const inFlight = useRef(false);
+  const buttonRef = useFocusReturn(pending);
   const onClick = async () => {
     if (inFlight.current) return;
     inFlight.current = true;
@@ -39,7 +41,12 @@ export function ResendButton({label = 'Send a new link'}: {label?: string}): Rea
     <div>
       <FormAlert message={error} />
       <FormAlert message={sent} variant="success" />
-      <button type="button" className="button button--primary" disabled={pending} onClick={() => void onClick()}>
+      <button
+        ref={buttonRef}
+        type="button"
+        className="button button--primary"
+        disabled={pending}
+        onClick={() => void onClick()}>
         {pending ? 'Sending…' : label}
       </button>
     </div>

@@ -2,6 +2,7 @@ import {useRef, useState} from 'react';
 import type {ReactNode} from 'react';
 import FormAlert from '@theme/Authgate/FormAlert';
 import Section from '@theme/Authgate/Section';
+import {useFocusReturn} from '@theme/Authgate/focusFirstError';
 import {downloadFile} from '@theme/Authgate/download';
 import {useAuth} from 'docusaurus-plugin-authgate/client';
 
@@ -16,6 +17,7 @@ export function ExportButton(): ReactNode {
   const [alert, setAlert] = useState<string | null>(null);
   const [done, setDone] = useState<string | null>(null);
   const inFlight = useRef(false);
+  const buttonRef = useFocusReturn(pending);
 
   const onClick = async () => {
     if (inFlight.current) return;
@@ -40,7 +42,12 @@ export function ExportButton(): ReactNode {
     <>
       <FormAlert message={alert} />
       <FormAlert message={done} variant="success" />
-      <button type="button" className="button button--secondary" disabled={pending} onClick={() => void onClick()}>
+      <button
+        ref={buttonRef}
+        type="button"
+        className="button button--secondary"
+        disabled={pending}
+        onClick={() => void onClick()}>
         {pending ? 'Preparing…' : 'Download my data'}
       </button>
     </>
