@@ -1,4 +1,5 @@
 import type {ReactNode} from 'react';
+import {translate} from '@docusaurus/Translate';
 import Card from '@theme/Authgate/Card';
 
 /**
@@ -7,7 +8,13 @@ import Card from '@theme/Authgate/Card';
  */
 export default function CheckingLink({title}: {title: string}): ReactNode {
   return (
-    <Card title={title} lead="Checking your link…">
+    <Card
+      title={title}
+      lead={translate({
+        id: 'authgate.mailedLink.checking',
+        message: 'Checking your link…',
+        description: 'Shown on the reset and verify pages until they have read the link the reader followed',
+      })}>
       <div className="authgate-placeholder authgate-placeholder--short" aria-busy="true" />
     </Card>
   );

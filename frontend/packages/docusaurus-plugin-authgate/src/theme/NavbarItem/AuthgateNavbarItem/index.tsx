@@ -2,6 +2,8 @@ import {useEffect, useId, useRef, useState} from 'react';
 import type {KeyboardEvent as ReactKeyboardEvent, ReactNode} from 'react';
 import Link from '@docusaurus/Link';
 import {useLocation} from '@docusaurus/router';
+import {translate} from '@docusaurus/Translate';
+import {signInLabel as defaultSignInLabel, signOutLabel} from '@theme/Authgate/labels';
 import {useAuth, useAuthgateConfig} from 'docusaurus-plugin-authgate/client';
 
 export interface Props {
@@ -19,6 +21,14 @@ function useLoginHref(): string {
   const here = `${location.pathname}${location.search}${location.hash}`;
   const onAuthPage = location.pathname === paths.login || location.pathname === paths.signup;
   return onAuthPage ? location.pathname + location.search : `${paths.login}?next=${encodeURIComponent(here)}`;
+}
+
+function accountLabel(): string {
+  return translate({
+    id: 'authgate.navbar.account',
+    message: 'Account',
+    description: 'Navbar menu item that opens the account page',
+  });
 }
 
 function classes(...names: (string | false | undefined)[]): string {
@@ -166,7 +176,7 @@ function AccountMenu({email, className, onSignOut}: {email: string; className?: 
             className="dropdown__link"
             to={paths.account}
             onClick={() => closeMenu(false)}>
-            Account
+            {accountLabel()}
           </Link>
         </li>
         <li role="none">
@@ -179,7 +189,7 @@ function AccountMenu({email, className, onSignOut}: {email: string; className?: 
               closeMenu(false);
               onSignOut();
             }}>
-            Sign out
+            {signOutLabel()}
           </button>
         </li>
       </ul>
@@ -191,7 +201,8 @@ function AccountMenu({email, className, onSignOut}: {email: string; className?: 
  * "Sign in" for signed-out readers; the reader's email with a menu (Account, Sign out) for
  * signed-in ones; an invisible placeholder of the same size while the session is being checked.
  */
-export default function AuthgateNavbarItem({mobile = false, className, signInLabel = 'Sign in'}: Props): ReactNode {
+export default function AuthgateNavbarItem({mobile = false, className, signInLabel: label}: Props): ReactNode {
+  const signInLabel = label ?? defaultSignInLabel();
   const {status, user, signOut} = useAuth();
   const {paths} = useAuthgateConfig();
   const loginHref = useLoginHref();
@@ -228,12 +239,12 @@ export default function AuthgateNavbarItem({mobile = false, className, signInLab
         </li>
         <li className="menu__list-item">
           <Link className="menu__link" to={paths.account}>
-            Account
+            {accountLabel()}
           </Link>
         </li>
         <li className="menu__list-item">
           <button type="button" className="menu__link authgate-navbar__menu-button" onClick={() => void signOut()}>
-            Sign out
+            {signOutLabel()}
           </button>
         </li>
       </>
