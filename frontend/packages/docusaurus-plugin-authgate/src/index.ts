@@ -1,6 +1,13 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import type {LoadContext, OptionValidationContext, Plugin, SwizzleConfig} from '@docusaurus/types';
 import type {AuthgateGlobalData, AuthgatePaths, PluginOptions} from './client/types';
+import {docusaurusCompiler, docusaurusExcerpt, injectMembersOnly, mdxLoaderItems} from './members/register';
+import {globToRegExp, type MembersPageGlob} from './members/remark';
+import {parseRule, RuleError} from './members/rule';
+
+export {default as remarkMembersOnly} from './members/remark';
+export type {MembersOnlyRemarkOptions, MembersPageGlob} from './members/remark';
 
 export type {PluginOptions, AuthgateGlobalData} from './client/types';
 
@@ -11,6 +18,8 @@ export interface NormalizedOptions {
   apiBaseUrl: string;
   routeBasePath: string;
   refreshLeewaySeconds: number;
+  /** Members-only content; false turns it off (a `<MembersOnly>` block then fails the build). */
+  membersOnly: {outDir: string; pages: MembersPageGlob[]} | false;
 }
 
 /** Page components, each a theme component so a site can swizzle it. */
@@ -55,6 +64,30 @@ export default function pluginAuthgate(context: LoadContext, options: Normalized
 
     getClientModules() {
       return [path.resolve(__dirname, 'styles.css')];
+    },
+
+    configureWebpack(config) {
+      const members = options.membersOnly;
+      if (!members) return {};
+      const items = mdxLoaderItems(config.module?.rules);
+      if (items.length === 0) {
+        throw new Error(`${PLUGIN_NAME}: members-only content found no MDX loader (docs, pages, blog) to protect.`);
+      }
+      injectMembersOnly(items, {
+        siteDir: context.siteDir,
+        outDir: path.resolve(context.siteDir, members.outDir),
+        pages: members.pages,
+        compiler: docusaurusCompiler(context.siteDir),
+        excerpt: docusaurusExcerpt(context.siteDir),
+      });
+      return {};
+    },
+
+    async loadContent() {
+      // a production build starts from an empty artefact folder: no block of a deleted page is left to serve
+      if (options.membersOnly && process.env.NODE_ENV === 'production') {
+        fs.rmSync(path.resolve(context.siteDir, options.membersOnly.outDir), {recursive: true, force: true});
+      }
     },
 
     getTypeScriptThemePath() {
@@ -109,7 +142,37 @@ export function validateOptions({
     apiBaseUrl: apiBaseUrl.replace(/\/+$/, ''),
     routeBasePath,
     refreshLeewaySeconds: leeway,
+    membersOnly: validateMembersOnly(raw.membersOnly),
   };
+}
+
+function validateMembersOnly(raw: PluginOptions['membersOnly']): NormalizedOptions['membersOnly'] {
+  if (raw === false) return false;
+  const value = raw ?? {};
+  const outDir = value.outDir ?? 'build-members';
+  if (typeof outDir !== 'string' || !outDir.trim()) {
+    throw new Error(`${PLUGIN_NAME}: "membersOnly.outDir" must be a folder path, e.g. "build-members".`);
+  }
+  // the artefacts must never be served with the site: not the build folder, nor inside it
+  const normalised = path.normalize(outDir).replace(/[\\/]+$/, '');
+  if (normalised === 'build' || normalised.startsWith(`build${path.sep}`) || normalised === 'static' || normalised.startsWith(`static${path.sep}`)) {
+    throw new Error(`${PLUGIN_NAME}: "membersOnly.outDir" must be outside build/ and static/; got "${outDir}".`);
+  }
+  const pages = value.pages ?? [];
+  if (!Array.isArray(pages)) throw new Error(`${PLUGIN_NAME}: "membersOnly.pages" must be a list of {path, rule}.`);
+  for (const page of pages) {
+    if (!page || typeof page.path !== 'string' || !page.path) {
+      throw new Error(`${PLUGIN_NAME}: each "membersOnly.pages" entry needs a path glob, e.g. {path: 'docs/solutions/**'}.`);
+    }
+    globToRegExp(page.path);
+    try {
+      parseRule(page.rule);
+    } catch (error) {
+      if (error instanceof RuleError) throw new Error(`${PLUGIN_NAME}: membersOnly.pages "${page.path}": ${error.message}`);
+      throw error;
+    }
+  }
+  return {outDir, pages};
 }
 
 /** Tells `docusaurus swizzle` which components are meant to be customised. */
@@ -146,6 +209,7 @@ export function getSwizzleConfig(): SwizzleConfig {
       'Authgate/SignInSecuritySection': {actions: safe, description: 'Account: authenticator app, backup codes, passkeys.'},
       'Authgate/ReauthPrompt': {actions: safe, description: 'Asks for the password, a code or a passkey before a sensitive change.'},
       'Authgate/BackupCodes': {actions: safe, description: 'The backup codes, shown once, with a download.'},
+      'Authgate/MembersOnly': {actions: safe, description: 'The place of a members-only block: teaser, sign in, the block.'},
     },
   };
 }

@@ -236,6 +236,11 @@ export interface PluginOptions {
   routeBasePath?: string;
   /** Refresh the access token this many seconds before it expires (default 60). */
   refreshLeewaySeconds?: number;
+  /**
+   * Members-only content (docs/members-only.md): where the protected blocks are written (default "build-members",
+   * relative to the site; never inside build/), and pages protected as a whole by path. false: off.
+   */
+  membersOnly?: false | {outDir?: string; pages?: Array<{path: string; rule?: string}>};
 }
 
 /** What the plugin hands to the browser through globalData. */
