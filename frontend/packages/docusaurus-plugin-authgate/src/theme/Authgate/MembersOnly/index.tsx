@@ -73,7 +73,13 @@ export default function MembersOnly({page, block, teaser, children}: MembersOnly
     );
   }
   if (status === 'loading' || (status === 'signed-in' && result === null)) {
-    return <div className="authgate-members authgate-placeholder" aria-busy="true" data-members-state="loading" />;
+    // the teaser is public: it is in the static HTML too, for readers and crawlers without JavaScript
+    return (
+      <div className="authgate-members" aria-busy="true" data-members-state="loading">
+        {teaser ? <p className="authgate-members__teaser">{teaser}</p> : null}
+        <div className="authgate-placeholder" />
+      </div>
+    );
   }
   if (status === 'signed-out') {
     const next = `${location.pathname}${location.search}${location.hash}`;
