@@ -14,7 +14,21 @@ describe('plugin options', () => {
       apiBaseUrl: 'http://localhost:8000',
       routeBasePath: 'auth',
       refreshLeewaySeconds: 60,
+      membersOnly: {outDir: 'build-members', pages: []},
     });
+  });
+});
+
+describe('members-only options', () => {
+  it('keep the artefacts out of build/ and static/, and check the page globs and rules', () => {
+    const base = {apiBaseUrl: 'http://localhost:8000'};
+    expect(validate({...base, membersOnly: false}).membersOnly).toBe(false);
+    expect(validate({...base, membersOnly: {outDir: 'private/members'}}).membersOnly).toEqual({outDir: 'private/members', pages: []});
+    for (const outDir of ['build', 'build/members', './build/', 'static/members']) {
+      expect(() => validate({...base, membersOnly: {outDir}})).toThrow(/outside build\/ and static\//);
+    }
+    expect(() => validate({...base, membersOnly: {pages: [{path: 'docs/x/**', rule: 'level:guru'}]}})).toThrow(/unknown level/);
+    expect(() => validate({...base, membersOnly: {pages: [{rule: 'verified'}]}})).toThrow(/path glob/);
   });
 });
 

@@ -71,7 +71,8 @@ interface MdNode {
 interface FileLike {
   path?: string;
   value?: unknown;
-  data?: {frontMatter?: Record<string, unknown>};
+  // Docusaurus' loader puts the parsed front matter here
+  data?: unknown;
 }
 
 interface Cut {
@@ -266,7 +267,7 @@ export default function remarkMembersOnly(options: MembersOnlyRemarkOptions) {
     const where = relative || '<mdx>';
     const page = pageIdOf(relative);
     const value = typeof file.value === 'string' ? file.value : String(file.value ?? '');
-    const frontMatter = file.data?.frontMatter ?? {};
+    const frontMatter = (file.data as {frontMatter?: Record<string, unknown>} | undefined)?.frontMatter ?? {};
     const rule = pageRule(relative, frontMatter, options, where);
 
     let cuts: Cut[];

@@ -1,0 +1,45 @@
+import {injectMembersOnly, mdxLoaderItems} from '../../src/members/register';
+import remarkMembersOnly from '../../src/members/remark';
+
+const LOADER = '/site/node_modules/@docusaurus/mdx-loader/lib/index.js';
+
+function webpackRules() {
+  const docs = {loader: LOADER, options: {beforeDefaultRemarkPlugins: ['existing'], processors: {prebuilt: true}, admonitions: true}};
+  const pages = {loader: LOADER, options: {processors: {prebuilt: true}}};
+  return {
+    docs,
+    pages,
+    rules: [
+      {test: /\.css$/, use: ['style-loader']},
+      {test: /\.mdx?$/, include: ['/site/docs'], use: [docs]},
+      {oneOf: [{test: /\.mdx?$/, use: [pages]}]},
+    ],
+  };
+}
+
+describe('members-only registration', () => {
+  it("finds every MDX loader of the site's webpack config", () => {
+    const {rules, docs, pages} = webpackRules();
+    expect(mdxLoaderItems(rules)).toEqual([docs, pages]);
+    expect(mdxLoaderItems([{use: [{loader: '/x/babel-loader/lib/index.js', options: {}}]}])).toEqual([]);
+  });
+
+  it('puts the plugin first in each loader, drops the prebuilt processors, and does it once', () => {
+    const {rules} = webpackRules();
+    const items = mdxLoaderItems(rules);
+    const compiler = vi.fn(() => async () => 'code');
+    const options = {siteDir: '/site', outDir: '/site/build-members', compiler};
+    expect(injectMembersOnly(items, options)).toBe(2);
+    const docsOptions = items[0]!.options as {beforeDefaultRemarkPlugins: unknown[]; processors: unknown; admonitions: boolean};
+    expect(docsOptions.processors).toBeUndefined();
+    expect(docsOptions.admonitions).toBe(true);
+    expect(docsOptions.beforeDefaultRemarkPlugins).toHaveLength(2);
+    const [plugin, pluginOptions] = docsOptions.beforeDefaultRemarkPlugins[0] as [unknown, {outDir: string}];
+    expect(plugin).toBe(remarkMembersOnly);
+    expect(pluginOptions.outDir).toBe('/site/build-members');
+    expect(docsOptions.beforeDefaultRemarkPlugins[1]).toBe('existing');
+    // the client and the server compilation share the rules: the second pass adds nothing
+    expect(injectMembersOnly(mdxLoaderItems(rules), options)).toBe(0);
+    expect(compiler).toHaveBeenCalledTimes(2);
+  });
+});
