@@ -1,8 +1,13 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import type {LoadContext, OptionValidationContext, Plugin, SwizzleConfig} from '@docusaurus/types';
 import type {AuthgateGlobalData, AuthgatePaths, PluginOptions} from './client/types';
-import {docusaurusCompiler, docusaurusExcerpt, injectMembersOnly, mdxLoaderItems} from './members/register';
+import {
+  bindCacheToArtefacts,
+  docusaurusCompiler,
+  docusaurusExcerpt,
+  injectMembersOnly,
+  mdxLoaderItems,
+} from './members/register';
 import {globToRegExp, type MembersPageGlob} from './members/remark';
 import {parseRule, RuleError} from './members/rule';
 
@@ -73,21 +78,16 @@ export default function pluginAuthgate(context: LoadContext, options: Normalized
       if (items.length === 0) {
         throw new Error(`${PLUGIN_NAME}: members-only content found no MDX loader (docs, pages, blog) to protect.`);
       }
+      const outDir = path.resolve(context.siteDir, members.outDir);
+      bindCacheToArtefacts(config as Parameters<typeof bindCacheToArtefacts>[0], outDir);
       injectMembersOnly(items, {
         siteDir: context.siteDir,
-        outDir: path.resolve(context.siteDir, members.outDir),
+        outDir,
         pages: members.pages,
         compiler: docusaurusCompiler(context.siteDir),
         excerpt: docusaurusExcerpt(context.siteDir),
       });
       return {};
-    },
-
-    async loadContent() {
-      // a production build starts from an empty artefact folder: no block of a deleted page is left to serve
-      if (options.membersOnly && process.env.NODE_ENV === 'production') {
-        fs.rmSync(path.resolve(context.siteDir, options.membersOnly.outDir), {recursive: true, force: true});
-      }
     },
 
     getTypeScriptThemePath() {

@@ -5,6 +5,8 @@
  * Docusaurus builds each loader's processors ahead of time (`options.processors`); the loader builds them again from
  * the options when that field is absent, so the injected options drop it.
  */
+import {createHash} from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import remarkMembersOnly, {type MembersOnlyRemarkOptions} from './remark';
 
@@ -104,4 +106,37 @@ export function docusaurusExcerpt(siteDir: string): ((content: string) => string
 
 export function resolveOutDir(siteDir: string, outDir: string): string {
   return path.resolve(siteDir, outDir);
+}
+
+/** Names and contents of the artefacts on disk, hashed; "none" without the folder. */
+export function artefactsFingerprint(outDir: string): string {
+  let names: string[];
+  try {
+    names = fs.readdirSync(outDir).filter((name) => name.endsWith('.json')).sort();
+  } catch {
+    return 'none';
+  }
+  const hash = createHash('sha256');
+  for (const name of names) hash.update(name).update('\0').update(fs.readFileSync(path.join(outDir, name))).update('\0');
+  return hash.digest('hex').slice(0, 16);
+}
+
+interface CacheConfig {
+  cache?: unknown;
+  experiments?: {cache?: unknown};
+}
+
+/**
+ * The artefacts are written by the MDX loader, which a persistent build cache skips for an unchanged page: the cache
+ * is made to depend on the artefacts on disk, so a build whose artefacts differ from the ones the cache was made
+ * with (a folder deleted, a changed block) compiles every page again and writes them all.
+ */
+export function bindCacheToArtefacts(config: CacheConfig, outDir: string): void {
+  const fingerprint = `members-${artefactsFingerprint(outDir)}`;
+  for (const cache of [config.cache, config.experiments?.cache]) {
+    if (cache && typeof cache === 'object' && 'version' in cache) {
+      const withVersion = cache as {version?: unknown};
+      withVersion.version = `${String(withVersion.version ?? '')}-${fingerprint}`;
+    }
+  }
 }

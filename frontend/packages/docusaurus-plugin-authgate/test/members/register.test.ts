@@ -1,4 +1,7 @@
-import {injectMembersOnly, mdxLoaderItems} from '../../src/members/register';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {artefactsFingerprint, bindCacheToArtefacts, injectMembersOnly, mdxLoaderItems} from '../../src/members/register';
 import remarkMembersOnly from '../../src/members/remark';
 
 const LOADER = '/site/node_modules/@docusaurus/mdx-loader/lib/index.js';
@@ -41,5 +44,29 @@ describe('members-only registration', () => {
     // the client and the server compilation share the rules: the second pass adds nothing
     expect(injectMembersOnly(mdxLoaderItems(rules), options)).toBe(0);
     expect(compiler).toHaveBeenCalledTimes(2);
+  });
+});
+
+describe('the build cache and the artefacts', () => {
+  it('a persistent cache is only reused with the artefacts it was made with', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'authgate-members-cache-'));
+    const webpack = {cache: {type: 'filesystem', version: '3.10.2-abc'}};
+    const rspack = {cache: true, experiments: {cache: {type: 'persistent', version: 'client-3.10.2'}}};
+    bindCacheToArtefacts(webpack, dir);
+    bindCacheToArtefacts(rspack, dir);
+    const empty = artefactsFingerprint(dir);
+    expect(webpack.cache.version).toBe(`3.10.2-abc-members-${empty}`);
+    expect(rspack.experiments.cache.version).toBe(`client-3.10.2-members-${empty}`);
+    fs.writeFileSync(path.join(dir, 'a.json'), '{"blocks": 1}');
+    const one = artefactsFingerprint(dir);
+    expect(one).not.toBe(empty);
+    fs.writeFileSync(path.join(dir, 'a.json'), '{"blocks": 2}');
+    expect(artefactsFingerprint(dir)).not.toBe(one);
+    fs.rmSync(dir, {recursive: true});
+    expect(artefactsFingerprint(dir)).toBe('none');
+    // no persistent cache: nothing to bind
+    const none = {cache: false};
+    bindCacheToArtefacts(none, dir);
+    expect(none.cache).toBe(false);
   });
 });
