@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import asyncio
+
 import httpx
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 
 from tests.conftest import PASSWORD, FakeClock, app_client, make_settings, signup, sync_url
 
@@ -79,3 +81,78 @@ async def test_overlong_password_on_login_is_401_and_absurd_length_is_422(client
     assert response.status_code == 401
     huge = await client.post("/auth/login", json={"email": "long@example.com", "password": "x" * 5000})
     assert huge.status_code == 422
+
+
+def _rows(database_url: str, sql: str) -> list[tuple[object, ...]]:
+    engine = create_engine(sync_url(database_url))
+    with engine.connect() as connection:
+        rows = [tuple(row) for row in connection.execute(text(sql))]
+    engine.dispose()
+    return rows
+
+
+async def test_a_password_changed_while_it_was_checked_refuses_the_sign_in_and_writes_nothing(
+    client: httpx.AsyncClient, database_url: str
+) -> None:
+    # a reset that commits while argon2 runs wins: no session, no success event, no last_login_at (on PostgreSQL
+    # the sign-in's writes are one statement, elsewhere a transaction: both must leave nothing behind)
+    await signup(client, "raced@example.com")
+    gate = client.app.state.authgate  # type: ignore[attr-defined]
+    sessions_before = _rows(database_url, "SELECT count(*) FROM refresh_tokens")[0][0]
+    succeeded = "SELECT count(*) FROM security_events WHERE type = 'sign_in_succeeded'"
+    events_before = _rows(database_url, succeeded)
+    last_login_before = _rows(database_url, "SELECT last_login_at FROM users")
+    original = gate.hashing.verify_and_update
+
+    async def reset_meanwhile(password: str, hashed: str) -> tuple[bool, str | None]:
+        result = await original(password, hashed)
+        engine = create_engine(sync_url(database_url))
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE users SET hashed_password = 'replaced-by-a-reset'"))
+        engine.dispose()
+        return result
+
+    gate.hashing.verify_and_update = reset_meanwhile
+    response = await client.post("/auth/login", json={"email": "raced@example.com", "password": PASSWORD})
+    assert response.status_code == 401
+    assert "set-cookie" not in response.headers
+    assert _rows(database_url, "SELECT count(*) FROM refresh_tokens")[0][0] == sessions_before
+    assert _rows(database_url, succeeded) == events_before
+    assert _rows(database_url, "SELECT last_login_at FROM users") == last_login_before
+
+
+async def test_on_postgresql_a_password_sign_in_is_three_single_statements(
+    postgresql_url: str, clock: FakeClock
+) -> None:
+    # the lookup, the attempt's reservation, and the users row + event + session in one statement: no pooled
+    # SQLAlchemy connection, no BEGIN/COMMIT round trips (the fast path `make bench` measures)
+    async with app_client(make_settings(postgresql_url), clock) as http:
+        await signup(http, "fast@example.com")
+        gate = http.app.state.authgate  # type: ignore[attr-defined]
+        statements: list[str] = []
+        original = gate.users.fetchrow
+
+        async def counted(statement, params):  # type: ignore[no-untyped-def]
+            statements.append(statement.sql.split()[0])
+            return await original(statement, params)
+
+        gate.users.fetchrow = counted
+        sessions = "SELECT count(*) FROM refresh_tokens WHERE revoked = false"
+        sessions_before = _rows(postgresql_url, sessions)[0][0]
+        succeeded = "SELECT count(*) FROM security_events WHERE type = 'sign_in_succeeded'"
+        events_before = _rows(postgresql_url, succeeded)[0][0]
+        # the request runs in this task (httpx's ASGI transport): checkouts by the mail sender's task do not count
+        checkouts: list[object] = []
+        this_task = asyncio.current_task()
+
+        def on_checkout(*_: object) -> None:
+            if asyncio.current_task() is this_task:
+                checkouts.append(this_task)
+
+        event.listen(gate.engine.sync_engine, "checkout", on_checkout)
+        response = await http.post("/auth/login", json={"email": "fast@example.com", "password": PASSWORD})
+        assert response.status_code == 200
+        assert statements == ["SELECT", "UPDATE", "WITH"]
+        assert checkouts == []
+        assert _rows(postgresql_url, succeeded) == [(events_before + 1,)]
+        assert _rows(postgresql_url, sessions) == [(sessions_before + 1,)]

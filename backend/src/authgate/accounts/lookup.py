@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import functools
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -14,6 +15,7 @@ import asyncpg
 from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.sql import Executable
 
 from authgate.accounts.models import ExperienceLevel, ProfessionalRole, User, UserProfile
 from authgate.accounts.snapshots import SnapshotCache
@@ -35,10 +37,28 @@ QUERIES = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class FastStatement:
+    """A Core statement compiled once for asyncpg: its SQL ($n placeholders) and its parameters in order, so the
+    SQL is written only once (as Core) and serves SQLAlchemy and the fast path alike."""
+
+    sql: str
+    names: tuple[str, ...]
+    defaults: Mapping[str, Any]
+
+    def arguments(self, params: Mapping[str, object]) -> list[object]:
+        return [params[name] if name in params else self.defaults[name] for name in self.names]
+
+
+def compile_for_asyncpg(statement: Executable, dialect: Dialect) -> FastStatement:
+    compiled = statement.compile(dialect=dialect)  # type: ignore[attr-defined]
+    defaults = {name: bind.value for name, bind in compiled.binds.items()}
+    return FastStatement(str(compiled), tuple(compiled.positiontup or ()), defaults)
+
+
 @functools.cache
-def _asyncpg_sql(dialect: Dialect, query: str) -> str:
-    # the Core statement compiled once for asyncpg ($1 placeholders), so the SQL is written only once
-    return str(QUERIES[query].compile(dialect=dialect))
+def _asyncpg_query(dialect: Dialect, query: str) -> FastStatement:
+    return compile_for_asyncpg(QUERIES[query], dialect)
 
 
 class UserLookup:
@@ -95,16 +115,27 @@ class UserLookup:
         row = await self._fetch("by_id", user_id)
         return _credentials(row) if row is not None else None
 
+    @property
+    def fast(self) -> bool:
+        """On PostgreSQL through asyncpg: single statements can go through `fetchrow` (one round trip)."""
+        return self._dsn is not None
+
+    async def fetchrow(self, statement: FastStatement, params: Mapping[str, object]) -> dict[str, Any] | None:
+        """One statement on this pool, outside any transaction of the caller's (it commits on its own: a single
+        statement is atomic), or ServiceUnavailable when the database does not answer in time. Only when `fast`."""
+        return await self._fetchrow_asyncpg(statement.sql, statement.arguments(params))
+
     async def _fetch(self, query: str, key: object) -> dict[str, Any] | None:
-        return await (self._fetch_asyncpg(query, key) if self._dsn else self._fetch_core(query, key))
+        if not self._dsn:
+            return await self._fetch_core(query, key)
+        return await self.fetchrow(_asyncpg_query(self.engine.dialect, query), {"key": key})
 
     async def _fetch_core(self, query: str, key: object) -> dict[str, Any] | None:
         async with self.engine.connect() as connection:
             mapping = (await connection.execute(QUERIES[query], {"key": key})).mappings().first()
             return dict(mapping) if mapping is not None else None
 
-    async def _fetch_asyncpg(self, query: str, key: object) -> dict[str, Any] | None:
-        sql = _asyncpg_sql(self.engine.dialect, query)
+    async def _fetchrow_asyncpg(self, sql: str, arguments: list[object]) -> dict[str, Any] | None:
         try:
             pool = await self._asyncpg_pool()
             if self._renewed_at < self.losses.count:
@@ -122,7 +153,7 @@ class UserLookup:
             await self._expire_all()
             raise ServiceUnavailable() from error
         try:
-            record = await connection.fetchrow(sql, key, timeout=self.timeouts.statement)
+            record = await connection.fetchrow(sql, *arguments, timeout=self.timeouts.statement)
         except (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OSError, TimeoutError) as error:
             # the server stopped answering mid-statement: this connection is never reused (a release would wait
             # for the server to confirm a cancel that never comes), and the rest are replaced too
@@ -162,8 +193,8 @@ class UserLookup:
                         min_size=0,
                         max_size=self.pool_size,
                         max_inactive_connection_lifetime=300,
-                        # these connections only ever run one SELECT outside a transaction: nothing to reset,
-                        # and asyncpg's default reset costs a round trip on every release
+                        # these connections only ever run single statements outside a transaction: nothing to
+                        # reset, and asyncpg's default reset costs a round trip on every release
                         reset=_keep_connection,
                     )
         return self._pool

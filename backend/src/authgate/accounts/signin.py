@@ -10,25 +10,32 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 import math
 from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import case, select, update
+from sqlalchemy import CTE, ColumnElement, Table, bindparam, case, exists, insert, select, update
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
 
 from authgate.accounts.lockout import SignInAttempt, remember_known_address
-from authgate.accounts.lookup import CurrentProfile, CurrentUser
+from authgate.accounts.lookup import CurrentProfile, CurrentUser, FastStatement, compile_for_asyncpg
 from authgate.accounts.models import User
 from authgate.accounts.schemas import AuthResponse, ChallengeResponse, ProfileOut, UserOut
+from authgate.db import Base
 from authgate.errors import AccountSuspended, EmailNotVerified, InvalidCredentials
-from authgate.events.service import EventType, record_event
+from authgate.events.models import SecurityEvent
+from authgate.events.service import EventType, event_values, record_event
 from authgate.gate import AuthGate
 from authgate.mfa.factors import Challenge, SecondFactorRequired, open_challenge, two_factor_on
+from authgate.mfa.models import TotpFactor
 from authgate.observability import SIGN_INS
-from authgate.sessions.service import IssuedRefreshToken, start_session
+from authgate.sessions.models import RefreshToken
+from authgate.sessions.service import IssuedRefreshToken, new_session, start_session
 from authgate.transport import (
     CHALLENGE_COOKIE,
     ClientInfo,
@@ -91,6 +98,105 @@ async def complete_sign_in(
     if proof.verified_hash is not None:
         conditions.append(User.hashed_password == proof.verified_hash)
     challenge = None
+    refresh = None
+    if db is None and gate.users.fast and proof.method != SignInMethod.SIGNUP:
+        refresh = await _sign_in_in_one_statement(gate, proof, client, changes, now)
+    if refresh is None:
+        refresh, challenge = await _sign_in_in_a_transaction(gate, proof, client, changes, conditions, now, db)
+    if proof.attempt is not None and challenge is None:
+        await proof.attempt.forget_failures(user.id)
+    if challenge is not None:
+        SIGN_INS.labels(_method_label(proof.method), "challenged").inc()
+        raise SecondFactorRequired(challenge)
+    SIGN_INS.labels(_method_label(proof.method), "succeeded").inc()
+    # after the commit: a Redis that stops answering must not hold a database transaction open
+    remember_known_address(gate, user.id, client)
+    signed_in_user = dataclasses.replace(user, last_login_at=now)
+    assert refresh is not None  # no challenge: the session was made
+    return SignedIn(signed_in_user, user.profile, refresh, proof.method)
+
+
+async def _sign_in_in_one_statement(
+    gate: AuthGate, proof: Proof, client: ClientInfo, changes: dict[str, object], now: datetime
+) -> IssuedRefreshToken | None:
+    """PostgreSQL through asyncpg: the users row, the event and the session written by one statement, in one round
+    trip with no transaction to open and close (a sign-in storm spent more of its event loop on these round trips
+    than on anything but the hash). A single statement is atomic: all three rows or none.
+
+    None when the users row did not match: a second factor is on, or the proof no longer stands (suspended, the
+    password changed meanwhile). Nothing was written then, and the general path finds out which.
+    """
+    user = proof.user
+    issued, session_row = new_session(gate, user.id, client)
+    event_row = event_values(user.id, EventType.SIGN_IN_SUCCEEDED, now, client, f"method: {proof.method}")
+    shape = _SignInShape(
+        changes=tuple(changes),
+        check_hash=proof.verified_hash is not None,
+        check_second_factor=not proof.second_factor,
+        event=tuple(event_row),
+        session=tuple(session_row),
+    )
+    params: dict[str, object] = {"user_id": user.id, "verified_hash": proof.verified_hash}
+    params.update({f"set_{key}": value for key, value in changes.items()})
+    params.update({f"event_{key}": value for key, value in event_row.items()})
+    params.update({f"session_{key}": value for key, value in session_row.items()})
+    written = await gate.users.fetchrow(_one_statement_sign_in(gate.engine.dialect, shape), params)
+    return issued if written is not None else None
+
+
+@dataclass(frozen=True)
+class _SignInShape:
+    changes: tuple[str, ...]  # the users columns set
+    check_hash: bool  # only if the password hash is still the one verified
+    check_second_factor: bool  # only if no second factor is on
+    event: tuple[str, ...]  # the security_events columns
+    session: tuple[str, ...]  # the refresh_tokens columns
+
+
+@functools.cache
+def _one_statement_sign_in(dialect: Dialect, shape: _SignInShape) -> FastStatement:
+    users, factors = _table(User), _table(TotpFactor)
+    conditions: list[ColumnElement[bool]] = [users.c.id == bindparam("user_id"), users.c.is_active.is_(True)]
+    if shape.check_hash:
+        conditions.append(users.c.hashed_password == bindparam("verified_hash"))
+    if shape.check_second_factor:
+        # the same question as two_factor_on, asked in the same statement
+        second_factor = exists().where(factors.c.user_id == bindparam("user_id"), factors.c.confirmed_at.is_not(None))
+        conditions.append(~second_factor)
+    values = {key: bindparam(f"set_{key}", type_=users.c[key].type) for key in shape.changes}
+    signed = update(users).where(*conditions).values(**values).returning(users.c.id).cte("signed")
+
+    def insert_if_signed(table: Table, columns: tuple[str, ...], prefix: str) -> CTE:
+        row = select(*(bindparam(f"{prefix}{column}", type_=table.c[column].type) for column in columns))
+        return insert(table).from_select(list(columns), row.select_from(signed)).cte(f"{prefix}row")
+
+    statement = select(signed.c.id).add_cte(
+        insert_if_signed(_table(SecurityEvent), shape.event, "event_"),
+        insert_if_signed(_table(RefreshToken), shape.session, "session_"),
+    )
+    return compile_for_asyncpg(statement, dialect)
+
+
+def _table(model: type[Base]) -> Table:
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
+async def _sign_in_in_a_transaction(
+    gate: AuthGate,
+    proof: Proof,
+    client: ClientInfo,
+    changes: dict[str, object],
+    conditions: list[ColumnElement[bool]],
+    now: datetime,
+    db: AsyncSession | AsyncConnection | None,
+) -> tuple[IssuedRefreshToken | None, Challenge | None]:
+    """The general path (any database, in the caller's transaction or one of its own): the session, or the
+    challenge when a second factor is awaited."""
+    user = proof.user
+    challenge = None
+    refresh = None
     async with _transaction(gate, db) as connection:
         # the users row first: the one lock order (accounts/locks.py); only if the proof still stands
         if not proof.second_factor and proof.method != SignInMethod.SIGNUP and await two_factor_on(connection, user.id):
@@ -123,16 +229,7 @@ async def complete_sign_in(
                 detail=f"method: {proof.method}",
             )
             refresh = await start_session(connection, gate, user.id, client)
-    if proof.attempt is not None and challenge is None:
-        await proof.attempt.forget_failures(user.id)
-    if challenge is not None:
-        SIGN_INS.labels(_method_label(proof.method), "challenged").inc()
-        raise SecondFactorRequired(challenge)
-    SIGN_INS.labels(_method_label(proof.method), "succeeded").inc()
-    # after the commit: a Redis that stops answering must not hold a database transaction open
-    remember_known_address(gate, user.id, client)
-    signed_in_user = dataclasses.replace(user, last_login_at=now)
-    return SignedIn(signed_in_user, user.profile, refresh, proof.method)
+    return refresh, challenge
 
 
 def _method_label(method: str) -> str:

@@ -54,15 +54,20 @@ async def record_event(
     client: ClientInfo | None = None,
     detail: str | None = None,
 ) -> None:
+    await db.execute(insert(SecurityEvent).values(**event_values(user_id, type, now, client, detail)))
+
+
+def event_values(
+    user_id: uuid.UUID | None, type: EventType, now: datetime, client: ClientInfo | None, detail: str | None
+) -> dict[str, object]:
+    """The security_events row of one event (also written by the one-statement sign-in, accounts/signin.py)."""
     # detail is free text for people: callers pass facts ("new address verified"), never secrets
-    await db.execute(
-        insert(SecurityEvent).values(
-            id=uuid.uuid4(),
-            user_id=user_id,
-            type=type.value,
-            ip_address=client.ip_address if client else None,
-            user_agent=client.user_agent if client else None,
-            detail=detail[:500] if detail else None,
-            created_at=now,
-        )
+    return dict(
+        id=uuid.uuid4(),
+        user_id=user_id,
+        type=type.value,
+        ip_address=client.ip_address if client else None,
+        user_agent=client.user_agent if client else None,
+        detail=detail[:500] if detail else None,
+        created_at=now,
     )

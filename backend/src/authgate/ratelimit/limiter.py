@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import math
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -26,11 +25,12 @@ from typing import Generic, TypeVar
 import redis.asyncio
 import redis.exceptions
 from limits import RateLimitItem, parse
-from limits.aio.storage import MemoryStorage, RedisStorage
+from limits.aio.storage import RedisStorage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.errors import StorageError
 
 from authgate.observability import RATE_LIMITED
+from authgate.ratelimit.windows import MemoryWindows, retry_seconds
 from authgate.security import Clock, derive_key
 from authgate.security.lockout_policy import Failures
 from authgate.settings import ConfigurationError, Settings
@@ -60,7 +60,13 @@ class RateLimiter:
     """One per AuthGate (`gate.limiter`): window counters per rule, and failure state for sign-in lockout."""
 
     def __init__(
-        self, settings: Settings, *, secret: str, clock: Clock, redis_retry_seconds: float = REDIS_RETRY_SECONDS
+        self,
+        settings: Settings,
+        *,
+        secret: str,
+        clock: Clock,
+        redis_retry_seconds: float = REDIS_RETRY_SECONDS,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.clock = clock
         self._key = derive_key(secret, "authgate rate-limit keys")
@@ -77,7 +83,7 @@ class RateLimiter:
                 raise ConfigurationError(
                     f"{(RULE_PREFIX + rule).upper()} is not a rate limit such as '30/minute'"
                 ) from None
-        self._memory = MovingWindowRateLimiter(MemoryStorage())
+        self._memory = MemoryWindows(monotonic)
         self._memory_failures: TtlCache[Failures] = TtlCache(MEMORY_FAILURE_ENTRIES)
         # (user, IP) -> whether the account signed in from there before; see accounts.lockout.known_address
         self.known_addresses: TtlCache[bool] = TtlCache(MEMORY_FAILURE_ENTRIES)
@@ -129,25 +135,29 @@ class RateLimiter:
         item = self.limit_for(rule)
         ids = (rule, self.digest(rule, *identifiers))
         # the local window is always counted, so a fail-over starts from this process's own counts
-        local_ok = await self._memory.hit(item, *ids)
-        strategy = self._memory
-        allowed = local_ok
+        local = self._memory.hit(rule, ids[1], item.amount, item.get_expiry())
 
         async def on_redis(limiter: MovingWindowRateLimiter) -> bool:
             return await limiter.hit(item, *ids)
 
         shared = await self._with_redis(on_redis)
-        if shared is not None and self._redis is not None:
-            strategy, allowed = self._redis, shared
-        if allowed:
+        if shared is None or self._redis is None:
+            if local.allowed:
+                return Decision(True)
+            return self._refused(rule, local.retry_after)
+        if shared:
             return Decision(True)
-        RATE_LIMITED.labels(rule).inc()
         try:
-            stats = await strategy.get_window_stats(item, *ids)
-            reset_at = stats.reset_time
+            stats = await self._redis.get_window_stats(item, *ids)
+            wait = stats.reset_time - time.time()
         except REDIS_ERRORS:
-            reset_at = time.time() + item.get_expiry()
-        return Decision(False, max(1, math.ceil(reset_at - time.time())))
+            wait = item.get_expiry()
+        return self._refused(rule, wait)
+
+    @staticmethod
+    def _refused(rule: str, wait: float) -> Decision:
+        RATE_LIMITED.labels(rule).inc()
+        return Decision(False, retry_seconds(wait))
 
     # ------------------------------------------------------------------ failure state
 

@@ -36,11 +36,17 @@ async def start_session(
     db: AsyncSession | AsyncConnection, gate: AuthGate, user_id: uuid.UUID, client: ClientInfo
 ) -> IssuedRefreshToken:
     """A new family, inserted in the caller's transaction."""
+    issued, values = new_session(gate, user_id, client)
+    await db.execute(insert(RefreshToken).values(**values))
+    return issued
+
+
+def new_session(gate: AuthGate, user_id: uuid.UUID, client: ClientInfo) -> tuple[IssuedRefreshToken, dict[str, object]]:
+    """A new family's token and its refresh_tokens row (also written by the one-statement sign-in)."""
     now = gate.now()
     token = new_opaque_token()
     expires_at = now + timedelta(days=gate.settings.refresh_token_expire_days)
-    await db.execute(insert(RefreshToken).values(**_row_values(user_id, token, uuid.uuid4(), expires_at, now, client)))
-    return IssuedRefreshToken(token, expires_at)
+    return IssuedRefreshToken(token, expires_at), _row_values(user_id, token, uuid.uuid4(), expires_at, now, client)
 
 
 def _row_values(
