@@ -30,6 +30,7 @@ const MARKERS = [
   'MEMBERS-MARKER-ADVANCED-DERIVATION',
   'MEMBERS-MARKER-RESEARCHER-NOTES',
   'MEMBERS-MARKER-WHOLE-PAGE',
+  'MEMBERS-MARKER-BLOG-POST',
 ];
 // the kit names a page by its source path (24 hex digits of its SHA-256)
 const pageId = (source) => createHash('sha256').update(source).digest('hex').slice(0, 24);
@@ -77,9 +78,11 @@ after(async () => {
   await browser?.close();
 });
 
-test('the built site holds no members-only text: every file, sitemap included', () => {
+test('the built site holds no members-only text: every file, sitemap and feeds included', () => {
   const files = filesUnder(BUILD);
-  assert.ok(files.some((f) => f.endsWith('/sitemap.xml')), 'the build has a sitemap');
+  for (const made of ['/sitemap.xml', '/blog/rss.xml', '/blog/atom.xml', '/blog/feed.json']) {
+    assert.ok(files.some((f) => f.endsWith(made)), `the build has ${made}`);
+  }
   assert.ok(files.some((f) => f.endsWith('/docs/exercises/index.html')), 'the chapter was built');
   assert.ok(files.some((f) => f.endsWith('.js')), 'the bundle was built');
   const leaks = [];
@@ -92,6 +95,8 @@ test('the built site holds no members-only text: every file, sitemap included', 
   const chapter = readFileSync(`${BUILD}/docs/exercises/index.html`, 'utf8');
   assert.ok(chapter.includes('The worked solution lists the limits'), 'the teaser is public');
   assert.ok(!/>\s*Derivation\s*</.test(chapter));
+  // the feeds carry the post's body, the placeholder's teaser where the block was
+  assert.ok(readFileSync(`${BUILD}/blog/rss.xml`, 'utf8').includes('The grading notes for this week'));
   // not vacuous: every marker is in the artefacts the API serves, outside build/
   const artefacts = filesUnder(MEMBERS).map((f) => readFileSync(f, 'utf8')).join('\n');
   for (const marker of MARKERS) assert.ok(artefacts.includes(marker), `${marker} is in build-members/`);

@@ -8,6 +8,7 @@ import {
   injectMembersOnly,
   mdxLoaderItems,
 } from './members/register';
+import {findLeaks, leakReport, protectedSnippets} from './members/leaks';
 import {globToRegExp, type MembersPageGlob} from './members/remark';
 import {parseRule, RuleError} from './members/rule';
 
@@ -88,6 +89,13 @@ export default function pluginAuthgate(context: LoadContext, options: Normalized
         excerpt: docusaurusExcerpt(context.siteDir),
       });
       return {};
+    },
+
+    async postBuild({outDir}) {
+      // the last word: whatever a plugin did with the pages' sources, no protected text left in build/
+      if (!options.membersOnly) return;
+      const leaks = findLeaks(outDir, protectedSnippets(path.resolve(context.siteDir, options.membersOnly.outDir)));
+      if (leaks.length) throw new Error(`${PLUGIN_NAME}: ${leakReport(leaks)}`);
     },
 
     getTypeScriptThemePath() {

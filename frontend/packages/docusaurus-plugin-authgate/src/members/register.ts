@@ -23,6 +23,15 @@ interface Processor {
   }>;
 }
 
+function kitVersion(): string {
+  try {
+    // lib/members/register.js (and src/members/register.ts) → the package's package.json
+    return (JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as {version: string}).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
 const INJECTED = Symbol.for('docusaurus-plugin-authgate.members-only');
 
 /** The `{loader, options}` items of @docusaurus/mdx-loader anywhere in a webpack `module.rules`. */
@@ -132,7 +141,8 @@ interface CacheConfig {
  * with (a folder deleted, a changed block) compiles every page again and writes them all.
  */
 export function bindCacheToArtefacts(config: CacheConfig, outDir: string): void {
-  const fingerprint = `members-${artefactsFingerprint(outDir)}`;
+  // the kit's own version too: a new kit may cut or compile blocks differently
+  const fingerprint = `members-${kitVersion()}-${artefactsFingerprint(outDir)}`;
   for (const cache of [config.cache, config.experiments?.cache]) {
     if (cache && typeof cache === 'object' && 'version' in cache) {
       const withVersion = cache as {version?: unknown};

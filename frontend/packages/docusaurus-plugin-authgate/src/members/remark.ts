@@ -20,6 +20,22 @@ export const ELEMENT = 'MembersOnly';
 export const FRONT_MATTER_KEY = 'members_only';
 export const FRONT_MATTER_TEASER = 'members_teaser';
 
+// the blog's default truncate markers (Docusaurus' blog plugin): a list page compiles the post cut at the marker
+const TRUNCATE_MARKER = /<!--\s*truncate\s*-->|\{\/\*\s*truncate\s*\*\/\}/;
+
+/**
+ * A blog list page compiles each post a second time, cut at its truncate marker (`post.mdx?truncated=true`): its
+ * blocks get placeholders like the full post's, but it must not write the page's artefact with fewer blocks.
+ */
+function isTruncatedCompile(filePath: string, value: string): boolean {
+  if (TRUNCATE_MARKER.test(value)) return false;
+  try {
+    return TRUNCATE_MARKER.test(fs.readFileSync(filePath, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
 export interface MembersPageGlob {
   /** A path relative to the site directory; `*` within a folder, `**` across folders: "docs/solutions/**". */
   path: string;
@@ -292,6 +308,7 @@ export default function remarkMembersOnly(options: MembersOnlyRemarkOptions) {
       }
     }
 
+    if (isTruncatedCompile(filePath, value)) return;
     const target = path.join(options.outDir, `${page}.json`);
     if (cuts.length === 0) {
       // a page that had blocks in an earlier build (or `docusaurus start`) has none now

@@ -15,6 +15,10 @@ afterEach(() => {
   fs.rmSync(outDir, {recursive: true, force: true});
 });
 
+afterAll(() => {
+  fs.rmSync(SITE, {recursive: true, force: true});
+});
+
 /** A block compiled the way the kit does it: MDX, as the body of a function. */
 async function compileBlock(source: string): Promise<string> {
   return String(await compile(source, {outputFormat: 'function-body', providerImportSource: '@mdx-js/react'}));
@@ -146,6 +150,19 @@ describe('members-only remark plugin', () => {
     await expect(
       build('<MembersOnly>\n\nSECRET.\n\n</MembersOnly>\n', {excerpt, frontMatter: {description: 'Public'}}),
     ).resolves.toBeTruthy();
+  });
+
+  it("a blog list page's compile, cut at the truncate marker, writes no artefact", async () => {
+    const file = 'blog/post.mdx';
+    const full = 'Intro.\n\n{/* truncate */}\n\n<MembersOnly>\n\nSECRET after the marker.\n\n</MembersOnly>\n';
+    fs.mkdirSync(path.join(SITE, 'blog'), {recursive: true});
+    fs.writeFileSync(path.join(SITE, file), full);
+    const post = await build(full, {file});
+    expect(post.artefact!.blocks).toHaveLength(1);
+    // the list page compiles "Intro." only: the post's artefact stays whole
+    const list = await build('Intro.\n\n', {file});
+    expect(list.artefact!.blocks).toHaveLength(1);
+    expect(list.artefact!.blocks[0]!.code).toContain('SECRET after the marker');
   });
 
   it('removes the artefact of a page that has no block any more', async () => {
