@@ -122,6 +122,18 @@ async def test_the_refresh_cookie_alone_is_not_enough(client: httpx.AsyncClient)
     assert response.status_code == 401
 
 
+async def test_a_suspended_reader_gets_nothing(client: httpx.AsyncClient, database_url: str) -> None:
+    token = await token_for(client, experience_level="advanced")
+    engine = create_engine(sync_url(database_url))
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE users SET is_active = false"))
+    engine.dispose()
+    response = await get(client, PAGE, token)
+    assert response.status_code == 403
+    assert response.json()["code"] == "ACCOUNT_SUSPENDED"
+    assert SECRET_TEXT not in response.text
+
+
 async def test_a_page_that_admits_none_of_its_blocks_is_403_with_the_reason(
     client: httpx.AsyncClient, content_dir: Path
 ) -> None:

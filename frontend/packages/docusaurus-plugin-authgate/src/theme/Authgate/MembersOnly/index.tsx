@@ -77,7 +77,7 @@ export default function MembersOnly({page, block, teaser, children}: MembersOnly
     return (
       <div className="authgate-members" aria-busy="true" data-members-state="loading">
         {teaser ? <p className="authgate-members__teaser">{teaser}</p> : null}
-        <div className="authgate-placeholder" />
+        <div className="authgate-placeholder authgate-placeholder--short" />
       </div>
     );
   }
