@@ -26,6 +26,7 @@ help:
 	@echo "make check  - ruff (lint and format) and mypy"
 	@echo "make bench  - benchmarks (PostgreSQL, wrk)"
 	@echo "make demo   - the API and the example Docusaurus site"
+	@echo "make contract - write the OpenAPI document, the route table and the kit's generated types (docs/contract.md)"
 	@echo "make cluster - $(CLUSTER_INSTANCES) instances behind nginx on :$(PORT), PgBouncer, PostgreSQL and Redis (Ctrl-C stops all)"
 
 # the exact versions in backend/uv.lock (`make lock` after changing pyproject.toml), the package itself editable
@@ -84,6 +85,7 @@ cluster: backend-install dev-secret cluster-tools
 		--database-url $(CLUSTER_DATABASE_URL) --redis-url $(CLUSTER_REDIS_URL) --create-database
 
 -include mk/frontend.mk
+-include mk/contract.mk
 
 # the quickstart's own AuthContext.tsx and login page, unchanged, in a Docusaurus dev server against this API
 e2e-quickstart: backend-install chromium

@@ -43,6 +43,10 @@ BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
 RESULTS_DIR = BENCH_DIR / "results"
 VENV_BIN = Path(sys.executable).parent
+# the servers run from an install of the package as production gets it (no test tools: pytest, schemathesis and
+# what they pull in, e.g. rich, would otherwise be imported by httpx and counted in the service's memory)
+SERVICE_VENV = BENCH_DIR / ".venv-service"
+SERVICE_BIN = SERVICE_VENV / "bin"
 HOST = "127.0.0.1"
 DB_NAME = "authgate_bench"
 USER_PREFIX = "bench-user-"
@@ -132,6 +136,20 @@ def aim_ok(value: float | None, op: str, target: float) -> bool | None:
 
 # ---------------------------------------------------------------------------------------------
 # wrk
+
+
+def ensure_service_venv() -> None:
+    """`uv sync --frozen` of the package without the dev extra into bench/.venv-service (seconds when cached)."""
+    if not (SERVICE_BIN / "python").exists():
+        subprocess.run([str(VENV_BIN / "python"), "-m", "venv", str(SERVICE_VENV)], check=True, timeout=120)
+    env = {**os.environ, "UV_PYTHON_DOWNLOADS": "never", "UV_PROJECT_ENVIRONMENT": str(SERVICE_VENV)}
+    subprocess.run(
+        [str(VENV_BIN / "uv"), "sync", "-q", "--frozen", "--python", str(SERVICE_BIN / "python")],
+        cwd=REPO / "backend",
+        env=env,
+        check=True,
+        timeout=600,
+    )
 
 
 def ensure_wrk() -> str:
@@ -571,7 +589,7 @@ def figure_me_throughput(ctx: Context) -> Figure:
 def argon2_floor(ctx: Context) -> dict[str, Any]:
     a = ctx.argon2
     cmd = [
-        sys.executable,
+        str(SERVICE_BIN / "python"),
         str(BENCH_DIR / "argon2_floor.py"),
         "--time-cost",
         str(a["time_cost"]),
@@ -998,7 +1016,7 @@ def start_instance(
     proc = ctx.processes.start(
         name,
         [
-            str(VENV_BIN / "authgate"),
+            str(SERVICE_BIN / "authgate"),
             "serve",
             "--host",
             HOST,
@@ -1067,7 +1085,7 @@ def figure_revocation_seen(ctx: Context, rounds: int = 4) -> Figure:
                 assert status == 204, status
             else:
                 subprocess.run(
-                    [str(VENV_BIN / "authgate"), "users", "suspend", email],
+                    [str(SERVICE_BIN / "authgate"), "users", "suspend", email],
                     env=ctx.env,
                     cwd=RESULTS_DIR,
                     check=True,
@@ -1179,6 +1197,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     ensure_wrk()
+    ensure_service_venv()
 
     env = {
         **os.environ,
@@ -1205,7 +1224,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bench: database {DB_NAME}, argon2 {argon2}", flush=True)
         recreate_database(create=True)
         subprocess.run(
-            [str(VENV_BIN / "authgate"), "migrate"],
+            [str(SERVICE_BIN / "authgate"), "migrate"],
             env=env,
             cwd=RESULTS_DIR,
             check=True,
@@ -1222,7 +1241,7 @@ def main(argv: list[str] | None = None) -> int:
         service = processes.start(
             "authgate",
             [
-                str(VENV_BIN / "authgate"),
+                str(SERVICE_BIN / "authgate"),
                 "serve",
                 "--host",
                 HOST,
@@ -1235,7 +1254,7 @@ def main(argv: list[str] | None = None) -> int:
         bare = processes.start(
             "bare",
             [
-                sys.executable,
+                str(SERVICE_BIN / "python"),
                 str(BENCH_DIR / "bare_app.py"),
                 "--host",
                 HOST,

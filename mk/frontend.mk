@@ -41,6 +41,10 @@ chromium:
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
 			|| { [ "$$CI" = true ] && { echo "FAIL: could not install chromium"; exit 1; } || echo "chromium not installed"; }; \
 	fi
+	@# the Urdu pages' letters in screenshots (e2e/tests/i18n.test.mjs); without the font they show as boxes
+	@fc-list 2>/dev/null | grep -q 'Noto Naskh Arabic' \
+		|| (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-core) \
+		|| echo "fonts-noto-core not installed: Urdu letters may show as boxes in the screenshots"
 
 e2e: backend-install frontend-build e2e-install chromium
 	SITE_PORT=$(SITE_PORT) API_PORT=$(API_PORT) VENV=$(VENV) CHROMIUM=$(CHROMIUM) bash e2e/stack.sh test

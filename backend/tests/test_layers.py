@@ -35,7 +35,7 @@ FOUNDATIONS = {
     "feature",
     "observability",
 }
-COMPOSITION = {"router", "app", "cli", "admin", "doctor", "models", "migrate", "migrations", "__init__"}
+COMPOSITION = {"router", "app", "cli", "admin", "doctor", "models", "migrate", "migrations", "contract", "__init__"}
 
 
 def unit_of(module: str) -> str:

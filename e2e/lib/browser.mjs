@@ -60,8 +60,9 @@ export async function waitForSignedIn(page, email) {
   await navbar(page).getByRole('button', {name: email}).waitFor({state: 'visible'});
 }
 
-export async function waitForSignedOut(page) {
-  await navbar(page).getByRole('link', {name: 'Sign in', exact: true}).waitFor({state: 'visible'});
+/** `label`: the navbar's "Sign in" in the page's language. */
+export async function waitForSignedOut(page, label = 'Sign in') {
+  await navbar(page).getByRole('link', {name: label, exact: true}).waitFor({state: 'visible'});
 }
 
 export async function signInThroughForm(page, email, password = PASSWORD, next) {

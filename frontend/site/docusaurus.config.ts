@@ -14,7 +14,15 @@ const config: Config = {
   onBrokenLinks: 'throw',
   markdown: {hooks: {onBrokenMarkdownLinks: 'throw'}},
   future: {v4: true, faster: true},
-  i18n: {defaultLocale: 'en', locales: ['en']},
+  // English, and Urdu (right to left) to show the kit translated: frontend/site/i18n/ur holds the translations.
+  i18n: {
+    defaultLocale: 'en',
+    locales: ['en', 'ur'],
+    localeConfigs: {
+      en: {label: 'English', direction: 'ltr', htmlLang: 'en'},
+      ur: {label: 'اردو', direction: 'rtl', htmlLang: 'ur'},
+    },
+  },
 
   presets: [
     [
@@ -36,7 +44,23 @@ const config: Config = {
     ],
   ],
 
-  plugins: [['docusaurus-plugin-authgate', {apiBaseUrl}]],
+  plugins: [
+    [
+      'docusaurus-plugin-authgate',
+      {
+        apiBaseUrl,
+        // this site's wording of the kit's neutral defaults (i18n/ur/code.json translates the same ids)
+        messages: {
+          'authgate.signup.lead': 'Tell us a little about yourself and the chapters adapt to your level and role.',
+          'authgate.completeProfile.lead': 'The chapters adapt to your level and role. This takes a moment, once.',
+          'authgate.account.profileSaved': 'Your profile is saved. The chapters now follow it.',
+          'authgate.profile.experience.beginner': 'Beginner: new to robotics',
+          'authgate.profile.experience.intermediate': 'Intermediate: some robotics or programming',
+          'authgate.profile.experience.advanced': 'Advanced: I build or research robots',
+        },
+      },
+    ],
+  ],
 
   themeConfig: {
     colorMode: {respectPrefersColorScheme: true},
@@ -45,6 +69,7 @@ const config: Config = {
       logo: {alt: 'Robot head', src: 'img/favicon.svg'},
       items: [
         {type: 'docSidebar', sidebarId: 'textbook', position: 'left', label: 'Textbook'},
+        {type: 'localeDropdown', position: 'right'},
         {type: 'custom-authgate', position: 'right'},
       ],
     },

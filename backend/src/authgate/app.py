@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import ctypes
+import gc
 import hashlib
 import hmac
 import logging
@@ -31,6 +33,7 @@ from authgate.router import create_auth_router
 from authgate.routing import (
     REQUEST_ID_HEADER,
     ResponseHeadersMiddleware,
+    declared_operation_id,
     error_response,
     http_error_response,
     unexpected_error_response,
@@ -54,12 +57,23 @@ class JSONPreflightCORSMiddleware(CORSMiddleware):
         return refused
 
 
+def give_back_startup_memory() -> None:
+    """Imports and building the routes leave freed blocks in the C heap, which glibc keeps unless asked: handing
+    them back lowers the service's resident memory for its whole life (about 4 MB here, `make bench` figure d)."""
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass  # not glibc: nothing to ask
+
+
 def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> FastAPI:
     settings = settings or Settings()
     auth_router = create_auth_router(settings, clock=clock)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        give_back_startup_memory()
         yield
         await auth_router.gate.dispose()
 
@@ -69,6 +83,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         version=__version__,
         description="Sign-up, sign-in and reader profiles for the docs platform. Errors: {detail, code}.",
         lifespan=lifespan,
+        generate_unique_id_function=declared_operation_id,
         **docs,
     )
     app.state.authgate = auth_router.gate
@@ -86,16 +101,27 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     app.add_middleware(ResponseHeadersMiddleware, settings=settings)
     add_exception_handlers(app)
 
-    @app.get("/health", tags=["operations"], summary="Liveness (the quickstart's name for /healthz)")
+    @app.get(
+        "/health",
+        operation_id="ops_health",
+        tags=["operations"],
+        summary="Liveness (the quickstart's name for /healthz)",
+    )
     async def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/healthz", tags=["operations"], summary="Liveness: the process answers (no dependency is asked)")
+    @app.get(
+        "/healthz",
+        operation_id="ops_healthz",
+        tags=["operations"],
+        summary="Liveness: the process answers (no dependency is asked)",
+    )
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
     @app.get(
         "/readyz",
+        operation_id="ops_readyz",
         tags=["operations"],
         response_model=Readiness,
         responses={503: {"model": Readiness, "description": "The database does not answer in time"}},
@@ -112,7 +138,13 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
 
     if settings.metrics:
 
-        @app.get("/metrics", tags=["operations"], summary="Prometheus metrics", include_in_schema=False)
+        @app.get(
+            "/metrics",
+            operation_id="ops_metrics",
+            tags=["operations"],
+            summary="Prometheus metrics",
+            include_in_schema=False,
+        )
         async def metrics(request: Request) -> Response:
             if settings.metrics_token is not None and not token_matches(
                 request.headers.get("authorization", ""), settings.metrics_token.get_secret_value()
@@ -128,13 +160,20 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     gate = auth_router.gate
 
     # where other services look first: the same documents as under /auth/.well-known/
-    @app.get("/.well-known/jwks.json", tags=["operations"], response_model=JwksDocument, summary="Public keys (JWKS)")
+    @app.get(
+        "/.well-known/jwks.json",
+        operation_id="ops_jwks",
+        tags=["operations"],
+        response_model=JwksDocument,
+        summary="Public keys (JWKS)",
+    )
     async def root_jwks() -> Response:
         await gate.ready_keys()
         return jwks_response(gate)
 
     @app.get(
         "/.well-known/oauth-authorization-server",
+        operation_id="ops_server_metadata",
         tags=["operations"],
         response_model=ServerMetadata,
         summary="Issuer, JWKS and introspection endpoint",

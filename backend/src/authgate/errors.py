@@ -376,17 +376,18 @@ def error_responses(*errors: type[AuthError]) -> dict[int | str, dict[str, objec
     by_status: dict[int, list[type[AuthError]]] = {}
     for error in errors:
         by_status.setdefault(error.status_code, []).append(error)
-    responses: dict[int | str, dict[str, object]] = {}
-    for status, group in sorted(by_status.items()):
-        codes = ", ".join(sorted({e.code.value for e in group}))
-        responses[status] = {"model": ErrorBody, "description": f"codes: {codes}"}
+    codes: dict[int, list[str]] = {
+        status: sorted({e.code.value for e in group}) for status, group in sorted(by_status.items())
+    }
     # a body or a parameter the schema refuses: our shape, not FastAPI's default (which a route without a 422 of its
     # own would document); where a 422 of the feature's own exists (PASSWORD_TOO_WEAK), its ErrorBody covers both
-    if 422 in responses:
-        responses[422]["description"] = f"{responses[422]['description']}, VALIDATION_ERROR"
-    else:
-        responses[422] = {"model": ValidationErrorBody, "description": "codes: VALIDATION_ERROR"}
-    return responses
+    model = {status: ErrorBody for status in codes} | {422: ValidationErrorBody if 422 not in codes else ErrorBody}
+    codes[422] = sorted({*codes.get(422, []), ErrorCode.VALIDATION_ERROR.value})
+    # `x-error-codes`: the same list for machines (the route table of `make contract`, generated clients)
+    return {
+        status: {"model": model[status], "description": f"codes: {', '.join(found)}", "x-error-codes": found}
+        for status, found in sorted(codes.items())
+    }
 
 
 # what any route may answer, whatever feature it belongs to: the route class's guards and error mapping (routing.py),

@@ -34,7 +34,7 @@ from authgate.privacy import feature as privacy
 from authgate.profile import feature as profile
 from authgate.ratelimit.limiter import RateLimiter
 from authgate.recovery import feature as recovery
-from authgate.routing import DATABASE_DOWN, make_route_class
+from authgate.routing import DATABASE_DOWN, declared_operation_id, make_route_class
 from authgate.security import Clock, utc_now
 from authgate.sessions import feature as sessions
 from authgate.settings import Settings
@@ -106,7 +106,11 @@ def build_gate(settings: Settings, *, clock: Clock = utc_now) -> AuthGate:
 def create_auth_router(settings: Settings | None = None, *, clock: Clock = utc_now) -> AuthRouter:
     gate = build_gate(settings or Settings(), clock=clock)
     router = AuthRouter(
-        prefix="/auth", tags=["authentication"], route_class=make_route_class(gate), lifespan=_background(gate)
+        prefix="/auth",
+        tags=["authentication"],
+        route_class=make_route_class(gate),
+        lifespan=_background(gate),
+        generate_unique_id_function=declared_operation_id,
     )
     router.gate = gate
     for feature in FEATURES:

@@ -203,6 +203,16 @@ def database_error_response(error: DBAPIError, request: Request, settings: Setti
     return unexpected_error_response(error, request)
 
 
+def declared_operation_id(route: APIRoute) -> str:
+    """`generate_unique_id_function` of the auth router and the app: every route states its `operation_id`.
+
+    FastAPI's default derives it from the function's name and path, so renaming a function would rename the operation
+    in every generated client; asked only for a route without one, this refuses at start-up instead (docs/contract.md).
+    """
+    methods = ", ".join(sorted(route.methods or ()))
+    raise RuntimeError(f"route {methods} {route.path} needs an explicit operation_id (docs/contract.md)")
+
+
 def make_route_class(gate: AuthGate) -> type[APIRoute]:
     settings = gate.settings
     always_raw = _raw({"Cache-Control": "no-store", "Pragma": "no-cache", **security_headers(settings)})

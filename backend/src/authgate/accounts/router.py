@@ -26,6 +26,7 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
 
     @router.post(
         "/signup",
+        operation_id="auth_signup",
         status_code=status.HTTP_201_CREATED,
         response_model=AuthResponse,
         summary="Create an account with a reader profile and sign in",
@@ -38,6 +39,7 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
 
     @router.post(
         "/login",
+        operation_id="auth_login",
         response_model=AuthResponse | ChallengeResponse,
         summary="Sign in with email and password",
         description=(

@@ -94,15 +94,12 @@ async def complete_sign_in(
         changes.update(failed_login_count=0, last_failed_login_at=None)
     if proof.upgraded_hash is not None:
         changes.update(hashed_password=proof.upgraded_hash, updated_at=now)
-    conditions = [User.id == user.id, User.is_active.is_(True)]
-    if proof.verified_hash is not None:
-        conditions.append(User.hashed_password == proof.verified_hash)
     challenge = None
     refresh = None
     if db is None and gate.users.fast and proof.method != SignInMethod.SIGNUP:
         refresh = await _sign_in_in_one_statement(gate, proof, client, changes, now)
     if refresh is None:
-        refresh, challenge = await _sign_in_in_a_transaction(gate, proof, client, changes, conditions, now, db)
+        refresh, challenge = await _sign_in_in_a_transaction(gate, proof, client, changes, now, db)
     if proof.attempt is not None and challenge is None:
         await proof.attempt.forget_failures(user.id)
     if challenge is not None:
@@ -188,13 +185,15 @@ async def _sign_in_in_a_transaction(
     proof: Proof,
     client: ClientInfo,
     changes: dict[str, object],
-    conditions: list[ColumnElement[bool]],
     now: datetime,
     db: AsyncSession | AsyncConnection | None,
 ) -> tuple[IssuedRefreshToken | None, Challenge | None]:
     """The general path (any database, in the caller's transaction or one of its own): the session, or the
     challenge when a second factor is awaited."""
     user = proof.user
+    conditions = [User.id == user.id, User.is_active.is_(True)]
+    if proof.verified_hash is not None:
+        conditions.append(User.hashed_password == proof.verified_hash)
     challenge = None
     refresh = None
     async with _transaction(gate, db) as connection:

@@ -35,6 +35,7 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
 
     @router.get(
         "/sessions",
+        operation_id="account_sessions_list",
         response_model=list[SessionOut],
         summary="The reader's live sign-ins, newest first; `current` marks the one of this request's cookie",
         responses=error_responses(*READER_ERRORS, *REQUEST_GUARDS),
@@ -45,6 +46,7 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
 
     @router.delete(
         "/sessions/{session_id}",
+        operation_id="account_session_revoke",
         status_code=status.HTTP_204_NO_CONTENT,
         response_class=Response,
         summary="End one of the reader's sign-ins (its refresh token stops working at once)",
@@ -66,6 +68,7 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
 
     @router.delete(
         "/sessions",
+        operation_id="account_sessions_revoke_all",
         status_code=status.HTTP_204_NO_CONTENT,
         response_class=Response,
         summary="Sign out everywhere: every sign-in and every access token issued so far; the cookie is cleared",

@@ -21,6 +21,17 @@ from authgate.transport import bearer_token
 # a verifier caches the key set this long; a retired key stays published far longer (its tokens' lifetime)
 JWKS_MAX_AGE = 300
 CACHEABLE = {"x-authgate-cacheable": True}
+# the introspection body is read by hand (`token=` as a form, as RFC 7662 clients send it, or JSON): described for the
+# OpenAPI document, whose generated clients and route table would otherwise show no body at all
+INTROSPECTION_BODY: dict[str, object] = {
+    "requestBody": {
+        "required": False,
+        "content": {
+            media: {"schema": {"type": "object", "properties": {"token": {"type": "string"}}}}
+            for media in ("application/x-www-form-urlencoded", "application/json")
+        },
+    }
+}
 
 
 def add_routes(router: APIRouter, gate: AuthGate) -> None:
@@ -36,6 +47,7 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
 
     @router.get(
         "/.well-known/jwks.json",
+        operation_id="keys_jwks",
         response_model=JwksDocument,
         summary="The public keys access tokens are signed with (RFC 7517); empty with an HMAC algorithm",
         openapi_extra=CACHEABLE,
@@ -46,6 +58,7 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
 
     @router.get(
         "/.well-known/oauth-authorization-server",
+        operation_id="keys_server_metadata",
         response_model=ServerMetadata,
         summary="Metadata naming the issuer, the JWKS and the introspection endpoint (RFC 8414 members)",
         openapi_extra=CACHEABLE,
@@ -56,6 +69,7 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
 
     @router.post(
         "/introspect",
+        operation_id="keys_introspect",
         response_model=Introspection,
         summary="Token introspection for other services (RFC 7662): is this access token still good?",
         description=(
@@ -64,6 +78,7 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
             "bad signature, expired, user deleted or suspended, signed out everywhere, password changed."
         ),
         responses=error_responses(NotAuthenticated, NotFound, *REQUEST_GUARDS),
+        openapi_extra=INTROSPECTION_BODY,
     )
     async def introspect(request: Request) -> Introspection:
         _check_client(gate, request)

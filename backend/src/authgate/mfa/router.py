@@ -55,6 +55,7 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
 
     @router.post(
         "/mfa/verify",
+        operation_id="mfa_verify",
         response_model=AuthResponse,
         summary="Answer a sign-in challenge with an authenticator code or a backup code: the session",
         description="The challenge is `challenge_token` from the login answer, else the `authgate_challenge` cookie.",
@@ -72,6 +73,7 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
 
     @router.get(
         "/mfa",
+        operation_id="mfa_status",
         response_model=MfaStatus,
         summary="The reader's second factors: app on or off, backup codes left, passkeys",
         responses=error_responses(*READER_ERRORS, *REQUEST_GUARDS),
@@ -81,6 +83,7 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
 
     @router.post(
         "/mfa/totp/setup",
+        operation_id="mfa_totp_setup",
         response_model=TotpSetup,
         summary="Start setting up an authenticator app (a recent proof): the secret, its URI and QR code",
         responses=error_responses(TwoFactorAlreadyOn, *PROOF_ERRORS, *READER_ERRORS, *REQUEST_GUARDS),
@@ -93,6 +96,7 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
 
     @router.post(
         "/mfa/totp/confirm",
+        operation_id="mfa_totp_confirm",
         response_model=BackupCodes,
         summary="Confirm the app with its first code: two-step sign-in is on; the backup codes, shown once",
         responses=error_responses(InvalidCode, TwoFactorAlreadyOn, RateLimited, *READER_ERRORS, *REQUEST_GUARDS),
@@ -103,6 +107,7 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
 
     @router.delete(
         "/mfa/totp",
+        operation_id="mfa_totp_disable",
         status_code=status.HTTP_204_NO_CONTENT,
         response_class=Response,
         summary="Turn two-step sign-in off (a recent proof); the backup codes go too",
@@ -117,6 +122,7 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
 
     @router.post(
         "/mfa/backup-codes",
+        operation_id="mfa_backup_codes_regenerate",
         response_model=BackupCodes,
         summary="A new set of backup codes (a recent proof); the old set stops working",
         responses=error_responses(TwoFactorNotOn, *PROOF_ERRORS, *READER_ERRORS, *REQUEST_GUARDS),
@@ -129,6 +135,7 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
 
     @router.post(
         "/reauthenticate",
+        operation_id="auth_reauthenticate",
         response_model=TokenResponse,
         summary="Prove it is you again (password, code or passkey): an access token with a fresh sign-in time",
         description=(
@@ -159,6 +166,7 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
 
     @router.get(
         "/passkeys",
+        operation_id="passkeys_list",
         response_model=list[PasskeyOut],
         summary="The reader's passkeys",
         responses=error_responses(*READER_ERRORS, *REQUEST_GUARDS),
@@ -168,6 +176,7 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
 
     @router.post(
         "/passkeys/register/options",
+        operation_id="passkeys_register_options",
         response_model=PasskeyOptions,
         summary="Start adding a passkey (a recent proof): options for navigator.credentials.create()",
         responses=error_responses(*PROOF_ERRORS, *READER_ERRORS, *REQUEST_GUARDS),
@@ -181,6 +190,7 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
 
     @router.post(
         "/passkeys/register",
+        operation_id="passkeys_register",
         status_code=status.HTTP_201_CREATED,
         response_model=PasskeyOut,
         summary="Finish adding a passkey with the browser's answer",
@@ -193,6 +203,7 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
 
     @router.patch(
         "/passkeys/{passkey_id}",
+        operation_id="passkeys_rename",
         response_model=PasskeyOut,
         summary="Rename one of the reader's passkeys",
         responses=error_responses(PasskeyNotFound, *READER_ERRORS, *REQUEST_GUARDS),
@@ -202,6 +213,7 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
 
     @router.delete(
         "/passkeys/{passkey_id}",
+        operation_id="passkeys_delete",
         status_code=status.HTTP_204_NO_CONTENT,
         response_class=Response,
         summary="Remove one of the reader's passkeys (a recent proof)",
@@ -216,6 +228,7 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
 
     @router.post(
         "/passkeys/authenticate/options",
+        operation_id="passkeys_authenticate_options",
         response_model=PasskeyOptions,
         summary="Start signing in with a passkey: options for navigator.credentials.get()",
         responses=error_responses(RateLimited, *REQUEST_GUARDS),
@@ -227,6 +240,7 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
 
     @router.post(
         "/passkeys/authenticate",
+        operation_id="passkeys_authenticate",
         response_model=AuthResponse,
         summary="Sign in with a passkey (both factors at once): the session",
         responses=error_responses(PasskeyInvalid, AccountSuspended, RateLimited, *REQUEST_GUARDS),

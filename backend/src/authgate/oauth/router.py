@@ -56,6 +56,7 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
 
     @router.get(
         "/providers",
+        operation_id="oauth_providers_list",
         response_model=list[ProviderOut],
         summary="The providers a reader can sign in with (none unless configured)",
     )
@@ -64,6 +65,7 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
 
     @router.get(
         "/oauth/{provider_id}/authorize",
+        operation_id="oauth_authorize",
         status_code=status.HTTP_302_FOUND,
         response_class=RedirectResponse,
         summary="Start signing in with a provider: a redirect to it (PKCE, state bound to this browser, nonce)",
@@ -83,6 +85,7 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
 
     @router.get(
         "/oauth/{provider_id}/callback",
+        operation_id="oauth_callback",
         status_code=status.HTTP_302_FOUND,
         response_class=RedirectResponse,
         summary="Where the provider sends the browser back; ends in a redirect to the site",
@@ -119,6 +122,7 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
 
     @router.post(
         "/oauth/{provider_id}/connect",
+        operation_id="oauth_connect",
         response_model=AuthorizeResponse,
         summary="Connect a provider to the signed-in reader's account: the URL to send the browser to",
         responses=error_responses(
@@ -143,6 +147,7 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
 
     @router.get(
         "/identities",
+        operation_id="oauth_identities_list",
         response_model=list[IdentityOut],
         summary="The provider accounts connected to the reader's account",
         responses=error_responses(*READER_ERRORS, *REQUEST_GUARDS),
@@ -163,6 +168,7 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
 
     @router.delete(
         "/identities/{identity_id}",
+        operation_id="oauth_identity_disconnect",
         status_code=status.HTTP_204_NO_CONTENT,
         response_class=Response,
         summary="Disconnect a provider (refused when it is the reader's only way in)",

@@ -38,6 +38,7 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
 
     @router.get(
         "/me/export",
+        operation_id="account_export",
         response_model=DataExport,
         summary="Everything stored about the reader, as a JSON download (never a password hash or a token)",
         responses=error_responses(*READER_ERRORS, *REQUEST_GUARDS),
@@ -52,6 +53,7 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
 
     @router.get(
         "/me/events",
+        operation_id="account_events_list",
         response_model=list[EventOut],
         summary="The reader's security events, newest first; page with ?before=<created_at of the last one>",
         responses=error_responses(*READER_ERRORS, *REQUEST_GUARDS),
@@ -65,6 +67,7 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
 
     @router.delete(
         "/me",
+        operation_id="account_delete",
         status_code=status.HTTP_204_NO_CONTENT,
         response_class=Response,
         summary="Delete the account and everything of the reader (needs the password); the cookie is cleared",

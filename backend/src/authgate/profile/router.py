@@ -46,6 +46,7 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
 
     @router.get(
         "/me",
+        operation_id="auth_me",
         response_model=MeResponse,
         summary="The signed-in reader and profile (bearer access token, or else the refresh cookie, read-only)",
         responses=error_responses(NotAuthenticated, InvalidToken, AccountSuspended, ServiceUnavailable),
@@ -56,6 +57,7 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
 
     @router.patch(
         "/me/profile",
+        operation_id="account_profile_update",
         response_model=MeResponse,
         summary="Change the reader's profile (only the fields sent)",
         responses=error_responses(NotAuthenticated, InvalidToken, AccountSuspended, *REQUEST_GUARDS),

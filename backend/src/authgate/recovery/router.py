@@ -34,6 +34,7 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
 
     @router.post(
         "/forgot-password",
+        operation_id="password_forgot",
         status_code=status.HTTP_202_ACCEPTED,
         response_model=DetailResponse,
         summary="Mail a password-reset link; the same answer whether or not the address has an account",
@@ -46,6 +47,7 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
 
     @router.post(
         "/reset-password",
+        operation_id="password_reset",
         response_model=DetailResponse,
         summary="Set a new password with a mailed link; signs out every device and does not sign in",
         responses=error_responses(TokenInvalid, PasswordTooWeak, RateLimited, *REQUEST_GUARDS),
@@ -57,6 +59,7 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
 
     @router.post(
         "/change-password",
+        operation_id="account_password_change",
         response_model=TokenResponse,
         summary="Change the password (current one required); other sessions are signed out, this one goes on",
         responses=error_responses(

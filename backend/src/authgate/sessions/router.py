@@ -27,6 +27,7 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
 
     @router.post(
         "/refresh",
+        operation_id="auth_refresh",
         response_model=TokenResponse,
         summary="Exchange the refresh cookie for a new access token (the cookie is rotated)",
         responses=error_responses(
@@ -52,6 +53,7 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
 
     @router.post(
         "/logout",
+        operation_id="auth_logout",
         status_code=status.HTTP_204_NO_CONTENT,
         response_class=Response,
         summary="Sign out: revoke the reader's refresh tokens and clear the cookie (idempotent)",

@@ -33,6 +33,7 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
 
     @router.post(
         "/verify-email",
+        operation_id="email_verify",
         response_model=VerifyEmailResponse,
         summary="Use a mailed verification link (also completes an email change)",
         responses=error_responses(TokenInvalid, EmailAlreadyExists, RateLimited, *REQUEST_GUARDS),
@@ -44,6 +45,7 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
 
     @router.post(
         "/verify-email/resend",
+        operation_id="email_verification_resend",
         status_code=status.HTTP_202_ACCEPTED,
         response_model=DetailResponse,
         summary="Mail a new verification link to the reader's address (the older link stops working)",
@@ -56,6 +58,7 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
 
     @router.post(
         "/change-email",
+        operation_id="account_email_change",
         status_code=status.HTTP_202_ACCEPTED,
         response_model=DetailResponse,
         summary="Ask to change the sign-in address: a link goes to the new address, a notice to the old one",

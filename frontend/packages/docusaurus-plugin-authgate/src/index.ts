@@ -24,8 +24,9 @@ export interface NormalizedOptions {
   apiBaseUrl: string;
   routeBasePath: string;
   refreshLeewaySeconds: number;
-  /** Members-only content; false turns it off (a `<MembersOnly>` block then fails the build). */
+  /** Members-only content; false turns it off (a `<MembersOnly>` block then renders a warning, never its text). */
   membersOnly: {outDir: string; pages: MembersPageGlob[]} | false;
+  messages: Record<string, string>;
 }
 
 /** Page components, each a theme component so a site can swizzle it. */
@@ -46,7 +47,8 @@ function joinUrl(...parts: string[]): string {
 }
 
 export default function pluginAuthgate(context: LoadContext, options: NormalizedOptions): Plugin<void> {
-  const {baseUrl} = context.siteConfig;
+  // the locale's base URL ("/ur/" for Urdu on a site at "/"): each locale's build has its own auth pages
+  const baseUrl = context.baseUrl ?? context.siteConfig.baseUrl;
   const paths: AuthgatePaths = {
     login: joinUrl(baseUrl, options.routeBasePath, 'login'),
     signup: joinUrl(baseUrl, options.routeBasePath, 'signup'),
@@ -66,6 +68,17 @@ export default function pluginAuthgate(context: LoadContext, options: Normalized
 
     getThemePath() {
       return path.resolve(__dirname, 'theme');
+    },
+
+    // The kit's sources, so `docusaurus write-translations` extracts the `authgate.*` messages: the compiled theme
+    // (getThemePath) has its <Translate> elements compiled away, and the client modules are not theme code.
+    getPathsToWatch() {
+      return [path.resolve(__dirname, '..', 'src', 'theme'), path.resolve(__dirname, '..', 'src', 'client')];
+    },
+
+    // The site's wording (option `messages`) as the default messages; a locale's code.json overrides them.
+    getDefaultCodeTranslationMessages() {
+      return Promise.resolve({...options.messages});
     },
 
     getClientModules() {
@@ -151,6 +164,7 @@ export function validateOptions({
     routeBasePath,
     refreshLeewaySeconds: leeway,
     membersOnly: validateMembersOnly(raw.membersOnly),
+    messages: validateMessages(raw.messages),
   };
 }
 
@@ -181,6 +195,25 @@ function validateMembersOnly(raw: PluginOptions['membersOnly']): NormalizedOptio
     }
   }
   return {outDir, pages};
+}
+
+/** `messages`: the site's wording per translation id; only the kit's own ids (`authgate.…`), each a non-empty text. */
+function validateMessages(raw: unknown): Record<string, string> {
+  if (raw === undefined) return {};
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new Error(`${PLUGIN_NAME}: "messages" must be an object of translation id → text.`);
+  }
+  const messages: Record<string, string> = {};
+  for (const [id, text] of Object.entries(raw)) {
+    if (!id.startsWith('authgate.')) {
+      throw new Error(`${PLUGIN_NAME}: "messages" keys are the kit's translation ids (authgate.…); got "${id}".`);
+    }
+    if (typeof text !== 'string' || !text.trim()) {
+      throw new Error(`${PLUGIN_NAME}: "messages.${id}" must be a non-empty text.`);
+    }
+    messages[id] = text;
+  }
+  return messages;
 }
 
 /** Tells `docusaurus swizzle` which components are meant to be customised. */

@@ -8,7 +8,38 @@
  * Second factors: `enableTotp(email)` turns the app on (its code is always `TOTP_CODE`); sign-in then answers a
  * challenge (token in the body and in the `authgate_challenge` cookie). Sensitive routes want a password, a code
  * or a sign-in at most 10 minutes old on the fake clock. Passkeys are matched by the credential's `id`.
+ *
+ * Typed against the API's generated contract (src/client/generated, `make contract`): every answer goes through
+ * `reply('POST /auth/login', 200, body)`, whose body must be the schema the OpenAPI document gives that route and
+ * status, every request body is read as that route's request schema, and every error code is one the API documents.
+ * A change of the API that this fake (and so the kit's tests) does not follow fails the type check.
  */
+import type {components, paths} from '../src/client/generated/api';
+import type {ErrorCode} from '../src/client/generated/errorCodes';
+
+type Schemas = components['schemas'];
+type Method = 'get' | 'post' | 'patch' | 'delete';
+/** `METHOD /path` of every operation of the API, e.g. `'PATCH /auth/me/profile'`. */
+type Route = {
+  [P in keyof paths]: {[M in Method]: paths[P][M] extends undefined ? never : `${Uppercase<M>} ${P & string}`}[Method];
+}[keyof paths];
+type OperationOf<R extends Route> = R extends `${infer M} ${infer P}`
+  ? P extends keyof paths
+    ? Lowercase<M> extends keyof paths[P]
+      ? NonNullable<paths[P][Lowercase<M>]>
+      : never
+    : never
+  : never;
+type Responses<R extends Route> = OperationOf<R> extends {responses: infer A} ? A : never;
+type JsonOf<T> = T extends {content: {'application/json': infer B}} ? B : never;
+/** The JSON body `route` answers with `status`, as the OpenAPI document says. */
+export type AnswerOf<R extends Route, S extends keyof Responses<R>> = JsonOf<Responses<R>[S]>;
+/** The JSON body `route` takes (an optional body read as its shape). */
+export type BodyOf<R extends Route> = NonNullable<
+  JsonOf<NonNullable<OperationOf<R> extends {requestBody?: infer B} ? B : never>>
+>;
+type AnswersNoContent = {[R in Route]: 204 extends keyof Responses<R> ? R : never}[Route];
+
 
 export const TOTP_CODE = '135790';
 export const TOTP_SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DP';
@@ -53,23 +84,9 @@ export interface Call {
 }
 
 interface Account {
-  user: {
-    id: string;
-    email: string;
-    is_active: boolean;
-    is_verified: boolean;
-    created_at: string;
-    last_login_at: string | null;
-  };
+  user: Schemas['UserOut'];
   password: string;
-  profile: {
-    experience_level: string;
-    professional_role: string;
-    role_other: string | null;
-    organization: string | null;
-    created_at: string;
-    updated_at: string;
-  };
+  profile: Schemas['ProfileOut'];
 }
 
 const PROFILE_FIELDS = ['experience_level', 'professional_role', 'role_other', 'organization'] as const;
@@ -90,7 +107,8 @@ interface SessionRow {
   id: string;
   email: string;
   created_at: string;
-  last_used_at: string | null;
+  last_used_at: string;
+  expires_at: string;
   ip_address: string;
   user_agent: string;
   revoked: boolean;
@@ -111,13 +129,13 @@ export function createFakeApi({now = () => Date.now(), accessTtlSeconds = 1800} 
     {kind: 'verify' | 'reset'; email: string; used: boolean; newEmail?: string}
   >();
   const mails: Mail[] = [];
-  const events = new Map<string, {type: string; created_at: string; ip_address: string; user_agent: string; detail: null}[]>();
+  const events = new Map<string, Schemas['EventOut'][]>();
   /** The browser's cookie for the API origin (HttpOnly, so only the fake "browser" sees it). */
   let cookie: string | null = null;
   const calls: Call[] = [];
   let counter = 0;
   /** The providers GET /auth/providers lists (none unless a test adds some). */
-  const providers: {id: string; name: string}[] = [];
+  const providers: Schemas['ProviderOut'][] = [];
   /** While set, /auth/refresh waits for this promise before answering. */
   let refreshGate: Promise<void> | null = null;
   /** Members-only pages GET /auth/content/{page} serves, filtered by each block's rule like the API. */
@@ -128,7 +146,19 @@ export function createFakeApi({now = () => Date.now(), accessTtlSeconds = 1800} 
       status,
       headers: body === undefined ? {} : {'Content-Type': 'application/json'},
     });
-  const error = (status: number, detail: string, code: string) => json(status, {detail, code});
+  const error = (status: number, detail: string, code: ErrorCode) => json(status, {detail, code} satisfies Schemas['ErrorBody']);
+  /** The answer of `route` with `status`: its body is the schema the OpenAPI document gives them. */
+  const reply = <R extends Route, S extends keyof Responses<R> & number>(_route: R, status: S, body: AnswerOf<R, S>) =>
+    json(status, body);
+  const noContent = (_route: AnswersNoContent) => json(204);
+  /** A request body of `route`, as its schema says (what the kit sends must have these fields). */
+  const bodyOf = <R extends Route>(_route: R, body: unknown) => (body ?? {}) as Partial<BodyOf<R>>;
+  const signedIn = (email: string, account: Account): Schemas['AuthResponse'] => ({
+    ...issueSession(email),
+    user: account.user,
+    profile: account.profile,
+    profile_complete: true,
+  });
 
   function issueSession(email: string, userAgent = 'Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0') {
     counter += 1;
@@ -139,6 +169,7 @@ export function createFakeApi({now = () => Date.now(), accessTtlSeconds = 1800} 
       email,
       created_at: stamp,
       last_used_at: stamp,
+      expires_at: new Date(now() + 7 * 24 * 3600 * 1000).toISOString(),
       ip_address: '127.0.0.1',
       user_agent: userAgent,
       revoked: false,
@@ -186,7 +217,7 @@ export function createFakeApi({now = () => Date.now(), accessTtlSeconds = 1800} 
     return entry && !entry.used ? entry.family : null;
   }
 
-  function issueAccess(email: string, authTime = now()) {
+  function issueAccess(email: string, authTime = now()): Schemas['TokenResponse'] {
     counter += 1;
     const token = `at-${counter}`;
     accessTokens.set(token, {email, exp: now() + accessTtlSeconds * 1000, authTime});
@@ -208,7 +239,7 @@ export function createFakeApi({now = () => Date.now(), accessTtlSeconds = 1800} 
     return accounts.get(entry.email) ?? null;
   }
 
-  function addUser(email: string, password: string, profile: Partial<Account['profile']> = {}): Account {
+  function addUser(email: string, password: string, profile: Partial<Schemas['ProfileOut']> = {}): Account {
     counter += 1;
     const stamp = new Date(now()).toISOString();
     const account: Account = {
@@ -231,7 +262,7 @@ export function createFakeApi({now = () => Date.now(), accessTtlSeconds = 1800} 
   async function handle(method: string, path: string, headers: Headers, sendCookie: boolean, body: unknown) {
     const authorization = headers.get('Authorization');
     if (method === 'POST' && path === '/auth/login') {
-      const {email, password} = body as {email: string; password: string};
+      const {email, password} = bodyOf('POST /auth/login', body);
       const account = accounts.get(String(email).toLowerCase());
       if (!account || account.password !== password) {
         return error(401, 'Invalid email or password', 'INVALID_CREDENTIALS');
@@ -241,25 +272,26 @@ export function createFakeApi({now = () => Date.now(), accessTtlSeconds = 1800} 
         const token = `ch-${counter}`;
         challenges.set(token, {email: account.user.email, used: false, failures: 0});
         challengeCookie = token;
-        const methods = ['totp', 'backup_code', ...(mfaOf(account).passkeys.length ? ['passkey'] : [])];
-        return json(200, {mfa_required: true, challenge_token: token, methods, expires_in: 300});
+        const methods: Schemas['ChallengeResponse']['methods'] = ['totp', 'backup_code'];
+        if (mfaOf(account).passkeys.length) methods.push('passkey');
+        return reply('POST /auth/login', 200, {mfa_required: true, challenge_token: token, methods, expires_in: 300});
       }
-      return json(200, {...issueSession(account.user.email), user: account.user, profile: account.profile});
+      return reply('POST /auth/login', 200, signedIn(account.user.email, account));
     }
     if (method === 'POST' && path === '/auth/signup') {
-      const data = body as Record<string, string | null>;
+      const data = bodyOf('POST /auth/signup', body);
       const email = String(data.email).toLowerCase();
       if (accounts.has(email)) return error(409, 'An account with this email already exists', 'EMAIL_ALREADY_EXISTS');
       if (String(data.password).length < 8) {
         return error(422, 'Password must be at least 8 characters long', 'PASSWORD_TOO_WEAK');
       }
       const account = addUser(email, String(data.password), {
-        experience_level: String(data.experience_level),
-        professional_role: String(data.professional_role),
+        experience_level: data.experience_level,
+        professional_role: data.professional_role,
         role_other: data.role_other || null,
         organization: data.organization || null,
       });
-      return json(201, {...issueSession(email), user: account.user, profile: account.profile});
+      return reply('POST /auth/signup', 201, signedIn(email, account));
     }
     if (method === 'POST' && path === '/auth/refresh') {
       if (refreshGate) await refreshGate;
@@ -276,7 +308,7 @@ export function createFakeApi({now = () => Date.now(), accessTtlSeconds = 1800} 
       const rotated = `rt-${counter}`;
       refreshTokens.set(rotated, {email: entry.email, used: false, family: entry.family, authTime: entry.authTime});
       cookie = rotated;
-      return json(200, issueAccess(entry.email, entry.authTime));
+      return reply('POST /auth/refresh', 200, issueAccess(entry.email, entry.authTime));
     }
     if (method === 'POST' && path === '/auth/logout') {
       if (sendCookie && cookie) {
@@ -284,10 +316,10 @@ export function createFakeApi({now = () => Date.now(), accessTtlSeconds = 1800} 
         if (entry) for (const e of refreshTokens.values()) if (e.email === entry.email) e.used = true;
       }
       if (sendCookie) cookie = null;
-      return json(204);
+      return noContent('POST /auth/logout');
     }
     if (method === 'POST' && path === '/auth/mfa/verify') {
-      const {challenge_token, code} = (body ?? {}) as {challenge_token?: string; code?: string};
+      const {challenge_token, code} = bodyOf('POST /auth/mfa/verify', body);
       const token = challenge_token ?? (sendCookie ? challengeCookie : null);
       const entry = token ? challenges.get(token) : undefined;
       const account = entry ? accounts.get(entry.email) : undefined;
@@ -300,20 +332,23 @@ export function createFakeApi({now = () => Date.now(), accessTtlSeconds = 1800} 
       }
       entry.used = true;
       if (sendCookie) challengeCookie = null;
-      return json(200, {...issueSession(account.user.email), user: account.user, profile: account.profile});
+      return reply('POST /auth/mfa/verify', 200, signedIn(account.user.email, account));
     }
     if (method === 'POST' && path === '/auth/passkeys/authenticate/options') {
       counter += 1;
       const challenge = btoa(`challenge-${counter}`).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
       passkeyChallenges.add(challenge);
-      return json(200, {options: {challenge, rpId: 'localhost', userVerification: 'required', timeout: 60000}});
+      return reply('POST /auth/passkeys/authenticate/options', 200, {
+        options: {challenge, rpId: 'localhost', userVerification: 'required', timeout: 60000},
+      });
     }
     if (method === 'POST' && path === '/auth/passkeys/authenticate') {
-      const found = findPasskey((body as {credential?: {id?: string}} | undefined)?.credential?.id);
+      const credentialId = bodyOf('POST /auth/passkeys/authenticate', body).credential?.id;
+      const found = findPasskey(typeof credentialId === 'string' ? credentialId : undefined);
       if (!found) return error(401, 'The passkey response does not verify', 'PASSKEY_INVALID');
       found.passkey.last_used_at = new Date(now()).toISOString();
       const account = found.account;
-      return json(200, {...issueSession(account.user.email), user: account.user, profile: account.profile});
+      return reply('POST /auth/passkeys/authenticate', 200, signedIn(account.user.email, account));
     }
     if (path === '/auth/mfa' || path.startsWith('/auth/mfa/') || path === '/auth/reauthenticate' || path.startsWith('/auth/passkeys')) {
       const token = authorization?.startsWith('Bearer ') ? authorization.slice(7) : '';
@@ -324,12 +359,12 @@ export function createFakeApi({now = () => Date.now(), accessTtlSeconds = 1800} 
       const proof = () => checkProof(account, access.authTime, body);
       // adding a factor: a typed password or code, never the sign-in time alone (every account here has a password)
       const typedProof = () => {
-        const {password, code} = (body ?? {}) as {password?: string; code?: string};
+        const {password, code} = bodyOf('POST /auth/mfa/totp/setup', body);
         if (!password && !code) return error(403, 'Enter your password (or a code from your authenticator app) to do this', 'RECENT_SIGN_IN_REQUIRED');
         return checkProof(account, access.authTime, body);
       };
       if (method === 'GET' && path === '/auth/mfa') {
-        return json(200, {
+        return reply('GET /auth/mfa', 200, {
           totp_enabled: state.enabled,
           backup_codes_remaining: state.backup.length,
           passkeys: state.passkeys.length,
@@ -341,15 +376,19 @@ export function createFakeApi({now = () => Date.now(), accessTtlSeconds = 1800} 
         if (refused) return refused;
         if (state.enabled) return error(409, 'Already on', 'TWO_FACTOR_ALREADY_ON');
         state.pendingSecret = true;
-        return json(200, {secret: TOTP_SECRET, otpauth_uri: `otpauth://totp/authgate:${account.user.email}?secret=${TOTP_SECRET}`, qr_svg: QR_SVG});
+        return reply('POST /auth/mfa/totp/setup', 200, {
+          secret: TOTP_SECRET,
+          otpauth_uri: `otpauth://totp/authgate:${account.user.email}?secret=${TOTP_SECRET}`,
+          qr_svg: QR_SVG,
+        });
       }
       if (method === 'POST' && path === '/auth/mfa/totp/confirm') {
         if (!state.pendingSecret) return error(409, 'Not set up', 'TWO_FACTOR_NOT_ON');
-        if ((body as {code?: string}).code !== TOTP_CODE) return error(401, 'Invalid code', 'INVALID_CODE');
+        if (bodyOf('POST /auth/mfa/totp/confirm', body).code !== TOTP_CODE) return error(401, 'Invalid code', 'INVALID_CODE');
         state.pendingSecret = false;
         state.enabled = true;
         state.backup = newBackupCodes();
-        return json(200, {backup_codes: [...state.backup]});
+        return reply('POST /auth/mfa/totp/confirm', 200, {backup_codes: [...state.backup]});
       }
       if (method === 'DELETE' && path === '/auth/mfa/totp') {
         const refused = proof();
@@ -357,35 +396,34 @@ export function createFakeApi({now = () => Date.now(), accessTtlSeconds = 1800} 
         if (!state.enabled) return error(409, 'Not on', 'TWO_FACTOR_NOT_ON');
         state.enabled = false;
         state.backup = [];
-        return json(204);
+        return noContent('DELETE /auth/mfa/totp');
       }
       if (method === 'POST' && path === '/auth/mfa/backup-codes') {
         const refused = proof();
         if (refused) return refused;
         if (!state.enabled) return error(409, 'Not on', 'TWO_FACTOR_NOT_ON');
         state.backup = newBackupCodes();
-        return json(200, {backup_codes: [...state.backup]});
+        return reply('POST /auth/mfa/backup-codes', 200, {backup_codes: [...state.backup]});
       }
       if (method === 'POST' && path === '/auth/reauthenticate') {
-        const {passkey} = (body ?? {}) as {passkey?: {id?: string}};
+        const {passkey, password, code} = bodyOf('POST /auth/reauthenticate', body);
         if (passkey) {
-          const found = findPasskey(passkey.id);
+          const found = findPasskey(typeof passkey.id === 'string' ? passkey.id : undefined);
           if (!found || found.account !== account) return error(401, 'The passkey response does not verify', 'PASSKEY_INVALID');
         } else {
-          const b = (body ?? {}) as {password?: string; code?: string};
-          if (!b.password && !b.code) return error(422, 'A proof is required', 'VALIDATION_ERROR');
+          if (!password && !code) return error(422, 'A proof is required', 'VALIDATION_ERROR');
           const refused = proof();
           if (refused) return refused;
         }
-        return json(200, issueAccess(account.user.email, now()));
+        return reply('POST /auth/reauthenticate', 200, issueAccess(account.user.email, now()));
       }
       if (method === 'GET' && path === '/auth/passkeys') {
-        return json(200, state.passkeys.map(publicPasskey));
+        return reply('GET /auth/passkeys', 200, state.passkeys.map(publicPasskey));
       }
       if (method === 'POST' && path === '/auth/passkeys/register/options') {
         const refused = typedProof();
         if (refused) return refused;
-        return json(200, {
+        return reply('POST /auth/passkeys/register/options', 200, {
           options: {
             rp: {id: 'localhost', name: 'Test site'},
             user: {id: 'dXNlci1pZA', name: account.user.email, displayName: account.user.email},
@@ -398,8 +436,8 @@ export function createFakeApi({now = () => Date.now(), accessTtlSeconds = 1800} 
         });
       }
       if (method === 'POST' && path === '/auth/passkeys/register') {
-        const {credential, name} = (body ?? {}) as {credential?: {id?: string; response?: {transports?: string[]}}; name?: string};
-        if (!credential?.id) return error(401, 'The passkey response does not verify', 'PASSKEY_INVALID');
+        const {credential, name} = bodyOf('POST /auth/passkeys/register', body);
+        if (typeof credential?.id !== 'string') return error(401, 'The passkey response does not verify', 'PASSKEY_INVALID');
         counter += 1;
         const passkey: FakePasskey = {
           id: `pk-${counter}`,
@@ -408,30 +446,30 @@ export function createFakeApi({now = () => Date.now(), accessTtlSeconds = 1800} 
           created_at: new Date(now()).toISOString(),
           last_used_at: null,
           backed_up: false,
-          transports: credential.response?.transports ?? [],
+          transports: (credential.response as {transports?: string[]} | undefined)?.transports ?? [],
         };
         state.passkeys.push(passkey);
-        return json(201, publicPasskey(passkey));
+        return reply('POST /auth/passkeys/register', 201, publicPasskey(passkey));
       }
       if (path.startsWith('/auth/passkeys/')) {
         const id = decodeURIComponent(path.slice('/auth/passkeys/'.length));
         const passkey = state.passkeys.find((p) => p.id === id);
         if (method === 'PATCH') {
           if (!passkey) return error(404, 'Passkey not found', 'PASSKEY_NOT_FOUND');
-          passkey.name = String((body as {name?: string}).name);
-          return json(200, publicPasskey(passkey));
+          passkey.name = String(bodyOf('PATCH /auth/passkeys/{passkey_id}', body).name);
+          return reply('PATCH /auth/passkeys/{passkey_id}', 200, publicPasskey(passkey));
         }
         if (method === 'DELETE') {
           const refused = proof();
           if (refused) return refused;
           if (!passkey) return error(404, 'Passkey not found', 'PASSKEY_NOT_FOUND');
           state.passkeys = state.passkeys.filter((p) => p !== passkey);
-          return json(204);
+          return noContent('DELETE /auth/passkeys/{passkey_id}');
         }
       }
     }
     if (method === 'GET' && path === '/auth/providers') {
-      return json(200, providers);
+      return reply('GET /auth/providers', 200, providers);
     }
     if (method === 'GET' && path.startsWith('/auth/content/')) {
       const account = bearerAccount(authorization);
@@ -462,12 +500,12 @@ export function createFakeApi({now = () => Date.now(), accessTtlSeconds = 1800} 
     if (method === 'GET' && path === '/auth/me') {
       const account = bearerAccount(authorization) ?? cookieAccount(sendCookie);
       if (!account) return error(401, 'Not authenticated', 'NOT_AUTHENTICATED');
-      return json(200, {user: account.user, profile: account.profile});
+      return reply('GET /auth/me', 200, {user: account.user, profile: account.profile, profile_complete: true});
     }
     if (method === 'PATCH' && path === '/auth/me/profile') {
       const account = bearerAccount(authorization);
       if (!account) return error(401, 'Not authenticated', 'NOT_AUTHENTICATED');
-      const patch = body as Record<string, string | null>;
+      const patch = bodyOf('PATCH /auth/me/profile', body);
       for (const field of PROFILE_FIELDS) {
         if (field in patch) (account.profile as Record<string, unknown>)[field] = patch[field] || null;
       }
@@ -475,16 +513,16 @@ export function createFakeApi({now = () => Date.now(), accessTtlSeconds = 1800} 
         return error(422, 'role_other is required when professional_role is "other"', 'VALIDATION_ERROR');
       }
       account.profile.updated_at = new Date(now()).toISOString();
-      return json(200, {user: account.user, profile: account.profile});
+      return reply('PATCH /auth/me/profile', 200, {user: account.user, profile: account.profile, profile_complete: true});
     }
     if (method === 'POST' && path === '/auth/forgot-password') {
-      const {email} = body as {email: string};
+      const {email} = bodyOf('POST /auth/forgot-password', body);
       const account = accounts.get(String(email).toLowerCase());
       if (account) mailToken('reset', account.user.email);
-      return json(202, {detail: 'If an account exists for this email, a reset link has been sent.'});
+      return reply('POST /auth/forgot-password', 202, {detail: 'If an account exists for this email, a reset link has been sent.'});
     }
     if (method === 'POST' && path === '/auth/reset-password') {
-      const {token, new_password} = body as {token: string; new_password: string};
+      const {token, new_password} = bodyOf('POST /auth/reset-password', body);
       const entry = mailedTokens.get(String(token));
       if (!entry || entry.kind !== 'reset' || entry.used || !accounts.has(entry.email)) {
         return error(400, 'This link is invalid or has expired', 'TOKEN_INVALID');
@@ -496,10 +534,10 @@ export function createFakeApi({now = () => Date.now(), accessTtlSeconds = 1800} 
       accounts.get(entry.email)!.password = String(new_password);
       revokeAll(entry.email);
       record(entry.email, 'password_reset');
-      return json(200, {detail: 'Your password has been reset. Sign in with the new password.'});
+      return reply('POST /auth/reset-password', 200, {detail: 'Your password has been reset. Sign in with the new password.'});
     }
     if (method === 'POST' && path === '/auth/verify-email') {
-      const {token} = body as {token: string};
+      const {token} = bodyOf('POST /auth/verify-email', body);
       const entry = mailedTokens.get(String(token));
       if (!entry || entry.kind !== 'verify' || entry.used || !accounts.has(entry.email)) {
         return error(400, 'This link is invalid or has expired', 'TOKEN_INVALID');
@@ -518,7 +556,7 @@ export function createFakeApi({now = () => Date.now(), accessTtlSeconds = 1800} 
       }
       account.user.is_verified = true;
       record(account.user.email, 'email_verified');
-      return json(200, {email: account.user.email, is_verified: true});
+      return reply('POST /auth/verify-email', 200, {email: account.user.email, is_verified: true});
     }
     if (path.startsWith('/auth/') && ACCOUNT_ROUTES.some((r) => r.test(`${method} ${path}`))) {
       const account = bearerAccount(authorization);
@@ -527,10 +565,10 @@ export function createFakeApi({now = () => Date.now(), accessTtlSeconds = 1800} 
       const current = cookieFamily(sendCookie);
       if (method === 'POST' && path === '/auth/verify-email/resend') {
         mailToken('verify', email);
-        return json(202, {detail: 'A new verification link has been sent.'});
+        return reply('POST /auth/verify-email/resend', 202, {detail: 'A new verification link has been sent.'});
       }
       if (method === 'POST' && path === '/auth/change-password') {
-        const {current_password, new_password} = body as {current_password: string; new_password: string};
+        const {current_password, new_password} = bodyOf('POST /auth/change-password', body);
         if (current_password !== account.password) {
           return error(401, 'The current password is incorrect', 'INVALID_PASSWORD');
         }
@@ -540,20 +578,20 @@ export function createFakeApi({now = () => Date.now(), accessTtlSeconds = 1800} 
         account.password = String(new_password);
         revokeAll(email, current ?? undefined);
         record(email, 'password_changed');
-        return json(200, issueAccess(email));
+        return reply('POST /auth/change-password', 200, issueAccess(email));
       }
       if (method === 'POST' && path === '/auth/change-email') {
-        const {new_email, password} = body as {new_email: string; password: string};
+        const {new_email, password} = bodyOf('POST /auth/change-email', body);
         if (password !== account.password) return error(401, 'The current password is incorrect', 'INVALID_PASSWORD');
         const target = String(new_email).toLowerCase();
         if (accounts.has(target)) {
           // the contract gives no hint that the address is taken; nothing is mailed to it
-          return json(202, {detail: 'Check the new inbox to confirm the change.'});
+          return reply('POST /auth/change-email', 202, {detail: 'Check the new inbox to confirm the change.'});
         }
         mailToken('verify', email, target);
         mails.push({to: email, kind: 'email-change-notice'});
         record(email, 'email_change_requested');
-        return json(202, {detail: 'Check the new inbox to confirm the change.'});
+        return reply('POST /auth/change-email', 202, {detail: 'Check the new inbox to confirm the change.'});
       }
       if (method === 'GET' && path === '/auth/sessions') {
         const list = [...families.values()]
@@ -566,7 +604,7 @@ export function createFakeApi({now = () => Date.now(), accessTtlSeconds = 1800} 
             user_agent,
             current: id === current,
           }));
-        return json(200, list);
+        return reply('GET /auth/sessions', 200, list);
       }
       // ending sessions is a sensitive change (a proof, or a recent sign-in)
       const access = accessTokens.get(authorization!.slice(7))!;
@@ -578,7 +616,7 @@ export function createFakeApi({now = () => Date.now(), accessTtlSeconds = 1800} 
         revokeAll(email);
         if (sendCookie) cookie = null;
         record(email, 'signed_out_everywhere');
-        return json(204);
+        return noContent('DELETE /auth/sessions');
       }
       if (method === 'DELETE' && path.startsWith('/auth/sessions/')) {
         const id = decodeURIComponent(path.slice('/auth/sessions/'.length));
@@ -586,28 +624,48 @@ export function createFakeApi({now = () => Date.now(), accessTtlSeconds = 1800} 
         if (!row || row.email !== email || row.revoked) return error(404, 'Session not found', 'SESSION_NOT_FOUND');
         revokeFamily(id);
         record(email, 'session_revoked');
-        return json(204);
+        return noContent('DELETE /auth/sessions/{session_id}');
       }
       if (method === 'GET' && path === '/auth/me/events') {
-        return json(200, events.get(email) ?? []);
+        return reply('GET /auth/me/events', 200, events.get(email) ?? []);
       }
       if (method === 'GET' && path === '/auth/me/export') {
         record(email, 'data_exported');
-        return json(200, {
-          user: account.user,
+        const stamp = new Date(now()).toISOString();
+        return reply('GET /auth/me/export', 200, {
+          user: {
+            ...account.user,
+            email_verified_at: account.user.is_verified ? stamp : null,
+            failed_login_count: 0,
+            last_failed_login_at: null,
+            password_reset_required: false,
+            tokens_valid_after: null,
+            updated_at: account.profile.updated_at,
+          },
           profile: account.profile,
-          sessions: [...families.values()].filter((row) => row.email === email),
+          sessions: [...families.values()]
+            .filter((row) => row.email === email)
+            .map(({id, created_at, last_used_at, expires_at, ip_address, user_agent, revoked}) => ({
+              id,
+              created_at,
+              last_used_at,
+              expires_at,
+              ended_at: revoked ? stamp : null,
+              ip_address,
+              user_agent,
+              status: revoked ? ('ended' as const) : ('active' as const),
+            })),
           events: events.get(email) ?? [],
         });
       }
       if (method === 'DELETE' && path === '/auth/me') {
-        const {password} = (body ?? {}) as {password?: string};
+        const {password} = bodyOf('DELETE /auth/me', body);
         if (password !== account.password) return error(401, 'The current password is incorrect', 'INVALID_PASSWORD');
         revokeAll(email);
         accounts.delete(email);
         events.delete(email);
         if (sendCookie) cookie = null;
-        return json(204);
+        return noContent('DELETE /auth/me');
       }
     }
     if (path === '/api/notes') {
@@ -647,7 +705,7 @@ export function createFakeApi({now = () => Date.now(), accessTtlSeconds = 1800} 
 
   /** The contract's "proof": a password, a code, or a sign-in at most 10 minutes old; null when it passes. */
   function checkProof(account: Account, authTime: number, body: unknown): Response | null {
-    const {password, code} = (body ?? {}) as {password?: string; code?: string};
+    const {password, code}: Schemas['ProofFields'] = (body ?? {}) as Schemas['ProofFields'];
     if (password) return password === account.password ? null : error(401, 'The password is incorrect', 'INVALID_PASSWORD');
     if (code) return codeValid(account, code) ? null : error(401, 'Invalid code', 'INVALID_CODE');
     if (now() - authTime > RECENT_MS) return error(403, 'Confirm it is you', 'RECENT_SIGN_IN_REQUIRED');
@@ -663,7 +721,7 @@ export function createFakeApi({now = () => Date.now(), accessTtlSeconds = 1800} 
     return null;
   }
 
-  function publicPasskey({credentialId: _c, ...rest}: FakePasskey) {
+  function publicPasskey({credentialId: _c, ...rest}: FakePasskey): Schemas['PasskeyOut'] {
     return {...rest};
   }
 

@@ -15,7 +15,48 @@ describe('plugin options', () => {
       routeBasePath: 'auth',
       refreshLeewaySeconds: 60,
       membersOnly: {outDir: 'build-members', pages: []},
+      messages: {},
     });
+  });
+
+  it('takes the site wording per translation id of the kit, and nothing else', () => {
+    const lead = 'Tell us about yourself and the chapters follow your level in robotics.';
+    expect(validate({apiBaseUrl: 'http://localhost:8000', messages: {'authgate.signup.lead': lead}}).messages).toEqual({
+      'authgate.signup.lead': lead,
+    });
+    expect(() => validate({apiBaseUrl: 'http://localhost:8000', messages: {'theme.common.x': 'y'}})).toThrow(/authgate\./);
+    expect(() => validate({apiBaseUrl: 'http://localhost:8000', messages: {'authgate.signup.lead': ' '}})).toThrow(
+      /non-empty/,
+    );
+    expect(() => validate({apiBaseUrl: 'http://localhost:8000', messages: ['x']})).toThrow(/object/);
+  });
+});
+
+describe('plugin i18n', () => {
+  it('hands the site wording to Docusaurus as default messages and its sources to write-translations', async () => {
+    const options = validate({apiBaseUrl: 'http://localhost:8000', messages: {'authgate.login.lead': 'Welcome, reader.'}});
+    const plugin = pluginAuthgate({siteConfig: {baseUrl: '/'}} as never, options);
+    expect(await plugin.getDefaultCodeTranslationMessages!()).toEqual({'authgate.login.lead': 'Welcome, reader.'});
+    // the sources hold the <Translate> elements (the compiled theme has them compiled away)
+    const watched = plugin.getPathsToWatch!().map((p) => path.relative(path.resolve(__dirname, '..'), p));
+    expect(watched).toEqual([path.join('src', 'theme'), path.join('src', 'client')]);
+  });
+
+  it("puts the pages under the locale's base URL (a non-default locale is built under /<locale>/)", async () => {
+    const options = validate({apiBaseUrl: 'http://localhost:8000'});
+    const plugin = pluginAuthgate({baseUrl: '/ur/', siteConfig: {baseUrl: '/'}} as never, options);
+    const routes: {path: string}[] = [];
+    let globalData: {paths: Record<string, string>} | undefined;
+    await plugin.contentLoaded!({
+      content: undefined,
+      actions: {
+        addRoute: (r: {path: string}) => routes.push(r),
+        setGlobalData: (d: typeof globalData) => (globalData = d),
+        createData: async () => '',
+      },
+    } as never);
+    expect(routes.map((r) => r.path)).toContain('/ur/auth/login');
+    expect(globalData?.paths.signup).toBe('/ur/auth/signup');
   });
 });
 

@@ -17,7 +17,8 @@ export {SignedIn, SignedOut, ForExperience, ForRole} from './components';
 export {blockComponent, forgetMembersPages, loadMembersPage, membersPageUrl} from './membersContent';
 export type {MembersBlockBody, MembersPageResult, MembersRuleBody} from './membersContent';
 export type {ForExperienceProps, ForRoleProps} from './components';
-export {AuthError, CODE_MESSAGES, PASSKEY_CANCELLED} from './errors';
+export {AuthError, ERROR_CODES, KIT_ERROR_CODES, codeMessage, isErrorCode, passkeyCancelledMessage} from './errors';
+export type {AuthErrorCode, ErrorCode, KitErrorCode} from './errors';
 export {safeNextPath, currentPathForNext} from './safeNext';
 export {
   validateEmail,
@@ -35,6 +36,10 @@ export type {FieldErrors, ProfileFieldValues, SignUpFieldValues} from './validat
 export {EXPERIENCE_LEVELS, PROFESSIONAL_ROLES} from './types';
 export type {
   AccountExport,
+  ApiErrorBody,
+  components,
+  operations,
+  paths,
   AuthgateGlobalData,
   AuthgatePaths,
   AuthResponseBody,

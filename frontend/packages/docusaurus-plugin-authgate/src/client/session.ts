@@ -1,4 +1,4 @@
-import {AuthError, errorFromResponse, networkError} from './errors';
+import {AuthError, codeMessage, errorFromResponse, networkError} from './errors';
 import {type ChannelLike, type ChannelMessage, type LocksLike, openChannel, withLock} from './crossTab';
 import {cloneTarget, drain, isProofRejection, withBearer} from './http';
 import type {
@@ -241,7 +241,7 @@ export class SessionClient {
   /** PATCH /auth/me/profile with any subset of the profile fields. */
   async updateProfile(patch: ProfilePatch): Promise<MeResponseBody> {
     if (this.snapshot.status === 'signed-out') {
-      throw new AuthError('You are not signed in.', 401, 'NOT_AUTHENTICATED');
+      throw new AuthError(codeMessage('NOT_AUTHENTICATED') ?? 'Not signed in', 401, 'NOT_AUTHENTICATED');
     }
     const res = await this.authFetch(this.url('/auth/me/profile'), {
       method: 'PATCH',
@@ -353,7 +353,7 @@ export class SessionClient {
    */
   private async accountJson<T>(path: string, {method, body}: {method: string; body?: unknown}): Promise<T> {
     if (this.snapshot.status === 'signed-out') {
-      throw new AuthError('You are not signed in.', 401, 'NOT_AUTHENTICATED');
+      throw new AuthError(codeMessage('NOT_AUTHENTICATED') ?? 'Not signed in', 401, 'NOT_AUTHENTICATED');
     }
     let res: Response;
     try {

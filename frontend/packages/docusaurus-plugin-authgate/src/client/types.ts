@@ -1,41 +1,46 @@
-/** Shapes exchanged with the authgate HTTP API (see docs/api-contract.md). */
+/**
+ * Shapes exchanged with the authgate HTTP API: aliases of the schemas generated from the API's OpenAPI document
+ * (generated/api.ts, `make contract`; docs/contract.md), so a change of the API that the kit does not follow fails
+ * the type check instead of drifting. Only the kit's own shapes (options, snapshot) and the WebAuthn JSON the API
+ * passes through untyped are written here by hand.
+ */
+import type {components} from './generated/api';
 
-export const EXPERIENCE_LEVELS = ['beginner', 'intermediate', 'advanced'] as const;
-export type ExperienceLevel = (typeof EXPERIENCE_LEVELS)[number];
+export type {components, operations, paths} from './generated/api';
+export type {ErrorCode} from './generated/errorCodes';
 
-export const PROFESSIONAL_ROLES = ['student', 'researcher', 'engineer', 'hobbyist', 'other'] as const;
-export type ProfessionalRole = (typeof PROFESSIONAL_ROLES)[number];
+type Schemas = components['schemas'];
 
-export interface AuthUser {
-  id: string;
-  email: string;
-  is_active: boolean;
-  is_verified: boolean;
-  created_at: string;
-  last_login_at: string | null;
+/** The list itself, checked against the API's enum both ways: a value missing or unknown fails the type check. */
+function everyValueOf<U extends string>() {
+  return <const L extends readonly U[]>(
+    list: L & ([Exclude<U, L[number]>] extends [never] ? unknown : {missing: Exclude<U, L[number]>}),
+  ): Readonly<L> => list;
 }
 
-export interface UserProfile {
-  experience_level: ExperienceLevel;
-  professional_role: ProfessionalRole;
-  role_other: string | null;
-  organization: string | null;
-  created_at?: string;
-  updated_at?: string;
-}
+export type ExperienceLevel = Schemas['ExperienceLevel'];
+export const EXPERIENCE_LEVELS = everyValueOf<ExperienceLevel>()(['beginner', 'intermediate', 'advanced']);
 
-export interface SignUpData {
-  email: string;
-  password: string;
-  experience_level: ExperienceLevel;
-  professional_role: ProfessionalRole;
-  role_other?: string | null;
-  organization?: string | null;
-}
+export type ProfessionalRole = Schemas['ProfessionalRole'];
+export const PROFESSIONAL_ROLES = everyValueOf<ProfessionalRole>()([
+  'student',
+  'researcher',
+  'engineer',
+  'hobbyist',
+  'other',
+]);
 
-export type ProfilePatch = Partial<
-  Pick<UserProfile, 'experience_level' | 'professional_role' | 'role_other' | 'organization'>
->;
+/** The reader's account (`user` of sign-in, sign-up and GET /auth/me). */
+export type AuthUser = Schemas['UserOut'];
+
+/** The reader's profile; null for a reader who arrived through a provider and has not completed it yet. */
+export type UserProfile = Schemas['ProfileOut'];
+
+/** Body of POST /auth/signup. */
+export type SignUpData = Schemas['SignupRequest'];
+
+/** Body of PATCH /auth/me/profile: only the fields sent change. */
+export type ProfilePatch = Schemas['ProfileUpdate'];
 
 export type AuthStatus = 'loading' | 'signed-in' | 'signed-out';
 
@@ -45,141 +50,70 @@ export interface AuthSnapshot {
   profile: UserProfile | null;
 }
 
-/** Body of a 200/201 from /auth/login and /auth/signup. */
-export interface AuthResponseBody {
-  access_token: string;
-  token_type: 'bearer';
-  expires_in: number;
-  user: AuthUser;
-  profile: UserProfile | null;
-}
+/** Body of a 200/201 from /auth/login and /auth/signup (and of a second factor or passkey sign-in). */
+export type AuthResponseBody = Schemas['AuthResponse'];
 
-export interface TokenResponseBody {
-  access_token: string;
-  token_type: 'bearer';
-  expires_in: number;
-}
+/** Body of POST /auth/refresh, POST /auth/change-password and POST /auth/reauthenticate. */
+export type TokenResponseBody = Schemas['TokenResponse'];
 
-export interface MeResponseBody {
-  user: AuthUser;
-  profile: UserProfile | null;
-  /** False for a reader who arrived through a provider and has not completed their profile yet. */
-  profile_complete?: boolean;
-}
+/** Body of GET /auth/me and PATCH /auth/me/profile; `profile_complete` is false until a provider's reader has one. */
+export type MeResponseBody = Schemas['MeResponse'];
 
 /** A provider a reader can sign in with (GET /auth/providers). */
-export interface ProviderInfo {
-  id: string;
-  name: string;
-}
+export type ProviderInfo = Schemas['ProviderOut'];
 
 /** A provider account connected to the reader's account (GET /auth/identities). */
-export interface IdentityInfo {
-  id: string;
-  provider: string;
-  name: string;
-  email: string | null;
-  created_at: string;
-  last_used_at: string | null;
-}
+export type IdentityInfo = Schemas['IdentityOut'];
 
 /** Body of a 202 (or 200) that only carries a readable sentence. */
-export interface DetailResponseBody {
-  detail: string;
-}
+export type DetailResponseBody = Schemas['DetailResponse'];
 
 /** Body of a 200 from POST /auth/verify-email. */
-export interface VerifyEmailResponseBody {
-  email: string;
-  is_verified: true;
-}
+export type VerifyEmailResponseBody = Schemas['VerifyEmailResponse'];
 
-/** One entry of GET /auth/sessions: a sign-in (refresh-token family) of the reader. */
-export interface SessionInfo {
-  id: string;
-  created_at: string;
-  last_used_at: string | null;
-  ip_address: string | null;
-  user_agent: string | null;
-  /** True for the session of the browser making the request. */
-  current: boolean;
-}
+/** One entry of GET /auth/sessions: a sign-in (refresh-token family) of the reader; `current` marks this browser's. */
+export type SessionInfo = Schemas['SessionOut'];
 
 /** One entry of GET /auth/me/events, newest first. */
-export interface SecurityEvent {
-  type: string;
-  created_at: string;
-  ip_address: string | null;
-  user_agent: string | null;
-  detail: string | null;
-}
+export type SecurityEvent = Schemas['EventOut'];
 
 /** Body of GET /auth/me/export: everything the service holds about the reader. */
-export interface AccountExport {
-  user: Record<string, unknown>;
-  profile: Record<string, unknown> | null;
-  sessions: unknown[];
-  events: unknown[];
-}
+export type AccountExport = Schemas['DataExport'];
+
+/** An error body of the API: `{detail, code}`; a 422 adds `errors`, one per field. */
+export type ApiErrorBody = Schemas['ErrorBody'] | Schemas['ValidationErrorBody'];
 
 // ---- second factors and passkeys ----
-
-/** The second factors a challenge accepts. */
-export type MfaMethod = 'totp' | 'backup_code' | 'passkey';
 
 /**
  * Body of a 200 from POST /auth/login for a reader with an authenticator app: no session yet, a second factor
  * is needed (POST /auth/mfa/verify with the token, or the `authgate_challenge` cookie that came with it).
  */
-export interface MfaChallengeBody {
-  mfa_required: true;
-  challenge_token: string;
-  methods: MfaMethod[];
-  expires_in: number;
-}
+export type MfaChallengeBody = Schemas['ChallengeResponse'];
+
+/** The second factors a challenge accepts. */
+export type MfaMethod = MfaChallengeBody['methods'][number];
 
 /** What POST /auth/login answers: a session, or a second-factor challenge. */
 export type SignInResult = AuthResponseBody | MfaChallengeBody;
 
 /** A recent proof of identity for a sensitive route: the password, or a code of the app (or a backup code). */
-export interface Proof {
-  password?: string;
-  code?: string;
-}
+export type Proof = Schemas['ProofFields'];
 
-/** Body of GET /auth/mfa. */
-export interface MfaStatus {
-  totp_enabled: boolean;
-  backup_codes_remaining: number;
-  /** How many passkeys the reader has. */
-  passkeys: number;
-  recent_sign_in_minutes: number;
-}
+/** Body of GET /auth/mfa (`passkeys`: how many the reader has). */
+export type MfaStatus = Schemas['MfaStatus'];
 
-/** Body of a 200 from POST /auth/mfa/totp/setup: not on until confirmed with a code. */
-export interface TotpSetupBody {
-  /** The base32 key, for typing into the app by hand. */
-  secret: string;
-  otpauth_uri: string;
-  /** The otpauth URI as a QR code, a server-rendered SVG document. */
-  qr_svg: string;
-}
+/** Body of a 200 from POST /auth/mfa/totp/setup (not on until confirmed); `qr_svg` is a server-rendered SVG. */
+export type TotpSetupBody = Schemas['TotpSetup'];
 
 /** Body of POST /auth/mfa/totp/confirm and POST /auth/mfa/backup-codes: ten codes, shown once. */
-export interface BackupCodesBody {
-  backup_codes: string[];
-}
+export type BackupCodesBody = Schemas['BackupCodes'];
 
-/** One entry of GET /auth/passkeys. */
-export interface PasskeyInfo {
-  id: string;
-  name: string;
-  created_at: string;
-  last_used_at: string | null;
-  /** True when the passkey is synced (e.g. to a password manager), so it survives the loss of one device. */
-  backed_up: boolean;
-  transports: string[];
-}
+/** One entry of GET /auth/passkeys (`backed_up`: synced, e.g. to a password manager). */
+export type PasskeyInfo = Schemas['PasskeyOut'];
+
+// The API passes WebAuthn's JSON through as objects (PasskeyOptions.options, credential): their shapes are WebAuthn
+// Level 3's, written here.
 
 /** A credential descriptor in JSON (base64url id). */
 export interface PasskeyDescriptorJSON {
@@ -241,6 +175,12 @@ export interface PluginOptions {
    * relative to the site; never inside build/), and pages protected as a whole by path. false: off.
    */
   membersOnly?: false | {outDir?: string; pages?: Array<{path: string; rule?: string}>};
+  /**
+   * The site's own wording for any of the kit's messages, keyed by translation id (`authgate.*`), e.g. the sign-up
+   * lead or the experience levels naming the site's subject. They are the messages of the site's default wording:
+   * a locale's code.json still translates the same ids.
+   */
+  messages?: Record<string, string>;
 }
 
 /** What the plugin hands to the browser through globalData. */

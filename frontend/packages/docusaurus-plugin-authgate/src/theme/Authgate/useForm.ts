@@ -1,5 +1,6 @@
 import {useRef, useState} from 'react';
 import type {FormEvent} from 'react';
+import {translate} from '@docusaurus/Translate';
 import {focusFirstError} from './focusFirstError';
 
 /** A message per field in error, keyed by the form's own field names (FieldErrors for the kit's shared fields). */
@@ -78,7 +79,7 @@ export function useForm<V extends object>({
         setErrors(onFields);
         focusFirstError(ids, onFields);
       } else {
-        setAlert(err instanceof Error ? err.message : (fallback ?? 'That did not work. Please try again.'));
+        setAlert(err instanceof Error ? err.message : (fallback ?? tryAgain()));
       }
     } finally {
       inFlight.current = false;
@@ -92,4 +93,13 @@ export function useForm<V extends object>({
   };
 
   return {values, errors, alert, pending, set, onSubmit, setAlert, reset};
+}
+
+/** The alert when nothing better is known; shared by every form and section. */
+export function tryAgain(): string {
+  return translate({
+    id: 'authgate.form.tryAgain',
+    message: 'That did not work. Please try again.',
+    description: 'Alert after a failed action that carries no message of its own',
+  });
 }

@@ -2,6 +2,7 @@ import {useState} from 'react';
 import type {FormEvent, ReactNode} from 'react';
 import Layout from '@theme/Layout';
 import Link from '@docusaurus/Link';
+import Translate, {translate} from '@docusaurus/Translate';
 import useBaseUrl from '@docusaurus/useBaseUrl';
 import Card from '@theme/Authgate/Card';
 import FormAlert from '@theme/Authgate/FormAlert';
@@ -16,6 +17,7 @@ import EventsSection from '@theme/Authgate/EventsSection';
 import ExportSection from '@theme/Authgate/ExportSection';
 import DeleteAccountSection from '@theme/Authgate/DeleteAccountSection';
 import {useForm} from '@theme/Authgate/useForm';
+import {createAccountLabel, savingFailed, savingLabel, signInLabel, signOutLabel} from '@theme/Authgate/labels';
 import {useAuth, useAuthgateConfig, validateProfile} from 'docusaurus-plugin-authgate/client';
 import type {
   ProfileFieldValues,
@@ -48,7 +50,7 @@ export function ProfileForm(): ReactNode {
     initial: toValues(profile),
     validate: validateProfile,
     ids: IDS,
-    fallback: 'Saving failed. Please try again.',
+    fallback: savingFailed(),
     submit: async (v) => {
       const patch: ProfilePatch = {
         experience_level: v.experience_level as ExperienceLevel,
@@ -58,7 +60,13 @@ export function ProfileForm(): ReactNode {
       };
       const body = await updateProfile(patch);
       form.reset(toValues(body.profile));
-      setSaved('Your profile is saved. The chapters now follow it.');
+      setSaved(
+        translate({
+          id: 'authgate.account.profileSaved',
+          message: 'Your profile is saved. The pages now follow it.',
+          description: 'Confirmation after saving the profile on the account page',
+        }),
+      );
     },
   });
   const {values, errors, alert, pending} = form;
@@ -73,14 +81,21 @@ export function ProfileForm(): ReactNode {
     return form.onSubmit(event);
   };
 
+  const heading = translate({
+    id: 'authgate.account.profileTitle',
+    message: 'Your profile',
+    description: 'Heading of the profile form on the account page',
+  });
   return (
-    <form noValidate onSubmit={onSubmit} aria-label="Your profile">
-      <h2>Your profile</h2>
+    <form noValidate onSubmit={onSubmit} aria-label={heading}>
+      <h2>{heading}</h2>
       <FormAlert message={alert} />
       <FormAlert message={saved} variant="success" />
       <ProfileFields idPrefix="authgate-account" values={values} errors={errors} onChange={set} />
       <button type="submit" className="button button--primary authgate-form__submit" disabled={pending}>
-        {pending ? 'Saving…' : 'Save changes'}
+        {pending
+          ? savingLabel()
+          : translate({id: 'authgate.account.save', message: 'Save changes', description: 'Button that saves the profile'})}
       </button>
     </form>
   );
@@ -89,16 +104,38 @@ export function ProfileForm(): ReactNode {
 /** Why the reader is signed out, when it happened on this page. */
 type Farewell = 'deleted' | 'everywhere' | null;
 
-const FAREWELLS = {
-  deleted: {
-    title: 'Your account is deleted',
-    lead: 'Your account, profile and history are gone, and you are signed out. Thank you for reading.',
-  },
-  everywhere: {
-    title: 'Signed out everywhere',
-    lead: 'Every device that was signed in to your account is signed out, this one included.',
-  },
-} as const;
+function farewells() {
+  return {
+    deleted: {
+      title: translate({
+        id: 'authgate.account.deleted.title',
+        message: 'Your account is deleted',
+        description: 'Title shown after the reader deleted their account',
+      }),
+      lead: translate({
+        id: 'authgate.account.deleted.lead',
+        message: 'Your account, profile and history are gone, and you are signed out. Thank you for reading.',
+        description: 'Text shown after the reader deleted their account',
+      }),
+    },
+    everywhere: {
+      title: translate({
+        id: 'authgate.account.everywhere.title',
+        message: 'Signed out everywhere',
+        description: 'Title shown after the reader signed out on every device',
+      }),
+      lead: translate({
+        id: 'authgate.account.everywhere.lead',
+        message: 'Every device that was signed in to your account is signed out, this one included.',
+        description: 'Text shown after the reader signed out on every device',
+      }),
+    },
+  };
+}
+
+function accountTitle(): string {
+  return translate({id: 'authgate.account.title', message: 'Your account', description: 'Title of the account page'});
+}
 
 function AccountContent(): ReactNode {
   const {status, user, signOut} = useAuth();
@@ -108,16 +145,19 @@ function AccountContent(): ReactNode {
   const home = useBaseUrl('/');
   if (status === 'loading') return <Placeholder />;
   if (status !== 'signed-in' && farewell) {
+    const words = farewells()[farewell];
     return (
-      <Card title={FAREWELLS[farewell].title} lead={FAREWELLS[farewell].lead}>
+      <Card title={words.title} lead={words.lead}>
         <div className="authgate-actions">
           {farewell === 'deleted' ? (
             <Link className="button button--primary" to={home}>
-              Home
+              <Translate id="authgate.account.home" description="Button to the site's home page after deleting the account">
+                Home
+              </Translate>
             </Link>
           ) : (
             <Link className="button button--primary" to={`${paths.login}?next=${encodeURIComponent(paths.account)}`}>
-              Sign in
+              {signInLabel()}
             </Link>
           )}
         </div>
@@ -126,26 +166,37 @@ function AccountContent(): ReactNode {
   }
   if (status !== 'signed-in' || !user) {
     return (
-      <Card title="Your account" lead="You are signed out. Sign in to see and edit your profile.">
+      <Card
+        title={accountTitle()}
+        lead={translate({
+          id: 'authgate.account.signedOutLead',
+          message: 'You are signed out. Sign in to see and edit your profile.',
+          description: 'The account page for a signed-out visitor',
+        })}>
         <div className="authgate-actions">
           <Link className="button button--primary" to={`${paths.login}?next=${encodeURIComponent(paths.account)}`}>
-            Sign in
+            {signInLabel()}
           </Link>
           <Link className="button button--secondary button--outline" to={paths.signup}>
-            Create an account
+            {createAccountLabel()}
           </Link>
         </div>
       </Card>
     );
   }
   return (
-    <Card title="Your account" wide>
+    <Card title={accountTitle()} wide>
       <div className="authgate-account__row">
         <div>
-          Signed in as <span className="authgate-account__email">{user.email}</span>
+          <Translate
+            id="authgate.account.signedInAs"
+            description="At the top of the account page; {email} is the reader's address"
+            values={{email: <span className="authgate-account__email">{user.email}</span>}}>
+            {'Signed in as {email}'}
+          </Translate>
         </div>
         <button type="button" className="button button--secondary button--outline button--sm" onClick={() => void signOut()}>
-          Sign out
+          {signOutLabel()}
         </button>
       </div>
       <ProfileForm key={user.id} />
@@ -165,7 +216,13 @@ function AccountContent(): ReactNode {
 
 export default function AuthgateAccountPage(): ReactNode {
   return (
-    <Layout title="Your account" description="Your reader profile, devices, security and data.">
+    <Layout
+      title={accountTitle()}
+      description={translate({
+        id: 'authgate.account.description',
+        message: 'Your reader profile, devices, security and data.',
+        description: 'The meta description of the account page',
+      })}>
       <AccountContent />
     </Layout>
   );

@@ -2,6 +2,8 @@ import {useEffect} from 'react';
 import type {ReactNode} from 'react';
 import Layout from '@theme/Layout';
 import {useHistory} from '@docusaurus/router';
+import {translate} from '@docusaurus/Translate';
+import {savingFailed, savingLabel} from '@theme/Authgate/labels';
 import Card from '@theme/Authgate/Card';
 import FormAlert from '@theme/Authgate/FormAlert';
 import Placeholder from '@theme/Authgate/Placeholder';
@@ -29,7 +31,7 @@ export function CompleteProfileForm(): ReactNode {
     initial: EMPTY,
     validate: validateProfile,
     ids: IDS,
-    fallback: 'Saving failed. Please try again.',
+    fallback: savingFailed(),
     submit: async (v) => {
       const organization = v.organization.trim();
       await updateProfile({
@@ -42,17 +44,30 @@ export function CompleteProfileForm(): ReactNode {
     },
   });
 
+  const title = completeProfileTitle();
   return (
-    <Card title="Tell us about yourself" lead="The chapters adapt to your level and role. This takes a moment, once.">
+    <Card
+      title={title}
+      lead={translate({
+        id: 'authgate.completeProfile.lead',
+        message: 'The pages adapt to your level and role. This takes a moment, once.',
+        description: 'Under the title of the complete-profile page; sites may reword it (plugin option messages)',
+      })}>
       <FormAlert message={alert} />
-      <form noValidate onSubmit={onSubmit} aria-label="Tell us about yourself">
+      <form noValidate onSubmit={onSubmit} aria-label={title}>
         <ProfileFields idPrefix="authgate-complete" values={values} errors={errors} onChange={set} />
         <button
           type="submit"
           className="button button--primary button--block authgate-form__submit"
           disabled={pending}
           aria-disabled={pending}>
-          {pending ? 'Saving…' : 'Continue'}
+          {pending
+            ? savingLabel()
+            : translate({
+                id: 'authgate.completeProfile.submit',
+                message: 'Continue',
+                description: 'The button that saves the profile and goes on reading',
+              })}
         </button>
       </form>
     </Card>
@@ -74,9 +89,23 @@ function CompleteProfileContent(): ReactNode {
   return <CompleteProfileForm />;
 }
 
+function completeProfileTitle(): string {
+  return translate({
+    id: 'authgate.completeProfile.title',
+    message: 'Tell us about yourself',
+    description: 'Title of the complete-profile page (a reader who arrived through a provider)',
+  });
+}
+
 export default function AuthgateCompleteProfilePage(): ReactNode {
   return (
-    <Layout title="Tell us about yourself" description="Complete your reader profile.">
+    <Layout
+      title={completeProfileTitle()}
+      description={translate({
+        id: 'authgate.completeProfile.description',
+        message: 'Complete your reader profile.',
+        description: 'The meta description of the complete-profile page',
+      })}>
       <CompleteProfileContent />
     </Layout>
   );

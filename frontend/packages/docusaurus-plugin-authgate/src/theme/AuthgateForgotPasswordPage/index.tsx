@@ -2,6 +2,8 @@ import {useState} from 'react';
 import type {ReactNode} from 'react';
 import Layout from '@theme/Layout';
 import Link from '@docusaurus/Link';
+import Translate, {translate} from '@docusaurus/Translate';
+import {emailLabel, sendingLabel, signInLabel} from '@theme/Authgate/labels';
 import Card from '@theme/Authgate/Card';
 import Field from '@theme/Authgate/Field';
 import FormAlert from '@theme/Authgate/FormAlert';
@@ -27,7 +29,11 @@ export function ForgotPasswordForm(): ReactNode {
     initial: {email: ''},
     validate,
     ids: IDS,
-    fallback: 'The request failed. Please try again.',
+    fallback: translate({
+      id: 'authgate.forgot.failed',
+      message: 'The request failed. Please try again.',
+      description: 'Alert when asking for a reset link failed without a message from the API',
+    }),
     submit: async ({email}) => {
       await requestPasswordReset(email.trim());
       setSentTo(email.trim());
@@ -37,25 +43,40 @@ export function ForgotPasswordForm(): ReactNode {
   if (sentTo) {
     return (
       <Card
-        title="Check your email"
+        title={translate({
+          id: 'authgate.forgot.sent.title',
+          message: 'Check your email',
+          description: 'Title after asking for a password reset link',
+        })}
         lead={
-          <>
-            If an account uses <strong className="authgate-account__email">{sentTo}</strong>, we have sent it a
-            link to choose a new password. The link works for one hour, once.
-          </>
+          <Translate
+            id="authgate.forgot.sent.lead"
+            description="After asking for a reset link; {email} is the address typed (no hint whether an account exists)"
+            values={{email: <strong className="authgate-account__email">{sentTo}</strong>}}>
+            {'If an account uses {email}, we have sent it a link to choose a new password. The link works for one hour, once.'}
+          </Translate>
         }
         footer={
-          <>
-            No email after a few minutes? Check your spam folder, or{' '}
-            <button type="button" className="authgate-link-button" onClick={() => setSentTo(null)}>
-              try again
-            </button>
-            .
-          </>
+          <Translate
+            id="authgate.forgot.sent.noEmail"
+            description="Under the reset confirmation; {tryAgain} is a button that shows the form again"
+            values={{
+              tryAgain: (
+                <button type="button" className="authgate-link-button" onClick={() => setSentTo(null)}>
+                  <Translate id="authgate.forgot.sent.tryAgain" description="Button that shows the reset form again">
+                    try again
+                  </Translate>
+                </button>
+              ),
+            }}>
+            {'No email after a few minutes? Check your spam folder, or {tryAgain}.'}
+          </Translate>
         }>
         <div className="authgate-actions">
           <Link className="button button--primary" to={paths.login}>
-            Back to sign in
+            <Translate id="authgate.backToSignIn" description="Button back to the sign-in page">
+              Back to sign in
+            </Translate>
           </Link>
         </div>
       </Card>
@@ -64,16 +85,30 @@ export function ForgotPasswordForm(): ReactNode {
 
   return (
     <Card
-      title="Forgot your password?"
-      lead="Enter the email you signed up with and we will send you a link to choose a new password."
+      title={forgotTitle()}
+      lead={translate({
+        id: 'authgate.forgot.lead',
+        message: 'Enter the email you signed up with and we will send you a link to choose a new password.',
+        description: 'Under the title of the forgot-password page',
+      })}
       footer={
-        <>
-          Remembered it? <Link to={paths.login}>Sign in</Link>
-        </>
+        <Translate
+          id="authgate.forgot.remembered"
+          description="Under the forgot-password form; {link} is the link 'Sign in'"
+          values={{link: <Link to={paths.login}>{signInLabel()}</Link>}}>
+          {'Remembered it? {link}'}
+        </Translate>
       }>
       <FormAlert message={alert} />
-      <form noValidate onSubmit={onSubmit} aria-label="Reset your password">
-        <Field id={IDS.email} label="Email" error={errors.email}>
+      <form
+        noValidate
+        onSubmit={onSubmit}
+        aria-label={translate({
+          id: 'authgate.forgot.formLabel',
+          message: 'Reset your password',
+          description: 'Accessible name of the forgot-password form',
+        })}>
+        <Field id={IDS.email} label={emailLabel()} error={errors.email}>
           {(control) => (
             <input
               {...control}
@@ -94,16 +129,36 @@ export function ForgotPasswordForm(): ReactNode {
           className="button button--primary button--block authgate-form__submit"
           disabled={pending}
           aria-disabled={pending}>
-          {pending ? 'Sending…' : 'Send reset link'}
+          {pending
+            ? sendingLabel()
+            : translate({
+                id: 'authgate.forgot.submit',
+                message: 'Send reset link',
+                description: 'The button that asks for a password reset link',
+              })}
         </button>
       </form>
     </Card>
   );
 }
 
+function forgotTitle(): string {
+  return translate({
+    id: 'authgate.forgot.title',
+    message: 'Forgot your password?',
+    description: 'Title of the forgot-password page',
+  });
+}
+
 export default function AuthgateForgotPasswordPage(): ReactNode {
   return (
-    <Layout title="Forgot your password?" description="Get a link to choose a new password.">
+    <Layout
+      title={forgotTitle()}
+      description={translate({
+        id: 'authgate.forgot.description',
+        message: 'Get a link to choose a new password.',
+        description: 'The meta description of the forgot-password page',
+      })}>
       <ForgotPasswordForm />
     </Layout>
   );

@@ -2,6 +2,7 @@ import {useState} from 'react';
 import type {ReactNode} from 'react';
 import Layout from '@theme/Layout';
 import Link from '@docusaurus/Link';
+import Translate, {translate} from '@docusaurus/Translate';
 import {useHistory, useLocation} from '@docusaurus/router';
 import ProviderButtons, {providerErrorMessage} from '@theme/Authgate/ProviderButtons';
 import PasskeyButton, {usePasskeySignIn} from '@theme/Authgate/PasskeyButton';
@@ -12,6 +13,7 @@ import Placeholder from '@theme/Authgate/Placeholder';
 import AlreadySignedIn from '@theme/Authgate/AlreadySignedIn';
 import {useNextPath, withNext} from '@theme/Authgate/useNextPath';
 import {useForm} from '@theme/Authgate/useForm';
+import {emailLabel, passwordLabel} from '@theme/Authgate/labels';
 import {AuthError, isMfaChallenge, useAuth, useAuthgateConfig, validateSignIn} from 'docusaurus-plugin-authgate/client';
 
 const IDS = {email: 'authgate-login-email', password: 'authgate-login-password'};
@@ -28,7 +30,11 @@ export function LoginForm(): ReactNode {
     initial: {email: '', password: ''},
     validate: validateSignIn,
     ids: IDS,
-    fallback: 'Sign-in failed. Please try again.',
+    fallback: translate({
+      id: 'authgate.login.failed',
+      message: 'Sign-in failed. Please try again.',
+      description: 'Alert when signing in failed without a message from the API',
+    }),
     submit: async ({email, password}) => {
       setMustReset(false);
       // one WebAuthn request at a time: the passkeys offered in the autofill step aside for the password
@@ -44,6 +50,7 @@ export function LoginForm(): ReactNode {
     },
   });
   const {values, errors, alert, pending, set, onSubmit} = form;
+  const title = translate({id: 'authgate.login.title', message: 'Sign in', description: 'Title of the sign-in page'});
   // "Sign in with a passkey", and the passkeys in the email field's autofill where the browser offers that
   const passkey = usePasskeySignIn({
     autofill: true,
@@ -53,21 +60,42 @@ export function LoginForm(): ReactNode {
 
   return (
     <Card
-      title="Sign in"
-      lead="Welcome back. Sign in to read at your level."
+      title={title}
+      lead={translate({
+        id: 'authgate.login.lead',
+        message: 'Welcome back. Sign in to read at your level.',
+        description: 'Under the title of the sign-in page',
+      })}
       footer={
-        <>
-          New here? <Link to={withNext(paths.signup, raw)}>Create an account</Link>
-        </>
+        <Translate
+          id="authgate.login.newHere"
+          description="Under the sign-in form; {link} is the link 'Create an account'"
+          values={{
+            link: (
+              <Link to={withNext(paths.signup, raw)}>
+                <Translate id="authgate.login.createAccountLink" description="Link from the sign-in page to the sign-up page">
+                  Create an account
+                </Translate>
+              </Link>
+            ),
+          }}>
+          {'New here? {link}'}
+        </Translate>
       }>
       <FormAlert message={alert ?? providerError}>
-        {mustReset && <Link to={paths.forgotPassword}>Reset your password</Link>}
+        {mustReset && (
+          <Link to={paths.forgotPassword}>
+            <Translate id="authgate.login.resetLink" description="Link in the alert after too many failed sign-ins">
+              Reset your password
+            </Translate>
+          </Link>
+        )}
       </FormAlert>
       <ProviderButtons next={next}>
         {passkey.available && <PasskeyButton pending={passkey.pending} onClick={() => void passkey.start()} />}
       </ProviderButtons>
-      <form noValidate onSubmit={onSubmit} aria-label="Sign in">
-        <Field id={IDS.email} label="Email" error={errors.email}>
+      <form noValidate onSubmit={onSubmit} aria-label={title}>
+        <Field id={IDS.email} label={emailLabel()} error={errors.email}>
           {(control) => (
             <input
               {...control}
@@ -83,7 +111,7 @@ export function LoginForm(): ReactNode {
             />
           )}
         </Field>
-        <Field id={IDS.password} label="Password" error={errors.password}>
+        <Field id={IDS.password} label={passwordLabel()} error={errors.password}>
           {(control) => (
             <input
               {...control}
@@ -101,11 +129,21 @@ export function LoginForm(): ReactNode {
           className="button button--primary button--block authgate-form__submit"
           disabled={pending}
           aria-disabled={pending}>
-          {pending ? 'Signing in…' : 'Sign In'}
+          {pending
+            ? translate({
+                id: 'authgate.login.submitPending',
+                message: 'Signing in…',
+                description: 'The sign-in button while the sign-in is under way',
+              })
+            : translate({id: 'authgate.login.submit', message: 'Sign In', description: 'The sign-in button'})}
         </button>
       </form>
       <p className="authgate-card__aside">
-        <Link to={paths.forgotPassword}>Forgot password?</Link>
+        <Link to={paths.forgotPassword}>
+          <Translate id="authgate.login.forgotLink" description="Link under the sign-in form to the forgot-password page">
+            Forgot password?
+          </Translate>
+        </Link>
       </p>
     </Card>
   );
@@ -124,7 +162,13 @@ function LoginContent(): ReactNode {
 
 export default function AuthgateLoginPage(): ReactNode {
   return (
-    <Layout title="Sign in" description="Sign in to read this site at your level.">
+    <Layout
+      title={translate({id: 'authgate.login.title', message: 'Sign in', description: 'Title of the sign-in page'})}
+      description={translate({
+        id: 'authgate.login.description',
+        message: 'Sign in to read this site at your level.',
+        description: 'The meta description of the sign-in page',
+      })}>
       <LoginContent />
     </Layout>
   );

@@ -2,6 +2,7 @@ import {useState} from 'react';
 import type {ReactNode} from 'react';
 import Layout from '@theme/Layout';
 import Link from '@docusaurus/Link';
+import Translate, {translate} from '@docusaurus/Translate';
 import {useHistory} from '@docusaurus/router';
 import Card from '@theme/Authgate/Card';
 import Field from '@theme/Authgate/Field';
@@ -12,6 +13,8 @@ import ProviderButtons from '@theme/Authgate/ProviderButtons';
 import AlreadySignedIn from '@theme/Authgate/AlreadySignedIn';
 import {useNextPath, withNext} from '@theme/Authgate/useNextPath';
 import {useForm} from '@theme/Authgate/useForm';
+import {emailLabel, passwordHint, passwordLabel, signInLabel} from '@theme/Authgate/labels';
+import {useLocale} from '@theme/Authgate/format';
 import {PASSWORD_MAX, PASSWORD_MIN, useAuth, useAuthgateConfig, validateSignUp} from 'docusaurus-plugin-authgate/client';
 import type {ExperienceLevel, ProfessionalRole, SignUpFieldValues} from 'docusaurus-plugin-authgate/client';
 
@@ -38,11 +41,17 @@ export function SignupForm(): ReactNode {
   const {paths} = useAuthgateConfig();
   const history = useHistory();
   const {next, raw} = useNextPath();
+  const locale = useLocale();
+  const title = signupTitle();
   const {values, errors, alert, pending, set, onSubmit} = useForm<SignUpFieldValues>({
     initial: EMPTY,
     validate: validateSignUp,
     ids: IDS,
-    fallback: 'Sign-up failed. Please try again.',
+    fallback: translate({
+      id: 'authgate.signup.failed',
+      message: 'Sign-up failed. Please try again.',
+      description: 'Alert when signing up failed without a message from the API',
+    }),
     submit: async (v) => {
       const organization = v.organization.trim();
       await signUp({
@@ -59,17 +68,24 @@ export function SignupForm(): ReactNode {
 
   return (
     <Card
-      title="Create your account"
-      lead="Tell us a little about yourself and the chapters adapt to your level and role."
+      title={title}
+      lead={translate({
+        id: 'authgate.signup.lead',
+        message: 'Tell us a little about yourself and the pages adapt to your level and role.',
+        description: 'Under the title of the sign-up page; sites usually reword it (plugin option messages)',
+      })}
       footer={
-        <>
-          Already have an account? <Link to={withNext(paths.login, raw)}>Sign in</Link>
-        </>
+        <Translate
+          id="authgate.signup.haveAccount"
+          description="Under the sign-up form; {link} is the link 'Sign in'"
+          values={{link: <Link to={withNext(paths.login, raw)}>{signInLabel()}</Link>}}>
+          {'Already have an account? {link}'}
+        </Translate>
       }>
       <FormAlert message={alert} />
       <ProviderButtons next={next} />
-      <form noValidate onSubmit={onSubmit} aria-label="Create your account">
-        <Field id={IDS.email} label="Email" error={errors.email}>
+      <form noValidate onSubmit={onSubmit} aria-label={title}>
+        <Field id={IDS.email} label={emailLabel()} error={errors.email}>
           {(control) => (
             <input
               {...control}
@@ -87,9 +103,9 @@ export function SignupForm(): ReactNode {
         </Field>
         <Field
           id={IDS.password}
-          label="Password"
+          label={passwordLabel()}
           error={errors.password}
-          hint={`${PASSWORD_MIN} to ${PASSWORD_MAX} characters. A passphrase of a few words works well.`}>
+          hint={passwordHint(PASSWORD_MIN, PASSWORD_MAX, locale)}>
           {(control) => (
             <input
               {...control}
@@ -110,7 +126,13 @@ export function SignupForm(): ReactNode {
           className="button button--primary button--block authgate-form__submit"
           disabled={pending}
           aria-disabled={pending}>
-          {pending ? 'Creating account…' : 'Create account'}
+          {pending
+            ? translate({
+                id: 'authgate.signup.submitPending',
+                message: 'Creating account…',
+                description: 'The sign-up button while the account is being created',
+              })
+            : translate({id: 'authgate.signup.submit', message: 'Create account', description: 'The sign-up button'})}
         </button>
       </form>
     </Card>
@@ -127,9 +149,19 @@ function SignupContent(): ReactNode {
   return <SignupForm />;
 }
 
+function signupTitle(): string {
+  return translate({id: 'authgate.signup.title', message: 'Create your account', description: 'Title of the sign-up page'});
+}
+
 export default function AuthgateSignupPage(): ReactNode {
   return (
-    <Layout title="Create an account" description="Create an account to read this site at your level.">
+    <Layout
+      title={signupTitle()}
+      description={translate({
+        id: 'authgate.signup.description',
+        message: 'Create an account to read this site at your level.',
+        description: 'The meta description of the sign-up page',
+      })}>
       <SignupContent />
     </Layout>
   );

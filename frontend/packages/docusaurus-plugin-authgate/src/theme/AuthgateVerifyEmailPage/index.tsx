@@ -2,6 +2,8 @@ import {useEffect, useRef, useState} from 'react';
 import type {ReactNode} from 'react';
 import Layout from '@theme/Layout';
 import Link from '@docusaurus/Link';
+import Translate, {translate} from '@docusaurus/Translate';
+import {continueReadingLabel, sendingFailed, sendingLabel, signInLabel, yourAccountLabel} from '@theme/Authgate/labels';
 import useBaseUrl from '@docusaurus/useBaseUrl';
 import Card from '@theme/Authgate/Card';
 import FormAlert from '@theme/Authgate/FormAlert';
@@ -12,7 +14,7 @@ import {useAuth, useAuthgateConfig} from 'docusaurus-plugin-authgate/client';
 type State = {kind: 'pending'} | {kind: 'verified'; email: string} | {kind: 'failed'; message: string};
 
 /** "Send a new link" for a signed-in reader whose link failed. */
-export function ResendButton({label = 'Send a new link'}: {label?: string}): ReactNode {
+export function ResendButton({label}: {label?: string}): ReactNode {
   const {resendVerification} = useAuth();
   const [pending, setPending] = useState(false);
   const [sent, setSent] = useState<string | null>(null);
@@ -26,9 +28,15 @@ export function ResendButton({label = 'Send a new link'}: {label?: string}): Rea
     setSent(null);
     try {
       await resendVerification();
-      setSent('We sent a new link. Check your inbox.');
+      setSent(
+        translate({
+          id: 'authgate.verify.resent',
+          message: 'We sent a new link. Check your inbox.',
+          description: 'Confirmation after mailing a new verification link',
+        }),
+      );
     } catch (err) {
-      setError(err instanceof Error ? err.message : 'Sending failed. Please try again.');
+      setError(err instanceof Error ? err.message : sendingFailed());
     } finally {
       setPending(false);
       inFlight.current = false;
@@ -39,7 +47,14 @@ export function ResendButton({label = 'Send a new link'}: {label?: string}): Rea
       <FormAlert message={error} />
       <FormAlert message={sent} variant="success" />
       <button type="button" className="button button--primary" disabled={pending} onClick={() => void onClick()}>
-        {pending ? 'Sending…' : label}
+        {pending
+          ? sendingLabel()
+          : (label ??
+            translate({
+              id: 'authgate.verify.resend',
+              message: 'Send a new link',
+              description: 'Button that mails a new verification link',
+            }))}
       </button>
     </div>
   );
@@ -59,7 +74,7 @@ function Verify({token}: {token: string}): ReactNode {
       (body) => live && setState({kind: 'verified', email: body.email}),
       (err: unknown) =>
         live &&
-        setState({kind: 'failed', message: err instanceof Error ? err.message : 'This link did not work.'}),
+        setState({kind: 'failed', message: err instanceof Error ? err.message : linkFailedTitle()}),
     );
     return () => {
       live = false;
@@ -68,7 +83,13 @@ function Verify({token}: {token: string}): ReactNode {
 
   if (state.kind === 'pending') {
     return (
-      <Card title="Verifying your email…" lead="One moment.">
+      <Card
+        title={translate({
+          id: 'authgate.verify.pending.title',
+          message: 'Verifying your email…',
+          description: 'Title while the verification link is being checked',
+        })}
+        lead={translate({id: 'authgate.verify.pending.lead', message: 'One moment.', description: 'Text while waiting'})}>
         <div className="authgate-placeholder authgate-placeholder--short" aria-busy="true" />
       </Card>
     );
@@ -76,25 +97,32 @@ function Verify({token}: {token: string}): ReactNode {
   if (state.kind === 'verified') {
     return (
       <Card
-        title="Your email is verified"
+        title={translate({
+          id: 'authgate.verify.done.title',
+          message: 'Your email is verified',
+          description: 'Title after the email address was verified',
+        })}
         lead={
-          <>
-            <strong className="authgate-account__email">{state.email}</strong> is confirmed. Thank you.
-          </>
+          <Translate
+            id="authgate.verify.done.lead"
+            description="After verifying; {email} is the confirmed address"
+            values={{email: <strong className="authgate-account__email">{state.email}</strong>}}>
+            {'{email} is confirmed. Thank you.'}
+          </Translate>
         }>
         <div className="authgate-actions">
           {status === 'signed-in' ? (
             <>
               <Link className="button button--primary" to={home}>
-                Continue reading
+                {continueReadingLabel()}
               </Link>
               <Link className="button button--secondary button--outline" to={paths.account}>
-                Your account
+                {yourAccountLabel()}
               </Link>
             </>
           ) : (
             <Link className="button button--primary" to={paths.login}>
-              Sign in
+              {signInLabel()}
             </Link>
           )}
         </div>
@@ -103,15 +131,23 @@ function Verify({token}: {token: string}): ReactNode {
   }
   return (
     <Card
-      title="This link did not work"
-      lead="Verification links work once, for a limited time, and only the newest one counts.">
+      title={linkFailedTitle()}
+      lead={translate({
+        id: 'authgate.verify.failed.lead',
+        message: 'Verification links work once, for a limited time, and only the newest one counts.',
+        description: 'Text when a verification link did not work',
+      })}>
       <FormAlert message={state.message} />
       {status === 'signed-in' ? (
         <ResendButton />
       ) : (
         <div className="authgate-actions">
           <Link className="button button--primary" to={`${paths.login}?next=${encodeURIComponent(paths.account)}`}>
-            Sign in to get a new link
+            {translate({
+              id: 'authgate.verify.failed.signIn',
+              message: 'Sign in to get a new link',
+              description: 'Button for a signed-out reader whose verification link did not work',
+            })}
           </Link>
         </div>
       )}
@@ -119,13 +155,30 @@ function Verify({token}: {token: string}): ReactNode {
   );
 }
 
+function linkFailedTitle(): string {
+  return translate({
+    id: 'authgate.verify.failed.title',
+    message: 'This link did not work',
+    description: 'Title when a verification link did not work',
+  });
+}
+
+function verifyTitle(): string {
+  return translate({id: 'authgate.verify.title', message: 'Verify your email', description: 'Title of the verify-email page'});
+}
+
 function VerifyEmailContent(): ReactNode {
   const token = useMailedToken();
   if (!token) {
     return (
       <Card
-        title="Verify your email"
-        lead="This page needs the link from your verification email. Open the link from the email to confirm your address."
+        title={verifyTitle()}
+        lead={translate({
+          id: 'authgate.verify.noToken',
+          message:
+            'This page needs the link from your verification email. Open the link from the email to confirm your address.',
+          description: 'The verify-email page opened without the link from the email',
+        })}
       />
     );
   }
@@ -134,7 +187,13 @@ function VerifyEmailContent(): ReactNode {
 
 export default function AuthgateVerifyEmailPage(): ReactNode {
   return (
-    <Layout title="Verify your email" description="Confirm your email address.">
+    <Layout
+      title={verifyTitle()}
+      description={translate({
+        id: 'authgate.verify.description',
+        message: 'Confirm your email address.',
+        description: 'The meta description of the verify-email page',
+      })}>
       <TokenPageHead />
       <VerifyEmailContent />
     </Layout>

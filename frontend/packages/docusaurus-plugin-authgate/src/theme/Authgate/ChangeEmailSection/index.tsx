@@ -1,6 +1,8 @@
 import {useState} from 'react';
 import type {FormEvent, ReactNode} from 'react';
+import Translate, {translate} from '@docusaurus/Translate';
 import Field from '@theme/Authgate/Field';
+import {currentPasswordLabel, currentPasswordRequired, sendingLabel} from '@theme/Authgate/labels';
 import FormAlert from '@theme/Authgate/FormAlert';
 import Section from '@theme/Authgate/Section';
 import {useForm} from '@theme/Authgate/useForm';
@@ -13,12 +15,22 @@ type Errors = {email?: string; password?: string};
 
 function validate({email, password}: Values, current: string | undefined): Errors {
   const found: Errors = {};
-  const bad = validateEmail(email);
-  if (bad) found.email = bad === 'Enter your email address.' ? 'Enter the new email address.' : bad;
+  const bad = email.trim()
+    ? validateEmail(email)
+    : translate({
+        id: 'authgate.changeEmail.required',
+        message: 'Enter the new email address.',
+        description: 'Form error: the new email field is empty',
+      });
+  if (bad) found.email = bad;
   else if (current !== undefined && email.trim().toLowerCase() === current.toLowerCase()) {
-    found.email = 'This is already your email address.';
+    found.email = translate({
+      id: 'authgate.changeEmail.same',
+      message: 'This is already your email address.',
+      description: 'Form error: the new email is the current one',
+    });
   }
-  if (!password) found.password = 'Enter your current password.';
+  if (!password) found.password = currentPasswordRequired();
   return found;
 }
 
@@ -31,14 +43,25 @@ export function ChangeEmailForm(): ReactNode {
     validate: (values) => validate(values, user?.email),
     ids: IDS,
     recheck: [],
-    fallback: 'Changing the email failed. Please try again.',
+    fallback: translate({
+      id: 'authgate.changeEmail.failed',
+      message: 'Changing the email failed. Please try again.',
+      description: 'Alert when changing the email failed without a message from the API',
+    }),
     submit: async ({email, password}) => {
       const target = email.trim();
       await changeEmail(target, password);
       form.reset();
       setSent(
-        `Check your inbox at ${target} and open the link there to finish the change. ` +
-          `Until then, you keep signing in with ${user?.email ?? 'your current address'}.`,
+        translate(
+          {
+            id: 'authgate.changeEmail.sent',
+            message:
+              'Check your inbox at {target} and open the link there to finish the change. Until then, you keep signing in with {current}.',
+            description: 'After asking for an email change; {target} is the new address, {current} the one in use',
+          },
+          {target, current: user?.email ?? ''},
+        ),
       );
     },
     fieldErrors: (err) =>
@@ -53,10 +76,20 @@ export function ChangeEmailForm(): ReactNode {
   };
 
   return (
-    <form noValidate onSubmit={onSubmit} aria-label="Change your email">
+    <form
+      noValidate
+      onSubmit={onSubmit}
+      aria-label={translate({
+        id: 'authgate.changeEmail.formLabel',
+        message: 'Change your email',
+        description: 'Accessible name of the change-email form',
+      })}>
       <FormAlert message={alert} />
       <FormAlert message={sent} variant="success" />
-      <Field id={IDS.email} label="New email" error={errors.email}>
+      <Field
+        id={IDS.email}
+        label={translate({id: 'authgate.changeEmail.newEmail', message: 'New email', description: 'Label of the new email field'})}
+        error={errors.email}>
         {(control) => (
           <input
             {...control}
@@ -72,7 +105,7 @@ export function ChangeEmailForm(): ReactNode {
           />
         )}
       </Field>
-      <Field id={IDS.password} label="Current password" error={errors.password}>
+      <Field id={IDS.password} label={currentPasswordLabel()} error={errors.password}>
         {(control) => (
           <input
             {...control}
@@ -86,7 +119,9 @@ export function ChangeEmailForm(): ReactNode {
         )}
       </Field>
       <button type="submit" className="button button--primary authgate-form__submit" disabled={pending}>
-        {pending ? 'Sending…' : 'Change email'}
+        {pending
+          ? sendingLabel()
+          : translate({id: 'authgate.changeEmail.submit', message: 'Change email', description: 'Button that asks for the email change'})}
       </button>
     </form>
   );
@@ -96,20 +131,31 @@ export default function ChangeEmailSection(): ReactNode {
   const {user} = useAuth();
   return (
     <Section
-      title="Email address"
+      title={translate({id: 'authgate.changeEmail.title', message: 'Email address', description: 'Account section title'})}
       summary={
         <>
-          Change the address you sign in with.{' '}
+          <Translate id="authgate.changeEmail.summary" description="Account section summary, under its title">
+            Change the address you sign in with.
+          </Translate>{' '}
           {user?.is_verified ? (
-            <span className="badge badge--success">Verified</span>
+            <span className="badge badge--success">
+              <Translate id="authgate.changeEmail.verified" description="Badge: the email address is verified">
+                Verified
+              </Translate>
+            </span>
           ) : (
-            <span className="badge badge--warning">Not verified</span>
+            <span className="badge badge--warning">
+              <Translate id="authgate.changeEmail.notVerified" description="Badge: the email address is not verified yet">
+                Not verified
+              </Translate>
+            </span>
           )}
         </>
       }>
       <p className="authgate-section__text">
-        We send a link to the new address; the change happens when you open it. Your current address is told
-        about the change.
+        <Translate id="authgate.changeEmail.text" description="Explanation in the change-email section">
+          {'We send a link to the new address; the change happens when you open it. Your current address is told about the change.'}
+        </Translate>
       </p>
       <ChangeEmailForm />
     </Section>

@@ -1,6 +1,18 @@
 import {useState} from 'react';
 import type {FormEvent, ReactNode} from 'react';
+import {translate} from '@docusaurus/Translate';
 import Field from '@theme/Authgate/Field';
+import {
+  confirmNewPasswordLabel,
+  confirmRequired,
+  currentPasswordLabel,
+  currentPasswordRequired,
+  newPasswordLabel,
+  newPasswordRequired,
+  passwordHint,
+  passwordsDiffer,
+} from '@theme/Authgate/labels';
+import {useLocale} from '@theme/Authgate/format';
 import FormAlert from '@theme/Authgate/FormAlert';
 import Section from '@theme/Authgate/Section';
 import {useForm} from '@theme/Authgate/useForm';
@@ -19,29 +31,46 @@ const EMPTY: Values = {current: '', next: '', confirm: ''};
 
 function validate({current, next, confirm}: Values, email: string | undefined): Errors {
   const found: Errors = {};
-  if (!current) found.current = 'Enter your current password.';
-  const weak = validatePassword(next, email);
-  if (weak) found.next = weak === 'Enter a password.' ? 'Enter a new password.' : weak;
-  else if (next === current) found.next = 'Choose a password different from the current one.';
-  if (!confirm) found.confirm = 'Enter the new password again.';
-  else if (!weak && confirm !== next) found.confirm = 'The two passwords do not match.';
+  if (!current) found.current = currentPasswordRequired();
+  const weak = next ? validatePassword(next, email) : newPasswordRequired();
+  if (weak) found.next = weak;
+  else if (next === current) {
+    found.next = translate({
+      id: 'authgate.changePassword.same',
+      message: 'Choose a password different from the current one.',
+      description: 'Form error: the new password is the current one',
+    });
+  }
+  if (!confirm) found.confirm = confirmRequired();
+  else if (!weak && confirm !== next) found.confirm = passwordsDiffer();
   return found;
 }
 
 export function ChangePasswordForm(): ReactNode {
   const {user, changePassword} = useAuth();
   const [saved, setSaved] = useState<string | null>(null);
+  const locale = useLocale();
   // Errors stay until the next submit; a wrong current password is shown on its field.
   const form = useForm<Values>({
     initial: EMPTY,
     validate: (values) => validate(values, user?.email),
     ids: IDS,
     recheck: [],
-    fallback: 'Changing the password failed. Please try again.',
+    fallback: translate({
+      id: 'authgate.changePassword.failed',
+      message: 'Changing the password failed. Please try again.',
+      description: 'Alert when changing the password failed without a message from the API',
+    }),
     submit: async ({current, next}) => {
       await changePassword(current, next);
       form.reset();
-      setSaved('Your password is changed. Your other devices were signed out; this one stays signed in.');
+      setSaved(
+        translate({
+          id: 'authgate.changePassword.done',
+          message: 'Your password is changed. Your other devices were signed out; this one stays signed in.',
+          description: 'Confirmation after changing the password',
+        }),
+      );
     },
     fieldErrors: (err) =>
       err instanceof AuthError && err.code === 'INVALID_PASSWORD' ? {current: err.message} : undefined,
@@ -55,12 +84,19 @@ export function ChangePasswordForm(): ReactNode {
   };
 
   return (
-    <form noValidate onSubmit={onSubmit} aria-label="Change your password">
+    <form
+      noValidate
+      onSubmit={onSubmit}
+      aria-label={translate({
+        id: 'authgate.changePassword.formLabel',
+        message: 'Change your password',
+        description: 'Accessible name of the change-password form',
+      })}>
       <FormAlert message={alert} />
       <FormAlert message={saved} variant="success" />
       {/* Lets password managers tie the new password to this account. */}
       <input type="text" name="username" autoComplete="username" value={user?.email ?? ''} readOnly hidden />
-      <Field id={IDS.current} label="Current password" error={errors.current}>
+      <Field id={IDS.current} label={currentPasswordLabel()} error={errors.current}>
         {(control) => (
           <input
             {...control}
@@ -75,9 +111,9 @@ export function ChangePasswordForm(): ReactNode {
       </Field>
       <Field
         id={IDS.next}
-        label="New password"
+        label={newPasswordLabel()}
         error={errors.next}
-        hint={`${PASSWORD_MIN} to ${PASSWORD_MAX} characters. A passphrase of a few words works well.`}>
+        hint={passwordHint(PASSWORD_MIN, PASSWORD_MAX, locale)}>
         {(control) => (
           <input
             {...control}
@@ -92,7 +128,7 @@ export function ChangePasswordForm(): ReactNode {
           />
         )}
       </Field>
-      <Field id={IDS.confirm} label="Confirm new password" error={errors.confirm}>
+      <Field id={IDS.confirm} label={confirmNewPasswordLabel()} error={errors.confirm}>
         {(control) => (
           <input
             {...control}
@@ -106,7 +142,13 @@ export function ChangePasswordForm(): ReactNode {
         )}
       </Field>
       <button type="submit" className="button button--primary authgate-form__submit" disabled={pending}>
-        {pending ? 'Changing…' : 'Change password'}
+        {pending
+          ? translate({id: 'authgate.changePassword.pending', message: 'Changing…', description: 'The button while changing'})
+          : translate({
+              id: 'authgate.changePassword.submit',
+              message: 'Change password',
+              description: 'Button that changes the password',
+            })}
       </button>
     </form>
   );
@@ -114,7 +156,13 @@ export function ChangePasswordForm(): ReactNode {
 
 export default function ChangePasswordSection(): ReactNode {
   return (
-    <Section title="Password" summary="Change your password; your other devices are signed out.">
+    <Section
+      title={translate({id: 'authgate.changePassword.title', message: 'Password', description: 'Account section title'})}
+      summary={translate({
+        id: 'authgate.changePassword.summary',
+        message: 'Change your password; your other devices are signed out.',
+        description: 'Account section summary, under its title',
+      })}>
       <ChangePasswordForm />
     </Section>
   );

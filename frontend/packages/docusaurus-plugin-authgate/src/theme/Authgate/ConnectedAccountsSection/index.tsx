@@ -1,9 +1,11 @@
 import {useEffect, useRef, useState} from 'react';
 import type {ReactNode} from 'react';
+import Translate, {translate} from '@docusaurus/Translate';
 import Field from '@theme/Authgate/Field';
+import {tryAgain} from '@theme/Authgate/useForm';
 import FormAlert from '@theme/Authgate/FormAlert';
 import Section from '@theme/Authgate/Section';
-import {formatDateTime} from '@theme/Authgate/format';
+import {formatDateTime, useLocale} from '@theme/Authgate/format';
 import {useAuth} from 'docusaurus-plugin-authgate/client';
 import type {IdentityInfo, ProviderInfo} from 'docusaurus-plugin-authgate/client';
 
@@ -16,6 +18,7 @@ export function ConnectedAccounts(): ReactNode {
   const [alert, setAlert] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const inFlight = useRef(false);
+  const locale = useLocale();
 
   useEffect(() => {
     let live = true;
@@ -27,7 +30,15 @@ export function ConnectedAccounts(): ReactNode {
       },
       (err: unknown) => {
         if (!live) return;
-        setAlert(err instanceof Error ? err.message : 'Could not load your connected accounts.');
+        setAlert(
+          err instanceof Error
+            ? err.message
+            : translate({
+                id: 'authgate.connected.loadFailed',
+                message: 'Could not load your connected accounts.',
+                description: 'Alert when the connected accounts could not be loaded',
+              }),
+        );
         setIdentities([]);
       },
     );
@@ -44,7 +55,7 @@ export function ConnectedAccounts(): ReactNode {
     try {
       await action();
     } catch (err) {
-      setAlert(err instanceof Error ? err.message : 'That did not work. Please try again.');
+      setAlert(err instanceof Error ? err.message : tryAgain());
     } finally {
       inFlight.current = false;
     }
@@ -61,13 +72,26 @@ export function ConnectedAccounts(): ReactNode {
     run(async () => {
       await disconnectIdentity(identity.id, password || undefined);
       setIdentities((list) => (list ? list.filter((i) => i.id !== identity.id) : list));
-      setNotice(`${identity.name} was disconnected.`);
+      setNotice(
+        translate(
+          {
+            id: 'authgate.connected.disconnected',
+            message: '{provider} was disconnected.',
+            description: 'Confirmation after disconnecting a provider; {provider} is its name',
+          },
+          {provider: identity.name},
+        ),
+      );
     });
 
   if (identities === null) {
     return (
       <p className="authgate-section__text" aria-busy="true">
-        Loading your connected accounts…
+        {translate({
+          id: 'authgate.connected.loading',
+          message: 'Loading your connected accounts…',
+          description: 'While the connected accounts load',
+        })}
       </p>
     );
   }
@@ -78,24 +102,46 @@ export function ConnectedAccounts(): ReactNode {
       <FormAlert message={alert} />
       <FormAlert message={notice} variant="success" />
       {identities.length === 0 ? (
-        <p className="authgate-section__text">No provider is connected to your account.</p>
+        <p className="authgate-section__text">
+          {translate({
+            id: 'authgate.connected.none',
+            message: 'No provider is connected to your account.',
+            description: 'The connected accounts list when it is empty',
+          })}
+        </p>
       ) : (
-        <ul className="authgate-list" aria-label="Connected accounts">
+        <ul className="authgate-list" aria-label={connectedTitle()}>
           {identities.map((identity) => (
             <li key={identity.id} className="authgate-list__item">
               <div className="authgate-list__main">
                 <div className="authgate-list__title">{identity.name}</div>
                 <div className="authgate-list__meta">
-                  {identity.email ? `${identity.email} · ` : ''}connected{' '}
-                  <time dateTime={identity.created_at}>{formatDateTime(identity.created_at)}</time>
+                  {identity.email ? `${identity.email} · ` : ''}
+                  <Translate
+                    id="authgate.connected.since"
+                    description="When a provider was connected; {time} is a date and time"
+                    values={{time: <time dateTime={identity.created_at}>{formatDateTime(identity.created_at, locale)}</time>}}>
+                    {'connected {time}'}
+                  </Translate>
                 </div>
               </div>
               <button
                 type="button"
                 className="button button--sm button--secondary button--outline"
-                aria-label={`Disconnect ${identity.name}`}
+                aria-label={translate(
+                  {
+                    id: 'authgate.connected.disconnectLabel',
+                    message: 'Disconnect {provider}',
+                    description: 'Accessible name of the button that disconnects a provider; {provider} is its name',
+                  },
+                  {provider: identity.name},
+                )}
                 onClick={() => void disconnect(identity)}>
-                Disconnect
+                {translate({
+                  id: 'authgate.connected.disconnect',
+                  message: 'Disconnect',
+                  description: 'Button that disconnects a provider',
+                })}
               </button>
             </li>
           ))}
@@ -104,8 +150,16 @@ export function ConnectedAccounts(): ReactNode {
       {(available.length > 0 || identities.length > 0) && (
         <Field
           id="authgate-connected-password"
-          label="Your password"
-          hint="Asked again before a change to how you sign in. Leave it empty if your account has no password.">
+          label={translate({
+            id: 'authgate.connected.password',
+            message: 'Your password',
+            description: 'Label of the password asked before connecting or disconnecting a provider',
+          })}
+          hint={translate({
+            id: 'authgate.connected.passwordHint',
+            message: 'Asked again before a change to how you sign in. Leave it empty if your account has no password.',
+            description: 'Hint under the password of the connected accounts section',
+          })}>
           {(control) => (
             <input
               {...control}
@@ -122,7 +176,14 @@ export function ConnectedAccounts(): ReactNode {
         <div className="authgate-section__footer">
           {available.map((provider) => (
             <button key={provider.id} type="button" className="button button--secondary" onClick={() => void connect(provider)}>
-              Connect {provider.name}
+              {translate(
+                {
+                  id: 'authgate.connected.connect',
+                  message: 'Connect {provider}',
+                  description: 'Button that connects a provider; {provider} is its name',
+                },
+                {provider: provider.name},
+              )}
             </button>
           ))}
         </div>
@@ -131,9 +192,19 @@ export function ConnectedAccounts(): ReactNode {
   );
 }
 
+function connectedTitle(): string {
+  return translate({id: 'authgate.connected.title', message: 'Connected accounts', description: 'Account section title'});
+}
+
 export default function ConnectedAccountsSection(): ReactNode {
   return (
-    <Section title="Connected accounts" summary="Sign in with GitHub, Google or another provider.">
+    <Section
+      title={connectedTitle()}
+      summary={translate({
+        id: 'authgate.connected.summary',
+        message: 'Sign in with GitHub, Google or another provider.',
+        description: 'Account section summary, under its title',
+      })}>
       <ConnectedAccounts />
     </Section>
   );

@@ -1,5 +1,7 @@
 import type {ReactNode} from 'react';
+import {translate} from '@docusaurus/Translate';
 import Field from '@theme/Authgate/Field';
+import {currentPasswordLabel} from '@theme/Authgate/labels';
 import FormAlert from '@theme/Authgate/FormAlert';
 import Section from '@theme/Authgate/Section';
 import {useForm} from '@theme/Authgate/useForm';
@@ -12,8 +14,20 @@ type Errors = {password?: string; confirm?: string};
 
 function validate({password, confirm}: Values): Errors {
   const found: Errors = {};
-  if (!password) found.password = 'Enter your password.';
-  if (!confirm) found.confirm = 'Tick the box to confirm that you want to delete your account.';
+  if (!password) {
+    found.password = translate({
+      id: 'authgate.validation.passwordRequired',
+      message: 'Enter your password.',
+      description: 'Form error: the password field of a sign-in or confirmation is empty',
+    });
+  }
+  if (!confirm) {
+    found.confirm = translate({
+      id: 'authgate.deleteAccount.confirmRequired',
+      message: 'Tick the box to confirm that you want to delete your account.',
+      description: 'Form error: the confirmation box of the account deletion is not ticked',
+    });
+  }
   return found;
 }
 
@@ -30,7 +44,11 @@ export function DeleteAccountForm({onDeleting}: DeleteAccountSectionProps): Reac
     validate,
     ids: IDS,
     recheck: ['confirm'],
-    fallback: 'Deleting the account failed. Please try again.',
+    fallback: translate({
+      id: 'authgate.deleteAccount.failed',
+      message: 'Deleting the account failed. Please try again.',
+      description: 'Alert when deleting the account failed without a message from the API',
+    }),
     submit: async ({password}) => {
       onDeleting?.(true);
       await deleteAccount(password);
@@ -41,10 +59,17 @@ export function DeleteAccountForm({onDeleting}: DeleteAccountSectionProps): Reac
   });
 
   return (
-    <form noValidate onSubmit={onSubmit} aria-label="Delete your account">
+    <form
+      noValidate
+      onSubmit={onSubmit}
+      aria-label={translate({
+        id: 'authgate.deleteAccount.formLabel',
+        message: 'Delete your account',
+        description: 'Accessible name of the delete-account form',
+      })}>
       <FormAlert message={alert} />
       <input type="text" name="username" autoComplete="username" value={user?.email ?? ''} readOnly hidden />
-      <Field id={IDS.password} label="Current password" error={errors.password}>
+      <Field id={IDS.password} label={currentPasswordLabel()} error={errors.password}>
         {(control) => (
           <input
             {...control}
@@ -67,7 +92,13 @@ export function DeleteAccountForm({onDeleting}: DeleteAccountSectionProps): Reac
             aria-describedby={errors.confirm ? `${IDS.confirm}-error` : undefined}
             onChange={(e) => set('confirm', e.target.checked)}
           />
-          <span>I understand that my account, profile and history are deleted for good.</span>
+          <span>
+            {translate({
+              id: 'authgate.deleteAccount.confirm',
+              message: 'I understand that my account, profile and history are deleted for good.',
+              description: 'The confirmation box of the account deletion',
+            })}
+          </span>
         </label>
         {errors.confirm && (
           <p id={`${IDS.confirm}-error`} className="authgate-field__error">
@@ -76,7 +107,13 @@ export function DeleteAccountForm({onDeleting}: DeleteAccountSectionProps): Reac
         )}
       </div>
       <button type="submit" className="button button--danger authgate-form__submit" disabled={pending}>
-        {pending ? 'Deleting…' : 'Delete my account'}
+        {pending
+          ? translate({id: 'authgate.deleteAccount.pending', message: 'Deleting…', description: 'The button while deleting'})
+          : translate({
+              id: 'authgate.deleteAccount.submit',
+              message: 'Delete my account',
+              description: 'Button that deletes the account',
+            })}
       </button>
     </form>
   );
@@ -84,10 +121,21 @@ export function DeleteAccountForm({onDeleting}: DeleteAccountSectionProps): Reac
 
 export default function DeleteAccountSection(props: DeleteAccountSectionProps): ReactNode {
   return (
-    <Section title="Delete account" summary="Remove your account and everything in it." tone="danger">
+    <Section
+      title={translate({id: 'authgate.deleteAccount.title', message: 'Delete account', description: 'Account section title'})}
+      summary={translate({
+        id: 'authgate.deleteAccount.summary',
+        message: 'Remove your account and everything in it.',
+        description: 'Account section summary, under its title',
+      })}
+      tone="danger">
       <p className="authgate-section__text">
-        This deletes your account, your reading profile, your signed-in devices and your security history at
-        once. It cannot be undone. You can download your data first.
+        {translate({
+          id: 'authgate.deleteAccount.text',
+          message:
+            'This deletes your account, your reading profile, your signed-in devices and your security history at once. It cannot be undone. You can download your data first.',
+          description: 'Explanation in the delete-account section',
+        })}
       </p>
       <DeleteAccountForm {...props} />
     </Section>

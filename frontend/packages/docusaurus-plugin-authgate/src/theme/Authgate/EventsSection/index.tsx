@@ -1,8 +1,10 @@
 import {useEffect, useState} from 'react';
 import type {ReactNode} from 'react';
+import {translate} from '@docusaurus/Translate';
 import FormAlert from '@theme/Authgate/FormAlert';
+import {ipLabel} from '@theme/Authgate/labels';
 import Section from '@theme/Authgate/Section';
-import {WARNING_EVENTS, describeDevice, describeEvent, formatDateTime} from '@theme/Authgate/format';
+import {WARNING_EVENTS, describeDevice, describeEvent, formatDateTime, useLocale} from '@theme/Authgate/format';
 import {useAuth} from 'docusaurus-plugin-authgate/client';
 import type {SecurityEvent} from 'docusaurus-plugin-authgate/client';
 
@@ -11,6 +13,7 @@ export function EventsList(): ReactNode {
   const {listEvents} = useAuth();
   const [events, setEvents] = useState<SecurityEvent[] | null>(null);
   const [alert, setAlert] = useState<string | null>(null);
+  const locale = useLocale();
 
   useEffect(() => {
     let live = true;
@@ -18,7 +21,15 @@ export function EventsList(): ReactNode {
       (list) => live && setEvents(list),
       (err: unknown) => {
         if (!live) return;
-        setAlert(err instanceof Error ? err.message : 'Could not load your activity.');
+        setAlert(
+          err instanceof Error
+            ? err.message
+            : translate({
+                id: 'authgate.events.loadFailed',
+                message: 'Could not load your activity.',
+                description: 'Alert when the security activity could not be loaded',
+              }),
+        );
         setEvents([]);
       },
     );
@@ -31,16 +42,28 @@ export function EventsList(): ReactNode {
   if (events === null) {
     return (
       <p className="authgate-section__text" aria-busy="true">
-        Loading your activity…
+        {translate({
+          id: 'authgate.events.loading',
+          message: 'Loading your activity…',
+          description: 'While the security activity loads',
+        })}
       </p>
     );
   }
   return (
     <>
       <FormAlert message={alert} />
-      {events.length === 0 && !alert && <p className="authgate-section__text">Nothing recorded yet.</p>}
+      {events.length === 0 && !alert && (
+        <p className="authgate-section__text">
+          {translate({
+            id: 'authgate.events.empty',
+            message: 'Nothing recorded yet.',
+            description: 'The security activity list when it is empty',
+          })}
+        </p>
+      )}
       {events.length > 0 && (
-        <ul className="authgate-list" aria-label="Recent security activity">
+        <ul className="authgate-list" aria-label={eventsTitle()}>
           {events.map((event, index) => (
             <li
               key={`${event.created_at}-${index}`}
@@ -48,9 +71,9 @@ export function EventsList(): ReactNode {
               <div className="authgate-list__main">
                 <div className="authgate-list__title">{describeEvent(event.type)}</div>
                 <div className="authgate-list__meta">
-                  <time dateTime={event.created_at}>{formatDateTime(event.created_at)}</time>
+                  <time dateTime={event.created_at}>{formatDateTime(event.created_at, locale)}</time>
                   {event.user_agent && <> · {describeDevice(event.user_agent)}</>}
-                  {event.ip_address && <> · IP {event.ip_address}</>}
+                  {event.ip_address && <> · {ipLabel(event.ip_address)}</>}
                   {event.detail && <> · {event.detail}</>}
                 </div>
               </div>
@@ -59,15 +82,29 @@ export function EventsList(): ReactNode {
         </ul>
       )}
       <p className="authgate-section__text authgate-section__text--small">
-        Something here you do not recognise? Change your password and sign out everywhere.
+        {translate({
+          id: 'authgate.events.advice',
+          message: 'Something here you do not recognise? Change your password and sign out everywhere.',
+          description: 'Advice under the security activity list',
+        })}
       </p>
     </>
   );
 }
 
+function eventsTitle(): string {
+  return translate({id: 'authgate.events.title', message: 'Recent security activity', description: 'Account section title'});
+}
+
 export default function EventsSection(): ReactNode {
   return (
-    <Section title="Recent security activity" summary="Sign-ins, password and email changes on your account.">
+    <Section
+      title={eventsTitle()}
+      summary={translate({
+        id: 'authgate.events.summary',
+        message: 'Sign-ins, password and email changes on your account.',
+        description: 'Account section summary, under its title',
+      })}>
       <EventsList />
     </Section>
   );

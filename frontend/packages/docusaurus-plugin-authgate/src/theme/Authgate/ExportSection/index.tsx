@@ -1,5 +1,6 @@
 import {useRef, useState} from 'react';
 import type {ReactNode} from 'react';
+import {translate} from '@docusaurus/Translate';
 import FormAlert from '@theme/Authgate/FormAlert';
 import Section from '@theme/Authgate/Section';
 import {downloadFile} from '@theme/Authgate/download';
@@ -27,9 +28,26 @@ export function ExportButton(): ReactNode {
       const data = await exportData();
       const filename = `authgate-export-${new Date().toISOString().slice(0, 10)}.json`;
       downloadJson(data, filename);
-      setDone(`Your data was saved as ${filename}.`);
+      setDone(
+        translate(
+          {
+            id: 'authgate.export.done',
+            message: 'Your data was saved as {filename}.',
+            description: 'Confirmation after downloading the data; {filename} is the file name',
+          },
+          {filename},
+        ),
+      );
     } catch (err) {
-      setAlert(err instanceof Error ? err.message : 'The export failed. Please try again.');
+      setAlert(
+        err instanceof Error
+          ? err.message
+          : translate({
+              id: 'authgate.export.failed',
+              message: 'The export failed. Please try again.',
+              description: 'Alert when the data download failed',
+            }),
+      );
     } finally {
       setPending(false);
       inFlight.current = false;
@@ -41,7 +59,9 @@ export function ExportButton(): ReactNode {
       <FormAlert message={alert} />
       <FormAlert message={done} variant="success" />
       <button type="button" className="button button--secondary" disabled={pending} onClick={() => void onClick()}>
-        {pending ? 'Preparing…' : 'Download my data'}
+        {pending
+          ? translate({id: 'authgate.export.pending', message: 'Preparing…', description: 'The download button while preparing'})
+          : translate({id: 'authgate.export.submit', message: 'Download my data', description: 'Button that downloads the data'})}
       </button>
     </>
   );
@@ -49,9 +69,19 @@ export function ExportButton(): ReactNode {
 
 export default function ExportSection(): ReactNode {
   return (
-    <Section title="Your data" summary="Download everything we hold about you, as JSON.">
+    <Section
+      title={translate({id: 'authgate.export.title', message: 'Your data', description: 'Account section title'})}
+      summary={translate({
+        id: 'authgate.export.summary',
+        message: 'Download everything we hold about you, as JSON.',
+        description: 'Account section summary, under its title',
+      })}>
       <p className="authgate-section__text">
-        One JSON file with your account, your reading profile, your signed-in devices and your security activity.
+        {translate({
+          id: 'authgate.export.text',
+          message: 'One JSON file with your account, your reading profile, your signed-in devices and your security activity.',
+          description: 'Explanation in the data download section',
+        })}
       </p>
       <ExportButton />
     </Section>

@@ -1,4 +1,5 @@
 import type {ReactNode} from 'react';
+import Translate from '@docusaurus/Translate';
 
 export interface FieldProps {
   id: string;
@@ -26,7 +27,13 @@ export default function Field({id, label, error, hint, optional, children}: Fiel
         <label className="authgate-field__label" htmlFor={id}>
           {label}
         </label>
-        {optional && <span className="authgate-field__optional">Optional</span>}
+        {optional && (
+          <span className="authgate-field__optional">
+            <Translate id="authgate.field.optional" description="Beside the label of a form field that may be left empty">
+              Optional
+            </Translate>
+          </span>
+        )}
       </div>
       {children({
         id,

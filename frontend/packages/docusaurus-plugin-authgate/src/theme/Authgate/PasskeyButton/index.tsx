@@ -1,7 +1,8 @@
 import {useEffect, useRef, useState} from 'react';
 import type {ReactNode} from 'react';
+import {translate} from '@docusaurus/Translate';
 import {
-  PASSKEY_CANCELLED,
+  passkeyCancelledMessage,
   conditionalMediationAvailable,
   isCeremonyCancelled,
   useAuth,
@@ -10,9 +11,21 @@ import {
 
 /** The reader-facing words for what a passkey sign-in threw. */
 export function passkeyErrorMessage(err: unknown): string {
-  if (isCeremonyCancelled(err)) return PASSKEY_CANCELLED;
+  if (isCeremonyCancelled(err)) return passkeyCancelledMessage();
   if (err instanceof Error && err.name === 'AuthError') return err.message;
-  return 'Signing in with a passkey failed. Please try again, or use another way to sign in.';
+  return translate({
+    id: 'authgate.passkey.signInFailed',
+    message: 'Signing in with a passkey failed. Please try again, or use another way to sign in.',
+    description: 'Alert when a passkey sign-in failed for an unknown reason',
+  });
+}
+
+function waitingLabel(): string {
+  return translate({
+    id: 'authgate.passkey.waiting',
+    message: 'Waiting for your passkey…',
+    description: 'A passkey button while the browser dialog is open',
+  });
 }
 
 export interface PasskeySignInOptions {
@@ -113,13 +126,16 @@ export interface PasskeyButtonProps {
 export default function PasskeyButton({
   onClick,
   pending = false,
-  label = 'Sign in with a passkey',
+  label: given,
   look = 'secondary',
 }: PasskeyButtonProps): ReactNode {
+  const label =
+    given ??
+    translate({id: 'authgate.passkey.signIn', message: 'Sign in with a passkey', description: 'Button that signs in with a passkey'});
   if (look === 'link') {
     return (
       <button type="button" className="authgate-link-button" disabled={pending} onClick={onClick}>
-        {pending ? 'Waiting for your passkey…' : label}
+        {pending ? waitingLabel() : label}
       </button>
     );
   }
@@ -136,7 +152,7 @@ export default function PasskeyButton({
         <circle cx="18" cy="13" r="2.5" fill="none" stroke="currentColor" strokeWidth="2" />
         <path d="M18 15.5V21l1.5-1.2L18 18.5" fill="none" stroke="currentColor" strokeWidth="2" strokeLinejoin="round" />
       </svg>
-      {pending ? 'Waiting for your passkey…' : label}
+      {pending ? waitingLabel() : label}
     </button>
   );
 }

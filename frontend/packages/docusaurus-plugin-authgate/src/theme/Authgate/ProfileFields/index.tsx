@@ -1,21 +1,42 @@
 import type {ReactNode} from 'react';
+import {translate} from '@docusaurus/Translate';
 import Field from '@theme/Authgate/Field';
 import {ORGANIZATION_MAX, ROLE_OTHER_MAX} from 'docusaurus-plugin-authgate/client';
 import type {FieldErrors, ProfileFieldValues} from 'docusaurus-plugin-authgate/client';
 
-export const EXPERIENCE_OPTIONS = [
-  {value: 'beginner', label: 'Beginner: new to robotics'},
-  {value: 'intermediate', label: 'Intermediate: some robotics or programming'},
-  {value: 'advanced', label: 'Advanced: I build or research robots'},
-] as const;
+/**
+ * The experience levels in words. The defaults name no subject; a site words them for its own (plugin option
+ * `messages`, e.g. "Beginner: new to robotics") and translates them in code.json.
+ */
+export function experienceOptions(): {value: string; label: string}[] {
+  const d = 'An experience level in the profile form; sites usually reword it for their subject';
+  return [
+    {
+      value: 'beginner',
+      label: translate({id: 'authgate.profile.experience.beginner', message: 'Beginner: new to the subject', description: d}),
+    },
+    {
+      value: 'intermediate',
+      label: translate({id: 'authgate.profile.experience.intermediate', message: 'Intermediate: I know the basics', description: d}),
+    },
+    {
+      value: 'advanced',
+      label: translate({id: 'authgate.profile.experience.advanced', message: 'Advanced: I work in this field', description: d}),
+    },
+  ];
+}
 
-export const ROLE_OPTIONS = [
-  {value: 'student', label: 'Student'},
-  {value: 'researcher', label: 'Researcher'},
-  {value: 'engineer', label: 'Engineer'},
-  {value: 'hobbyist', label: 'Hobbyist'},
-  {value: 'other', label: 'Other'},
-] as const;
+/** The professional roles in words (ids `authgate.profile.role.*`; a site may reword them too). */
+export function roleOptions(): {value: string; label: string}[] {
+  const d = 'A professional role in the profile form';
+  return [
+    {value: 'student', label: translate({id: 'authgate.profile.role.student', message: 'Student', description: d})},
+    {value: 'researcher', label: translate({id: 'authgate.profile.role.researcher', message: 'Researcher', description: d})},
+    {value: 'engineer', label: translate({id: 'authgate.profile.role.engineer', message: 'Engineer', description: d})},
+    {value: 'hobbyist', label: translate({id: 'authgate.profile.role.hobbyist', message: 'Hobbyist', description: d})},
+    {value: 'other', label: translate({id: 'authgate.profile.role.other', message: 'Other', description: d})},
+  ];
+}
 
 export interface ProfileFieldsProps {
   idPrefix: string;
@@ -29,7 +50,14 @@ export interface ProfileFieldsProps {
 export default function ProfileFields({idPrefix, values, errors, disabled, onChange}: ProfileFieldsProps): ReactNode {
   return (
     <>
-      <Field id={`${idPrefix}-experience`} label="Experience level" error={errors.experience_level}>
+      <Field
+        id={`${idPrefix}-experience`}
+        label={translate({
+          id: 'authgate.profile.experience.label',
+          message: 'Experience level',
+          description: 'Label of the experience level field',
+        })}
+        error={errors.experience_level}>
         {(control) => (
           <select
             {...control}
@@ -39,9 +67,13 @@ export default function ProfileFields({idPrefix, values, errors, disabled, onCha
             value={values.experience_level}
             onChange={(e) => onChange('experience_level', e.target.value)}>
             <option value="" disabled>
-              Choose your level…
+              {translate({
+                id: 'authgate.profile.experience.placeholder',
+                message: 'Choose your level…',
+                description: 'The empty choice of the experience level field',
+              })}
             </option>
-            {EXPERIENCE_OPTIONS.map((o) => (
+            {experienceOptions().map((o) => (
               <option key={o.value} value={o.value}>
                 {o.label}
               </option>
@@ -49,7 +81,10 @@ export default function ProfileFields({idPrefix, values, errors, disabled, onCha
           </select>
         )}
       </Field>
-      <Field id={`${idPrefix}-role`} label="Role" error={errors.professional_role}>
+      <Field
+        id={`${idPrefix}-role`}
+        label={translate({id: 'authgate.profile.role.label', message: 'Role', description: 'Label of the role field'})}
+        error={errors.professional_role}>
         {(control) => (
           <select
             {...control}
@@ -59,9 +94,13 @@ export default function ProfileFields({idPrefix, values, errors, disabled, onCha
             value={values.professional_role}
             onChange={(e) => onChange('professional_role', e.target.value)}>
             <option value="" disabled>
-              Choose your role…
+              {translate({
+                id: 'authgate.profile.role.placeholder',
+                message: 'Choose your role…',
+                description: 'The empty choice of the role field',
+              })}
             </option>
-            {ROLE_OPTIONS.map((o) => (
+            {roleOptions().map((o) => (
               <option key={o.value} value={o.value}>
                 {o.label}
               </option>
@@ -72,9 +111,17 @@ export default function ProfileFields({idPrefix, values, errors, disabled, onCha
       {values.professional_role === 'other' && (
         <Field
           id={`${idPrefix}-role-other`}
-          label="Your role"
+          label={translate({
+            id: 'authgate.profile.roleOther.label',
+            message: 'Your role',
+            description: 'Label of the free-text role field shown when the role is "Other"',
+          })}
           error={errors.role_other}
-          hint="For example: teacher, product manager, artist.">
+          hint={translate({
+            id: 'authgate.profile.roleOther.hint',
+            message: 'For example: teacher, product manager, artist.',
+            description: 'Hint under the free-text role field',
+          })}>
           {(control) => (
             <input
               {...control}
@@ -89,7 +136,15 @@ export default function ProfileFields({idPrefix, values, errors, disabled, onCha
           )}
         </Field>
       )}
-      <Field id={`${idPrefix}-organization`} label="Organization" error={errors.organization} optional>
+      <Field
+        id={`${idPrefix}-organization`}
+        label={translate({
+          id: 'authgate.profile.organization.label',
+          message: 'Organization',
+          description: 'Label of the organization field',
+        })}
+        error={errors.organization}
+        optional>
         {(control) => (
           <input
             {...control}

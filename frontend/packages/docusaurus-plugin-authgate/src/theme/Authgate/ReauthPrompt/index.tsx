@@ -1,14 +1,16 @@
 import {useEffect, useRef, useState} from 'react';
 import type {ReactNode} from 'react';
+import {translate} from '@docusaurus/Translate';
 import Field from '@theme/Authgate/Field';
+import {cancelLabel} from '@theme/Authgate/labels';
 import FormAlert from '@theme/Authgate/FormAlert';
 import {passkeyErrorMessage} from '@theme/Authgate/PasskeyButton';
-import {useForm} from '@theme/Authgate/useForm';
+import {tryAgain, useForm} from '@theme/Authgate/useForm';
 import {AuthError, useAuth, webauthnAvailable} from 'docusaurus-plugin-authgate/client';
-import type {Proof} from 'docusaurus-plugin-authgate/client';
+import type {ErrorCode, Proof} from 'docusaurus-plugin-authgate/client';
 
 /** The API's answers that mean "prove it is you first" (or "that proof was wrong"). */
-const PROOF_CODES = new Set(['RECENT_SIGN_IN_REQUIRED', 'INVALID_PASSWORD', 'INVALID_CODE']);
+const PROOF_CODES = new Set<string>(['RECENT_SIGN_IN_REQUIRED', 'INVALID_PASSWORD', 'INVALID_CODE'] satisfies ErrorCode[]);
 
 export function needsProof(err: unknown): boolean {
   return err instanceof AuthError && typeof err.code === 'string' && PROOF_CODES.has(err.code);
@@ -136,10 +138,21 @@ function ReauthForm({
   const form = useForm({
     initial: {secret: ''},
     validate: ({secret}) =>
-      secret.trim() ? {} : {secret: way === 'password' ? 'Enter your password.' : 'Enter the code from your app.'},
+      secret.trim()
+        ? {}
+        : {
+            secret:
+              way === 'password'
+                ? passwordRequired()
+                : translate({
+                    id: 'authgate.reauth.codeRequired',
+                    message: 'Enter the code from your app.',
+                    description: 'Form error: the code field of the identity check is empty',
+                  }),
+          },
     ids: IDS,
     recheck: [],
-    fallback: 'That did not work. Please try again.',
+    fallback: tryAgain(),
     submit: ({secret}) => request.retry(way === 'password' ? {password: secret} : {code: secret}),
     fieldErrors: (err) => (needsProof(err) && err instanceof AuthError ? {secret: wrongProof(err, way)} : undefined),
   });
@@ -168,15 +181,43 @@ function ReauthForm({
     }
   };
 
+  const title = translate({
+    id: 'authgate.reauth.title',
+    message: 'Confirm it is you',
+    description: 'Title of the prompt asking the password or a code before a sensitive change',
+  });
   return (
-    <form noValidate onSubmit={onSubmit} aria-label="Confirm it is you" className="authgate-reauth">
-      <p className="authgate-reauth__title">Confirm it is you</p>
+    <form noValidate onSubmit={onSubmit} aria-label={title} className="authgate-reauth">
+      <p className="authgate-reauth__title">{title}</p>
       <p className="authgate-section__text">
-        To {request.action}, {way === 'password' ? 'enter your password' : 'enter a code from your authenticator app or a backup code'}.
+        {way === 'password'
+          ? translate(
+              {
+                id: 'authgate.reauth.explainPassword',
+                message: 'To {action}, enter your password.',
+                description: 'Why the password is asked; {action} is what the reader is doing, e.g. "sign out everywhere"',
+              },
+              {action: request.action},
+            )
+          : translate(
+              {
+                id: 'authgate.reauth.explainCode',
+                message: 'To {action}, enter a code from your authenticator app or a backup code.',
+                description: 'Why a code is asked; {action} is what the reader is doing, e.g. "sign out everywhere"',
+              },
+              {action: request.action},
+            )}
       </p>
       <FormAlert message={alert} />
       <input type="text" name="username" autoComplete="username" value={user?.email ?? ''} readOnly hidden />
-      <Field id={IDS.secret} label={way === 'password' ? 'Your password' : 'Code'} error={errors.secret}>
+      <Field
+        id={IDS.secret}
+        label={
+          way === 'password'
+            ? translate({id: 'authgate.reauth.password', message: 'Your password', description: 'Label of the password field of the identity check'})
+            : translate({id: 'authgate.reauth.code', message: 'Code', description: 'Label of the code field of the identity check'})
+        }
+        error={errors.secret}>
         {(control) => (
           <input
             {...control}
@@ -194,33 +235,57 @@ function ReauthForm({
       </Field>
       <div className="authgate-section__footer authgate-reauth__actions">
         <button type="submit" className="button button--primary" disabled={pending || passkeyPending}>
-          {pending ? 'Checking…' : 'Confirm'}
+          {pending
+            ? translate({id: 'authgate.reauth.pending', message: 'Checking…', description: 'The confirm button while checking'})
+            : translate({id: 'authgate.reauth.submit', message: 'Confirm', description: 'The button of the identity check'})}
         </button>
         <button type="button" className="button button--secondary button--outline" onClick={request.cancel}>
-          Cancel
+          {cancelLabel()}
         </button>
       </div>
       <div className="authgate-reauth__other">
         {known.code && way === 'password' && (
           <button type="button" className="authgate-link-button" onClick={() => switchTo('code')}>
-            Use a code from your app instead
+            {translate({
+              id: 'authgate.reauth.useCode',
+              message: 'Use a code from your app instead',
+              description: 'Switches the identity check to a code',
+            })}
           </button>
         )}
         {way === 'code' && (
           <button type="button" className="authgate-link-button" onClick={() => switchTo('password')}>
-            Use your password instead
+            {translate({
+              id: 'authgate.reauth.usePassword',
+              message: 'Use your password instead',
+              description: 'Switches the identity check to the password',
+            })}
           </button>
         )}
         {known.passkey && !request.typedProof && webauthnAvailable() && (
           <button type="button" className="authgate-link-button" disabled={passkeyPending} onClick={() => void withPasskey()}>
-            {passkeyPending ? 'Waiting for your passkey…' : 'Use a passkey instead'}
+            {passkeyPending
+              ? translate({
+                  id: 'authgate.passkey.waiting',
+                  message: 'Waiting for your passkey…',
+                  description: 'A passkey button while the browser dialog is open',
+                })
+              : translate({
+                  id: 'authgate.reauth.usePasskey',
+                  message: 'Use a passkey instead',
+                  description: 'Confirms the identity with a passkey instead',
+                })}
           </button>
         )}
       </div>
       {way === 'password' && (
         <p className="authgate-section__text authgate-section__text--small">
-          No password on your account (you sign in with a provider)? Sign out and in again, then try again within
-          a few minutes.
+          {translate({
+            id: 'authgate.reauth.noPassword',
+            message:
+              'No password on your account (you sign in with a provider)? Sign out and in again, then try again within a few minutes.',
+            description: 'Advice in the identity check for a reader who has no password',
+          })}
         </p>
       )}
     </form>
@@ -228,6 +293,22 @@ function ReauthForm({
 }
 
 function wrongProof(err: AuthError, way: Way): string {
-  if (err.code === 'RECENT_SIGN_IN_REQUIRED') return way === 'password' ? 'Enter your password.' : 'Enter a code.';
+  if (err.code === 'RECENT_SIGN_IN_REQUIRED') {
+    return way === 'password'
+      ? passwordRequired()
+      : translate({
+          id: 'authgate.reauth.codeMissing',
+          message: 'Enter a code.',
+          description: 'Form error: the identity check needs a code',
+        });
+  }
   return err.message;
+}
+
+function passwordRequired(): string {
+  return translate({
+    id: 'authgate.validation.passwordRequired',
+    message: 'Enter your password.',
+    description: 'Form error: the password field of a sign-in or confirmation is empty',
+  });
 }

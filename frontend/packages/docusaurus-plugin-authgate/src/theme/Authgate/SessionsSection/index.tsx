@@ -1,9 +1,11 @@
 import {useEffect, useRef, useState} from 'react';
 import type {ReactNode} from 'react';
+import Translate, {translate} from '@docusaurus/Translate';
 import FormAlert from '@theme/Authgate/FormAlert';
 import ReauthPrompt, {useReauth} from '@theme/Authgate/ReauthPrompt';
 import Section from '@theme/Authgate/Section';
-import {describeDevice, formatDateTime} from '@theme/Authgate/format';
+import {describeDevice, formatDateTime, useLocale} from '@theme/Authgate/format';
+import {ipLabel, signOutLabel} from '@theme/Authgate/labels';
 import {useAuth} from 'docusaurus-plugin-authgate/client';
 import type {SessionInfo} from 'docusaurus-plugin-authgate/client';
 
@@ -22,6 +24,9 @@ export function SessionsList({onSignOutEverywhere}: SessionsSectionProps): React
   const inFlight = useRef(false);
   // ending sessions is a sensitive change: a proof is asked for when the sign-in is not recent
   const reauth = useReauth();
+  const locale = useLocale();
+  const signingOut = () =>
+    translate({id: 'authgate.sessions.signingOut', message: 'Signing out…', description: 'A sign-out button while signing out'});
 
   useEffect(() => {
     let live = true;
@@ -30,7 +35,15 @@ export function SessionsList({onSignOutEverywhere}: SessionsSectionProps): React
       (list) => live && setSessions(list),
       (err: unknown) => {
         if (!live) return;
-        setAlert(err instanceof Error ? err.message : 'Could not load your devices.');
+        setAlert(
+          err instanceof Error
+            ? err.message
+            : translate({
+                id: 'authgate.sessions.loadFailed',
+                message: 'Could not load your devices.',
+                description: 'Alert when the list of signed-in devices could not be loaded',
+              }),
+        );
         setSessions([]);
       },
     );
@@ -46,15 +59,40 @@ export function SessionsList({onSignOutEverywhere}: SessionsSectionProps): React
     setAlert(null);
     setNotice(null);
     try {
+      const device = describeDevice(session.user_agent);
       const done = await reauth.guard(
-        `sign out ${describeDevice(session.user_agent)}`,
+        translate(
+          {
+            id: 'authgate.sessions.reauthRevoke',
+            message: 'sign out {device}',
+            description: 'What the reader confirms with a password or code ("to {action}"); {device} names the device',
+          },
+          {device},
+        ),
         (proof) => revokeSession(session.id, proof),
       );
       if (!done) return;
       setSessions((list) => (list ? list.filter((s) => s.id !== session.id) : list));
-      setNotice(`Signed out ${describeDevice(session.user_agent)}.`);
+      setNotice(
+        translate(
+          {
+            id: 'authgate.sessions.revoked',
+            message: 'Signed out {device}.',
+            description: 'Confirmation after signing one device out; {device} names it',
+          },
+          {device},
+        ),
+      );
     } catch (err) {
-      setAlert(err instanceof Error ? err.message : 'Signing that device out failed.');
+      setAlert(
+        err instanceof Error
+          ? err.message
+          : translate({
+              id: 'authgate.sessions.revokeFailed',
+              message: 'Signing that device out failed.',
+              description: 'Alert when signing one device out failed',
+            }),
+      );
     } finally {
       setBusy(null);
       inFlight.current = false;
@@ -69,12 +107,25 @@ export function SessionsList({onSignOutEverywhere}: SessionsSectionProps): React
     setNotice(null);
     onSignOutEverywhere?.(true);
     try {
-      const done = await reauth.guard('sign out everywhere', (proof) => signOutEverywhere(proof));
+      const action = translate({
+        id: 'authgate.sessions.reauthEverywhere',
+        message: 'sign out everywhere',
+        description: 'What the reader confirms with a password or code ("to {action}")',
+      });
+      const done = await reauth.guard(action, (proof) => signOutEverywhere(proof));
       if (done) return;
       onSignOutEverywhere?.(false);
     } catch (err) {
       onSignOutEverywhere?.(false);
-      setAlert(err instanceof Error ? err.message : 'Signing out everywhere failed.');
+      setAlert(
+        err instanceof Error
+          ? err.message
+          : translate({
+              id: 'authgate.sessions.everywhereFailed',
+              message: 'Signing out everywhere failed.',
+              description: 'Alert when signing out everywhere failed',
+            }),
+      );
     }
     setBusy(null);
     inFlight.current = false;
@@ -83,7 +134,11 @@ export function SessionsList({onSignOutEverywhere}: SessionsSectionProps): React
   if (sessions === null) {
     return (
       <p className="authgate-section__text" aria-busy="true">
-        Loading your devices…
+        {translate({
+          id: 'authgate.sessions.loading',
+          message: 'Loading your devices…',
+          description: 'While the list of signed-in devices loads',
+        })}
       </p>
     );
   }
@@ -94,7 +149,7 @@ export function SessionsList({onSignOutEverywhere}: SessionsSectionProps): React
       <FormAlert message={notice} variant="success" />
       <ReauthPrompt reauth={reauth} />
       {sessions.length > 0 && (
-        <ul className="authgate-list" aria-label="Signed-in devices">
+        <ul className="authgate-list" aria-label={sessionsTitle()}>
           {sessions.map((session) => {
             const device = describeDevice(session.user_agent);
             return (
@@ -102,17 +157,37 @@ export function SessionsList({onSignOutEverywhere}: SessionsSectionProps): React
                 <div className="authgate-list__main">
                   <div className="authgate-list__title" title={session.user_agent ?? undefined}>
                     {device}
-                    {session.current && <span className="badge badge--primary authgate-list__badge">This device</span>}
+                    {session.current && (
+                      <span className="badge badge--primary authgate-list__badge">
+                        {translate({
+                          id: 'authgate.sessions.thisDevice',
+                          message: 'This device',
+                          description: 'Badge on the device the reader is using now',
+                        })}
+                      </span>
+                    )}
                   </div>
                   <div className="authgate-list__meta">
-                    Signed in <time dateTime={session.created_at}>{formatDateTime(session.created_at)}</time>
+                    <Translate
+                      id="authgate.sessions.signedInAt"
+                      description="When a device signed in; {time} is a date and time"
+                      values={{time: <time dateTime={session.created_at}>{formatDateTime(session.created_at, locale)}</time>}}>
+                      {'Signed in {time}'}
+                    </Translate>
                     {session.last_used_at && (
                       <>
-                        {' · '}last active{' '}
-                        <time dateTime={session.last_used_at}>{formatDateTime(session.last_used_at)}</time>
+                        {' · '}
+                        <Translate
+                          id="authgate.sessions.lastActive"
+                          description="When a device was last used; {time} is a date and time"
+                          values={{
+                            time: <time dateTime={session.last_used_at}>{formatDateTime(session.last_used_at, locale)}</time>,
+                          }}>
+                          {'last active {time}'}
+                        </Translate>
                       </>
                     )}
-                    {session.ip_address && <> · IP {session.ip_address}</>}
+                    {session.ip_address && <> · {ipLabel(session.ip_address)}</>}
                   </div>
                 </div>
                 {!session.current && (
@@ -120,9 +195,16 @@ export function SessionsList({onSignOutEverywhere}: SessionsSectionProps): React
                     type="button"
                     className="button button--sm button--secondary button--outline"
                     disabled={busy !== null}
-                    aria-label={`Sign out ${device}, signed in ${formatDateTime(session.created_at)}`}
+                    aria-label={translate(
+                      {
+                        id: 'authgate.sessions.revokeLabel',
+                        message: 'Sign out {device}, signed in {time}',
+                        description: 'Accessible name of the button that signs one device out',
+                      },
+                      {device, time: formatDateTime(session.created_at, locale)},
+                    )}
                     onClick={() => void revoke(session)}>
-                    {busy === session.id ? 'Signing out…' : 'Sign out'}
+                    {busy === session.id ? signingOut() : signOutLabel()}
                   </button>
                 )}
               </li>
@@ -132,23 +214,43 @@ export function SessionsList({onSignOutEverywhere}: SessionsSectionProps): React
       )}
       <div className="authgate-section__footer">
         <p className="authgate-section__text">
-          Lost a device, or signed in somewhere you should not have? Sign out everywhere, this device included.
+          {translate({
+            id: 'authgate.sessions.everywhereText',
+            message: 'Lost a device, or signed in somewhere you should not have? Sign out everywhere, this device included.',
+            description: 'Explanation above the "Sign out everywhere" button',
+          })}
         </p>
         <button
           type="button"
           className="button button--danger button--outline"
           disabled={busy !== null}
           onClick={() => void everywhere()}>
-          {busy === '*' ? 'Signing out…' : 'Sign out everywhere'}
+          {busy === '*'
+            ? signingOut()
+            : translate({
+                id: 'authgate.sessions.everywhere',
+                message: 'Sign out everywhere',
+                description: 'Button that signs every device out',
+              })}
         </button>
       </div>
     </>
   );
 }
 
+function sessionsTitle(): string {
+  return translate({id: 'authgate.sessions.title', message: 'Signed-in devices', description: 'Account section title'});
+}
+
 export default function SessionsSection(props: SessionsSectionProps): ReactNode {
   return (
-    <Section title="Signed-in devices" summary="Where your account is signed in; sign any of them out.">
+    <Section
+      title={sessionsTitle()}
+      summary={translate({
+        id: 'authgate.sessions.summary',
+        message: 'Where your account is signed in; sign any of them out.',
+        description: 'Account section summary, under its title',
+      })}>
       <SessionsList {...props} />
     </Section>
   );

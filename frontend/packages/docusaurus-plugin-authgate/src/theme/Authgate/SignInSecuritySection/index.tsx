@@ -1,6 +1,10 @@
 import {useEffect, useRef, useState} from 'react';
 import type {ReactNode} from 'react';
+import Translate, {translate} from '@docusaurus/Translate';
+import {interpolate} from '@docusaurus/Interpolate';
 import BackupCodes from '@theme/Authgate/BackupCodes';
+import {formatNumber, selectPlural, useLocale} from '@theme/Authgate/format';
+import {tryAgain} from '@theme/Authgate/useForm';
 import FormAlert from '@theme/Authgate/FormAlert';
 import ReauthPrompt, {useReauth} from '@theme/Authgate/ReauthPrompt';
 import Section from '@theme/Authgate/Section';
@@ -24,11 +28,21 @@ export function SignInSecurity(): ReactNode {
   const [busy, setBusy] = useState(false);
   const inFlight = useRef(false);
   const reauth = useReauth();
+  const locale = useLocale();
 
   const reload = () =>
     getMfaStatus().then(
       (body) => setStatus(body),
-      (err: unknown) => setAlert(err instanceof Error ? err.message : 'Could not load your sign-in security.'),
+      (err: unknown) =>
+        setAlert(
+          err instanceof Error
+            ? err.message
+            : translate({
+                id: 'authgate.security.loadFailed',
+                message: 'Could not load your sign-in security.',
+                description: 'Alert when the sign-in security section could not be loaded',
+              }),
+        ),
     );
 
   useEffect(() => {
@@ -45,7 +59,7 @@ export function SignInSecurity(): ReactNode {
     try {
       await action();
     } catch (err) {
-      setAlert(err instanceof Error ? err.message : 'That did not work. Please try again.');
+      setAlert(err instanceof Error ? err.message : tryAgain());
     } finally {
       inFlight.current = false;
       setBusy(false);
@@ -54,7 +68,12 @@ export function SignInSecurity(): ReactNode {
 
   const startSetup = () =>
     run(async () => {
-      const done = await reauth.guard('set up an authenticator app', (proof) => setupTotp(proof), 'app', {
+      const action = translate({
+        id: 'authgate.security.reauthSetup',
+        message: 'set up an authenticator app',
+        description: 'What the reader confirms with a password or code ("to {action}")',
+      });
+      const done = await reauth.guard(action, (proof) => setupTotp(proof), 'app', {
         // the API asks for a password or code here: a passkey alone cannot vouch for a new sign-in factor
         typedProof: true,
       });
@@ -63,7 +82,12 @@ export function SignInSecurity(): ReactNode {
 
   const regenerate = () =>
     run(async () => {
-      const done = await reauth.guard('create new backup codes', (proof) => regenerateBackupCodes(proof), 'app');
+      const action = translate({
+        id: 'authgate.security.reauthRegenerate',
+        message: 'create new backup codes',
+        description: 'What the reader confirms with a password or code ("to {action}")',
+      });
+      const done = await reauth.guard(action, (proof) => regenerateBackupCodes(proof), 'app');
       if (!done) return;
       setCodes(done.value.backup_codes);
       await reload();
@@ -71,9 +95,20 @@ export function SignInSecurity(): ReactNode {
 
   const turnOff = () =>
     run(async () => {
-      const done = await reauth.guard('turn off two-step sign-in', (proof) => disableTotp(proof), 'app');
+      const action = translate({
+        id: 'authgate.security.reauthTurnOff',
+        message: 'turn off two-step sign-in',
+        description: 'What the reader confirms with a password or code ("to {action}")',
+      });
+      const done = await reauth.guard(action, (proof) => disableTotp(proof), 'app');
       if (!done) return;
-      setNotice('Two-step sign-in is off. Your password alone signs you in again.');
+      setNotice(
+        translate({
+          id: 'authgate.security.turnedOff',
+          message: 'Two-step sign-in is off. Your password alone signs you in again.',
+          description: 'Confirmation after turning two-step sign-in off',
+        }),
+      );
       await reload();
     });
 
@@ -82,7 +117,11 @@ export function SignInSecurity(): ReactNode {
       <FormAlert message={alert} />
     ) : (
       <p className="authgate-section__text" aria-busy="true">
-        Loading your sign-in security…
+        {translate({
+          id: 'authgate.security.loading',
+          message: 'Loading your sign-in security…',
+          description: 'While the sign-in security section loads',
+        })}
       </p>
     );
   }
@@ -90,7 +129,11 @@ export function SignInSecurity(): ReactNode {
   const promptProps = {reauth, canUseCode: status.totp_enabled, canUsePasskey: status.passkeys > 0};
   return (
     <>
-      <h3 className="authgate-subsection__title">Authenticator app</h3>
+      <h3 className="authgate-subsection__title">
+        <Translate id="authgate.security.appTitle" description="Heading of the authenticator app part">
+          Authenticator app
+        </Translate>
+      </h3>
       <FormAlert message={alert} />
       <FormAlert message={notice} variant="success" />
       {codes ? (
@@ -98,7 +141,13 @@ export function SignInSecurity(): ReactNode {
           codes={codes}
           onDone={() => {
             setCodes(null);
-            setNotice('Keep your backup codes safe. You can create new ones here at any time.');
+            setNotice(
+              translate({
+                id: 'authgate.security.codesKept',
+                message: 'Keep your backup codes safe. You can create new ones here at any time.',
+                description: 'Notice after the reader saved the backup codes',
+              }),
+            );
           }}
         />
       ) : setup ? (
@@ -108,46 +157,109 @@ export function SignInSecurity(): ReactNode {
           onConfirmed={(backupCodes) => {
             setSetup(null);
             setCodes(backupCodes);
-            setNotice('Two-step sign-in is on. From now on, signing in asks for a code from your app.');
+            setNotice(
+              translate({
+                id: 'authgate.security.turnedOn',
+                message: 'Two-step sign-in is on. From now on, signing in asks for a code from your app.',
+                description: 'Confirmation after turning two-step sign-in on',
+              }),
+            );
             void reload();
           }}
         />
       ) : status.totp_enabled ? (
         <>
           <p className="authgate-section__text">
-            <span className="badge badge--success">On</span> Signing in with your password also asks for a code from
-            your authenticator app.
+            <span className="badge badge--success">
+              <Translate id="authgate.security.on" description="Badge: two-step sign-in is on">
+                On
+              </Translate>
+            </span>{' '}
+            {translate({
+              id: 'authgate.security.onText',
+              message: 'Signing in with your password also asks for a code from your authenticator app.',
+              description: 'Explanation while two-step sign-in is on',
+            })}
           </p>
           <p className="authgate-section__text">
-            Backup codes left: <strong>{status.backup_codes_remaining}</strong> of 10.
-            {status.backup_codes_remaining <= 3 && ' Create new ones before you run out.'}
+            {/* the plural form for the count first, then its placeholders */}
+            {interpolate(
+              selectPlural(
+                translate({
+                  id: 'authgate.security.codesLeft',
+                  message: 'Backup code left: {count} of {total}.|Backup codes left: {count} of {total}.',
+                  description: 'How many backup codes are left; {count} (bold) of {total}; plural forms separated by |',
+                }),
+                status.backup_codes_remaining,
+                locale,
+              ),
+              {
+                count: <strong>{formatNumber(status.backup_codes_remaining, locale)}</strong>,
+                total: formatNumber(10, locale),
+              },
+            )}
+            {status.backup_codes_remaining <= 3 &&
+              ` ${translate({
+                id: 'authgate.security.codesLow',
+                message: 'Create new ones before you run out.',
+                description: 'Advice when few backup codes are left',
+              })}`}
           </p>
           <div className="authgate-section__footer authgate-reauth__actions">
             <button type="button" className="button button--secondary" disabled={busy} onClick={() => void regenerate()}>
-              Create new backup codes
+              {translate({
+                id: 'authgate.security.regenerate',
+                message: 'Create new backup codes',
+                description: 'Button that replaces the backup codes',
+              })}
             </button>
             <button type="button" className="button button--danger button--outline" disabled={busy} onClick={() => void turnOff()}>
-              Turn off two-step sign-in
+              {translate({
+                id: 'authgate.security.turnOff',
+                message: 'Turn off two-step sign-in',
+                description: 'Button that turns two-step sign-in off',
+              })}
             </button>
           </div>
         </>
       ) : (
         <>
           <p className="authgate-section__text">
-            <span className="badge badge--secondary">Off</span> Add a second step to signing in: a 6-digit code from an
-            app on your phone, so a stolen password alone is not enough.
+            <span className="badge badge--secondary">
+              <Translate id="authgate.security.off" description="Badge: two-step sign-in is off">
+                Off
+              </Translate>
+            </span>{' '}
+            {translate({
+              id: 'authgate.security.offText',
+              message:
+                'Add a second step to signing in: a 6-digit code from an app on your phone, so a stolen password alone is not enough.',
+              description: 'Explanation while two-step sign-in is off',
+            })}
           </p>
           <div className="authgate-section__footer">
             <button type="button" className="button button--primary" disabled={busy} onClick={() => void startSetup()}>
-              Set up an authenticator app
+              {translate({
+                id: 'authgate.security.setup',
+                message: 'Set up an authenticator app',
+                description: 'Button that starts turning two-step sign-in on',
+              })}
             </button>
           </div>
         </>
       )}
       <ReauthPrompt at="app" {...promptProps} />
-      <h3 className="authgate-subsection__title">Passkeys</h3>
+      <h3 className="authgate-subsection__title">
+        <Translate id="authgate.security.passkeysTitle" description="Heading of the passkeys part">
+          Passkeys
+        </Translate>
+      </h3>
       <p className="authgate-section__text">
-        A passkey signs you in with your device’s screen lock or a security key instead of a password and a code.
+        {translate({
+          id: 'authgate.security.passkeysText',
+          message: 'A passkey signs you in with your device’s screen lock or a security key instead of a password and a code.',
+          description: 'Explanation of passkeys',
+        })}
       </p>
       <Passkeys reauth={reauth} canUseCode={status.totp_enabled} onChange={() => void reload()} />
     </>
@@ -156,7 +268,13 @@ export function SignInSecurity(): ReactNode {
 
 export default function SignInSecuritySection(): ReactNode {
   return (
-    <Section title="Sign-in security" summary="Two-step sign-in with an authenticator app, backup codes and passkeys.">
+    <Section
+      title={translate({id: 'authgate.security.title', message: 'Sign-in security', description: 'Account section title'})}
+      summary={translate({
+        id: 'authgate.security.summary',
+        message: 'Two-step sign-in with an authenticator app, backup codes and passkeys.',
+        description: 'Account section summary, under its title',
+      })}>
       <SignInSecurity />
     </Section>
   );

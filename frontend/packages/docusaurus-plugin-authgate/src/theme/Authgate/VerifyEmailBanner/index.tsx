@@ -1,6 +1,8 @@
 import {useRef, useState} from 'react';
 import type {ReactNode} from 'react';
 import {useLocation} from '@docusaurus/router';
+import Translate, {translate} from '@docusaurus/Translate';
+import {sendingFailed, sendingLabel} from '@theme/Authgate/labels';
 import {useAuth, useAuthgateConfig} from 'docusaurus-plugin-authgate/client';
 
 /**
@@ -26,9 +28,19 @@ export default function VerifyEmailBanner(): ReactNode {
     setResult(null);
     try {
       await resendVerification();
-      setResult({ok: true, message: `Sent. Check your inbox at ${user.email}.`});
+      setResult({
+        ok: true,
+        message: translate(
+          {
+            id: 'authgate.banner.sent',
+            message: 'Sent. Check your inbox at {email}.',
+            description: 'After "Resend" in the verify-email banner; {email} is the reader\'s address',
+          },
+          {email: user.email},
+        ),
+      });
     } catch (err) {
-      setResult({ok: false, message: err instanceof Error ? err.message : 'Sending failed. Please try again.'});
+      setResult({ok: false, message: err instanceof Error ? err.message : sendingFailed()});
     } finally {
       setPending(false);
       inFlight.current = false;
@@ -36,11 +48,31 @@ export default function VerifyEmailBanner(): ReactNode {
   };
 
   return (
-    <div className="authgate-banner" role="region" aria-label="Verify your email">
+    <div
+      className="authgate-banner"
+      role="region"
+      aria-label={translate({
+        id: 'authgate.banner.label',
+        message: 'Verify your email',
+        description: 'Accessible name of the verify-email banner above every page',
+      })}>
       <div className="container authgate-banner__inner">
         <p className="authgate-banner__text">
-          <strong>Verify your email.</strong> We sent a link to{' '}
-          <span className="authgate-account__email">{user.email}</span>; open it to confirm your address.
+          <Translate
+            id="authgate.banner.text"
+            description="The verify-email banner; {title} is its bold first words, {email} the reader's address"
+            values={{
+              title: (
+                <strong>
+                  <Translate id="authgate.banner.title" description="The bold first words of the verify-email banner">
+                    Verify your email.
+                  </Translate>
+                </strong>
+              ),
+              email: <span className="authgate-account__email">{user.email}</span>,
+            }}>
+            {'{title} We sent a link to {email}; open it to confirm your address.'}
+          </Translate>
         </p>
         <div className="authgate-banner__actions">
           {result && (
@@ -55,7 +87,13 @@ export default function VerifyEmailBanner(): ReactNode {
             className="button button--sm button--secondary authgate-banner__button"
             disabled={pending}
             onClick={() => void onResend()}>
-            {pending ? 'Sending…' : 'Resend'}
+            {pending
+              ? sendingLabel()
+              : translate({
+                  id: 'authgate.banner.resend',
+                  message: 'Resend',
+                  description: 'Button in the verify-email banner that mails a new link',
+                })}
           </button>
         </div>
       </div>

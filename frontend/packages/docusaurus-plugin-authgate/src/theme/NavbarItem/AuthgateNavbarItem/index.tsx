@@ -2,6 +2,8 @@ import {useEffect, useId, useRef, useState} from 'react';
 import type {ReactNode} from 'react';
 import Link from '@docusaurus/Link';
 import {useLocation} from '@docusaurus/router';
+import {translate} from '@docusaurus/Translate';
+import {signInLabel as defaultSignInLabel, signOutLabel} from '@theme/Authgate/labels';
 import {useAuth, useAuthgateConfig} from 'docusaurus-plugin-authgate/client';
 
 export interface Props {
@@ -29,7 +31,13 @@ function classes(...names: (string | false | undefined)[]): string {
  * "Sign in" for signed-out readers; the reader's email with a menu (Account, Sign out) for
  * signed-in ones; an invisible placeholder of the same size while the session is being checked.
  */
-export default function AuthgateNavbarItem({mobile = false, className, signInLabel = 'Sign in'}: Props): ReactNode {
+export default function AuthgateNavbarItem({mobile = false, className, signInLabel: label}: Props): ReactNode {
+  const signInLabel = label ?? defaultSignInLabel();
+  const accountLabel = translate({
+    id: 'authgate.navbar.account',
+    message: 'Account',
+    description: 'Navbar menu item that opens the account page',
+  });
   const {status, user, signOut} = useAuth();
   const {paths} = useAuthgateConfig();
   const loginHref = useLoginHref();
@@ -96,12 +104,12 @@ export default function AuthgateNavbarItem({mobile = false, className, signInLab
         </li>
         <li className="menu__list-item">
           <Link className="menu__link" to={paths.account}>
-            Account
+            {accountLabel}
           </Link>
         </li>
         <li className="menu__list-item">
           <button type="button" className="menu__link authgate-navbar__menu-button" onClick={handleSignOut}>
-            Sign out
+            {signOutLabel()}
           </button>
         </li>
       </>
@@ -129,12 +137,12 @@ export default function AuthgateNavbarItem({mobile = false, className, signInLab
       <ul id={menuId} className="dropdown__menu authgate-navbar__menu">
         <li>
           <Link className="dropdown__link" to={paths.account} onClick={() => setOpen(false)}>
-            Account
+            {accountLabel}
           </Link>
         </li>
         <li>
           <button type="button" className="dropdown__link authgate-navbar__menu-button" onClick={handleSignOut}>
-            Sign out
+            {signOutLabel()}
           </button>
         </li>
       </ul>
