@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path
 
 from authgate.accounts.lookup import CurrentUser
-from authgate.content.schemas import PAGE_ID_PATTERN, PageContent
+from authgate.content.schemas import PAGE_ID_PATTERN, ContentPage
 from authgate.content.service import filter_page, store_for
 from authgate.errors import (
     AccountSuspended,
@@ -35,7 +35,8 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
 
     @router.get(
         "/content/{page_id}",
-        response_model=PageContent,
+        operation_id="content_page_get",
+        response_model=ContentPage,
         summary="A page's members-only blocks: the content of each block the reader's profile admits, the reason "
         "for each one it does not (403 when it admits none)",
         responses=error_responses(
@@ -46,5 +47,5 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
     async def page_content(
         page_id: Annotated[str, Path(pattern=PAGE_ID_PATTERN, description="The id the kit gave the page")],
         user: CurrentUser = Depends(reader),
-    ) -> PageContent:
+    ) -> ContentPage:
         return filter_page(store.load(page_id), user)

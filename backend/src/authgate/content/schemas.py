@@ -15,7 +15,7 @@ ARTEFACT_VERSION = 1
 PAGE_ID_PATTERN = r"^[0-9a-f]{24}$"
 
 
-class Rule(BaseModel):
+class ContentRule(BaseModel):
     """Who may read a block: a signed-in reader (always), and each condition given (a list: one of its values)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -25,23 +25,23 @@ class Rule(BaseModel):
     roles: tuple[ProfessionalRole, ...] = ()
 
 
-class ArtefactBlock(BaseModel):
+class ContentArtefactBlock(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    rule: Rule = Rule()
+    rule: ContentRule = ContentRule()
     # compiled MDX, the body of a function (the kit runs it with React's JSX runtime and the site's MDX components)
     format: Literal["mdx-function-body"]
     code: str
 
 
-class Artefact(BaseModel):
+class ContentArtefact(BaseModel):
     """One page's protected blocks, in page order (build-members/<page id>.json)."""
 
     model_config = ConfigDict(extra="ignore")
 
     version: Literal[1]
     page: str = Field(pattern=PAGE_ID_PATTERN)
-    blocks: list[ArtefactBlock]
+    blocks: list[ContentArtefactBlock]
 
 
 DenialReason = Literal[
@@ -49,23 +49,23 @@ DenialReason = Literal[
 ]
 
 
-class AdmittedBlock(BaseModel):
+class ContentBlockAdmitted(BaseModel):
     index: int
     status: Literal["admitted"] = "admitted"
     format: Literal["mdx-function-body"]
     code: str
 
 
-class DeniedBlock(BaseModel):
+class ContentBlockDenied(BaseModel):
     index: int
     status: Literal["denied"] = "denied"
     reason: DenialReason
-    rule: Rule
+    rule: ContentRule
 
 
-class PageContent(BaseModel):
+class ContentPage(BaseModel):
     """Every protected block of one page, in page order: the content of each block the reader may read, the reason
     for each one they may not."""
 
     page: str
-    blocks: list[AdmittedBlock | DeniedBlock]
+    blocks: list[ContentBlockAdmitted | ContentBlockDenied]

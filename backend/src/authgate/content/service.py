@@ -14,12 +14,12 @@ from pathlib import Path
 from authgate.accounts.lookup import CurrentUser
 from authgate.content.schemas import (
     PAGE_ID_PATTERN,
-    AdmittedBlock,
-    Artefact,
+    ContentArtefact,
+    ContentBlockAdmitted,
+    ContentBlockDenied,
+    ContentPage,
+    ContentRule,
     DenialReason,
-    DeniedBlock,
-    PageContent,
-    Rule,
 )
 from authgate.errors import (
     AuthError,
@@ -44,7 +44,7 @@ _DENIAL_ERRORS: dict[str, type[AuthError]] = {
 }
 
 
-def denial(rule: Rule, user: CurrentUser) -> DenialReason | None:
+def denial(rule: ContentRule, user: CurrentUser) -> DenialReason | None:
     """Why `user` may not read a block under `rule`; None when they may. A signed-in reader is given."""
     if rule.verified_email and not user.is_verified:
         return ErrorCode.EMAIL_NOT_VERIFIED
@@ -60,20 +60,20 @@ def denial(rule: Rule, user: CurrentUser) -> DenialReason | None:
     return None
 
 
-def filter_page(artefact: Artefact, user: CurrentUser) -> PageContent:
+def filter_page(artefact: ContentArtefact, user: CurrentUser) -> ContentPage:
     """The page's blocks for this reader; refused as a whole (403) when not one block admits them."""
-    blocks: list[AdmittedBlock | DeniedBlock] = []
+    blocks: list[ContentBlockAdmitted | ContentBlockDenied] = []
     for index, block in enumerate(artefact.blocks):
         reason = denial(block.rule, user)
         if reason is None:
-            blocks.append(AdmittedBlock(index=index, format=block.format, code=block.code))
+            blocks.append(ContentBlockAdmitted(index=index, format=block.format, code=block.code))
         else:
-            blocks.append(DeniedBlock(index=index, reason=reason, rule=block.rule))
-    denied = [block.reason for block in blocks if isinstance(block, DeniedBlock)]
+            blocks.append(ContentBlockDenied(index=index, reason=reason, rule=block.rule))
+    denied = [block.reason for block in blocks if isinstance(block, ContentBlockDenied)]
     if blocks and len(denied) == len(blocks):
         reasons = set(denied)
         raise _DENIAL_ERRORS[denied[0]]() if len(reasons) == 1 else ContentNotAdmitted()
-    return PageContent(page=artefact.page, blocks=blocks)
+    return ContentPage(page=artefact.page, blocks=blocks)
 
 
 @dataclass
@@ -81,9 +81,9 @@ class ContentStore:
     """The artefacts under one folder, each parsed once per version of its file (a rebuild replaces the file)."""
 
     directory: Path | None
-    _cache: dict[str, tuple[tuple[int, int], Artefact]] = field(default_factory=dict)
+    _cache: dict[str, tuple[tuple[int, int], ContentArtefact]] = field(default_factory=dict)
 
-    def load(self, page_id: str) -> Artefact:
+    def load(self, page_id: str) -> ContentArtefact:
         if self.directory is None or not _PAGE_ID.fullmatch(page_id):
             raise ContentNotFound()
         # the id is 24 hex digits (no separator, no dot): the path cannot leave the folder; checked again anyway
@@ -98,7 +98,7 @@ class ContentStore:
         cached = self._cache.get(page_id)
         if cached is not None and cached[0] == version:
             return cached[1]
-        artefact = Artefact.model_validate_json(path.read_bytes())
+        artefact = ContentArtefact.model_validate_json(path.read_bytes())
         if artefact.page != page_id:
             # a file renamed by hand: its blocks belong to another page
             logger.error("members content %s names page %s; not served", path.name, artefact.page)

@@ -492,7 +492,7 @@ export function createFakeApi({now = () => Date.now(), accessTtlSeconds = 1800} 
       });
       const denied = answered.filter((b) => b.status === 'denied');
       if (denied.length === answered.length) {
-        const reasons = new Set(denied.map((b) => (b as {reason: string}).reason));
+        const reasons = new Set(denied.map((b) => (b as {reason: ErrorCode}).reason));
         return error(403, 'Not for your profile', reasons.size === 1 ? [...reasons][0]! : 'CONTENT_NOT_ADMITTED');
       }
       return json(200, {page: path.slice('/auth/content/'.length), blocks: answered});

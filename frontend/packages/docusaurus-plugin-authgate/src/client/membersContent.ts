@@ -5,21 +5,17 @@
 import type {ComponentType} from 'react';
 import * as jsxRuntime from 'react/jsx-runtime';
 import {useMDXComponents} from '@mdx-js/react';
+import {isErrorCode, type ErrorCode} from './errors';
+import type {components} from './generated/api';
 
-export interface MembersRuleBody {
-  verified_email: boolean;
-  levels: string[];
-  roles: string[];
-}
-
-export type MembersBlockBody =
-  | {index: number; status: 'admitted'; format: string; code: string}
-  | {index: number; status: 'denied'; reason: string; rule: MembersRuleBody};
+type Schemas = components['schemas'];
+export type MembersRuleBody = Schemas['ContentRule'];
+export type MembersBlockBody = Schemas['ContentPage']['blocks'][number];
 
 export type MembersPageResult =
   | {kind: 'content'; blocks: MembersBlockBody[]}
   /** every block refused (403), or nothing to read (404): the API's code */
-  | {kind: 'refused'; code: string; status: number}
+  | {kind: 'refused'; code: ErrorCode; status: number}
   | {kind: 'failed'};
 
 type AuthFetch = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
@@ -39,9 +35,9 @@ async function fetchPage(authFetch: AuthFetch, page: string): Promise<MembersPag
   } catch {
     return {kind: 'failed'};
   }
-  const body = (await response.json().catch(() => null)) as {blocks?: MembersBlockBody[]; code?: string} | null;
+  const body = (await response.json().catch(() => null)) as {blocks?: MembersBlockBody[]; code?: unknown} | null;
   if (response.ok && body && Array.isArray(body.blocks)) return {kind: 'content', blocks: body.blocks};
-  if ((response.status === 403 || response.status === 404 || response.status === 401) && body?.code) {
+  if ((response.status === 403 || response.status === 404 || response.status === 401) && isErrorCode(body?.code)) {
     return {kind: 'refused', code: body.code, status: response.status};
   }
   return {kind: 'failed'};

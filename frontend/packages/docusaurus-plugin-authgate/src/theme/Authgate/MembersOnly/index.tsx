@@ -1,8 +1,10 @@
 import {useEffect, useState, type ReactNode} from 'react';
 import Link from '@docusaurus/Link';
+import Translate, {translate} from '@docusaurus/Translate';
 import {useLocation} from '@docusaurus/router';
 import {
   blockComponent,
+  codeMessage,
   forgetMembersPages,
   loadMembersPage,
   useAuth,
@@ -20,15 +22,6 @@ export interface MembersOnlyProps {
   children?: ReactNode;
 }
 
-const REASONS: Record<string, string> = {
-  EMAIL_NOT_VERIFIED: 'Verify your email address to read this part.',
-  PROFILE_REQUIRED: 'Complete your profile to read this part.',
-  LEVEL_NOT_ADMITTED: 'This part is not for your profile: it is written for readers of another experience level.',
-  ROLE_NOT_ADMITTED: 'This part is not for your profile: it is written for readers in another role.',
-  CONTENT_NOT_ADMITTED: 'This part is not for your profile.',
-  CONTENT_NOT_FOUND: 'This part is not available right now.',
-};
-
 function Frame({teaser, children, state}: {teaser?: string; children: ReactNode; state: string}): ReactNode {
   return (
     <div className="authgate-members" data-members-state={state}>
@@ -36,6 +29,10 @@ function Frame({teaser, children, state}: {teaser?: string; children: ReactNode;
       <div className="authgate-members__note">{children}</div>
     </div>
   );
+}
+
+function unavailable(): string {
+  return codeMessage('CONTENT_NOT_FOUND')!;
 }
 
 /**
@@ -67,8 +64,12 @@ export default function MembersOnly({page, block, teaser, children}: MembersOnly
     // never show what should have been protected: it already reached the public bundle
     return (
       <Frame state="misconfigured">
-        This members-only block was not protected by the build (is docusaurus-plugin-authgate in the site's plugins,
-        with membersOnly on?).
+        {translate({
+          id: 'authgate.members.unprotected',
+          message:
+            'This members-only block was not protected by the build (is docusaurus-plugin-authgate in the site\'s plugins, with membersOnly on?).',
+          description: 'Shown to the site author in place of a members-only block the build did not cut out of the page',
+        })}
       </Frame>
     );
   }
@@ -85,26 +86,49 @@ export default function MembersOnly({page, block, teaser, children}: MembersOnly
     const next = `${location.pathname}${location.search}${location.hash}`;
     return (
       <Frame teaser={teaser} state="signed-out">
-        <Link to={`${paths.login}?next=${encodeURIComponent(next)}`}>Sign in to read</Link> this members-only part.
+        <Translate
+          id="authgate.members.signInToRead"
+          description="In place of a members-only block for a signed-out reader; {link} is the link 'Sign in to read'"
+          values={{
+            link: (
+              <Link to={`${paths.login}?next=${encodeURIComponent(next)}`}>
+                {translate({
+                  id: 'authgate.members.signInLink',
+                  message: 'Sign in to read',
+                  description: 'The link to the sign-in page in place of a members-only block',
+                })}
+              </Link>
+            ),
+          }}>
+          {'{link} this members-only part.'}
+        </Translate>
       </Frame>
     );
   }
   if (result?.kind === 'failed') {
-    return <Frame teaser={teaser} state="failed">This part could not be loaded. Reload the page to try again.</Frame>;
+    return (
+      <Frame teaser={teaser} state="failed">
+        {translate({
+          id: 'authgate.members.failed',
+          message: 'This part could not be loaded. Reload the page to try again.',
+          description: 'In place of a members-only block when the API could not be reached',
+        })}
+      </Frame>
+    );
   }
   if (result?.kind === 'refused') {
     return (
       <Frame teaser={teaser} state="denied">
-        {REASONS[result.code] ?? REASONS.CONTENT_NOT_ADMITTED}
+        {codeMessage(result.code) ?? codeMessage('CONTENT_NOT_ADMITTED')}
       </Frame>
     );
   }
   const found = result?.blocks.find((b) => b.index === Number(block));
-  if (!found) return <Frame teaser={teaser} state="failed">{REASONS.CONTENT_NOT_FOUND}</Frame>;
+  if (!found) return <Frame teaser={teaser} state="failed">{unavailable()}</Frame>;
   if (found.status === 'denied') {
     return (
       <Frame teaser={teaser} state="denied">
-        {REASONS[found.reason] ?? REASONS.CONTENT_NOT_ADMITTED}
+        {codeMessage(found.reason) ?? codeMessage('CONTENT_NOT_ADMITTED')}
       </Frame>
     );
   }
@@ -112,7 +136,7 @@ export default function MembersOnly({page, block, teaser, children}: MembersOnly
   try {
     Content = blockComponent(found.code);
   } catch {
-    return <Frame teaser={teaser} state="failed">{REASONS.CONTENT_NOT_FOUND}</Frame>;
+    return <Frame teaser={teaser} state="failed">{unavailable()}</Frame>;
   }
   return (
     <div className="authgate-members authgate-members--open" data-members-state="admitted">
