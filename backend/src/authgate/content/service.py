@@ -108,4 +108,10 @@ class ContentStore:
 
 
 def store_for(directory: str | None) -> ContentStore:
-    return ContentStore(Path(directory).resolve() if directory else None)
+    if not directory:
+        return ContentStore(None)
+    path = Path(directory).resolve()
+    if not path.is_dir():
+        # not fatal: the site's build may be copied in after start-up (every page is 404 until then)
+        logger.warning("MEMBERS_CONTENT_DIR %s is not a folder (yet): every members-only page answers 404", path)
+    return ContentStore(path)

@@ -238,6 +238,10 @@ function cutBlocks(tree: MdNode, value: string, page: string, where: string) {
     const children = parent.children ?? [];
     for (let i = 0; i < children.length; i += 1) {
       const node = children[i]!;
+      if (node.type === 'html' && typeof node.value === 'string' && /<MembersOnly\b/.test(node.value)) {
+        // a page compiled as plain Markdown (format: md) reads the block as raw HTML, text and all, into the page
+        fail(where, node, `<${ELEMENT}> needs MDX: name the file .mdx (or set format: mdx in its front matter)`);
+      }
       if (node.name === ELEMENT && node.type === 'mdxJsxTextElement') {
         fail(where, node, `put <${ELEMENT}> and </${ELEMENT}> on lines of their own, with a blank line inside each`);
       }

@@ -194,6 +194,16 @@ describe('members-only remark plugin', () => {
     expect(fs.readdirSync(outDir)).toHaveLength(0);
   });
 
+  it('fails the build on a block in a page compiled as plain Markdown (raw HTML there, text and all)', async () => {
+    const filePath = path.join(SITE, 'docs/plain.md');
+    const options = {siteDir: SITE, outDir, compile: compileBlock};
+    const plain = compile(
+      {value: '# Plain\n\n<MembersOnly>\n\nSECRET in markdown.\n\n</MembersOnly>\n', path: filePath},
+      {format: 'md', remarkPlugins: [[remarkMembersOnly, options]]},
+    );
+    await expect(plain).rejects.toThrow(/docs\/plain\.md:3: members-only content: <MembersOnly> needs MDX/);
+  });
+
   it('fails the build on a bad rule in the front matter', async () => {
     await expect(build('x\n', {frontMatter: {members_only: 'level:guru', description: 'd'}})).rejects.toThrow(/unknown level "guru"/);
   });
