@@ -1,7 +1,9 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import type {LoadContext, OptionValidationContext, Plugin, SwizzleConfig} from '@docusaurus/types';
 import type {AuthgateGlobalData, AuthgatePaths, PluginOptions} from './client/types';
 import {
+  artefactsFingerprint,
   bindCacheToArtefacts,
   docusaurusCompiler,
   docusaurusExcerpt,
@@ -63,6 +65,9 @@ export default function pluginAuthgate(context: LoadContext, options: Normalized
     twoFactor: joinUrl(baseUrl, options.routeBasePath, 'two-factor'),
   };
 
+  // the artefact folder as the build found it (members-only content; see bindCacheToArtefacts)
+  let artefacts: string | undefined;
+
   return {
     name: PLUGIN_NAME,
 
@@ -93,7 +98,12 @@ export default function pluginAuthgate(context: LoadContext, options: Normalized
         throw new Error(`${PLUGIN_NAME}: members-only content found no MDX loader (docs, pages, blog) to protect.`);
       }
       const outDir = path.resolve(context.siteDir, members.outDir);
-      bindCacheToArtefacts(config as Parameters<typeof bindCacheToArtefacts>[0], outDir);
+      if (artefacts === undefined) {
+        // once per build, before either compiler writes: the client and the server compilation see the same value
+        artefacts = artefactsFingerprint(outDir);
+        fs.mkdirSync(outDir, {recursive: true});
+      }
+      bindCacheToArtefacts(config as Parameters<typeof bindCacheToArtefacts>[0], artefacts);
       injectMembersOnly(items, {
         siteDir: context.siteDir,
         outDir,

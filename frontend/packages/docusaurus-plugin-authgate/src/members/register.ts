@@ -5,7 +5,7 @@
  * Docusaurus builds each loader's processors ahead of time (`options.processors`); the loader builds them again from
  * the options when that field is absent, so the injected options drop it.
  */
-import {createHash} from 'node:crypto';
+import {createHash, randomBytes} from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import remarkMembersOnly, {type MembersOnlyRemarkOptions} from './remark';
@@ -117,13 +117,16 @@ export function resolveOutDir(siteDir: string, outDir: string): string {
   return path.resolve(siteDir, outDir);
 }
 
-/** Names and contents of the artefacts on disk, hashed; "none" without the folder. */
+/**
+ * Names and contents of the artefacts on disk, hashed. Without the folder (a fresh checkout, perhaps with a build
+ * cache restored from elsewhere), a value never seen before: such a build compiles every page.
+ */
 export function artefactsFingerprint(outDir: string): string {
   let names: string[];
   try {
     names = fs.readdirSync(outDir).filter((name) => name.endsWith('.json')).sort();
   } catch {
-    return 'none';
+    return `fresh-${randomBytes(8).toString('hex')}`;
   }
   const hash = createHash('sha256');
   for (const name of names) hash.update(name).update('\0').update(fs.readFileSync(path.join(outDir, name))).update('\0');
@@ -140,9 +143,9 @@ interface CacheConfig {
  * is made to depend on the artefacts on disk, so a build whose artefacts differ from the ones the cache was made
  * with (a folder deleted, a changed block) compiles every page again and writes them all.
  */
-export function bindCacheToArtefacts(config: CacheConfig, outDir: string): void {
+export function bindCacheToArtefacts(config: CacheConfig, artefacts: string): void {
   // the kit's own version too: a new kit may cut or compile blocks differently
-  const fingerprint = `members-${kitVersion()}-${artefactsFingerprint(outDir)}`;
+  const fingerprint = `members-${kitVersion()}-${artefacts}`;
   for (const cache of [config.cache, config.experiments?.cache]) {
     if (cache && typeof cache === 'object' && 'version' in cache) {
       const withVersion = cache as {version?: unknown};

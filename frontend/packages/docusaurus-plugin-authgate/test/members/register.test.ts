@@ -52,9 +52,10 @@ describe('the build cache and the artefacts', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'authgate-members-cache-'));
     const webpack = {cache: {type: 'filesystem', version: '3.10.2-abc'}};
     const rspack = {cache: true, experiments: {cache: {type: 'persistent', version: 'client-3.10.2'}}};
-    bindCacheToArtefacts(webpack, dir);
-    bindCacheToArtefacts(rspack, dir);
     const empty = artefactsFingerprint(dir);
+    expect(artefactsFingerprint(dir)).toBe(empty);
+    bindCacheToArtefacts(webpack, empty);
+    bindCacheToArtefacts(rspack, empty);
     // the kit's version is part of it: a new kit compiles every page again
     expect(webpack.cache.version).toBe(`3.10.2-abc-members-0.1.0-${empty}`);
     expect(rspack.experiments.cache.version).toBe(`client-3.10.2-members-0.1.0-${empty}`);
@@ -63,11 +64,14 @@ describe('the build cache and the artefacts', () => {
     expect(one).not.toBe(empty);
     fs.writeFileSync(path.join(dir, 'a.json'), '{"blocks": 2}');
     expect(artefactsFingerprint(dir)).not.toBe(one);
+    // no folder (a fresh checkout with a restored cache): a value never seen before, so every page is compiled
     fs.rmSync(dir, {recursive: true});
-    expect(artefactsFingerprint(dir)).toBe('none');
+    const fresh = artefactsFingerprint(dir);
+    expect(fresh).toMatch(/^fresh-/);
+    expect(artefactsFingerprint(dir)).not.toBe(fresh);
     // no persistent cache: nothing to bind
     const none = {cache: false};
-    bindCacheToArtefacts(none, dir);
+    bindCacheToArtefacts(none, fresh);
     expect(none.cache).toBe(false);
   });
 });
