@@ -38,7 +38,7 @@ test('quickstart: sign in at /auth/login, land on the home page, email in the na
   // 5. log out, the session is cleared
   await navbar(page).getByRole('button', {name: email}).click();
   const loggedOut = page.waitForResponse((r) => r.url() === `${API}/auth/logout`);
-  await navbar(page).getByRole('button', {name: 'Sign out', exact: true}).click();
+  await navbar(page).getByRole('menuitem', {name: 'Sign out', exact: true}).click();
   await waitForSignedOut(page);
   assert.equal((await loggedOut).status(), 204);
   const cookies = await context.cookies(`${API}/auth`);

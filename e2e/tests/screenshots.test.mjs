@@ -62,7 +62,7 @@ for (const scheme of ['light', 'dark']) {
     await page.getByText('Try it').waitFor();
     await screenshot(page, `${scheme}-6-chapter-signed-in`);
     await navbar(page).getByRole('button', {name: email}).click();
-    await navbar(page).getByRole('link', {name: 'Account'}).waitFor();
+    await navbar(page).getByRole('menuitem', {name: 'Account'}).waitFor();
     await page.waitForTimeout(400); // let the menu finish fading in
     await page.screenshot({path: `${ARTIFACTS}${scheme}-7-navbar-menu.png`});
 

@@ -130,7 +130,7 @@ async function openSection(page, name) {
 async function signOutHere(page, email) {
   await navbar(page).getByRole('button', {name: email}).click();
   const loggedOut = page.waitForResponse((res) => new URL(res.url()).pathname === '/auth/logout');
-  await navbar(page).getByRole('button', {name: 'Sign out', exact: true}).click();
+  await navbar(page).getByRole('menuitem', {name: 'Sign out', exact: true}).click();
   await waitForSignedOut(page);
   await loggedOut;
 }

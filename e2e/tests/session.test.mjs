@@ -49,7 +49,7 @@ test('a second tab is signed out when the first signs out', async () => {
   await second.getByText('In plain words').waitFor();
 
   await navbar(first).getByRole('button', {name: email}).click();
-  await navbar(first).getByRole('button', {name: 'Sign out', exact: true}).click();
+  await navbar(first).getByRole('menuitem', {name: 'Sign out', exact: true}).click();
   await waitForSignedOut(first);
   // no reload of the second tab: the BroadcastChannel message signs it out
   await waitForSignedOut(second);
@@ -116,7 +116,7 @@ test('after signing in the reader returns to ?next, but never to another site', 
   await page.waitForURL(`${SITE}/docs/balance`);
 
   await navbar(page).getByRole('button', {name: email}).click();
-  await navbar(page).getByRole('button', {name: 'Sign out', exact: true}).click();
+  await navbar(page).getByRole('menuitem', {name: 'Sign out', exact: true}).click();
   await waitForSignedOut(page);
   await signInThroughForm(page, email, undefined, '//evil.example/steal');
   await page.waitForURL(`${SITE}/`);

@@ -55,8 +55,9 @@ const config: Config = {
           'authgate.completeProfile.lead': 'The chapters adapt to your level and role. This takes a moment, once.',
           'authgate.account.profileSaved': 'Your profile is saved. The chapters now follow it.',
           'authgate.profile.experience.beginner': 'Beginner: new to robotics',
-          'authgate.profile.experience.intermediate': 'Intermediate: some robotics or programming',
-          'authgate.profile.experience.advanced': 'Advanced: I build or research robots',
+          // short enough for the closed select on a 375 px phone (a select does not wrap its text)
+          'authgate.profile.experience.intermediate': 'Intermediate: some robotics',
+          'authgate.profile.experience.advanced': 'Advanced: I build robots',
         },
       },
     ],

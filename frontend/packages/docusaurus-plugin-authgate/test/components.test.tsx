@@ -102,13 +102,13 @@ describe('navbar item', () => {
     toggle.focus();
     await user.keyboard('{Enter}');
     expect(toggle).toHaveAttribute('aria-expanded', 'true');
-    expect(screen.getByRole('link', {name: 'Account'})).toHaveAttribute('href', '/auth/account');
+    expect(screen.getByRole('menuitem', {name: 'Account'})).toHaveAttribute('href', '/auth/account');
     await user.keyboard('{Escape}');
     expect(toggle).toHaveAttribute('aria-expanded', 'false');
     expect(toggle).toHaveFocus();
 
     await user.click(toggle);
-    await user.click(screen.getByRole('button', {name: 'Sign out'}));
+    await user.click(screen.getByRole('menuitem', {name: 'Sign out'}));
     expect(await screen.findByRole('link', {name: 'Sign in'})).toBeVisible();
     await waitFor(() => expect(api.callsTo('/auth/logout')).toHaveLength(1));
   });

@@ -1,7 +1,7 @@
-import {useRef, useState} from 'react';
+import {useEffect, useRef, useState} from 'react';
 import type {FormEvent} from 'react';
 import {translate} from '@docusaurus/Translate';
-import {focusFirstError} from './focusFirstError';
+import {focusAlert, focusFirstError, focusIsLost} from './focusFirstError';
 
 /** A message per field in error, keyed by the form's own field names (FieldErrors for the kit's shared fields). */
 export type FormErrors<V extends object> = Partial<Record<keyof V & string, string>>;
@@ -49,6 +49,17 @@ export function useForm<V extends object>({
   const [alert, setAlert] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
   const inFlight = useRef(false);
+  // The submit button is disabled while the request runs, which drops the keyboard focus to the page body. Once
+  // the answer is rendered the focus goes to the alert when there is one (WCAG 2.4.3), else back to the button
+  // when the form is still there and the focus was not put elsewhere meanwhile.
+  const submitted = useRef<{form: HTMLFormElement; submitter: HTMLElement | null} | null>(null);
+  const [settled, setSettled] = useState({count: 0, alert: false});
+  useEffect(() => {
+    if (settled.count === 0 || !submitted.current) return;
+    const {form, submitter} = submitted.current;
+    if (settled.alert) focusAlert(form, submitter);
+    else if (focusIsLost() && submitter?.isConnected) submitter.focus();
+  }, [settled]);
 
   const set = (name: keyof V & string, value: V[keyof V]) => {
     const next = {...values, [name]: value};
@@ -61,6 +72,8 @@ export function useForm<V extends object>({
   const onSubmit = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     if (inFlight.current) return;
+    const submitter = (event.nativeEvent as SubmitEvent).submitter;
+    submitted.current = {form: event.currentTarget, submitter: submitter instanceof HTMLElement ? submitter : null};
     const found = validate(values);
     setErrors(found);
     setAlert(null);
@@ -70,6 +83,7 @@ export function useForm<V extends object>({
     }
     inFlight.current = true;
     setPending(true);
+    let alerted = false;
     try {
       await submit(values);
     } catch (err) {
@@ -80,10 +94,12 @@ export function useForm<V extends object>({
         focusFirstError(ids, onFields);
       } else {
         setAlert(err instanceof Error ? err.message : (fallback ?? tryAgain()));
+        alerted = true;
       }
     } finally {
       inFlight.current = false;
       setPending(false);
+      setSettled((s) => ({count: s.count + 1, alert: alerted}));
     }
   };
 

@@ -1,25 +1,34 @@
-import {useEffect, useState} from 'react';
+import {useEffect, useRef, useState} from 'react';
 import {useHistory, useLocation} from '@docusaurus/router';
 
 /**
- * The `?token=` of a mailed link, read once; then the token is taken out of the address bar, so it is
- * not left in the history, a bookmark or a shared screenshot (OWASP Forgot Password Cheat Sheet: keep
- * reset tokens out of places they leak from). The pages also send no Referer (see TokenPageHead).
+ * The `?token=` of a mailed link: `undefined` until it is read, then the token or `null` (no token in the link).
+ *
+ * It is read in an effect, after hydration: the server renders these pages without a query string, so a first
+ * client render that read the URL would differ from the server's HTML (React's hydration error #418) and, until
+ * the script ran, the page would tell a reader who just clicked the link that it has no token. Until then the
+ * pages show a neutral "Checking your link…" (CheckingLink).
+ *
+ * Once read, the token is taken out of the address bar, so it is not left in the history, a bookmark or a shared
+ * screenshot (OWASP Forgot Password Cheat Sheet: keep reset tokens out of places they leak from). The pages also
+ * send no Referer (see TokenPageHead).
  */
-export function useMailedToken(): string | null {
+export function useMailedToken(): string | null | undefined {
   const location = useLocation();
   const history = useHistory();
-  const [token] = useState<string | null>(() => {
-    const value = new URLSearchParams(location.search).get('token');
-    return value && value.trim() ? value.trim() : null;
-  });
-  const hasTokenInUrl = new URLSearchParams(location.search).has('token');
+  const [token, setToken] = useState<string | null | undefined>(undefined);
+  const read = useRef(false);
   useEffect(() => {
-    if (!hasTokenInUrl) return;
     const params = new URLSearchParams(location.search);
+    if (!read.current) {
+      read.current = true;
+      const value = params.get('token');
+      setToken(value && value.trim() ? value.trim() : null);
+    }
+    if (!params.has('token')) return;
     params.delete('token');
     const rest = params.toString();
     history.replace(`${location.pathname}${rest ? `?${rest}` : ''}${location.hash}`);
-  }, [hasTokenInUrl, history, location.pathname, location.search, location.hash]);
+  }, [history, location.pathname, location.search, location.hash]);
   return token;
 }

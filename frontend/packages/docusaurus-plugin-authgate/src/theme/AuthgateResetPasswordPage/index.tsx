@@ -18,6 +18,7 @@ import Card from '@theme/Authgate/Card';
 import Field from '@theme/Authgate/Field';
 import FormAlert from '@theme/Authgate/FormAlert';
 import TokenPageHead from '@theme/Authgate/TokenPageHead';
+import CheckingLink from '@theme/Authgate/CheckingLink';
 import {useMailedToken} from '@theme/Authgate/useMailedToken';
 import {useForm} from '@theme/Authgate/useForm';
 import {
@@ -194,6 +195,7 @@ export function ResetPasswordForm({token}: {token: string}): ReactNode {
 
 function ResetPasswordContent(): ReactNode {
   const token = useMailedToken();
+  if (token === undefined) return <CheckingLink title={resetTitle()} />;
   return token ? <ResetPasswordForm token={token} /> : <NoToken />;
 }
 

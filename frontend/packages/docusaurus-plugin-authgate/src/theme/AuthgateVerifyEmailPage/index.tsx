@@ -8,7 +8,9 @@ import useBaseUrl from '@docusaurus/useBaseUrl';
 import Card from '@theme/Authgate/Card';
 import FormAlert from '@theme/Authgate/FormAlert';
 import TokenPageHead from '@theme/Authgate/TokenPageHead';
+import CheckingLink from '@theme/Authgate/CheckingLink';
 import {useMailedToken} from '@theme/Authgate/useMailedToken';
+import {useFocusReturn} from '@theme/Authgate/focusFirstError';
 import {useAuth, useAuthgateConfig} from 'docusaurus-plugin-authgate/client';
 
 type State = {kind: 'pending'} | {kind: 'verified'; email: string} | {kind: 'failed'; message: string};
@@ -20,6 +22,7 @@ export function ResendButton({label}: {label?: string}): ReactNode {
   const [sent, setSent] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const inFlight = useRef(false);
+  const buttonRef = useFocusReturn(pending);
   const onClick = async () => {
     if (inFlight.current) return;
     inFlight.current = true;
@@ -46,7 +49,12 @@ export function ResendButton({label}: {label?: string}): ReactNode {
     <div>
       <FormAlert message={error} />
       <FormAlert message={sent} variant="success" />
-      <button type="button" className="button button--primary" disabled={pending} onClick={() => void onClick()}>
+      <button
+        ref={buttonRef}
+        type="button"
+        className="button button--primary"
+        disabled={pending}
+        onClick={() => void onClick()}>
         {pending
           ? sendingLabel()
           : (label ??
@@ -169,6 +177,7 @@ function verifyTitle(): string {
 
 function VerifyEmailContent(): ReactNode {
   const token = useMailedToken();
+  if (token === undefined) return <CheckingLink title={verifyTitle()} />;
   if (!token) {
     return (
       <Card

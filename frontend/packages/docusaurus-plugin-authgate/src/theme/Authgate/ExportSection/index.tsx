@@ -3,6 +3,7 @@ import type {ReactNode} from 'react';
 import {translate} from '@docusaurus/Translate';
 import FormAlert from '@theme/Authgate/FormAlert';
 import Section from '@theme/Authgate/Section';
+import {useFocusReturn} from '@theme/Authgate/focusFirstError';
 import {downloadFile} from '@theme/Authgate/download';
 import {useAuth} from 'docusaurus-plugin-authgate/client';
 
@@ -17,6 +18,7 @@ export function ExportButton(): ReactNode {
   const [alert, setAlert] = useState<string | null>(null);
   const [done, setDone] = useState<string | null>(null);
   const inFlight = useRef(false);
+  const buttonRef = useFocusReturn(pending);
 
   const onClick = async () => {
     if (inFlight.current) return;
@@ -58,7 +60,12 @@ export function ExportButton(): ReactNode {
     <>
       <FormAlert message={alert} />
       <FormAlert message={done} variant="success" />
-      <button type="button" className="button button--secondary" disabled={pending} onClick={() => void onClick()}>
+      <button
+        ref={buttonRef}
+        type="button"
+        className="button button--secondary"
+        disabled={pending}
+        onClick={() => void onClick()}>
         {pending
           ? translate({id: 'authgate.export.pending', message: 'Preparing…', description: 'The download button while preparing'})
           : translate({id: 'authgate.export.submit', message: 'Download my data', description: 'Button that downloads the data'})}

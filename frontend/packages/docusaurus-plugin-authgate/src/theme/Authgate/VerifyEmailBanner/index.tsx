@@ -4,6 +4,7 @@ import {useLocation} from '@docusaurus/router';
 import Translate, {translate} from '@docusaurus/Translate';
 import {sendingFailed, sendingLabel} from '@theme/Authgate/labels';
 import {useAuth, useAuthgateConfig} from 'docusaurus-plugin-authgate/client';
+import {useFocusReturn} from '@theme/Authgate/focusFirstError';
 
 /**
  * "Verify your email" for a signed-in reader whose address is not confirmed yet, with a button that
@@ -17,6 +18,7 @@ export default function VerifyEmailBanner(): ReactNode {
   const [pending, setPending] = useState(false);
   const [result, setResult] = useState<{ok: boolean; message: string} | null>(null);
   const inFlight = useRef(false);
+  const buttonRef = useFocusReturn(pending);
 
   if (status !== 'signed-in' || !user || user.is_verified) return null;
   if (location.pathname === paths.verifyEmail) return null;
@@ -83,6 +85,7 @@ export default function VerifyEmailBanner(): ReactNode {
             </span>
           )}
           <button
+            ref={buttonRef}
             type="button"
             className="button button--sm button--secondary authgate-banner__button"
             disabled={pending}
