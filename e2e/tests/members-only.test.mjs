@@ -218,7 +218,7 @@ test('a reader of another profile sees the placeholders, not the blocks', async 
   await page.goto(`${SITE}/docs/exercises`);
   await article.getByText('MEMBERS-MARKER-SOLUTION-ONE', {exact: false}).waitFor();
   await page.locator('nav.navbar').getByRole('button', {name: email}).click();
-  await page.locator('nav.navbar').getByRole('button', {name: 'Sign out', exact: true}).click();
+  await page.locator('nav.navbar').getByRole('menuitem', {name: 'Sign out', exact: true}).click();
   await waitForSignedOut(page);
   await page.getByRole('link', {name: 'Sign in to read'}).first().waitFor();
   assert.ok(!(await article.innerText()).includes('MEMBERS-MARKER-SOLUTION-ONE'));
