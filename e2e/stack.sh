@@ -83,6 +83,8 @@ export CORS_ORIGINS="[\"http://localhost:$site_port\"]"
 export PUBLIC_URL="http://localhost:$site_port"
 export SMTP_HOST=127.0.0.1 SMTP_PORT=$mail_port SMTP_STARTTLS=false
 export AUTH_PUBLIC_URL="http://localhost:$api_port"
+# members-only blocks: the site's build wrote them next to build/, and only the API serves them
+export MEMBERS_CONTENT_DIR="$site_dir/build-members"
 oidc_secret=authgate-e2e-client-secret
 export OAUTH_OIDC_PROVIDERS="[{\"id\": \"uni\", \"name\": \"University\", \"issuer\": \"http://localhost:$oidc_port\", \"client_id\": \"authgate-e2e\", \"client_secret\": \"$oidc_secret\"}]"
 export RATE_LIMIT_OAUTH_IP=${RATE_LIMIT_OAUTH_IP:-1000/minute}

@@ -49,9 +49,24 @@ cat >"$site/docs/intro.md" <<'MD'
 <SignedOut>Sign in to see the notes for your level.</SignedOut>
 <ForExperience level="beginner">The plain-language version.</ForExperience>
 MD
+# a members-only block (docs/members-only.md): cut out of build/, written to build-members/
+cat >"$site/docs/solutions.md" <<'MD'
+---
+description: Solutions, for members.
+---
+# Solutions
+
+<MembersOnly rule="level:advanced" teaser="The worked solution.">
+
+PACK-TEST-MEMBERS-MARKER: the answer is 42.
+
+</MembersOnly>
+MD
 (cd "$site" && npm install --no-audit --no-fund --loglevel=error >/dev/null)
 (cd "$site" && npx docusaurus build >"$work/build.log" 2>&1) || { tail -n 40 "$work/build.log" >&2; say "FAIL: build"; exit 1; }
 for page in auth/login auth/signup auth/account auth/complete-profile docs/intro; do
   [[ -f $site/build/$page/index.html ]] || { say "FAIL: $page was not built"; exit 1; }
 done
+if grep -rq PACK-TEST-MEMBERS-MARKER "$site/build"; then say "FAIL: members-only text in build/"; exit 1; fi
+grep -rq PACK-TEST-MEMBERS-MARKER "$site/build-members" || { say "FAIL: no members-only artefact in build-members/"; exit 1; }
 say "ok: the packed plugin installs into a fresh Docusaurus site and builds ($(basename "$tarball"))"

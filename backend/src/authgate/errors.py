@@ -48,6 +48,11 @@ class ErrorCode(StrEnum):
     TWO_FACTOR_NOT_ON = "TWO_FACTOR_NOT_ON"
     PASSKEY_NOT_FOUND = "PASSKEY_NOT_FOUND"
     PASSKEY_INVALID = "PASSKEY_INVALID"
+    CONTENT_NOT_FOUND = "CONTENT_NOT_FOUND"
+    CONTENT_NOT_ADMITTED = "CONTENT_NOT_ADMITTED"
+    PROFILE_REQUIRED = "PROFILE_REQUIRED"
+    LEVEL_NOT_ADMITTED = "LEVEL_NOT_ADMITTED"
+    ROLE_NOT_ADMITTED = "ROLE_NOT_ADMITTED"
 
 
 class ErrorBody(BaseModel):
@@ -305,6 +310,44 @@ class PasskeyInvalid(AuthError):
     status_code = 401
     code = ErrorCode.PASSKEY_INVALID
     detail = "The passkey could not be verified; try again"
+
+
+class ContentNotFound(AuthError):
+    status_code = 404
+    code = ErrorCode.CONTENT_NOT_FOUND
+    detail = "No members-only content for this page"
+
+
+class ContentNotAdmitted(AuthError):
+    """Every protected block of the page refused the reader, for different reasons."""
+
+    status_code = 403
+    code = ErrorCode.CONTENT_NOT_ADMITTED
+    detail = "This content is not for your profile"
+
+
+class ContentNeedsVerifiedEmail(AuthError):
+    status_code = 403
+    code = ErrorCode.EMAIL_NOT_VERIFIED
+    detail = "Verify your email address to read this"
+
+
+class ProfileRequired(AuthError):
+    status_code = 403
+    code = ErrorCode.PROFILE_REQUIRED
+    detail = "Complete your profile to read this"
+
+
+class LevelNotAdmitted(AuthError):
+    status_code = 403
+    code = ErrorCode.LEVEL_NOT_ADMITTED
+    detail = "This content is for readers of another experience level"
+
+
+class RoleNotAdmitted(AuthError):
+    status_code = 403
+    code = ErrorCode.ROLE_NOT_ADMITTED
+    detail = "This content is for readers of another role"
 
 
 class InternalError(AuthError):

@@ -17,6 +17,7 @@ from authgate.accounts.snapshots import SnapshotCache
 from authgate.cleanup import feature as cleanup
 from authgate.cleanup.schedule import CleanupSchedule
 from authgate.cleanup.service import process_name, purge_if_due
+from authgate.content import feature as content
 from authgate.db import engine_for, timeouts_of
 from authgate.devices import feature as devices
 from authgate.errors import AuthError, ServiceUnavailable
@@ -50,6 +51,7 @@ FEATURES: tuple[Feature, ...] = (
     privacy.FEATURE,
     oauth.FEATURE,
     mfa.FEATURE,
+    content.FEATURE,
     onetime.FEATURE,
     events.FEATURE,
     keys.FEATURE,

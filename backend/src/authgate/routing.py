@@ -217,6 +217,10 @@ def make_route_class(gate: AuthGate) -> type[APIRoute]:
     settings = gate.settings
     always_raw = _raw({"Cache-Control": "no-store", "Pragma": "no-cache", **security_headers(settings)})
     always_public = _raw(security_headers(settings))
+    # a response meant for one reader only (members-only content): no shared cache keeps it, and a cache that does
+    # keep a copy in the browser keys it by the bearer token
+    private = {"Cache-Control": "private, no-store", "Pragma": "no-cache", "Vary": "Authorization"}
+    always_private = _raw({**private, **security_headers(settings)})
 
     class AuthRoute(APIRoute):
         # include_router copies routes but keeps their class: `current_user` finds the runtime through it
@@ -230,7 +234,14 @@ def make_route_class(gate: AuthGate) -> type[APIRoute]:
             # public documents (the JWKS) may be cached by anyone; everything else is no-store
             # the template (/auth/passkeys/{passkey_id}), never the path itself: bounded labels, no ids in metrics
             route = self.path_format
-            headers = always_public if (self.openapi_extra or {}).get("x-authgate-cacheable") else always_raw
+            extra = self.openapi_extra or {}
+            headers = (
+                always_public
+                if extra.get("x-authgate-cacheable")
+                else always_private
+                if extra.get("x-authgate-private")
+                else always_raw
+            )
             auth_base = self._auth_base()
             # segments of this route's own path: what the request path has beyond them is an outer prefix (newer
             # FastAPI keeps an included router's routes as they are and strips the prefix while matching)

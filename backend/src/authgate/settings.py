@@ -180,6 +180,10 @@ class Settings(BaseSettings):
 
     # the name authenticator apps and passkey prompts show for the account ("authgate: reader@example.org")
     site_name: str = Field(default="authgate", min_length=1, max_length=64)
+    # members-only content (content/): the folder the Docusaurus kit's build writes the protected blocks to
+    # (build-members/ next to build/); unset: GET /auth/content/{page_id} answers 404 for every page
+    members_content_dir: str | None = None
+
     # passkeys (WebAuthn): the relying party is the site's registrable domain, by default PUBLIC_URL's host; the
     # origins allowed to use them, by default PUBLIC_URL's own (a list: several sites under one RP ID)
     webauthn_rp_id: str | None = None

@@ -1,6 +1,21 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import type {LoadContext, OptionValidationContext, Plugin, SwizzleConfig} from '@docusaurus/types';
 import type {AuthgateGlobalData, AuthgatePaths, PluginOptions} from './client/types';
+import {
+  artefactsFingerprint,
+  bindCacheToArtefacts,
+  docusaurusCompiler,
+  docusaurusExcerpt,
+  injectMembersOnly,
+  mdxLoaderItems,
+} from './members/register';
+import {findLeaks, leakReport, protectedSnippets} from './members/leaks';
+import {globToRegExp, type MembersPageGlob} from './members/remark';
+import {parseRule, RuleError} from './members/rule';
+
+export {default as remarkMembersOnly} from './members/remark';
+export type {MembersOnlyRemarkOptions, MembersPageGlob} from './members/remark';
 
 export type {PluginOptions, AuthgateGlobalData} from './client/types';
 
@@ -11,6 +26,8 @@ export interface NormalizedOptions {
   apiBaseUrl: string;
   routeBasePath: string;
   refreshLeewaySeconds: number;
+  /** Members-only content; false turns it off (a `<MembersOnly>` block then renders a warning, never its text). */
+  membersOnly: {outDir: string; pages: MembersPageGlob[]} | false;
   messages: Record<string, string>;
 }
 
@@ -48,6 +65,9 @@ export default function pluginAuthgate(context: LoadContext, options: Normalized
     twoFactor: joinUrl(baseUrl, options.routeBasePath, 'two-factor'),
   };
 
+  // the artefact folder as the build found it (members-only content; see bindCacheToArtefacts)
+  let artefacts: string | undefined;
+
   return {
     name: PLUGIN_NAME,
 
@@ -68,6 +88,37 @@ export default function pluginAuthgate(context: LoadContext, options: Normalized
 
     getClientModules() {
       return [path.resolve(__dirname, 'styles.css')];
+    },
+
+    configureWebpack(config) {
+      const members = options.membersOnly;
+      if (!members) return {};
+      const items = mdxLoaderItems(config.module?.rules);
+      if (items.length === 0) {
+        throw new Error(`${PLUGIN_NAME}: members-only content found no MDX loader (docs, pages, blog) to protect.`);
+      }
+      const outDir = path.resolve(context.siteDir, members.outDir);
+      if (artefacts === undefined) {
+        // once per build, before either compiler writes: the client and the server compilation see the same value
+        artefacts = artefactsFingerprint(outDir);
+        fs.mkdirSync(outDir, {recursive: true});
+      }
+      bindCacheToArtefacts(config as Parameters<typeof bindCacheToArtefacts>[0], artefacts);
+      injectMembersOnly(items, {
+        siteDir: context.siteDir,
+        outDir,
+        pages: members.pages,
+        compiler: docusaurusCompiler(context.siteDir),
+        excerpt: docusaurusExcerpt(context.siteDir),
+      });
+      return {};
+    },
+
+    async postBuild({outDir}) {
+      // the last word: whatever a plugin did with the pages' sources, no protected text left in build/
+      if (!options.membersOnly) return;
+      const leaks = findLeaks(outDir, protectedSnippets(path.resolve(context.siteDir, options.membersOnly.outDir)));
+      if (leaks.length) throw new Error(`${PLUGIN_NAME}: ${leakReport(leaks)}`);
     },
 
     getTypeScriptThemePath() {
@@ -122,8 +173,38 @@ export function validateOptions({
     apiBaseUrl: apiBaseUrl.replace(/\/+$/, ''),
     routeBasePath,
     refreshLeewaySeconds: leeway,
+    membersOnly: validateMembersOnly(raw.membersOnly),
     messages: validateMessages(raw.messages),
   };
+}
+
+function validateMembersOnly(raw: PluginOptions['membersOnly']): NormalizedOptions['membersOnly'] {
+  if (raw === false) return false;
+  const value = raw ?? {};
+  const outDir = value.outDir ?? 'build-members';
+  if (typeof outDir !== 'string' || !outDir.trim()) {
+    throw new Error(`${PLUGIN_NAME}: "membersOnly.outDir" must be a folder path, e.g. "build-members".`);
+  }
+  // the artefacts must never be served with the site: not the build folder, nor inside it
+  const normalised = path.normalize(outDir).replace(/[\\/]+$/, '');
+  if (normalised === 'build' || normalised.startsWith(`build${path.sep}`) || normalised === 'static' || normalised.startsWith(`static${path.sep}`)) {
+    throw new Error(`${PLUGIN_NAME}: "membersOnly.outDir" must be outside build/ and static/; got "${outDir}".`);
+  }
+  const pages = value.pages ?? [];
+  if (!Array.isArray(pages)) throw new Error(`${PLUGIN_NAME}: "membersOnly.pages" must be a list of {path, rule}.`);
+  for (const page of pages) {
+    if (!page || typeof page.path !== 'string' || !page.path) {
+      throw new Error(`${PLUGIN_NAME}: each "membersOnly.pages" entry needs a path glob, e.g. {path: 'docs/solutions/**'}.`);
+    }
+    globToRegExp(page.path);
+    try {
+      parseRule(page.rule);
+    } catch (error) {
+      if (error instanceof RuleError) throw new Error(`${PLUGIN_NAME}: membersOnly.pages "${page.path}": ${error.message}`);
+      throw error;
+    }
+  }
+  return {outDir, pages};
 }
 
 /** `messages`: the site's wording per translation id; only the kit's own ids (`authgate.…`), each a non-empty text. */
@@ -179,6 +260,7 @@ export function getSwizzleConfig(): SwizzleConfig {
       'Authgate/SignInSecuritySection': {actions: safe, description: 'Account: authenticator app, backup codes, passkeys.'},
       'Authgate/ReauthPrompt': {actions: safe, description: 'Asks for the password, a code or a passkey before a sensitive change.'},
       'Authgate/BackupCodes': {actions: safe, description: 'The backup codes, shown once, with a download.'},
+      'Authgate/MembersOnly': {actions: safe, description: 'The place of a members-only block: teaser, sign in, the block.'},
     },
   };
 }

@@ -64,6 +64,11 @@ interface MfaState {
   passkeys: FakePasskey[];
 }
 
+export interface FakeMembersBlock {
+  rule: {verified_email: boolean; levels: string[]; roles: string[]};
+  code: string;
+}
+
 export interface Mail {
   to: string;
   kind: 'verify' | 'reset' | 'email-change-notice';
@@ -133,6 +138,8 @@ export function createFakeApi({now = () => Date.now(), accessTtlSeconds = 1800} 
   const providers: Schemas['ProviderOut'][] = [];
   /** While set, /auth/refresh waits for this promise before answering. */
   let refreshGate: Promise<void> | null = null;
+  /** Members-only pages GET /auth/content/{page} serves, filtered by each block's rule like the API. */
+  const membersPages = new Map<string, FakeMembersBlock[]>();
 
   const json = (status: number, body?: unknown) =>
     new Response(body === undefined ? null : JSON.stringify(body), {
@@ -464,6 +471,32 @@ export function createFakeApi({now = () => Date.now(), accessTtlSeconds = 1800} 
     if (method === 'GET' && path === '/auth/providers') {
       return reply('GET /auth/providers', 200, providers);
     }
+    if (method === 'GET' && path.startsWith('/auth/content/')) {
+      const account = bearerAccount(authorization);
+      if (!account) return error(401, 'Not authenticated', 'NOT_AUTHENTICATED');
+      const blocks = membersPages.get(decodeURIComponent(path.slice('/auth/content/'.length)));
+      if (!blocks) return error(404, 'No members-only content for this page', 'CONTENT_NOT_FOUND');
+      const answered = blocks.map((block, index) => {
+        const profile = account.profile as {experience_level?: string; professional_role?: string} | null;
+        const reason =
+          block.rule.verified_email && !account.user.is_verified
+            ? 'EMAIL_NOT_VERIFIED'
+            : block.rule.levels.length && !block.rule.levels.includes(profile?.experience_level ?? '')
+              ? 'LEVEL_NOT_ADMITTED'
+              : block.rule.roles.length && !block.rule.roles.includes(profile?.professional_role ?? '')
+                ? 'ROLE_NOT_ADMITTED'
+                : null;
+        return reason
+          ? {index, status: 'denied', reason, rule: block.rule}
+          : {index, status: 'admitted', format: 'mdx-function-body', code: block.code};
+      });
+      const denied = answered.filter((b) => b.status === 'denied');
+      if (denied.length === answered.length) {
+        const reasons = new Set(denied.map((b) => (b as {reason: ErrorCode}).reason));
+        return error(403, 'Not for your profile', reasons.size === 1 ? [...reasons][0]! : 'CONTENT_NOT_ADMITTED');
+      }
+      return json(200, {page: path.slice('/auth/content/'.length), blocks: answered});
+    }
     if (method === 'GET' && path === '/auth/me') {
       const account = bearerAccount(authorization) ?? cookieAccount(sendCookie);
       if (!account) return error(401, 'Not authenticated', 'NOT_AUTHENTICATED');
@@ -709,6 +742,10 @@ export function createFakeApi({now = () => Date.now(), accessTtlSeconds = 1800} 
     providers,
     addUser,
     accounts,
+    /** Serves a members-only page (its blocks in order, each with its rule and compiled code). */
+    setMembersPage(page: string, blocks: FakeMembersBlock[]) {
+      membersPages.set(page, blocks);
+    },
     /** Signs the fake browser in as `email`: the cookie jar now holds a valid refresh token. */
     giveCookie(email: string) {
       issueSession(email);

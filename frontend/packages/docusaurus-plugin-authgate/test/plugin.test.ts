@@ -14,6 +14,7 @@ describe('plugin options', () => {
       apiBaseUrl: 'http://localhost:8000',
       routeBasePath: 'auth',
       refreshLeewaySeconds: 60,
+      membersOnly: {outDir: 'build-members', pages: []},
       messages: {},
     });
   });
@@ -56,6 +57,19 @@ describe('plugin i18n', () => {
     } as never);
     expect(routes.map((r) => r.path)).toContain('/ur/auth/login');
     expect(globalData?.paths.signup).toBe('/ur/auth/signup');
+  });
+});
+
+describe('members-only options', () => {
+  it('keep the artefacts out of build/ and static/, and check the page globs and rules', () => {
+    const base = {apiBaseUrl: 'http://localhost:8000'};
+    expect(validate({...base, membersOnly: false}).membersOnly).toBe(false);
+    expect(validate({...base, membersOnly: {outDir: 'private/members'}}).membersOnly).toEqual({outDir: 'private/members', pages: []});
+    for (const outDir of ['build', 'build/members', './build/', 'static/members']) {
+      expect(() => validate({...base, membersOnly: {outDir}})).toThrow(/outside build\/ and static\//);
+    }
+    expect(() => validate({...base, membersOnly: {pages: [{path: 'docs/x/**', rule: 'level:guru'}]}})).toThrow(/unknown level/);
+    expect(() => validate({...base, membersOnly: {pages: [{rule: 'verified'}]}})).toThrow(/path glob/);
   });
 });
 

@@ -134,6 +134,11 @@ function detailMessages(): Record<Exclude<ErrorCode, OwnCode>, string> {
     IDENTITY_IN_USE: translate({id: 'authgate.error.IDENTITY_IN_USE', message: 'That provider account is already connected to another account.', description: d}),
     IDENTITY_NOT_FOUND: translate({id: 'authgate.error.IDENTITY_NOT_FOUND', message: 'That connected account is already gone.', description: d}),
     LAST_WAY_IN: translate({id: 'authgate.error.LAST_WAY_IN', message: 'This is your last way to sign in. Set a password or connect another provider first.', description: d}),
+    CONTENT_NOT_FOUND: translate({id: 'authgate.error.CONTENT_NOT_FOUND', message: 'This members-only part is not available right now.', description: d}),
+    CONTENT_NOT_ADMITTED: translate({id: 'authgate.error.CONTENT_NOT_ADMITTED', message: 'This part is not for your profile.', description: d}),
+    PROFILE_REQUIRED: translate({id: 'authgate.error.PROFILE_REQUIRED', message: 'Complete your profile to read this part.', description: d}),
+    LEVEL_NOT_ADMITTED: translate({id: 'authgate.error.LEVEL_NOT_ADMITTED', message: 'This part is not for your profile: it is written for readers of another experience level.', description: d}),
+    ROLE_NOT_ADMITTED: translate({id: 'authgate.error.ROLE_NOT_ADMITTED', message: 'This part is not for your profile: it is written for readers in another role.', description: d}),
   };
 }
 

@@ -14,6 +14,8 @@ export {
   webauthnAvailable,
 } from './webauthn';
 export {SignedIn, SignedOut, ForExperience, ForRole} from './components';
+export {blockComponent, forgetMembersPages, loadMembersPage, membersPageUrl} from './membersContent';
+export type {MembersBlockBody, MembersPageResult, MembersRuleBody} from './membersContent';
 export type {ForExperienceProps, ForRoleProps} from './components';
 export {AuthError, ERROR_CODES, KIT_ERROR_CODES, codeMessage, isErrorCode, passkeyCancelledMessage} from './errors';
 export type {AuthErrorCode, ErrorCode, KitErrorCode} from './errors';

@@ -171,6 +171,11 @@ export interface PluginOptions {
   /** Refresh the access token this many seconds before it expires (default 60). */
   refreshLeewaySeconds?: number;
   /**
+   * Members-only content (docs/members-only.md): where the protected blocks are written (default "build-members",
+   * relative to the site; never inside build/), and pages protected as a whole by path. false: off.
+   */
+  membersOnly?: false | {outDir?: string; pages?: Array<{path: string; rule?: string}>};
+  /**
    * The site's own wording for any of the kit's messages, keyed by translation id (`authgate.*`), e.g. the sign-up
    * lead or the experience levels naming the site's subject. They are the messages of the site's default wording:
    * a locale's code.json still translates the same ids.

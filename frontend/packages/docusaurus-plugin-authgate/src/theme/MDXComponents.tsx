@@ -1,5 +1,6 @@
 import MDXComponentsInit from '@theme-init/MDXComponents';
 import {ForExperience, ForRole, SignedIn, SignedOut} from 'docusaurus-plugin-authgate/client';
+import MembersOnly from '@theme/Authgate/MembersOnly';
 
 /** The site's MDX components plus the authgate ones, so pages can use them without imports. */
 const MDXComponents = {
@@ -8,6 +9,7 @@ const MDXComponents = {
   SignedOut,
   ForExperience,
   ForRole,
+  MembersOnly,
 };
 
 export default MDXComponents;

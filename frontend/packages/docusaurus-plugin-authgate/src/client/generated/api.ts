@@ -103,6 +103,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/auth/content/{page_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A page's members-only blocks: the content of each block the reader's profile admits, the reason for each one it does not (403 when it admits none) */
+        get: operations["content_page_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/auth/forgot-password": {
         parameters: {
             query?: never;
@@ -838,6 +855,73 @@ export interface components {
             /** Code */
             code: string;
         };
+        /** ContentBlockAdmitted */
+        ContentBlockAdmitted: {
+            /** Code */
+            code: string;
+            /**
+             * Format
+             * @constant
+             */
+            format: "mdx-function-body";
+            /** Index */
+            index: number;
+            /**
+             * Status
+             * @default admitted
+             * @constant
+             */
+            status: "admitted";
+        };
+        /** ContentBlockDenied */
+        ContentBlockDenied: {
+            /** Index */
+            index: number;
+            /**
+             * Reason
+             * @enum {string}
+             */
+            reason: "EMAIL_NOT_VERIFIED" | "PROFILE_REQUIRED" | "LEVEL_NOT_ADMITTED" | "ROLE_NOT_ADMITTED";
+            rule: components["schemas"]["ContentRule"];
+            /**
+             * Status
+             * @default denied
+             * @constant
+             */
+            status: "denied";
+        };
+        /**
+         * ContentPage
+         * @description Every protected block of one page, in page order: the content of each block the reader may read, the reason
+         *     for each one they may not.
+         */
+        ContentPage: {
+            /** Blocks */
+            blocks: (components["schemas"]["ContentBlockAdmitted"] | components["schemas"]["ContentBlockDenied"])[];
+            /** Page */
+            page: string;
+        };
+        /**
+         * ContentRule
+         * @description Who may read a block: a signed-in reader (always), and each condition given (a list: one of its values).
+         */
+        ContentRule: {
+            /**
+             * Levels
+             * @default []
+             */
+            levels: components["schemas"]["ExperienceLevel"][];
+            /**
+             * Roles
+             * @default []
+             */
+            roles: components["schemas"]["ProfessionalRole"][];
+            /**
+             * Verified Email
+             * @default false
+             */
+            verified_email: boolean;
+        };
         /** DataExport */
         DataExport: {
             /** Events */
@@ -875,7 +959,7 @@ export interface components {
          * ErrorCode
          * @enum {string}
          */
-        ErrorCode: "VALIDATION_ERROR" | "PASSWORD_TOO_WEAK" | "EMAIL_ALREADY_EXISTS" | "INVALID_CREDENTIALS" | "ACCOUNT_SUSPENDED" | "NOT_AUTHENTICATED" | "INVALID_TOKEN" | "REFRESH_TOKEN_INVALID" | "REFRESH_TOKEN_REUSED" | "ORIGIN_NOT_ALLOWED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "SERVICE_UNAVAILABLE" | "NOT_FOUND" | "RATE_LIMITED" | "PASSWORD_RESET_REQUIRED" | "TOKEN_INVALID" | "EMAIL_NOT_VERIFIED" | "INVALID_PASSWORD" | "SESSION_NOT_FOUND" | "BAD_REQUEST" | "METHOD_NOT_ALLOWED" | "INTERNAL_ERROR" | "REQUEST_TIMEOUT" | "PROVIDER_NOT_FOUND" | "OAUTH_STATE_INVALID" | "OAUTH_ACCESS_DENIED" | "OAUTH_PROVIDER_ERROR" | "OAUTH_EMAIL_REQUIRED" | "OAUTH_LINK_REQUIRED" | "IDENTITY_IN_USE" | "IDENTITY_NOT_FOUND" | "LAST_WAY_IN" | "RECENT_SIGN_IN_REQUIRED" | "INVALID_CODE" | "CHALLENGE_INVALID" | "TWO_FACTOR_ALREADY_ON" | "TWO_FACTOR_NOT_ON" | "PASSKEY_NOT_FOUND" | "PASSKEY_INVALID";
+        ErrorCode: "VALIDATION_ERROR" | "PASSWORD_TOO_WEAK" | "EMAIL_ALREADY_EXISTS" | "INVALID_CREDENTIALS" | "ACCOUNT_SUSPENDED" | "NOT_AUTHENTICATED" | "INVALID_TOKEN" | "REFRESH_TOKEN_INVALID" | "REFRESH_TOKEN_REUSED" | "ORIGIN_NOT_ALLOWED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "SERVICE_UNAVAILABLE" | "NOT_FOUND" | "RATE_LIMITED" | "PASSWORD_RESET_REQUIRED" | "TOKEN_INVALID" | "EMAIL_NOT_VERIFIED" | "INVALID_PASSWORD" | "SESSION_NOT_FOUND" | "BAD_REQUEST" | "METHOD_NOT_ALLOWED" | "INTERNAL_ERROR" | "REQUEST_TIMEOUT" | "PROVIDER_NOT_FOUND" | "OAUTH_STATE_INVALID" | "OAUTH_ACCESS_DENIED" | "OAUTH_PROVIDER_ERROR" | "OAUTH_EMAIL_REQUIRED" | "OAUTH_LINK_REQUIRED" | "IDENTITY_IN_USE" | "IDENTITY_NOT_FOUND" | "LAST_WAY_IN" | "RECENT_SIGN_IN_REQUIRED" | "INVALID_CODE" | "CHALLENGE_INVALID" | "TWO_FACTOR_ALREADY_ON" | "TWO_FACTOR_NOT_ON" | "PASSKEY_NOT_FOUND" | "PASSKEY_INVALID" | "CONTENT_NOT_FOUND" | "CONTENT_NOT_ADMITTED" | "PROFILE_REQUIRED" | "LEVEL_NOT_ADMITTED" | "ROLE_NOT_ADMITTED";
         /**
          * EventOut
          * @description A security event as the reader sees it: never a password or a token.
@@ -1803,6 +1887,110 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description codes: SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    content_page_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id the kit gave the page */
+                page_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContentPage"];
+                };
+            };
+            /** @description codes: BAD_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description codes: INVALID_TOKEN, NOT_AUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description codes: ACCOUNT_SUSPENDED, CONTENT_NOT_ADMITTED, EMAIL_NOT_VERIFIED, LEVEL_NOT_ADMITTED, ORIGIN_NOT_ALLOWED, PROFILE_REQUIRED, ROLE_NOT_ADMITTED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description codes: CONTENT_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description codes: REQUEST_TIMEOUT */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description codes: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description codes: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description codes: VALIDATION_ERROR */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
                 };
             };
             /** @description codes: SERVICE_UNAVAILABLE */

@@ -42,6 +42,11 @@ export const ERROR_CODES = [
   'TWO_FACTOR_NOT_ON',
   'PASSKEY_NOT_FOUND',
   'PASSKEY_INVALID',
+  'CONTENT_NOT_FOUND',
+  'CONTENT_NOT_ADMITTED',
+  'PROFILE_REQUIRED',
+  'LEVEL_NOT_ADMITTED',
+  'ROLE_NOT_ADMITTED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
