@@ -7,6 +7,42 @@ import {allMail, linkIn, waitForMail} from './mail.mjs';
 /** A docs page of the example site that uses the personalisation components (ForExperience, ForRole). */
 export const DOCS_PAGE = '/docs/kinematics';
 
+/**
+ * The example site's locales, each visited in full by the page tests: the path prefix of its pages, the `dir` and
+ * `lang` of their <html>, and the words the states below click or type by (frontend/site/i18n/ur/code.json).
+ */
+export const LOCALES = [
+  {
+    code: 'en',
+    prefix: '',
+    dir: 'ltr',
+    words: {
+      email: 'Email',
+      password: 'Password',
+      signIn: 'Sign In',
+      createAccount: 'Create account',
+      sendResetLink: 'Send reset link',
+      signOut: 'Sign out',
+      toggleNavbar: 'Toggle navigation bar',
+    },
+  },
+  {
+    code: 'ur',
+    prefix: '/ur',
+    dir: 'rtl',
+    words: {
+      email: 'ای میل',
+      password: 'پاس ورڈ',
+      signIn: 'سائن اِن کریں',
+      createAccount: 'اکاؤنٹ بنائیں',
+      sendResetLink: 'ری سیٹ لنک بھیجیں',
+      signOut: 'سائن آؤٹ کریں',
+      toggleNavbar: 'نیویگیشن بار تبدیل کریں',
+    },
+  },
+];
+export const ENGLISH = LOCALES[0];
+
 /** Signs `context` in as `email` through the API: the refresh cookie lands in the context's cookie jar. */
 export async function signInContext(context, email) {
   const res = await context.request.post(`${API}/auth/login`, {data: {email, password: PASSWORD}});
@@ -59,10 +95,10 @@ export async function settle(page) {
 }
 
 /** Submits the sign-in form of the current page with a wrong password and waits for the alert. */
-export async function failSignIn(page, email) {
-  await page.getByLabel('Email', {exact: true}).fill(email);
-  await page.getByLabel('Password', {exact: true}).fill(`${PASSWORD} but wrong`);
-  await page.getByRole('button', {name: 'Sign In', exact: true}).click();
+export async function failSignIn(page, email, words = ENGLISH.words) {
+  await page.getByLabel(words.email, {exact: true}).fill(email);
+  await page.getByLabel(words.password, {exact: true}).fill(`${PASSWORD} but wrong`);
+  await page.getByRole('button', {name: words.signIn, exact: true}).click();
   await page.getByRole('alert').waitFor({state: 'visible'});
 }
 
@@ -78,7 +114,8 @@ export async function openAccountSections(page) {
 /**
  * The kit's pages. `session` says which context visits them: 'anon' (no session) or 'reader' (signed in, email
  * not verified, so the "verify your email" banner and the "Not verified" badge show). `url(links)` may use the
- * mailed links of the run; `act(page, fixtures)` brings the page into the state to check once it has settled;
+ * mailed links of the run; `act(page, fixtures, words)` brings the page into the state to check once it has settled (`words`: the
+ * locale's, see LOCALES);
  * `desktopOnly` / `mobileOnly` states exist only with the navbar (≥ 997 px) or only with its sidebar (narrower).
  */
 export const KIT_PAGES = [
@@ -87,15 +124,15 @@ export const KIT_PAGES = [
     name: 'sign in, wrong password shown',
     session: 'anon',
     url: () => '/auth/login',
-    act: (page, f) => failSignIn(page, f.email),
+    act: (page, f, words) => failSignIn(page, f.email, words),
   },
   {name: 'sign up', session: 'anon', url: () => '/auth/signup'},
   {
     name: 'sign up, field errors shown',
     session: 'anon',
     url: () => '/auth/signup',
-    act: async (page) => {
-      await page.getByRole('button', {name: /create account/i}).click();
+    act: async (page, f, words) => {
+      await page.getByRole('button', {name: words.createAccount, exact: true}).click();
       await page.locator('.authgate-field__error').first().waitFor();
     },
   },
@@ -104,9 +141,9 @@ export const KIT_PAGES = [
     name: 'forgot password, invalid email shown',
     session: 'anon',
     url: () => '/auth/forgot-password',
-    act: async (page) => {
-      await page.getByLabel('Email', {exact: true}).fill('not-an-email');
-      await page.getByRole('button', {name: 'Send reset link'}).click();
+    act: async (page, f, words) => {
+      await page.getByLabel(words.email, {exact: true}).fill('not-an-email');
+      await page.getByRole('button', {name: words.sendResetLink, exact: true}).click();
       await page.locator('.authgate-field__error').first().waitFor();
     },
   },
@@ -142,9 +179,9 @@ export const KIT_PAGES = [
     name: 'phone: the navbar sidebar with the account entries',
     session: 'reader',
     url: () => DOCS_PAGE,
-    act: async (page) => {
-      await page.getByRole('button', {name: 'Toggle navigation bar'}).click();
-      await page.locator('.navbar-sidebar').getByRole('button', {name: 'Sign out'}).waitFor({state: 'visible'});
+    act: async (page, f, words) => {
+      await page.getByRole('button', {name: words.toggleNavbar, exact: true}).click();
+      await page.locator('.navbar-sidebar').getByRole('button', {name: words.signOut, exact: true}).waitFor({state: 'visible'});
     },
     mobileOnly: true,
   },
@@ -162,7 +199,12 @@ export async function kitFixtures(tag) {
   return {reader, email, verifyLink, resetLink};
 }
 
-/** `url` made absolute on the site. */
-export function siteUrl(url) {
-  return url.startsWith('http') ? url : `${SITE}${url}`;
+/**
+ * `url` (a path of the site, or a link the API mailed, which always points at the default locale) made absolute
+ * on the site, in `locale`: the same path and query under the locale's prefix.
+ */
+export function siteUrl(url, locale = ENGLISH) {
+  const {pathname, search, hash} = new URL(url, SITE);
+  const path = locale.prefix && pathname === '/' ? `${locale.prefix}/` : `${locale.prefix}${pathname}`;
+  return `${SITE}${path}${search}${hash}`;
 }

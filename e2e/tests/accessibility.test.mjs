@@ -1,13 +1,13 @@
 // WCAG 2.2 AA on every page of the kit, checked in Chromium: axe-core (the WCAG 2.0, 2.1 and 2.2 A and AA rules)
-// in light and dark mode, at 1280 and 375 CSS px, with no violation allowed anywhere on those pages (the example
-// site's own parts included); every link and button of the kit at least 24×24 CSS px (WCAG 2.5.8); focus never
+// in light and dark mode, at 1280 and 375 CSS px, in English and in Urdu (right to left), with no violation allowed
+// anywhere on those pages (the example site's own parts included); no select whose options are cut off; every link and button of the kit at least 24×24 CSS px (WCAG 2.5.8); focus never
 // lost after a failed submit; the navbar's account menu following the WAI-ARIA menu-button pattern.
 import {test, before, after} from 'node:test';
 import assert from 'node:assert/strict';
 import {createRequire} from 'node:module';
 import {readFileSync} from 'node:fs';
 import {SITE, createUser, launch, newContext, uniqueEmail} from '../lib/browser.mjs';
-import {KIT_PAGES, failSignIn, kitFixtures, settle, signInContext, siteUrl} from '../lib/kitPages.mjs';
+import {KIT_PAGES, LOCALES, failSignIn, kitFixtures, settle, signInContext, siteUrl} from '../lib/kitPages.mjs';
 
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
@@ -100,34 +100,48 @@ async function truncatedSelects(page) {
   });
 }
 
-for (const theme of THEMES) {
-  for (const width of WIDTHS) {
-    test(`every kit page, ${theme} mode, ${width} px: no WCAG 2.2 A/AA violation, targets at least 24×24 px`, async () => {
-      const fixtures = await kitFixtures(`a11y-${theme}-${width}`);
-      const problems = [];
-      for (const session of ['anon', 'reader']) {
-        const context = await themedContext(theme, width);
-        try {
-          if (session === 'reader') await signInContext(context, fixtures.reader);
-          const page = await context.newPage();
-          for (const kitPage of KIT_PAGES.filter((p) => p.session === session)) {
-            // Docusaurus puts the navbar items in a sidebar below 997 px
-            if ((kitPage.desktopOnly && width < 997) || (kitPage.mobileOnly && width >= 997)) continue;
-            await page.goto(siteUrl(kitPage.url(fixtures)));
-            await settle(page);
-            await kitPage.act?.(page, fixtures);
-            await settle(page);
-            assert.equal(await page.locator('html').getAttribute('data-theme'), theme, `${kitPage.name}: colour mode`);
-            for (const line of await axeViolations(page)) problems.push(`${kitPage.name}: ${line}`);
-            for (const line of await smallTargets(page)) problems.push(`${kitPage.name}: target under 24×24: ${line}`);
-            for (const line of await truncatedSelects(page)) problems.push(`${kitPage.name}: select cut off: ${line}`);
+/** Whether `page` is in `locale`: the <html> element's direction and language. */
+async function assertLocale(page, locale, name) {
+  const html = page.locator('html');
+  assert.equal(await html.getAttribute('dir'), locale.dir, `${name}: direction`);
+  assert.equal(await html.getAttribute('lang'), locale.code, `${name}: language`);
+}
+
+// one pass over the kit's pages per locale, colour mode and width, each with its own accounts and mailed links
+for (const locale of LOCALES) {
+  for (const theme of THEMES) {
+    for (const width of WIDTHS) {
+      test(`every kit page, ${locale.code} (${locale.dir}), ${theme} mode, ${width} px: no WCAG 2.2 A/AA violation, targets at least 24×24 px, no select cut off`, async (t) => {
+        const fixtures = await kitFixtures(`a11y-${locale.code}-${theme}-${width}`);
+        const problems = [];
+        let checked = 0;
+        for (const session of ['anon', 'reader']) {
+          const context = await themedContext(theme, width);
+          try {
+            if (session === 'reader') await signInContext(context, fixtures.reader);
+            const page = await context.newPage();
+            for (const kitPage of KIT_PAGES.filter((p) => p.session === session)) {
+              // Docusaurus puts the navbar items in a sidebar below 997 px
+              if ((kitPage.desktopOnly && width < 997) || (kitPage.mobileOnly && width >= 997)) continue;
+              await page.goto(siteUrl(kitPage.url(fixtures), locale));
+              await settle(page);
+              await kitPage.act?.(page, fixtures, locale.words);
+              await settle(page);
+              assert.equal(await page.locator('html').getAttribute('data-theme'), theme, `${kitPage.name}: colour mode`);
+              await assertLocale(page, locale, kitPage.name);
+              for (const line of await axeViolations(page)) problems.push(`${kitPage.name}: ${line}`);
+              for (const line of await smallTargets(page)) problems.push(`${kitPage.name}: target under 24×24: ${line}`);
+              for (const line of await truncatedSelects(page)) problems.push(`${kitPage.name}: select cut off: ${line}`);
+              checked += 1;
+            }
+          } finally {
+            await context.close();
           }
-        } finally {
-          await context.close();
         }
-      }
-      assert.equal(problems.length, 0, `\n${problems.join('\n')}`);
-    });
+        assert.equal(problems.length, 0, `\n${problems.join('\n')}`);
+        t.diagnostic(`${checked} page states checked`);
+      });
+    }
   }
 }
 

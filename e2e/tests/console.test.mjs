@@ -1,17 +1,19 @@
-// Every page of the kit, loaded fresh from the production build (server-rendered HTML, then hydration), says
-// nothing on the console: no error, no uncaught exception and no React hydration warning. In a production build
-// a hydration mismatch shows only as a minified error (#418, #423, #425), so any console error counts.
+// Every page of the kit, in English and in Urdu (right to left), loaded fresh from the production build
+// (server-rendered HTML, then hydration), says nothing on the console: no error, no uncaught exception and no React
+// hydration warning. In a production build a hydration mismatch shows only as a minified error (#418, #423, #425),
+// so any console error counts.
 import {test, before, after} from 'node:test';
 import assert from 'node:assert/strict';
 import {API, launch, newContext} from '../lib/browser.mjs';
-import {KIT_PAGES, kitFixtures, settle, signInContext, siteUrl} from '../lib/kitPages.mjs';
+import {KIT_PAGES, LOCALES, kitFixtures, settle, signInContext, siteUrl} from '../lib/kitPages.mjs';
 
 let browser;
-let fixtures;
+/** Per locale: its own accounts and mailed links (a verification link is spent by its first visit). */
+const fixtures = {};
 
 before(async () => {
   browser = await launch();
-  fixtures = await kitFixtures('console');
+  for (const locale of LOCALES) fixtures[locale.code] = await kitFixtures(`console-${locale.code}`);
 });
 
 after(async () => {
@@ -46,29 +48,36 @@ function listen(page) {
   return heard;
 }
 
-for (const session of ['anon', 'reader']) {
-  test(`every kit page ${session === 'anon' ? 'signed out' : 'signed in'}: no console error, no hydration warning`, async () => {
-    const context = await newContext(browser);
-    try {
-      if (session === 'reader') await signInContext(context, fixtures.reader);
-      const problems = [];
-      // at 1280 px: the states of a phone's navbar sidebar are left to the accessibility test
-      for (const kitPage of KIT_PAGES.filter((p) => p.session === session && !p.mobileOnly)) {
-        // a fresh tab each time: each visit is a full load that hydrates the server-rendered page
-        const page = await context.newPage();
-        const heard = listen(page);
-        await page.goto(siteUrl(kitPage.url(fixtures)));
-        await settle(page);
-        await kitPage.act?.(page, fixtures);
-        await settle(page);
-        problems.push(...heard.map((h) => `${kitPage.name}: ${h}`));
-        await page.close();
+for (const locale of LOCALES) {
+  for (const session of ['anon', 'reader']) {
+    test(`every kit page, ${locale.code} (${locale.dir}), ${session === 'anon' ? 'signed out' : 'signed in'}: no console error, no hydration warning`, async (t) => {
+      const f = fixtures[locale.code];
+      const context = await newContext(browser);
+      try {
+        if (session === 'reader') await signInContext(context, f.reader);
+        const problems = [];
+        let checked = 0;
+        // at 1280 px: the states of a phone's navbar sidebar are left to the accessibility test
+        for (const kitPage of KIT_PAGES.filter((p) => p.session === session && !p.mobileOnly)) {
+          // a fresh tab each time: each visit is a full load that hydrates the server-rendered page
+          const page = await context.newPage();
+          const heard = listen(page);
+          await page.goto(siteUrl(kitPage.url(f), locale));
+          await settle(page);
+          await kitPage.act?.(page, f, locale.words);
+          await settle(page);
+          assert.equal(await page.locator('html').getAttribute('dir'), locale.dir, `${kitPage.name}: direction`);
+          problems.push(...heard.map((h) => `${kitPage.name}: ${h}`));
+          checked += 1;
+          await page.close();
+        }
+        t.diagnostic(`${checked} page states checked`);
+        assert.equal(problems.length, 0, `\n${problems.join('\n')}`);
+      } finally {
+        await context.close();
       }
-      assert.equal(problems.length, 0, `\n${problems.join('\n')}`);
-    } finally {
-      await context.close();
-    }
-  });
+    });
+  }
 }
 
 test('the verify page with a mailed token never says "open the link from the email", even before hydration', async () => {
