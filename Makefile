@@ -18,7 +18,7 @@ CLUSTER_REDIS_URL ?= redis://127.0.0.1:6379/0
 CLUSTER_INSTANCES ?= 2
 PGBOUNCER_PORT ?= 6432
 
-.PHONY: help run backend-install dev-secret migrate test test-backend check bench clean lock cluster cluster-tools
+.PHONY: help run backend-install dev-secret migrate test test-backend test-frontend check bench clean lock cluster cluster-tools
 
 help:
 	@echo "make run    - install, migrate and serve the API on SQLite at http://$(HOST):$(PORT)"
@@ -58,7 +58,14 @@ run: migrate
 test-backend: backend-install cluster-tools
 	cd backend && ../$(VENV)/bin/pytest -q
 
-test: test-backend frontend-unit e2e e2e-quickstart pack-test
+# the backend suite and the front end's chain are independent (ports of their own, databases of their own, no shared
+# Redis keys), so they run side by side; the installs come first, once; the front end's steps one after another
+# (the two browser stacks both serve on localhost:8000 and :3000). Each side's output is printed when it ends.
+test: backend-install frontend-install e2e-install cluster-tools chromium
+	$(MAKE) -j2 --output-sync=target test-backend test-frontend
+
+test-frontend:
+	$(MAKE) -j1 frontend-unit e2e e2e-quickstart pack-test
 
 check: backend-install
 	cd backend && ../$(VENV)/bin/ruff check . ../deploy && ../$(VENV)/bin/ruff format --check . ../deploy \
