@@ -1,5 +1,6 @@
 // Members-only content: the built site holds none of it, the API serves each block only to the readers its rule
-// admits, and the page shows it in place (a component and a highlighted code block included) with one request.
+// admits, and the page shows it in place (a component, a highlighted code block and KaTeX math included) with one
+// request.
 import {after, before, test} from 'node:test';
 import assert from 'node:assert/strict';
 import {createHash} from 'node:crypto';
@@ -31,6 +32,9 @@ const MARKERS = [
   'MEMBERS-MARKER-RESEARCHER-NOTES',
   'MEMBERS-MARKER-WHOLE-PAGE',
   'MEMBERS-MARKER-BLOG-POST',
+  'MEMBERS-MARKER-MATH',
+  // the LaTeX of the protected equations (KaTeX keeps it in the MathML's annotation); the public math has no ω
+  'omega_0',
 ];
 // the kit names a page by its source path (24 hex digits of its SHA-256)
 const pageId = (source) => createHash('sha256').update(source).digest('hex').slice(0, 24);
@@ -57,6 +61,22 @@ async function accessToken(email) {
 async function content(page, token) {
   const res = await fetch(`${API}/auth/content/${page}`, {headers: token ? {Authorization: `Bearer ${token}`} : {}});
   return {status: res.status, headers: res.headers, text: await res.text()};
+}
+
+// the inline math of the exercises page outside any block ($\dot{x}$ and $z_0$)
+const PUBLIC_MATH = 2;
+const publicMath = (article) =>
+  article
+    .locator(`xpath=.//span[contains(concat(' ', @class, ' '), ' katex ')][not(ancestor::*[contains(@class, 'authgate-members')])]`)
+    .first();
+
+/** How KaTeX's stylesheet lays out an equation: its font, and its MathML copy hidden for screen readers only. */
+function mathStyle(katex) {
+  return katex.evaluate((el) => {
+    const mathml = getComputedStyle(el.querySelector('.katex-mathml'));
+    const html = getComputedStyle(el.querySelector('.katex-html'));
+    return {font: getComputedStyle(el).fontFamily, mathml: `${mathml.position} ${mathml.clip}`, html: html.display};
+  });
 }
 
 function contentRequests(page) {
@@ -160,6 +180,9 @@ for (const scheme of ['light', 'dark']) {
     assert.ok(await page.getByText('The worked solution lists the limits and checks them in code.').isVisible());
     const signedOutText = await page.locator('article').innerText();
     for (const marker of MARKERS) assert.ok(!signedOutText.includes(marker));
+    // the public math of the page is rendered by KaTeX in the static HTML; no block holds any
+    assert.equal(await page.locator('article .katex').count(), PUBLIC_MATH);
+    assert.equal(await page.locator('article .authgate-members .katex').count(), 0);
     assert.deepEqual(requests, [], 'a signed-out reader asks the API for no content');
     await screenshot(page, `${scheme}-members-1-signed-out`);
 
@@ -180,6 +203,15 @@ for (const scheme of ['light', 'dark']) {
     assert.ok(await code.getByText('check_limits.py').isVisible());
     assert.match(await article.locator('.theme-admonition-tip').innerText(), /MEMBERS-MARKER-ADMONITION/);
     await article.getByText('MEMBERS-MARKER-ADVANCED-DERIVATION', {exact: false}).waitFor();
+    // the block's math: KaTeX markup from the site's rehype plugin, styled by the site's KaTeX stylesheet like the
+    // public math above it
+    const derivation = article.locator('.authgate-members', {hasText: 'MEMBERS-MARKER-MATH'});
+    assert.equal(await derivation.locator('.katex-display .katex').count(), 1, 'the display equation');
+    assert.equal(await derivation.locator('.katex').count(), 2, 'the inline equation and the display one');
+    assert.equal(await article.locator('.katex').count(), PUBLIC_MATH + 2);
+    assert.deepEqual(await mathStyle(derivation.locator('.katex').first()), await mathStyle(publicMath(article)));
+    assert.match((await mathStyle(publicMath(article))).font, /KaTeX_Main/, 'the KaTeX stylesheet applies');
+    assert.match(await derivation.locator('.katex-display annotation').textContent(), /\\xi = x \+ \\frac/);
     // the researcher block stays a placeholder for a student
     await article.getByText(/not for your profile: it is written for readers in another role/).waitFor();
     assert.ok(!(await article.innerText()).includes('MEMBERS-MARKER-RESEARCHER-NOTES'));
@@ -207,6 +239,7 @@ test('a reader of another profile sees the placeholders, not the blocks', async 
   await article.getByText(/written for readers in another role/).waitFor();
   const text = await article.innerText();
   assert.ok(!text.includes('MEMBERS-MARKER-ADVANCED-DERIVATION'));
+  assert.equal(await article.locator('.authgate-members .katex').count(), 0, 'the refused block brings no math');
   assert.ok(!text.includes('MEMBERS-MARKER-RESEARCHER-NOTES'));
   assert.ok(text.includes('The derivation of the capture point, for advanced readers.'), 'the teaser stays');
 

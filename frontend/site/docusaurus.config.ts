@@ -1,6 +1,8 @@
 import {themes as prismThemes} from 'prism-react-renderer';
 import type {Config} from '@docusaurus/types';
 import type * as Preset from '@docusaurus/preset-classic';
+import remarkMath from 'remark-math';
+import rehypeKatex from 'rehype-katex';
 
 // The authgate API the site talks to. Override at build time: AUTHGATE_API_URL=https://api.example.org npm run build
 const apiBaseUrl = process.env.AUTHGATE_API_URL ?? 'http://localhost:8000';
@@ -28,8 +30,8 @@ const config: Config = {
     [
       'classic',
       {
-        docs: {sidebarPath: './sidebars.ts'},
-        // a post with a members-only block: its RSS and Atom feeds hold only the placeholder (e2e/tests/members-only)
+        // math ($…$ and $$…$$) in the chapters; a members-only block is compiled with these same plugins
+        docs: {sidebarPath: './sidebars.ts', remarkPlugins: [remarkMath], rehypePlugins: [rehypeKatex]},
         // a post with a members-only block: its RSS and Atom feeds hold only the placeholder (e2e/tests/members-only);
         // no archive page, which would carry every post's Markdown source (the kit's build check refuses that)
         blog: {
@@ -39,7 +41,8 @@ const config: Config = {
           onInlineTags: 'ignore',
           onUntruncatedBlogPosts: 'ignore',
         },
-        theme: {customCss: './src/css/custom.css'},
+        // KaTeX's stylesheet and fonts from the katex package, bundled with the site (no third-party CDN)
+        theme: {customCss: ['./src/css/custom.css', require.resolve('katex/dist/katex.min.css')]},
       } satisfies Preset.Options,
     ],
   ],

@@ -20,14 +20,28 @@ export interface Leak extends Snippet {
 }
 
 /**
+ * Attributes that say how markup looks, never what it says: the same values are in public pages made by the same
+ * plugins (KaTeX's class lists and the SVG paths of its square roots and arrows, for one), so they are not looked for.
+ */
+const PRESENTATION = new Set(['className', 'class', 'style', 'd', 'viewBox', 'preserveAspectRatio', 'xmlns', 'transform', 'points']);
+// the key before a string literal in compiled code: `className: "…"` or `"aria-hidden": "…"`
+const KEY_BEFORE = /(?:([A-Za-z_$][\w$-]*)|"([^"\\\n]*)")\s*:\s*$/;
+
+/**
  * The runs of plain ASCII text (letters, digits, spaces, light punctuation) in the strings of a block's compiled
- * code: characters a bundler or a JSON file writes as they are, never escaped.
+ * code: characters a bundler or a JSON file writes as they are, never escaped. Text children and the string props of
+ * components count (a caption is text); presentational attributes and inline styles do not.
  */
 export function snippetsOf(code: string): string[] {
   const found = new Set<string>();
   // MDX's own helper (the "Expected component … to be defined" message) is in every page's bundle
-  const content = code.split(/\bfunction _missingMdxReference\b/)[0]!;
+  const content = code
+    .split(/\bfunction _missingMdxReference\b/)[0]!
+    // an inline style is an object of CSS values (`style: {height: "0.68em"}`), never nested
+    .replace(/\bstyle:\s*\{[^{}]*\}/g, 'style: {}');
   for (const match of content.matchAll(/"((?:[^"\\\n]|\\.)*)"/g)) {
+    const key = KEY_BEFORE.exec(content.slice(Math.max(0, match.index - 64), match.index));
+    if (key && PRESENTATION.has(key[1] ?? key[2] ?? '')) continue;
     let text: string;
     try {
       text = JSON.parse(`"${match[1]}"`) as string;

@@ -2,10 +2,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {compile} from '@mdx-js/mdx';
+import rehypeKatex from 'rehype-katex';
+import remarkMath from 'remark-math';
 import {findLeaks, leakReport, protectedSnippets, snippetsOf} from '../../src/members/leaks';
 
-async function code(source: string): Promise<string> {
-  return String(await compile(source, {outputFormat: 'function-body', providerImportSource: '@mdx-js/react'}));
+async function code(source: string, math = false): Promise<string> {
+  const plugins = math ? {remarkPlugins: [remarkMath], rehypePlugins: [rehypeKatex]} : {};
+  return String(await compile(source, {outputFormat: 'function-body', providerImportSource: '@mdx-js/react', ...plugins}));
 }
 
 let root: string;
@@ -41,6 +44,31 @@ describe('the build leak check', () => {
     const leaks = findLeaks(path.join(root, 'build'), protectedSnippets(path.join(root, 'build-members')));
     expect(leaks).toEqual([{text: 'The solution is to bend the knee first, then the hip.', source: 'docs/a.mdx', file: path.join('assets', 'archive.js')}]);
     expect(leakReport(leaks)).toMatch(/from docs\/a\.mdx\) in assets\/archive\.js[\s\S]*archiveBasePath: null/);
+  });
+
+  it("looks for a math block's text, not KaTeX's class lists, styles and SVG paths that public math shares", async () => {
+    const block = await code('The capture point follows from the pendulum: $\\xi = x + \\dot{x} / \\sqrt{g / z_0}$\n\n$$\nx_{k+1} = \\sqrt{2}\n$$\n', true);
+    // not vacuous: the compiled block does carry long presentational strings
+    expect(block).toMatch(/className: "[^"]*sizing reset-size6 size3 mtight/);
+    expect(block).toMatch(/\bd: "M[^"]{24,}/);
+    const snippets = snippetsOf(block);
+    expect(snippets).toContain('The capture point follows from the pendulum:');
+    expect(snippets.join('\n')).not.toMatch(/sizing|katex|^M\d/m);
+
+    // a public page with math of its own: the same KaTeX markup, in its HTML and its chunk
+    await artefact('The capture point follows from the pendulum: $\\xi = x + \\dot{x} / \\sqrt{g / z_0}$\n', 'docs/a.mdx');
+    fs.writeFileSync(path.join(root, 'build', 'assets', 'public.js'), await code('Public: $z_{0} + \\sqrt{g}$ and $$\n\\sqrt{x^2}\n$$\n', true));
+    const blocks = [{rule: {verified_email: false, levels: [], roles: []}, format: 'mdx-function-body', code: block}];
+    fs.writeFileSync(path.join(root, 'build-members', 'a.json'), JSON.stringify({version: 1, page: 'a', source: 'docs/a.mdx', blocks}));
+    expect(findLeaks(path.join(root, 'build'), protectedSnippets(path.join(root, 'build-members')))).toEqual([]);
+    // the protected sentence itself is still found
+    fs.writeFileSync(path.join(root, 'build', 'copy.txt'), 'The capture point follows from the pendulum: xi');
+    expect(findLeaks(path.join(root, 'build'), protectedSnippets(path.join(root, 'build-members'))).map((l) => l.file)).toEqual(['copy.txt']);
+  });
+
+  it('a string prop of a component is text, whatever its name; a presentational attribute is not', async () => {
+    const block = await code('<Figure title="A title long enough to be looked for" className="a-class-list-long-enough-to-count" style={{fontFamily: "A font family long enough to count"}} />\n');
+    expect(snippetsOf(block)).toEqual(['A title long enough to be looked for']);
   });
 
   it('has nothing to look for without artefacts', () => {

@@ -1,7 +1,19 @@
+import {createElement, type ReactNode} from 'react';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import {artefactsFingerprint, bindCacheToArtefacts, injectMembersOnly, mdxLoaderItems} from '../../src/members/register';
+import {createRequire} from 'node:module';
+import {renderToStaticMarkup} from 'react-dom/server';
+import rehypeKatex from 'rehype-katex';
+import remarkMath from 'remark-math';
+import {blockComponent} from '../../src/client';
+import {
+  artefactsFingerprint,
+  bindCacheToArtefacts,
+  docusaurusCompiler,
+  injectMembersOnly,
+  mdxLoaderItems,
+} from '../../src/members/register';
 import remarkMembersOnly from '../../src/members/remark';
 
 const LOADER = '/site/node_modules/@docusaurus/mdx-loader/lib/index.js';
@@ -44,6 +56,48 @@ describe('members-only registration', () => {
     // the client and the server compilation share the rules: the second pass adds nothing
     expect(injectMembersOnly(mdxLoaderItems(rules), options)).toBe(0);
     expect(compiler).toHaveBeenCalledTimes(2);
+  });
+});
+
+describe("a block is compiled with the page's own processor", () => {
+  // the kit's folder stands for the site: it resolves the same @docusaurus/mdx-loader a site's build uses
+  const siteDir = path.resolve(__dirname, '..', '..');
+  const {DEFAULT_MARKDOWN_CONFIG} = createRequire(require.resolve('@docusaurus/core/package.json', {paths: [siteDir]}))(
+    './lib/server/configValidation',
+  ) as {DEFAULT_MARKDOWN_CONFIG: Record<string, unknown>};
+
+  // the theme's admonition, reduced to its children
+  const Admonition = ({children}: {children?: ReactNode}) => createElement('aside', null, children);
+
+  it("runs the site's remark and rehype plugins (math with KaTeX) and Docusaurus' own (admonitions)", async () => {
+    const loaderOptions = {
+      admonitions: true,
+      markdownConfig: DEFAULT_MARKDOWN_CONFIG,
+      siteDir,
+      staticDirs: [],
+      remarkPlugins: [remarkMath],
+      rehypePlugins: [rehypeKatex],
+    };
+    const compile = docusaurusCompiler(siteDir)(loaderOptions);
+    const code = await compile(
+      'The pendulum: $\\omega_0 = \\sqrt{g / z_0}$, and\n\n$$\n\\xi = x + \\frac{\\dot{x}}{\\omega_0}\n$$\n\n:::tip\n\nSlow first.\n\n:::\n',
+      path.join(siteDir, 'docs', 'a.mdx'),
+    );
+    // the body of a function, as the browser runs it, not a module
+    expect(code).not.toMatch(/^\s*(import|export) /m);
+    const Block = blockComponent(code);
+    const html = renderToStaticMarkup(createElement(Block, {components: {admonition: Admonition}} as object));
+    expect(html).toContain('<span class="katex">');
+    expect(html.match(/<span class="katex">/g)).toHaveLength(2);
+    expect(html).toContain('<span class="katex-display">');
+    expect(html).toContain('<annotation encoding="application/x-tex">\\xi = x + \\frac{\\dot{x}}{\\omega_0}</annotation>');
+    expect(html).toContain('<aside><p>Slow first.</p></aside>');
+  });
+
+  it('without the math plugins the dollars are text: the plugins above did the rendering', async () => {
+    const compile = docusaurusCompiler(siteDir)({admonitions: true, markdownConfig: DEFAULT_MARKDOWN_CONFIG, siteDir, staticDirs: []});
+    const Block = blockComponent(await compile('The pendulum: $x_0 = 1$.\n', path.join(siteDir, 'docs', 'a.mdx')));
+    expect(renderToStaticMarkup(createElement(Block))).toBe('<p>The pendulum: $x_0 = 1$.</p>');
   });
 });
 
