@@ -20,14 +20,9 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
-import redis.asyncio
-import redis.exceptions
 from limits import RateLimitItem, parse
-from limits.aio.storage import RedisStorage
-from limits.aio.strategies import MovingWindowRateLimiter
-from limits.errors import StorageError
 
 from authgate.observability import RATE_LIMITED
 from authgate.ratelimit.windows import MemoryWindows, retry_seconds
@@ -36,6 +31,9 @@ from authgate.security.lockout_policy import Failures
 from authgate.settings import ConfigurationError, Settings
 from authgate.transport import InvalidProxySetting, Network, trusted_networks
 
+if TYPE_CHECKING:
+    from authgate.ratelimit.shared import SharedRedis
+
 logger = logging.getLogger("authgate")
 
 _T = TypeVar("_T")
@@ -43,7 +41,6 @@ _V = TypeVar("_V")
 RULE_PREFIX = "rate_limit_"
 RULES = tuple(name.removeprefix(RULE_PREFIX) for name in Settings.model_fields if name.startswith(RULE_PREFIX))
 REDIS_RETRY_SECONDS = 5
-REDIS_ERRORS = (redis.exceptions.RedisError, StorageError, OSError, TimeoutError)
 # failure state of addresses without an account (and of known-IP buckets): kept as long as a real account's
 FAILURE_STATE_SECONDS = 30 * 24 * 3600
 # in memory the failure state is bounded: the oldest entries go first
@@ -89,25 +86,13 @@ class RateLimiter:
         self.known_addresses: TtlCache[bool] = TtlCache(MEMORY_FAILURE_ENTRIES)
         self._redis_retry = timedelta(seconds=redis_retry_seconds)
         self._redis_down_since: datetime | None = None
-        self._pool: redis.asyncio.ConnectionPool | None = None
-        self._redis: MovingWindowRateLimiter | None = None
-        self._redis_client: redis.asyncio.Redis | None = None
+        self._shared: SharedRedis | None = None
         if settings.redis_url:
-            # a Redis that stops answering costs a request at most REDIS_TIMEOUT_SECONDS: connecting and every
-            # command are bounded, and after one failure Redis is not asked again for REDIS_RETRY_SECONDS
-            self._pool = redis.asyncio.ConnectionPool.from_url(
-                settings.redis_url,
-                socket_connect_timeout=settings.redis_timeout_seconds,
-                socket_timeout=settings.redis_timeout_seconds,
-            )
-            storage = RedisStorage(
-                "async+" + settings.redis_url,
-                implementation="redispy",
-                key_prefix="authgate",
-                connection_pool=self._pool,  # type: ignore[arg-type]
-            )
-            self._redis = MovingWindowRateLimiter(storage)
-            self._redis_client = redis.asyncio.Redis(connection_pool=self._pool)
+            # imported only here: redis-py is a dozen megabytes of a process's memory that a deployment without
+            # Redis (one instance, SQLite or PostgreSQL alone) has no use for
+            from authgate.ratelimit.shared import connect_shared_redis
+
+            self._shared = connect_shared_redis(settings)
 
     # ------------------------------------------------------------------ keys
 
@@ -137,20 +122,20 @@ class RateLimiter:
         # the local window is always counted, so a fail-over starts from this process's own counts
         local = self._memory.hit(rule, ids[1], item.amount, item.get_expiry())
 
-        async def on_redis(limiter: MovingWindowRateLimiter) -> bool:
-            return await limiter.hit(item, *ids)
+        async def on_redis(redis: SharedRedis) -> bool:
+            return await redis.windows.hit(item, *ids)
 
         shared = await self._with_redis(on_redis)
-        if shared is None or self._redis is None:
+        if shared is None or self._shared is None:
             if local.allowed:
                 return Decision(True)
             return self._refused(rule, local.retry_after)
         if shared:
             return Decision(True)
         try:
-            stats = await self._redis.get_window_stats(item, *ids)
+            stats = await self._shared.windows.get_window_stats(item, *ids)
             wait = stats.reset_time - time.time()
-        except REDIS_ERRORS:
+        except self._shared.errors:
             wait = item.get_expiry()
         return self._refused(rule, wait)
 
@@ -162,13 +147,12 @@ class RateLimiter:
     # ------------------------------------------------------------------ failure state
 
     async def failures(self, key: str) -> Failures:
-        async def on_redis(_: MovingWindowRateLimiter) -> str | None:
-            assert self._redis_client is not None
-            value = await self._redis_client.get(_failure_key(key))
+        async def on_redis(redis: SharedRedis) -> str | None:
+            value = await redis.client.get(_failure_key(key))
             return value.decode() if isinstance(value, bytes) else value
 
         shared = await self._with_redis(on_redis)
-        if self._redis is not None and self._redis_down_since is None:
+        if self._shared is not None and self._redis_down_since is None:
             return _decode(shared)
         return self._memory_failures.get(key, self.clock()) or Failures()
 
@@ -176,9 +160,8 @@ class RateLimiter:
         expires = self.clock() + timedelta(seconds=FAILURE_STATE_SECONDS)
         self._memory_failures.put(key, failures, expires)
 
-        async def on_redis(_: MovingWindowRateLimiter) -> bool:
-            assert self._redis_client is not None
-            await self._redis_client.set(_failure_key(key), _encode(failures), ex=FAILURE_STATE_SECONDS)
+        async def on_redis(redis: SharedRedis) -> bool:
+            await redis.client.set(_failure_key(key), _encode(failures), ex=FAILURE_STATE_SECONDS)
             return True
 
         await self._with_redis(on_redis)
@@ -186,9 +169,8 @@ class RateLimiter:
     async def clear_failures(self, key: str) -> None:
         self._memory_failures.delete(key)
 
-        async def on_redis(_: MovingWindowRateLimiter) -> bool:
-            assert self._redis_client is not None
-            await self._redis_client.delete(_failure_key(key))
+        async def on_redis(redis: SharedRedis) -> bool:
+            await redis.client.delete(_failure_key(key))
             return True
 
         await self._with_redis(on_redis)
@@ -197,20 +179,20 @@ class RateLimiter:
 
     @property
     def backend(self) -> str:
-        if self._redis is None:
+        if self._shared is None:
             return "memory"
         return "redis" if self._redis_down_since is None else "memory (redis unreachable)"
 
-    async def _with_redis(self, operation: Callable[[MovingWindowRateLimiter], Awaitable[_T]]) -> _T | None:
+    async def _with_redis(self, operation: Callable[[SharedRedis], Awaitable[_T]]) -> _T | None:
         """Run `operation` on Redis if it is configured and not known to be down; None means "use memory"."""
-        if self._redis is None:
+        if self._shared is None:
             return None
         now = self.clock()
         if self._redis_down_since is not None and now - self._redis_down_since < self._redis_retry:
             return None
         try:
-            result = await operation(self._redis)
-        except REDIS_ERRORS as error:
+            result = await operation(self._shared)
+        except self._shared.errors as error:
             if self._redis_down_since is None:
                 logger.warning(
                     "rate limiter: Redis unreachable (%s); using this process's in-memory counters until it is back",
@@ -225,16 +207,16 @@ class RateLimiter:
 
     async def redis_ready(self) -> bool | None:
         """For /readyz: None without Redis; else whether it answers a PING within REDIS_TIMEOUT_SECONDS."""
-        if self._redis_client is None:
+        if self._shared is None:
             return None
         try:
-            return bool(await self._redis_client.ping())
-        except REDIS_ERRORS:
+            return bool(await self._shared.client.ping())
+        except self._shared.errors:
             return False
 
     async def close(self) -> None:
-        if self._pool is not None:
-            await self._pool.disconnect()
+        if self._shared is not None:
+            await self._shared.pool.disconnect()
 
 
 def _failure_key(key: str) -> str:
