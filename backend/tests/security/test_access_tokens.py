@@ -380,3 +380,27 @@ def test_the_access_token_type_is_accepted_in_each_spelling(typ: str) -> None:
 def test_a_correctly_signed_token_that_is_not_typed_as_an_access_token_is_refused(header: dict[str, Any]) -> None:
     # RFC 8725 §3.11: another JWT signed with the same key must not pass as an access token
     assert rejection(hand_made_token(header, valid_payload())) == "not an access token (typ)"
+
+
+def test_a_public_key_is_refused_as_an_hmac_secret_every_time():
+    # RFC 8725 §2.1: a verifier handed a PEM public key as its HMAC secret would accept tokens anyone can sign with
+    # that public key. PyJWT's check is run once per key and kept: a refusal must never be kept as a pass.
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    public_pem = (
+        ed25519.Ed25519PrivateKey.generate()
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    config = AccessTokenConfig(
+        secret=public_pem, issuer="authgate", audience="authgate-api", lifetime=timedelta(minutes=5)
+    )
+    for _ in range(3):
+        with pytest.raises(jwt.InvalidKeyError):
+            issue_access_token(config, subject="user-1", now=NOW)
+    # the same key, given to a verifier: never a valid token either
+    forged = hand_made_token({"alg": "HS256", "typ": "at+jwt"}, valid_payload(), secret=public_pem)
+    for _ in range(3):
+        assert rejection(forged, config=config) == "invalid token"

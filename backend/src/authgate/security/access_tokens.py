@@ -17,6 +17,7 @@ from types import MappingProxyType
 from typing import Any
 
 import jwt
+from jwt.algorithms import HMACAlgorithm, get_default_algorithms
 
 from authgate.security.signing import ALL_ALGORITHMS, HMAC_ALGORITHMS, KeyRing, SigningKey, hmac_key
 
@@ -40,6 +41,45 @@ _ACCEPTED_TYPES = frozenset({ACCESS_TOKEN_TYPE, "application/" + ACCESS_TOKEN_TY
 
 # RFC 7519 §4.1 registered claim names: callers may not override them via ``extra``.
 REGISTERED_CLAIMS = frozenset({"iss", "sub", "aud", "exp", "nbf", "iat", "jti"})
+
+
+class _HmacCheckedOnce(HMACAlgorithm):
+    """PyJWT's HMAC, with its key checks run once per key rather than on every token.
+
+    `prepare_key` refuses a PEM, SSH or DER public key as an HMAC secret (RFC 8725 §2.1, key confusion), which means
+    trying to parse the key: about half of the CPU of signing a token here (`make bench` profile). The keys are our
+    own few (one KeyRing), so the verdict is kept per key.
+    """
+
+    _MAX_KEYS = 16
+
+    def __init__(self, hash_alg: Any) -> None:
+        super().__init__(hash_alg)
+        self._prepared: dict[bytes, bytes] = {}
+
+    def prepare_key(self, key: str | bytes) -> bytes:
+        if not isinstance(key, bytes):
+            return super().prepare_key(key)
+        prepared = self._prepared.get(key)
+        if prepared is None:
+            prepared = super().prepare_key(key)  # raises on a key that must not be an HMAC secret: never cached
+            if len(self._prepared) < self._MAX_KEYS:
+                self._prepared[key] = prepared
+        return prepared
+
+
+def _token_codec() -> jwt.PyJWT:
+    """PyJWT with every default algorithm, the HMAC ones replaced by `_HmacCheckedOnce`."""
+    hashes = {"HS256": HMACAlgorithm.SHA256, "HS384": HMACAlgorithm.SHA384, "HS512": HMACAlgorithm.SHA512}
+    jws = jwt.PyJWS(algorithms=[name for name in get_default_algorithms() if name not in hashes])
+    for name, hash_alg in hashes.items():
+        jws.register_algorithm(name, _HmacCheckedOnce(hash_alg))
+    codec = jwt.PyJWT()
+    codec._jws = jws  # PyJWT's own module-level codec is put together the same way
+    return codec
+
+
+_CODEC = _token_codec()
 
 
 @dataclass(frozen=True)
@@ -123,7 +163,7 @@ def issue_access_token(
         "jti": uuid.uuid4().hex,
     }
     key = config.keys.current
-    token = jwt.encode(
+    token = _CODEC.encode(
         payload,
         key.private,  # type: ignore[arg-type]
         algorithm=key.algorithm,
@@ -170,7 +210,7 @@ def _key_for(config: AccessTokenConfig, token: str) -> SigningKey:
 def _verify_signature_and_claims(config: AccessTokenConfig, token: str) -> dict[str, Any]:
     key = _key_for(config, token)
     try:
-        decoded = jwt.decode_complete(
+        decoded = _CODEC.decode_complete(
             token,
             key.public,
             # Pinned by the key itself: PyJWT rejects any other header "alg",
