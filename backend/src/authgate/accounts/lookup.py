@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import functools
 import uuid
@@ -17,6 +16,7 @@ from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql import Executable
 
+from authgate.accounts.connections import StatementConnections
 from authgate.accounts.models import ExperienceLevel, ProfessionalRole, User, UserProfile
 from authgate.accounts.snapshots import SnapshotCache
 from authgate.db import ConnectionLosses, Timeouts, is_unavailable_state
@@ -64,9 +64,9 @@ def _asyncpg_query(dialect: Dialect, query: str) -> FastStatement:
 class UserLookup:
     """Loads a user with the profile, by id (every protected request) or by email (sign-in).
 
-    On PostgreSQL it uses a small asyncpg pool of its own: one round trip with a cached prepared statement and
-    no transaction, where a pooled SQLAlchemy connection adds checkout, BEGIN/ROLLBACK and result processing
-    (profiled here: that overhead was over half of GET /auth/me's CPU).
+    On PostgreSQL it uses a few asyncpg connections of its own (connections.py): one round trip with a cached
+    prepared statement and no transaction, where a pooled SQLAlchemy connection adds checkout, BEGIN/ROLLBACK and
+    result processing (profiled here: that overhead was over half of GET /auth/me's CPU).
     """
 
     def __init__(
@@ -89,8 +89,7 @@ class UserLookup:
         # query as an unnamed statement (parsed again in the same message batch as its execution)
         self._statement_cache_size = 0 if pooler != "none" else 100
         self._dsn = _asyncpg_dsn(database_url) if engine.dialect.driver == "asyncpg" else None
-        self._pool: asyncpg.Pool | None = None
-        self._pool_lock = asyncio.Lock()
+        self._connections: StatementConnections | None = None
         # a connection lost by this pool or by the engine's: the connections of both are replaced (db.py)
         self.losses = ConnectionLosses()
         self._renewed_at = 0
@@ -136,13 +135,13 @@ class UserLookup:
             return dict(mapping) if mapping is not None else None
 
     async def _fetchrow_asyncpg(self, sql: str, arguments: list[object]) -> dict[str, Any] | None:
+        connections = self._statement_connections()
         try:
-            pool = await self._asyncpg_pool()
             if self._renewed_at < self.losses.count:
-                # the engine lost a connection since: this pool's were most likely lost in the same outage
+                # the engine lost a connection since: these were most likely lost in the same outage
                 await self._expire_all()
-            # every wait bounded: the pool checkout (which may connect) and the statement
-            connection = await pool.acquire(timeout=self.timeouts.pool + self.timeouts.connect)
+            # every wait bounded: the checkout (which may connect) and the statement
+            connection = await connections.acquire(self.timeouts.pool + self.timeouts.connect)
         except (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OSError, TimeoutError) as error:
             await self._expire_all(lost=True)
             raise ServiceUnavailable() from error
@@ -152,8 +151,12 @@ class UserLookup:
                 raise
             await self._expire_all()
             raise ServiceUnavailable() from error
+        # reusable only once the server has answered: a statement interrupted any other way (a timeout, a cancelled
+        # request) may have left the connection mid-exchange, and it is closed
+        reusable = False
         try:
             record = await connection.fetchrow(sql, *arguments, timeout=self.timeouts.statement)
+            reusable = True
         except (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OSError, TimeoutError) as error:
             # the server stopped answering mid-statement: this connection is never reused (a release would wait
             # for the server to confirm a cancel that never comes), and the rest are replaced too
@@ -162,55 +165,48 @@ class UserLookup:
             await self._expire_all(lost=True)
             raise ServiceUnavailable() from error
         except asyncpg.PostgresError as error:
+            reusable = True  # the server answered with an error: the connection is between statements
             if not is_unavailable_state(error.sqlstate):
                 raise
             # shutting down, or a statement cancelled on the server
             await self._expire_all()
             raise ServiceUnavailable() from error
         finally:
-            with contextlib.suppress(asyncpg.InterfaceError, TimeoutError, OSError):
-                await pool.release(connection, timeout=self.timeouts.statement)
+            connections.release(connection, reusable=reusable)
         return dict(record) if record is not None else None
 
     async def _expire_all(self, *, lost: bool = False) -> None:
         if lost:
             self.losses.record()
         self._renewed_at = self.losses.count
-        if self._pool is not None:
-            # the server went away: replace every pooled connection, not one stale connection per request
-            await self._pool.expire_connections()
+        if self._connections is not None:
+            # the server went away: replace every connection, not one stale connection per request
+            await self._connections.expire_all()
 
-    async def _asyncpg_pool(self) -> asyncpg.Pool:
-        if self._pool is None:
-            async with self._pool_lock:
-                if self._pool is None:
-                    self._pool = await asyncpg.create_pool(
-                        self._dsn,
-                        timeout=self.timeouts.connect,
-                        command_timeout=self.timeouts.statement,
-                        server_settings=self.timeouts.server_settings(),
-                        statement_cache_size=self._statement_cache_size,
-                        min_size=0,
-                        max_size=self.pool_size,
-                        max_inactive_connection_lifetime=300,
-                        # these connections only ever run single statements outside a transaction: nothing to
-                        # reset, and asyncpg's default reset costs a round trip on every release
-                        reset=_keep_connection,
-                    )
-        return self._pool
+    def _statement_connections(self) -> StatementConnections:
+        if self._connections is None:
+            self._connections = StatementConnections(
+                self._connect, max_size=self.pool_size, idle_lifetime=300, close_timeout=self.timeouts.statement
+            )
+        return self._connections
+
+    async def _connect(self) -> asyncpg.Connection:
+        connection: asyncpg.Connection = await asyncpg.connect(
+            self._dsn,
+            timeout=self.timeouts.connect,
+            command_timeout=self.timeouts.statement,
+            server_settings=self.timeouts.server_settings(),
+            statement_cache_size=self._statement_cache_size,
+        )
+        return connection
 
     async def close(self) -> None:
-        pool, self._pool = self._pool, None
-        if pool is not None:
-            # each connection's goodbye waits at most the statement timeout; a server that does not answer it (a
-            # partition at shutdown) gets its connections closed without one (asyncpg terminates the pool) and
-            # shutting down goes on: the engine and Redis are still to be closed
-            with contextlib.suppress(asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError):
-                await pool.close()
-
-
-async def _keep_connection(_connection: asyncpg.Connection) -> None:
-    return None
+        connections, self._connections = self._connections, None
+        if connections is not None:
+            # each connection's goodbye is bounded (connections.py); a server that does not answer it (a partition
+            # at shutdown) gets its connections closed without one, and shutting down goes on: the engine and
+            # Redis are still to be closed
+            await connections.close()
 
 
 def _asyncpg_dsn(database_url: str) -> str:
