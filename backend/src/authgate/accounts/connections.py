@@ -23,7 +23,6 @@ import asyncpg
 Connect = Callable[[], Awaitable[asyncpg.Connection]]
 
 
-
 class StatementConnections:
     def __init__(
         self,
