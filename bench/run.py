@@ -647,6 +647,17 @@ def figure_login_throughput(ctx: Context) -> Figure:
             "cpu_ms_per_login": {
                 k: round(1000 * v / max(s["ok"], 1), 2) for k, v in cpu.items()
             },
+            # a core's time per verification in the floor run, beside the hashing threads' CPU per login in the
+            # storm: their ratio is what (b) could reach with nothing at all around the hash (the hashes slow down
+            # when the loop and PostgreSQL share their cores and caches)
+            "floor_ms_per_verification": round(
+                1000 * before["threads"] / max(floor, 1e-9), 2
+            ),
+            "ceiling_without_overhead": round(
+                (1000 * before["threads"] / max(floor, 1e-9))
+                / max(1000 * cpu["other_threads"] / max(s["ok"], 1), 1e-9),
+                3,
+            ),
         },
         f"{logins:.1f} vs {floor:.1f} verif/s"
         + (f"; {s['other']} non-200!" if s["other"] else ""),
