@@ -57,6 +57,10 @@ SLACK_SECONDS = 1.5
 RECOVERY_SECONDS = sum(TIMEOUTS.values()) + SLACK_SECONDS
 # REDIS_TIMEOUT_SECONDS in the Redis tests
 REDIS_TIMEOUT = 0.5
+# what one request may take beyond one Redis timeout. This catches a request left waiting on a silent Redis (no
+# timeout), not a single extra wait: a CI machine that hashes at half speed, with the browser tests beside it, once
+# took 3 s for a GET /auth/me on SQLite that never asked Redis (with 1.5 s allowed)
+REDIS_CALL_SLACK_SECONDS = 4.0
 
 
 async def answered(request: Any) -> httpx.Response:
@@ -549,7 +553,7 @@ async def test_redis_lost_falls_back_to_memory_and_the_database_then_comes_back(
             started = time.monotonic()
             response = await answered(request)
             # at most one Redis timeout per request, then memory decides without asking
-            assert time.monotonic() - started < REDIS_TIMEOUT + SLACK_SECONDS, response.request.url
+            assert time.monotonic() - started < REDIS_TIMEOUT + REDIS_CALL_SLACK_SECONDS, response.request.url
             assert response.status_code < 500 or response.request.url.path == "/readyz", response.text
             return response
 
