@@ -57,6 +57,12 @@ HASH_SECONDS = Histogram(
     ["phase"],
     buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
+REDIS_SECONDS = Histogram(
+    "authgate_redis_seconds",
+    "The rate limiter's calls to Redis, by outcome: ok, or failed (refused, timed out, an error)",
+    ["outcome"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5),
+)
 HASH_QUEUE = Gauge(
     "authgate_password_hash_queue",
     "Password hashes waiting for or running on a hashing thread",

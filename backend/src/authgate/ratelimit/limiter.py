@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 
 from limits import RateLimitItem, parse
 
-from authgate.observability import RATE_LIMITED
+from authgate.observability import RATE_LIMITED, REDIS_SECONDS
 from authgate.ratelimit.windows import MemoryWindows, retry_seconds
 from authgate.security import Clock, derive_key
 from authgate.security.lockout_policy import Failures
@@ -190,9 +190,11 @@ class RateLimiter:
         now = self.clock()
         if self._redis_down_since is not None and now - self._redis_down_since < self._redis_retry:
             return None
+        started = time.perf_counter()
         try:
             result = await operation(self._shared)
         except self._shared.errors as error:
+            REDIS_SECONDS.labels("failed").observe(time.perf_counter() - started)
             if self._redis_down_since is None:
                 logger.warning(
                     "rate limiter: Redis unreachable (%s); using this process's in-memory counters until it is back",
@@ -200,6 +202,7 @@ class RateLimiter:
                 )
             self._redis_down_since = now
             return None
+        REDIS_SECONDS.labels("ok").observe(time.perf_counter() - started)
         if self._redis_down_since is not None:
             logger.warning("rate limiter: Redis reachable again; counters are shared again")
             self._redis_down_since = None
