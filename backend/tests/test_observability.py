@@ -13,10 +13,12 @@ import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 
 import httpx
+import pytest
 
-from authgate.observability import AccessWriter
+from authgate.observability import AccessWriter, _json_access_line
 from tests.conftest import PASSWORD, FakeClock, app_client, make_settings, signup, signup_body
 from tests.relay import TcpRelay
 from tests.serving import AUTHGATE, cli_env, free_port, run_cli
@@ -228,6 +230,25 @@ def test_the_access_writer_writes_every_line_whole_and_as_the_json_formatter_wou
     }
     assert records[5]["message"] == "GET /auth/me 200 0.5ms" and records[5]["logger"] == "authgate.access"
     os.close(read_end)
+
+
+@pytest.mark.parametrize("request_id", [None, "", "0123abcd", 'a "quoted" \\ id', "ünïcode\u2028\x01\n"])
+@pytest.mark.parametrize("duration_ms", [0.0, 0.1, 12.5, 1e-7, 123456.7])
+def test_an_access_line_is_exactly_what_json_dumps_writes(request_id: str | None, duration_ms: float) -> None:
+    now = 1_764_000_000.1236
+    route = '/auth/"odd"\\route'
+    message = f"PATCH {route} 418 {duration_ms:.1f}ms"
+    fields: dict[str, object] = {
+        "time": datetime.fromtimestamp(now, UTC).isoformat(timespec="milliseconds"),
+        "level": "info",
+        "logger": "authgate.access",
+        "message": message,
+    }
+    if request_id:
+        fields["request_id"] = request_id
+    fields.update(method="PATCH", route=route, status=418, duration_ms=duration_ms)
+    line = _json_access_line(now, message, request_id, "PATCH", route, 418, duration_ms)
+    assert line == json.dumps(fields, ensure_ascii=False)
 
 
 def test_the_access_writer_writes_a_quiet_moments_lines_without_being_asked() -> None:

@@ -72,9 +72,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     auth_router = create_auth_router(settings, clock=clock)
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         give_back_startup_memory()
-        yield
+        # what include_router would have merged: the purge and the mail sender start and stop with the app
+        async with auth_router.lifespan_context(app):
+            yield
         await auth_router.gate.dispose()
 
     docs: dict[str, Any] = {} if settings.api_docs else {"docs_url": None, "redoc_url": None, "openapi_url": None}
@@ -84,10 +86,13 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         description="Sign-up, sign-in and reader profiles for the docs platform. Errors: {detail, code}.",
         lifespan=lifespan,
         generate_unique_id_function=declared_operation_id,
+        # the auth routes are the app's own (each already carries the router's prefix, tags and route class): a
+        # host app's include_router matches every request twice through a wrapper, about a tenth of a
+        # GET /auth/me here; the service has no other router to keep them apart from
+        routes=list(auth_router.routes),
         **docs,
     )
     app.state.authgate = auth_router.gate
-    app.include_router(auth_router)
     app.add_middleware(
         JSONPreflightCORSMiddleware,
         allow_origins=settings.cors_origins,
