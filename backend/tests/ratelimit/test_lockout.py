@@ -6,8 +6,10 @@ import asyncio
 import uuid
 from datetime import timedelta
 
+import asyncpg
 import httpx
 import pytest
+from sqlalchemy.engine import make_url
 
 from authgate.events.service import EventType
 from authgate.onetime.service import Purpose, issue
@@ -358,3 +360,109 @@ async def test_an_address_looks_the_same_before_and_after_an_account_is_made_or_
     assert deleted.status_code == 204
     gone = await prober.post("/auth/login", json=login_body("later@example.com", "Probe-passw0rd"))
     assert comparable(gone) == comparable(before)
+
+
+async def test_a_window_that_refuses_reserves_nothing(database_url: str, clock: FakeClock, make_peers) -> None:
+    # the account's window is asked first, then (on PostgreSQL in the same statement) the account is read and the
+    # attempt reserved: an attempt the window refuses leaves the failure columns as they were, and is not hashed
+    settings = limited_settings(database_url, rate_limit_login_ip="10000/minute", rate_limit_login_account="2/minute")
+    peers = make_peers(settings, clock)
+    await signup(peers.at(HOME), "window-first@example.com")
+    for n in range(2):
+        signed_in = await peers.at(f"203.0.113.{150 + n}").post(
+            "/auth/login", json=login_body("window-first@example.com", PASSWORD)
+        )
+        assert signed_in.status_code == 200
+    hashing = HashCounter(peers.gate)
+    # from an address the account never signed in from (a known one has a window of its own)
+    refused = await peers.at("203.0.113.140").post("/auth/login", json=login_body("window-first@example.com", PASSWORD))
+    assert refused.status_code == 429
+    assert hashing.calls == []
+    rows = db_execute(
+        database_url,
+        "SELECT failed_login_count, last_failed_login_at FROM users WHERE email = :e",
+        e="window-first@example.com",
+    )
+    assert [tuple(row) for row in rows] == [(0, None)]
+
+
+async def sign_in_while_the_row_changes(
+    database_url: str, http: httpx.AsyncClient, email: str, **columns: object
+) -> httpx.Response:
+    """A sign-in with the right password whose statement starts while another transaction holds the reader's row
+    with `columns` changed, and gets the row once that transaction commits: the statement reads the row as it was
+    and updates it as it is after."""
+    connection = await asyncpg.connect(make_url(database_url).render_as_string(hide_password=False))
+    try:
+        transaction = connection.transaction()
+        await transaction.start()
+        assignments = ", ".join(f"{name} = ${n}" for n, name in enumerate(columns, start=2))
+        await connection.execute(f"UPDATE users SET {assignments} WHERE email = $1", email, *columns.values())
+        signing_in = asyncio.create_task(http.post("/auth/login", json=login_body(email, PASSWORD)))
+        await wait_for_a_blocked_statement(database_url)
+        await transaction.commit()
+    finally:
+        await connection.close()
+    return await asyncio.wait_for(signing_in, 20)
+
+
+async def wait_for_a_blocked_statement(database_url: str) -> None:
+    """Until a statement on the test database waits for a row lock (asked every 10 ms, for at most 10 s)."""
+    blocked = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+    connection = await asyncpg.connect(make_url(database_url).render_as_string(hide_password=False))
+    try:
+        for _ in range(1000):
+            if await connection.fetchval(blocked):
+                return
+            await asyncio.sleep(0.01)
+    finally:
+        await connection.close()
+    raise AssertionError("no statement waited for the row lock within 10 s")
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_a_password_changed_while_the_sign_in_waits_refuses_the_old_one(
+    database_url: str, clock: FakeClock, make_peers
+) -> None:
+    # the statement that reserves the attempt reads the row as it was before (its snapshot) and reserves it as it
+    # is after another transaction committed: here a password reset. The old password, checked against the hash
+    # that was read, must not open a session on the account that now has another one
+    settings = limited_settings(database_url, **OPEN_WINDOWS)
+    peers = make_peers(settings, clock)
+    await signup(peers.at(HOME), "reset-meanwhile@example.com")
+    new_hash = await peers.gate.hashing.hash("Another-passphrase-77")
+    signed_in = await sign_in_while_the_row_changes(
+        database_url, peers.at("203.0.113.141"), "reset-meanwhile@example.com", hashed_password=new_hash
+    )
+    assert signed_in.status_code == 401, signed_in.text
+    assert "refresh_token" not in signed_in.cookies
+    sessions = db_execute(
+        database_url,
+        "SELECT count(*) FROM refresh_tokens JOIN users ON users.id = refresh_tokens.user_id WHERE users.email = :e",
+        e="reset-meanwhile@example.com",
+    )
+    assert sessions[0][0] == 1  # the one sign-up made
+    # and the attempt counts as the failure it was
+    assert failure_columns(database_url, "reset-meanwhile@example.com") == (1, False)
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_a_guess_that_loses_the_reservation_to_a_parallel_one_is_refused_unhashed(
+    database_url: str, clock: FakeClock, make_peers
+) -> None:
+    # the read shows no failures, but another guess reserved the row meanwhile: this one is not reserved by the
+    # statement, and not on the count it read either; 429, before any hashing, and the count stays the other's
+    settings = limited_settings(database_url, **OPEN_WINDOWS)
+    peers = make_peers(settings, clock)
+    await signup(peers.at(HOME), "lost-race@example.com")
+    hashing = HashCounter(peers.gate)
+    guessed = await sign_in_while_the_row_changes(
+        database_url,
+        peers.at("203.0.113.142"),
+        "lost-race@example.com",
+        failed_login_count=1,
+        last_failed_login_at=clock(),
+    )
+    assert guessed.status_code == 429 and guessed.headers["retry-after"] == "1"
+    assert hashing.calls == []
+    assert failure_columns(database_url, "lost-race@example.com") == (1, False)

@@ -27,13 +27,13 @@ _users = User.__table__
 _profiles = UserProfile.__table__
 _PROFILE_COLUMNS = ("experience_level", "professional_role", "role_other", "organization", "created_at", "updated_at")
 
-_USER_WITH_PROFILE = select(
+USER_WITH_PROFILE = select(
     _users, *(_profiles.c[name].label(f"profile_{name}") for name in _PROFILE_COLUMNS)
 ).select_from(_users.outerjoin(_profiles, _profiles.c.user_id == _users.c.id))
 # each has one parameter, named "key"
 QUERIES = {
-    "by_id": _USER_WITH_PROFILE.where(_users.c.id == bindparam("key")),
-    "by_email": _USER_WITH_PROFILE.where(_users.c.email == bindparam("key")),
+    "by_id": USER_WITH_PROFILE.where(_users.c.id == bindparam("key")),
+    "by_email": USER_WITH_PROFILE.where(_users.c.email == bindparam("key")),
 }
 
 
@@ -107,12 +107,12 @@ class UserLookup:
     async def load_for_sign_in(self, email: str) -> Credentials | None:
         """Sign-in: the user, the hash, and the consecutive-failure state the lockout policy reads."""
         row = await self._fetch("by_email", email)
-        return _credentials(row) if row is not None else None
+        return credentials_from_row(row) if row is not None else None
 
     async def load_credentials(self, user_id: uuid.UUID) -> Credentials | None:
         """Re-authentication of a signed-in reader: the same as a sign-in reads, by id."""
         row = await self._fetch("by_id", user_id)
-        return _credentials(row) if row is not None else None
+        return credentials_from_row(row) if row is not None else None
 
     @property
     def fast(self) -> bool:
@@ -258,7 +258,8 @@ _USER_FIELDS = tuple(f for f in CurrentUser.__dataclass_fields__ if f != "profil
 Credentials = tuple[CurrentUser, str | None, Failures]
 
 
-def _credentials(row: dict[str, Any]) -> Credentials:
+def credentials_from_row(row: Mapping[str, Any]) -> Credentials:
+    """A row of USER_WITH_PROFILE as the sign-in reads it."""
     failures = Failures(
         count=int(row["failed_login_count"] or 0),
         last_failed_at=_utc(row["last_failed_login_at"]),
@@ -268,7 +269,7 @@ def _credentials(row: dict[str, Any]) -> Credentials:
     return _snapshot(row), str(stored) if stored is not None else None, failures
 
 
-def _snapshot(row: dict[str, Any]) -> CurrentUser:
+def _snapshot(row: Mapping[str, Any]) -> CurrentUser:
     # plain dataclasses, not ORM instances: building those was ~13% of GET /auth/me's CPU
     profile = None
     if row["profile_experience_level"] is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from authgate.accounts.lockout import begin_sign_in, take_unknown_failures
+from authgate.accounts.lockout import open_sign_in, take_unknown_failures
 from authgate.accounts.lookup import current_user_of
 from authgate.accounts.models import User, UserProfile
 from authgate.accounts.schemas import LoginRequest, SignupRequest
@@ -91,9 +91,8 @@ async def login(gate: AuthGate, request: LoginRequest, client: ClientInfo) -> Si
     """The password way in: it proves the reader, `complete_sign_in` signs them in."""
     email = request.email  # canonical: see authgate.identifiers
     password = normalize_password(request.password)
-    found = await gate.users.load_for_sign_in(email)
     # per-account window and failure lockout: 429 / 403 here, before any argon2 work
-    attempt = await begin_sign_in(gate, email, found, client)
+    found, attempt = await open_sign_in(gate, email, client)
     stored_hash = found[1] if found is not None else None
     if found is None or stored_hash is None or len(password) > gate.settings.password_max_length:
         # same work, status and body as a wrong password: OWASP authentication cheat sheet (an account with no
