@@ -198,3 +198,31 @@ async def test_an_events_cursor_outside_what_utc_can_hold_is_422(client: httpx.A
         "/auth/me/events", params={"before": before}, headers={"authorization": f"Bearer {token}"}
     )
     assert response.status_code == 422 and response.json()["code"] == "VALIDATION_ERROR"
+
+
+def test_a_lost_database_is_logged_with_the_drivers_exception_name_never_its_message(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # the log says which failure it was (a closed connection, a session the server timed out), not the driver's
+    # message, which may quote a statement's values
+    import asyncpg
+    from sqlalchemy.exc import DBAPIError
+    from starlette.requests import Request
+
+    from authgate.routing import database_error_response
+    from authgate.settings import Settings
+
+    class AdaptedError(Exception):  # what SQLAlchemy's asyncpg adapter raises, the driver's error as its cause
+        pass
+
+    driver = asyncpg.exceptions.ConnectionDoesNotExistError("closed while sending 'reader@example.com'")
+    adapted = AdaptedError("closed while sending 'reader@example.com'")
+    adapted.__cause__ = driver
+    error = DBAPIError("INSERT …", None, adapted, connection_invalidated=True)
+    request = Request({"type": "http", "headers": [(b"x-request-id", b"f" * 32)]})
+    with caplog.at_level(logging.WARNING, logger="authgate"):
+        response = database_error_response(error, request, Settings(_env_file=None, jwt_secret_key="k" * 32))  # type: ignore[call-arg]
+    assert response.status_code == 503
+    assert caplog.messages == [
+        f"database unavailable (SQLSTATE 08003, ConnectionDoesNotExistError) [request {'f' * 32}]"
+    ]

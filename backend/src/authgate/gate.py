@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from authgate.db import create_sessionmaker
-from authgate.errors import AccountSuspended, InvalidToken
-from authgate.observability import HASH_QUEUE, HASH_SECONDS
+from authgate.errors import AccountSuspended, InvalidToken, ServiceUnavailable
+from authgate.observability import HASH_QUEUE, HASH_SECONDS, HASHES_SHED
 from authgate.security import (
     AccessClaims,
     AccessTokenConfig,
@@ -91,6 +91,8 @@ class AuthGate:
             max_in_flight=self.settings.hashing_max_in_flight,
             on_queue=HASH_QUEUE.inc,
             on_timing=_observe_hashing,
+            queue_timeout=self.settings.hashing_queue_timeout_seconds,
+            busy=self._hashing_busy,
         )
         secret = self.settings.secret
         algorithm = self.settings.jwt_algorithm
@@ -105,6 +107,12 @@ class AuthGate:
         )
         self.successor_key = derive_key(secret, "authgate refresh-token successor")
         self.verifier = AccessTokenVerifier(self.access)
+
+    def _hashing_busy(self) -> Exception:
+        # every hashing thread taken for the whole queue timeout: shed, answered like an unavailable database
+        HASHES_SHED.inc()
+        retry_after = str(self.settings.db_unavailable_retry_after_seconds)
+        return ServiceUnavailable(headers={"Retry-After": retry_after})
 
     def now(self) -> datetime:
         return self.clock()

@@ -69,6 +69,10 @@ HASH_QUEUE = Gauge(
     "Password hashes waiting for or running on a hashing thread",
     multiprocess_mode="livesum",
 )
+HASHES_SHED = Counter(
+    "authgate_password_hashes_shed_total",
+    "Password hashes not run: no hashing thread took them within HASHING_QUEUE_TIMEOUT_SECONDS (answered 503)",
+)
 # the whole outbox (every instance's mail), as last counted by a sender: each worker counts the same table, so the
 # workers' values are not added up but the most recent one is shown
 MAIL_PENDING = Gauge(

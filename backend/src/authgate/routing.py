@@ -186,7 +186,12 @@ def database_error_response(error: DBAPIError, request: Request, settings: Setti
     state = sqlstate_of(error)
     if error.connection_invalidated or is_unavailable_state(state):
         # lost, refused, restarting ("the database system is starting up"), out of connections
-        logger.warning("database unavailable (SQLSTATE %s) [request %s]", state or "-", request_id(request))
+        logger.warning(
+            "database unavailable (SQLSTATE %s, %s) [request %s]",
+            state or "-",
+            driver_error(error),
+            request_id(request),
+        )
         return unavailable_response(settings)
     if state is not None and state.startswith(ROLLED_BACK_CLASS):
         # rolled back whole: nothing half-applied, and trying again will most likely succeed
@@ -201,6 +206,17 @@ def database_error_response(error: DBAPIError, request: Request, settings: Setti
         logger.warning("database unavailable: %s [request %s]", type(error).__name__, request_id(request))
         return unavailable_response(settings)
     return unexpected_error_response(error, request)
+
+
+def driver_error(error: DBAPIError) -> str:
+    """The name of the driver's own exception behind a database error (`ConnectionDoesNotExistError`,
+    `IdleInTransactionSessionTimeoutError`, `TimeoutError`): what happened, never its message (it may quote
+    values)."""
+    cause: BaseException = error
+    for candidate in (error.orig, getattr(error.orig, "__cause__", None)):
+        if candidate is not None:
+            cause = candidate
+    return type(cause).__name__
 
 
 def declared_operation_id(route: APIRoute) -> str:

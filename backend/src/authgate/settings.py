@@ -87,6 +87,9 @@ class Settings(BaseSettings):
     argon2_memory_cost: int = 19456
     argon2_parallelism: int = 1
     hashing_max_in_flight: int | None = Field(default=None, ge=1)
+    # a password hash not started within this (every hashing thread busy, or starved by other processes) is not run:
+    # the request answers 503 with Retry-After instead of waiting until the reader's browser or proxy gives up
+    hashing_queue_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
 
     password_min_length: int = Field(default=8, ge=8)
     password_max_length: int = Field(default=128, ge=64, le=1024)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 
 import httpx
 import pytest
@@ -161,3 +162,40 @@ async def test_twenty_concurrent_signups_with_one_email_make_one_account(
         ]
     engine.dispose()
     assert counts == [1, 1, 1]
+
+
+async def test_a_sign_up_whose_hash_no_thread_takes_in_time_is_503_and_writes_nothing(
+    database_url: str, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # one hashing thread, held by the first sign-up: the second waits its queue timeout, is answered 503 with
+    # Retry-After (never left waiting for a thread that may not come), is counted as shed, and leaves no account
+    from prometheus_client import REGISTRY
+
+    settings = make_settings(database_url, hashing_max_in_flight=1, hashing_queue_timeout_seconds=0.3)
+    async with app_client(settings, clock) as http:
+        hasher = http.app.state.authgate.hashing.hasher  # type: ignore[attr-defined]
+        started, release = threading.Event(), threading.Event()
+        original = hasher.hash
+
+        def held(password: str) -> str:
+            started.set()
+            release.wait(10)
+            return original(password)
+
+        monkeypatch.setattr(hasher, "hash", held)
+        shed_before = REGISTRY.get_sample_value("authgate_password_hashes_shed_total") or 0.0
+        first = asyncio.create_task(http.post("/auth/signup", json=signup_body("first@example.com")))
+        try:
+            assert await asyncio.to_thread(started.wait, 5)
+            shed = await http.post("/auth/signup", json=signup_body("shed@example.com"))
+        finally:
+            release.set()
+        assert (await first).status_code == 201
+        assert shed.status_code == 503, shed.text
+        assert shed.json()["code"] == "SERVICE_UNAVAILABLE"
+        assert shed.headers["retry-after"] == str(settings.db_unavailable_retry_after_seconds)
+        assert "set-cookie" not in shed.headers
+        assert REGISTRY.get_sample_value("authgate_password_hashes_shed_total") == shed_before + 1
+        # nothing of it was written; the address is free for the reader's next try
+        retried = await http.post("/auth/signup", json=signup_body("shed@example.com"))
+        assert retried.status_code == 201

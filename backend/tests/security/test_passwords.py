@@ -6,7 +6,7 @@ import threading
 import pwdlib
 import pytest
 
-from authgate.security import Argon2Params, HashingPool, PasswordHasher, normalize_password
+from authgate.security import Argon2Params, HashingBusy, HashingPool, PasswordHasher, normalize_password
 
 OWASP_PREFIX = "$argon2id$v=19$m=19456,t=2,p=1$"
 
@@ -234,3 +234,77 @@ async def test_pool_close_stops_workers_and_can_restart(hasher):
 def test_pool_rejects_non_positive_bound(hasher):
     with pytest.raises(ValueError, match="max_in_flight"):
         HashingPool(hasher, max_in_flight=0)
+
+
+class GatedHasher(PasswordHasher):
+    """Each hash waits until the test opens the gate; records the passwords it was given."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = threading.Event()
+        self.started = threading.Event()
+        self.hashed: list[str] = []
+
+    def hash(self, password: str) -> str:
+        self.started.set()
+        self.gate.wait(10)
+        self.hashed.append(password)
+        return super().hash(password)
+
+
+async def test_a_hash_no_thread_takes_within_the_queue_timeout_is_refused_and_never_run():
+    hasher = GatedHasher()
+    pool = HashingPool(hasher, max_in_flight=1, queue_timeout=0.2)
+    try:
+        first = asyncio.create_task(pool.hash("holds-the-only-thread"))
+        await asyncio.to_thread(hasher.started.wait, 5)
+        with pytest.raises(HashingBusy):
+            await pool.hash("waits-too-long")
+        hasher.gate.set()
+        assert (await first).startswith(OWASP_PREFIX)
+        # the refused one was taken off the queue: the thread, free again, never ran it
+        assert (await pool.hash("after")).startswith(OWASP_PREFIX)
+    finally:
+        hasher.gate.set()
+        pool.close()
+    assert hasher.hashed == ["holds-the-only-thread", "after"]
+
+
+async def test_a_hash_that_started_runs_to_its_end_past_the_queue_timeout():
+    hasher = GatedHasher()
+    pool = HashingPool(hasher, max_in_flight=1, queue_timeout=0.1, busy=lambda: AssertionError("shed a running hash"))
+    try:
+        running = asyncio.create_task(pool.hash("slow-but-started"))
+        await asyncio.to_thread(hasher.started.wait, 5)
+        await asyncio.sleep(0.3)  # three queue timeouts, all of it hashing
+        hasher.gate.set()
+        assert (await running).startswith(OWASP_PREFIX)
+    finally:
+        hasher.gate.set()
+        pool.close()
+
+
+@pytest.mark.parametrize("queue_timeout", [None, 30.0])
+async def test_a_caller_that_goes_away_while_queued_leaves_nothing_to_run(queue_timeout):
+    hasher = GatedHasher()
+    pool = HashingPool(hasher, max_in_flight=1, queue_timeout=queue_timeout)
+    try:
+        first = asyncio.create_task(pool.hash("holds-the-only-thread"))
+        await asyncio.to_thread(hasher.started.wait, 5)
+        gone = asyncio.create_task(pool.hash("client-hung-up"))
+        await asyncio.sleep(0.05)
+        gone.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await gone
+        hasher.gate.set()
+        await first
+        await pool.hash("after")
+    finally:
+        hasher.gate.set()
+        pool.close()
+    assert hasher.hashed == ["holds-the-only-thread", "after"]
+
+
+def test_pool_rejects_a_non_positive_queue_timeout(hasher):
+    with pytest.raises(ValueError, match="queue_timeout"):
+        HashingPool(hasher, queue_timeout=0)

@@ -22,7 +22,7 @@ from .opaque_tokens import (
     tokens_equal,
 )
 from .password_policy import PasswordRejected, check_password_policy
-from .passwords import Argon2Params, HashingPool, PasswordHasher, normalize_password
+from .passwords import Argon2Params, HashingBusy, HashingPool, PasswordHasher, normalize_password
 
 __all__ = [
     "ALLOWED_ALGORITHMS",
@@ -31,6 +31,7 @@ __all__ = [
     "AccessTokenVerifier",
     "Argon2Params",
     "Clock",
+    "HashingBusy",
     "HashingPool",
     "InvalidAccessToken",
     "PasswordHasher",

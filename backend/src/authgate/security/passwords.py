@@ -111,6 +111,10 @@ def _lower_current_thread_priority(niceness: int) -> None:
         pass  # Not Linux/Unix, or not permitted: hashing still works, just at normal priority.
 
 
+class HashingBusy(Exception):
+    """A hash waited its whole ``queue_timeout`` for a thread and was not run."""
+
+
 class HashingPool:
     """Run a ``PasswordHasher`` off the event loop.
 
@@ -126,6 +130,12 @@ class HashingPool:
       requests stay responsive while hashes run.
     * The executor is created lazily, so building the pool at import or
       app-factory time starts no threads.
+    * Bounded wait: a hash that has not started within ``queue_timeout``
+      seconds is taken off the queue and ``busy()`` is raised instead (a 503
+      with Retry-After). Low-priority threads on a host whose other processes
+      keep the CPU busy may barely run; the reader is answered, not left
+      waiting until a proxy or browser gives up. A hash that has started runs
+      to its end.
     """
 
     def __init__(
@@ -136,10 +146,16 @@ class HashingPool:
         niceness: int = 19,
         on_queue: Callable[[int], None] | None = None,
         on_timing: Callable[[float, float], None] | None = None,
+        queue_timeout: float | None = None,
+        busy: Callable[[], Exception] = lambda: HashingBusy(),
     ) -> None:
         if max_in_flight is not None and max_in_flight < 1:
             raise ValueError("max_in_flight must be at least 1")
+        if queue_timeout is not None and queue_timeout <= 0:
+            raise ValueError("queue_timeout must be positive")
         self.hasher = hasher
+        self._queue_timeout = queue_timeout
+        self._busy = busy
         # observers (metrics): +1 / -1 as a hash is queued and done; seconds waited and seconds hashing
         self._on_queue = on_queue or (lambda _change: None)
         self._on_timing = on_timing or (lambda _waited, _ran: None)
@@ -181,7 +197,19 @@ class HashingPool:
 
         self._on_queue(1)
         try:
-            return await loop.run_in_executor(self._get_executor(), timed)
+            job = self._get_executor().submit(timed)
+            waiting = asyncio.wrap_future(job, loop=loop)
+            try:
+                if self._queue_timeout is not None:
+                    await asyncio.wait({waiting}, timeout=self._queue_timeout)
+                    # cancel() succeeds only for a job no thread has taken yet: it never runs, the caller is answered
+                    if not waiting.done() and job.cancel():
+                        raise self._busy()
+                return await waiting
+            except asyncio.CancelledError:
+                # the caller went away (a client that hung up): its hash is not run if no thread has taken it yet
+                waiting.cancel()
+                raise
         finally:
             self._on_queue(-1)
 
