@@ -18,7 +18,7 @@ CLUSTER_REDIS_URL ?= redis://127.0.0.1:6379/0
 CLUSTER_INSTANCES ?= 2
 PGBOUNCER_PORT ?= 6432
 
-.PHONY: help run backend-install dev-secret migrate test test-backend test-frontend check bench clean lock cluster cluster-tools
+.PHONY: help run backend-install dev-secret migrate test test-backend test-faults test-backend-rest test-frontend check bench clean lock cluster cluster-tools
 
 help:
 	@echo "make run    - install, migrate and serve the API on SQLite at http://$(HOST):$(PORT)"
@@ -55,14 +55,24 @@ migrate: backend-install dev-secret
 run: migrate
 	exec $(VENV)/bin/authgate serve --host $(HOST) --port $(PORT)
 
+# every Python test (`make test` runs the same tests in two parts: test-faults, then test-backend-rest)
 test-backend: backend-install cluster-tools
 	cd backend && ../$(VENV)/bin/pytest -q
 
-# the backend suite and the front end's chain are independent (ports of their own, databases of their own, no shared
-# Redis keys), so they run side by side; the installs come first, once; the front end's steps one after another
-# (the two browser stacks both serve on localhost:8000 and :3000). Each side's output is printed when it ends.
+# the fault tests bound waits in seconds (a 0.5 s Redis call, a 1 s statement): they run alone, not beside a browser
+# build that takes both cores (there a Redis call once outlasted its timeout before any fault began)
+test-faults: backend-install cluster-tools
+	cd backend && ../$(VENV)/bin/pytest -q -m faults
+
+test-backend-rest: backend-install cluster-tools
+	cd backend && ../$(VENV)/bin/pytest -q -m "not faults"
+
+# the installs first, once; then the fault tests alone; then the rest of the backend suite and the front end's chain
+# side by side (ports of their own, databases of their own, no shared Redis keys), the front end's steps one after
+# another (the two browser stacks both serve on localhost:8000 and :3000). Each side's output is printed when it ends.
 test: backend-install frontend-install e2e-install cluster-tools chromium
-	$(MAKE) -j2 --output-sync=target test-backend test-frontend
+	$(MAKE) test-faults
+	$(MAKE) -j2 --output-sync=target test-backend-rest test-frontend
 
 test-frontend:
 	$(MAKE) -j1 frontend-unit e2e e2e-quickstart pack-test

@@ -16,6 +16,10 @@ from sqlalchemy.engine import make_url
 from tests.conftest import PASSWORD, FakeClock, app_client, make_settings, signup, signup_body
 from tests.relay import TcpRelay
 
+# seconds-bounded fault tests: `make test` runs them on their own, before the rest of the suite and the front end's
+# browsers share the machine (a build beside them once held a 0.5 s Redis call past its timeout)
+pytestmark = pytest.mark.faults
+
 # the timeouts the outage tests run with; a request may wait for a pool slot, a connection and a statement
 # every request reads the database here (CURRENT_USER_CACHE_SECONDS 0): these tests are about what it answers when
 # the database does not; the reader kept in memory for half a second is tests/accounts/test_snapshots.py's

@@ -41,6 +41,10 @@ from tests.conftest import (
 from tests.ratelimit.conftest import Peers, limited_settings, login_body
 from tests.relay import TcpRelay
 
+# seconds-bounded fault tests: `make test` runs them on their own, before the rest of the suite and the front end's
+# browsers share the machine (a build beside them once held a 0.5 s Redis call past its timeout)
+pytestmark = pytest.mark.faults
+
 # the timeouts the outage tests run with (as tests/test_database_down.py)
 # every request reads the database here (CURRENT_USER_CACHE_SECONDS 0): these tests are about what it answers when
 # the database does not; the reader kept in memory for half a second is tests/accounts/test_snapshots.py's
