@@ -6,7 +6,7 @@
   and the ID token verified against the provider's published keys (signature, issuer, audience, expiry, nonce, the
   algorithm pinned to what the provider publishes and never `none`; RFC 8725, OpenID Connect Core §3.1.3.7).
 
-Why authlib: a maintained client for authorization-code + PKCE over httpx (async), so the flow is not hand-written;
+Why authlib: a maintained client for authorization-code + PKCE over httpx2 (async), so the flow is not hand-written;
 PyJWT (already the access-token library) checks the ID token with keys fetched here, so one JWT library does every
 verification.
 """
@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-import httpx
+import httpx2
 import jwt
 from authlib.common.errors import AuthlibBaseError as OAuthError
 from authlib.integrations.httpx_client import AsyncOAuth2Client
@@ -143,7 +143,7 @@ class ProviderClient:
             if provider.kind == "github":
                 return await self._github_account(provider, token)
             return await self._oidc_account(provider, token, nonce)
-        except (httpx.HTTPError, jwt.PyJWTError, OAuthError, ValueError, KeyError, TypeError) as error:
+        except (httpx2.HTTPError, jwt.PyJWTError, OAuthError, ValueError, KeyError, TypeError) as error:
             # unreachable, timed out, or an answer that is not what the protocol says: nothing to trust
             raise OAuthProviderError() from error
 
@@ -154,7 +154,7 @@ class ProviderClient:
             return f"{provider.github_url}/login/oauth/authorize"
         try:
             return str((await self._discovery(provider))["authorization_endpoint"])
-        except (httpx.HTTPError, ValueError, KeyError) as error:
+        except (httpx2.HTTPError, ValueError, KeyError) as error:
             raise OAuthProviderError() from error
 
     async def _token_endpoint(self, provider: Provider) -> str:
@@ -176,7 +176,7 @@ class ProviderClient:
 
     async def _github_account(self, provider: Provider, token: dict[str, Any]) -> ProviderAccount:
         headers = {"Authorization": f"Bearer {token['access_token']}", "Accept": "application/vnd.github+json"}
-        async with httpx.AsyncClient(timeout=self.settings.oauth_http_timeout_seconds) as http:
+        async with httpx2.AsyncClient(timeout=self.settings.oauth_http_timeout_seconds) as http:
             user = (await http.get(f"{provider.github_api_url}/user", headers=headers)).raise_for_status().json()
             emails = (
                 (await http.get(f"{provider.github_api_url}/user/emails", headers=headers)).raise_for_status().json()
@@ -254,7 +254,7 @@ class ProviderClient:
             cached = self._documents.get(url)
             if cached is not None and time.monotonic() - cached.fetched_at < max_age:
                 return cached.value
-            async with httpx.AsyncClient(timeout=self.settings.oauth_http_timeout_seconds) as http:
+            async with httpx2.AsyncClient(timeout=self.settings.oauth_http_timeout_seconds) as http:
                 response = (await http.get(url, headers={"Accept": "application/json"})).raise_for_status()
             value = response.json()
             if not isinstance(value, dict):
