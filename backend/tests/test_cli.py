@@ -82,3 +82,25 @@ def test_migrate_goes_to_the_direct_url_never_through_the_pooler(postgresql_url:
     assert refused.returncode == 2 and "DATABASE_DIRECT_URL" in refused.stderr
     migrated = run_cli("migrate", env={**pooled, "DATABASE_DIRECT_URL": postgresql_url})
     assert migrated.returncode == 0, migrated.stderr
+
+
+def test_a_served_worker_freezes_what_start_up_made_for_the_garbage_collector(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: object
+) -> None:
+    # `authgate serve`: start-up's objects live as long as the process, and a full collection no longer walks them
+    import gc
+    import secrets
+
+    from authgate.cli import worker_app
+
+    monkeypatch.setenv("JWT_SECRET_KEY", secrets.token_urlsafe(48))
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/frozen.db")
+    gc.unfreeze()
+    try:
+        app = worker_app()
+        frozen = gc.get_freeze_count()
+        assert frozen > 10_000
+        # the app itself is among them: its routes are not tracked for collection any more
+        assert not any(route is app.router.routes[0] for route in gc.get_objects())
+    finally:
+        gc.unfreeze()

@@ -67,6 +67,15 @@ def give_back_startup_memory() -> None:
         pass  # not glibc: nothing to ask
 
 
+def freeze_startup_objects() -> None:
+    """The standalone service, once its app is built: what start-up made (modules, routes, schemas; about 160,000
+    objects) lives as long as the process, so the cyclic garbage collector stops scanning it (`gc.freeze`). A full
+    collection walked all of it on the event loop, 40 to 80 ms here, a pause for every request in flight. Not done
+    in `create_app`: an app mounted in someone else's process (or built once per test) is not ours to freeze."""
+    gc.collect()
+    gc.freeze()
+
+
 def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> FastAPI:
     settings = settings or Settings()
     auth_router = create_auth_router(settings, clock=clock)

@@ -119,9 +119,11 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         uvicorn.run("authgate.cli:worker_app", factory=True, workers=args.workers, **common)  # type: ignore[arg-type]
         return 0
     configure_logging(settings.log_format, args.log_level)
-    from authgate.app import create_app
+    from authgate.app import create_app, freeze_startup_objects
 
-    uvicorn.run(create_app(settings), **common)  # type: ignore[arg-type]
+    app = create_app(settings)
+    freeze_startup_objects()
+    uvicorn.run(app, **common)  # type: ignore[arg-type]
     return 0
 
 
@@ -129,9 +131,11 @@ def worker_app() -> Any:
     """One worker of `authgate serve --workers N`: logging as configured, then the app."""
     settings = Settings()
     configure_logging(settings.log_format, os.environ.get("AUTHGATE_LOG_LEVEL", "info"))
-    from authgate.app import create_app
+    from authgate.app import create_app, freeze_startup_objects
 
-    return create_app(settings)
+    app = create_app(settings)
+    freeze_startup_objects()
+    return app
 
 
 def _migrate(settings: Settings, args: argparse.Namespace) -> int:
