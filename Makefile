@@ -69,10 +69,18 @@ test-backend-rest: backend-install cluster-tools
 
 # the installs first, once; then the fault tests alone; then the rest of the backend suite and the front end's chain
 # side by side (ports of their own, databases of their own, no shared Redis keys), the front end's steps one after
-# another (the two browser stacks both serve on localhost:8000 and :3000). Each side's output is printed when it ends.
+# another (the two browser stacks both serve on localhost:8000 and :3000). The two sides are two shell jobs, not
+# make's -j2 (under which a CI run once started the Python side 12 minutes after the other); each side's output is
+# printed when both have ended, and the run fails if either side failed.
 test: backend-install frontend-install e2e-install cluster-tools chromium
 	$(MAKE) test-faults
-	$(MAKE) -j2 --output-sync=target test-backend-rest test-frontend
+	@logs=$$(mktemp -d); \
+	$(MAKE) --no-print-directory test-backend-rest > $$logs/backend.log 2>&1 & backend=$$!; \
+	$(MAKE) --no-print-directory test-frontend > $$logs/frontend.log 2>&1; frontend=$$?; \
+	wait $$backend; backend=$$?; \
+	echo "== front end (exit $$frontend)"; cat $$logs/frontend.log; \
+	echo "== Python, all but the fault tests (exit $$backend)"; cat $$logs/backend.log; \
+	rm -rf $$logs; test $$frontend -eq 0 && test $$backend -eq 0
 
 test-frontend:
 	$(MAKE) -j1 frontend-unit e2e e2e-quickstart pack-test
