@@ -34,6 +34,11 @@ from authgate.security.signing import ASYMMETRIC_ALGORITHMS, KeyRing, SigningKey
 MAX_KEYS = 32
 
 
+class KeysUnavailable(httpx.HTTPError):
+    """authgate's key set could not be had: an answer that is not a key set, or a fetch that failed a moment ago (not
+    tried again before `min_refetch_seconds`). An httpx error like the others, so the dependency answers 503."""
+
+
 class JWKSVerifier:
     def __init__(
         self,
@@ -65,19 +70,40 @@ class JWKSVerifier:
         self._http = http
         self._keys: dict[str, SigningKey] = {}
         self._fetched_at: float | None = None
+        # when a fetch last failed: requests queued behind it get its answer instead of waiting for one fetch each
+        self._failed_at: float | None = None
         self._lock = asyncio.Lock()
 
     async def _fetch(self) -> None:
+        now = time.monotonic()
+        if self._failed_at is not None and now - self._failed_at < self.min_refetch_seconds:
+            raise KeysUnavailable("the key set could not be fetched a moment ago")
+        try:
+            await self._fetch_now()
+        except httpx.HTTPError:
+            self._failed_at = time.monotonic()
+            raise
+        self._failed_at = None
+
+    async def _fetch_now(self) -> None:
         client = self._http or httpx.AsyncClient(timeout=self.timeout)
         try:
             response = await client.get(self.jwks_url, timeout=self.timeout)
             response.raise_for_status()
-            document = response.json()
+            try:
+                document = response.json()
+            except ValueError:  # a proxy's HTML page, a truncated body
+                raise KeysUnavailable("the key set is not JSON") from None
         finally:
             if self._http is None:
                 await client.aclose()
+        listed = document.get("keys") if isinstance(document, dict) else None
+        if not isinstance(listed, list):
+            raise KeysUnavailable("the answer is not a key set")
         keys: dict[str, SigningKey] = {}
-        for jwk in (document.get("keys") or [])[:MAX_KEYS] if isinstance(document, dict) else []:
+        for jwk in listed[:MAX_KEYS]:
+            if not isinstance(jwk, dict):
+                continue
             try:
                 key = verification_key_of(jwk)
             except (ValueError, TypeError, KeyError):

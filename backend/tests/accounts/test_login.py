@@ -1,10 +1,16 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 
 import httpx
+import jwt
+import pytest
 from sqlalchemy import create_engine, event, text
 
+from authgate.accounts import service, signin
+from authgate.devices.service import sign_out_everywhere
+from authgate.transport import ClientInfo
 from tests.conftest import PASSWORD, FakeClock, app_client, make_settings, signup, sync_url
 
 
@@ -154,3 +160,78 @@ async def test_on_postgresql_a_password_sign_in_is_two_single_statements(postgre
         assert checkouts == []
         assert _rows(postgresql_url, succeeded) == [(events_before + 1,)]
         assert _rows(postgresql_url, sessions) == [(sessions_before + 1,)]
+
+
+def _subject(response: httpx.Response) -> uuid.UUID:
+    return uuid.UUID(jwt.decode(response.json()["access_token"], options={"verify_signature": False})["sub"])
+
+
+async def _me(client: httpx.AsyncClient, signed_in: httpx.Response) -> int:
+    # the bearer token alone: GET /auth/me falls back to the refresh cookie when it has one
+    client.cookies.clear()
+    token = signed_in.json()["access_token"]
+    return (await client.get("/auth/me", headers={"Authorization": f"Bearer {token}"})).status_code
+
+
+async def test_a_sign_out_everywhere_between_a_sign_in_s_commit_and_its_answer_ends_its_access_token(
+    client: httpx.AsyncClient, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # attack pass: the sign-in's session commits, a sign-out everywhere runs to the end, and only then is the access
+    # token signed. Dated by that moment it would outlive "every access token issued until now" for its whole life.
+    email = "raced-sign-in@example.com"
+    gate = client.app.state.authgate  # type: ignore[attr-defined]
+    user_id = _subject(await signup(client, email))
+    complete = service.complete_sign_in
+
+    async def complete_then_sign_out_everywhere(*args: object, **kwargs: object) -> object:
+        signed_in = await complete(*args, **kwargs)  # type: ignore[arg-type]
+        clock.advance(seconds=1)
+        await sign_out_everywhere(gate, user_id, ClientInfo())
+        clock.advance(seconds=1)
+        return signed_in
+
+    monkeypatch.setattr(service, "complete_sign_in", complete_then_sign_out_everywhere)
+    raced = await client.post("/auth/login", json={"email": email, "password": PASSWORD})
+    monkeypatch.undo()
+    assert raced.status_code == 200
+    assert await _me(client, raced) == 401
+    client.cookies.clear()
+    cookie = f"refresh_token={raced.cookies['refresh_token']}"
+    assert (await client.post("/auth/refresh", headers={"cookie": cookie})).status_code == 401
+
+
+async def test_a_sign_in_that_waited_behind_a_sign_out_everywhere_answers_a_token_that_works(
+    client: httpx.AsyncClient, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the other order: the sign-out everywhere commits after the sign-in read its time but before it wrote its
+    # session. The session is newer than the sign-out, and so must be the access token answered with it: dated by
+    # the time read before the sign-out, it would be refused at once (the one-statement path on PostgreSQL checks
+    # the cut-off and hands over to the general path, which reads the time again once it holds the row)
+    email = "waited-sign-in@example.com"
+    gate = client.app.state.authgate  # type: ignore[attr-defined]
+    user_id = _subject(await signup(client, email))
+    signed_out: list[bool] = []
+
+    async def sign_out_first() -> None:
+        if not signed_out:
+            signed_out.append(True)
+            clock.advance(seconds=1)
+            await sign_out_everywhere(gate, user_id, ClientInfo())
+            clock.advance(seconds=1)
+
+    one_statement, transaction = signin._sign_in_in_one_statement, signin._sign_in_in_a_transaction
+
+    async def one_statement_after_a_sign_out(*args: object, **kwargs: object) -> object:
+        await sign_out_first()
+        return await one_statement(*args, **kwargs)  # type: ignore[arg-type]
+
+    async def transaction_after_a_sign_out(*args: object, **kwargs: object) -> object:
+        await sign_out_first()
+        return await transaction(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(signin, "_sign_in_in_one_statement", one_statement_after_a_sign_out)
+    monkeypatch.setattr(signin, "_sign_in_in_a_transaction", transaction_after_a_sign_out)
+    waited = await client.post("/auth/login", json={"email": email, "password": PASSWORD})
+    monkeypatch.undo()
+    assert signed_out and waited.status_code == 200
+    assert await _me(client, waited) == 200

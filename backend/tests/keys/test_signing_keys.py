@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -185,3 +186,37 @@ async def test_a_changed_secret_makes_a_new_key_instead_of_failing_every_route(
         assert (await after.get("/auth/me", headers={"Authorization": f"Bearer {old}"})).status_code == 401
         published = (await after.get("/auth/.well-known/jwks.json")).json()["keys"]
         assert [k["kid"] for k in published] == [header_of(fresh)["kid"]]
+
+
+async def test_made_up_kids_do_not_make_every_request_reload_the_keys(
+    pair_client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # attack pass: a token naming a kid this instance does not know makes it reload the ring from the database (and
+    # unseal every private key) at once; without a floor, each anonymous request with a made-up kid did so again
+    from authgate.keys.service import KeyStore
+
+    token = (await signup(pair_client, "kid-flood@example.com")).json()["access_token"]
+    _, payload, signature = token.split(".")
+    pair_client.cookies.clear()  # the bearer token alone
+    loads = 0
+    load = KeyStore.load
+
+    async def counted(self: KeyStore, *args: object, **kwargs: object) -> object:
+        nonlocal loads
+        loads += 1
+        return await load(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(KeyStore, "load", counted)
+
+    def forged(n: int) -> str:
+        header = {**header_of(token), "kid": f"made-up-{n}"}
+        part = base64.urlsafe_b64encode(json.dumps(header).encode()).rstrip(b"=").decode()
+        return f"{part}.{payload}.{signature}"
+
+    for n in range(10):
+        refused = await pair_client.get("/auth/me", headers={"Authorization": f"Bearer {forged(n)}"})
+        assert refused.status_code == 401
+    await asyncio.gather(
+        *(pair_client.get("/auth/me", headers={"Authorization": f"Bearer {forged(n)}"}) for n in range(10, 30))
+    )
+    assert loads <= 1

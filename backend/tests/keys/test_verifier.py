@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
+import pytest
+from fastapi import Depends, FastAPI
 
+from authgate.verifier import JWKSVerifier, access_claims
 from tests.conftest import PASSWORD, signup_body
 from tests.serving import cli_env, free_port, run_cli, served
 
@@ -87,3 +93,64 @@ def test_an_hmac_authgate_token_is_refused_by_the_verifier(database_url: str) ->
         token = httpx.post(f"{auth}/auth/signup", json=signup_body("hmac-svc@example.com")).json()["access_token"]
         # nothing is published for an HMAC key, and the verifier never accepts HS256
         assert httpx.get(f"{service}/progress", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+
+
+# ---------------------------------------------------------------- in process: authgate's JWKS answering badly
+
+A_TOKEN = "eyJhbGciOiJFZERTQSIsImtpZCI6ImsxIiwidHlwIjoiYXQrand0In0.e30.c2ln"  # {"alg":"EdDSA","kid":"k1",...}
+
+
+def in_process_service(handler: Callable[[httpx.Request], httpx.Response]) -> tuple[httpx.AsyncClient, list[int]]:
+    """The second service as an ASGI app whose verifier reaches a fake authgate through `handler`."""
+    calls: list[int] = []
+
+    def counted(request: httpx.Request) -> httpx.Response:
+        calls.append(1)
+        return handler(request)
+
+    verifier = JWKSVerifier(
+        "http://auth.test/.well-known/jwks.json",
+        issuer="authgate",
+        audience="authgate",
+        http=httpx.AsyncClient(transport=httpx.MockTransport(counted)),
+    )
+    app = FastAPI()
+    reader = access_claims(verifier)
+
+    @app.get("/progress")
+    async def progress(claims: dict[str, Any] = Depends(reader)) -> dict[str, Any]:
+        return claims
+
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    return httpx.AsyncClient(transport=transport, base_url="http://service.test"), calls
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "<html>the proxy is under maintenance</html>",  # not JSON at all
+        json.dumps({"keys": {"k1": {"kty": "OKP"}}}),  # keys not a list
+        json.dumps({"keys": "k1"}),
+        json.dumps({"keys": [1, None, "k1", ["kty", "OKP"]]}),  # entries that are not objects
+    ],
+)
+async def test_a_jwks_answer_that_is_not_a_key_set_is_a_503_or_401_never_a_500(body: str) -> None:
+    service, _ = in_process_service(lambda request: httpx.Response(200, text=body))
+    async with service:
+        response = await service.get("/progress", headers={"Authorization": f"Bearer {A_TOKEN}"})
+    assert response.status_code in (401, 503), response.text
+
+
+async def test_while_authgate_is_down_requests_do_not_queue_behind_one_fetch_each() -> None:
+    # attack pass: with authgate unreachable, every request fetched the key set again, one after another under the
+    # verifier's lock (each up to its timeout): N requests waited N timeouts. One failed fetch answers the others.
+    def down(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    service, calls = in_process_service(down)
+    async with service:
+        responses = await asyncio.gather(
+            *(service.get("/progress", headers={"Authorization": f"Bearer {A_TOKEN}"}) for _ in range(20))
+        )
+    assert {r.status_code for r in responses} == {503}
+    assert len(calls) == 1

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import secrets
 import struct
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
+from sqlalchemy import event
 from webauthn.helpers import encode_cbor
 
 from authgate.security.totp import code_at, step_of
@@ -299,6 +301,47 @@ async def test_reauthenticate_does_not_hand_out_a_token_that_outlives_a_concurre
         fresh = answered.json()["access_token"]
         me = await client.get("/auth/me", headers=bearer(fresh))
         assert me.status_code == 401, "a token minted after the reset still works"
+
+
+async def test_reauthenticate_dates_its_token_before_a_reset_that_commits_as_it_is_signed(
+    client: httpx.AsyncClient, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Attack pass: the proof passed and the reader's row was checked; the route commits, then signs the new access
+    token. A reset on another instance can commit in between (it takes the row once this transaction ends). Signed
+    with the time read after the commit, the token would be dated after that reset's cut-off and outlive it: it is
+    dated by the time read while the row was held. The other instance is played by moving the injected clock: the
+    row is held at T, the token signed at T+2 s, the reset commits at T+1 s."""
+    from authgate.mfa import router as mfa_router
+
+    signed_up = await signup(client)
+    email, stolen = signed_up.json()["user"]["email"], signed_up.json()["access_token"]
+    lock = mfa_router.lock_reauthenticated_user
+    held_at = []
+
+    async def held(*args: Any, **kwargs: Any) -> Any:
+        result = await lock(*args, **kwargs)
+        held_at.append(clock.current)
+        return result
+
+    def slow_commit(_connection: Any) -> None:
+        if held_at:
+            clock.advance(seconds=2)  # the commit ends, and the token is signed, this much later
+
+    engine = client.app.state.authgate.engine.sync_engine  # type: ignore[attr-defined]
+    monkeypatch.setattr(mfa_router, "lock_reauthenticated_user", held)
+    event.listen(engine, "commit", slow_commit)
+    try:
+        answered = await client.post("/auth/reauthenticate", headers=bearer(stolen), json={"password": PASSWORD})
+    finally:
+        event.remove(engine, "commit", slow_commit)
+        monkeypatch.undo()
+    assert answered.status_code == 200, answered.text
+    clock.current = held_at[0] + timedelta(seconds=1)
+    await _reset_password_now(client, email)
+    clock.advance(seconds=5)
+    client.cookies.clear()
+    me = await client.get("/auth/me", headers=bearer(answered.json()["access_token"]))
+    assert me.status_code == 401, "a token signed after the reset still works"
 
 
 # ---------------------------------------------------------------- 6. a passkey planted with a stolen session

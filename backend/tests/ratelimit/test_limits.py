@@ -198,3 +198,25 @@ async def test_loading_the_sign_in_page_does_not_use_up_the_sign_in_window(
         response = await http.post("/auth/login", json=login_body(unknown_email(), "Wrong-passw0rd"))
         assert response.status_code == 401
     assert (await http.post("/auth/login", json=login_body(unknown_email(), "Wrong-passw0rd"))).status_code == 429
+
+
+async def test_one_ipv6_network_is_one_client_for_the_per_ip_window(
+    database_url: str, clock: FakeClock, make_peers
+) -> None:
+    # attack pass: every IPv6 subscriber holds a /64 (2^64 addresses, RFC 6177); keyed on the whole address, the
+    # per-IP window was a fresh one per request: ::1, ::2, ::3... signed in past RATE_LIMIT_LOGIN_IP without limit
+    settings = limited_settings(database_url, rate_limit_login_ip="3/minute", forwarded_allow_ips=["10.0.0.1"])
+    peers = make_peers(settings, clock)
+    await signup(peers.at("192.0.2.1"), "v6@example.com")
+    body = login_body("v6@example.com", PASSWORD)
+    for n in range(3):
+        assert (await peers.at(f"2001:db8:1:2::{n + 1}").post("/auth/login", json=body)).status_code == 200
+    assert (await peers.at("2001:db8:1:2:ffff::9").post("/auth/login", json=body)).status_code == 429
+    # the same through our proxy, and another network is another client
+    proxy = peers.at("10.0.0.1")
+    headers = {"x-forwarded-for": "2001:db8:1:2:aaaa::1"}
+    assert (await proxy.post("/auth/login", json=body, headers=headers)).status_code == 429
+    assert (await peers.at("2001:db8:1:3::1").post("/auth/login", json=body)).status_code == 200
+    # the address recorded with a session stays the full one
+    recorded = {row[0] for row in db_execute(database_url, "SELECT ip_address FROM refresh_tokens")}
+    assert "2001:db8:1:2::1" in recorded

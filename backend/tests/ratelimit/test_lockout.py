@@ -466,3 +466,109 @@ async def test_a_guess_that_loses_the_reservation_to_a_parallel_one_is_refused_u
     assert guessed.status_code == 429 and guessed.headers["retry-after"] == "1"
     assert hashing.calls == []
     assert failure_columns(database_url, "lost-race@example.com") == (1, False)
+
+
+def shed_every_hash(gate) -> None:
+    """Every hash waits its whole queue timeout and is shed (503): no thread ever takes it, nothing is checked."""
+
+    async def shed(*_args: object) -> None:
+        raise gate._hashing_busy()
+
+    gate.hashing.verify_and_update = shed
+    gate.hashing.dummy_verify = shed
+
+
+@pytest.mark.parametrize("who", ["known", "unknown"])
+async def test_sign_ins_shed_before_their_hash_ran_are_not_left_counted_as_failures(
+    database_url: str, clock: FakeClock, make_peers, who: str
+) -> None:
+    # the attempt is reserved (counted as a failure) before hashing; a hash shed with 503 never ran, so nothing was
+    # learnt about the password. Left counted, a load spike turned the reader's own right password into a run of
+    # failures: slowed down, then PASSWORD_RESET_REQUIRED, with no failure or lock event and the column still false
+    settings = limited_settings(database_url, lockout_slowdown_after=10, lockout_reset_required_after=3, **OPEN_WINDOWS)
+    peers = make_peers(settings, clock)
+    await signup(peers.at(HOME), "shed@example.com")
+    email = "shed@example.com" if who == "known" else "nobody-shed@example.com"
+    restore = (peers.gate.hashing.verify_and_update, peers.gate.hashing.dummy_verify)
+    shed_every_hash(peers.gate)
+    elsewhere = peers.at("203.0.113.160")
+    for _ in range(3):
+        assert (await elsewhere.post("/auth/login", json=login_body(email, PASSWORD))).status_code == 503
+    peers.gate.hashing.verify_and_update, peers.gate.hashing.dummy_verify = restore
+    after = await elsewhere.post("/auth/login", json=login_body(email, PASSWORD))
+    assert after.status_code == (200 if who == "known" else 401), after.text
+    if who == "known":
+        assert failure_columns(database_url, email) == (0, False)
+    assert events(database_url, EventType.ACCOUNT_LOCKED) == []
+
+
+@pytest.mark.parametrize("refusal", ["unverified", "suspended"])
+async def test_a_right_password_refused_for_another_reason_is_not_counted_as_a_failure(
+    database_url: str, clock: FakeClock, make_peers, refusal: str
+) -> None:
+    # the attempt is reserved before hashing and a right password gives the reservation back by signing in; a right
+    # password answered EMAIL_NOT_VERIFIED or ACCOUNT_SUSPENDED left it counted: a reader waiting for the mail, or a
+    # suspended reader, locked themselves out with their own password (PASSWORD_RESET_REQUIRED once verified or
+    # reinstated), with no failure event for any of it
+    settings = limited_settings(
+        database_url,
+        lockout_slowdown_after=10,
+        lockout_reset_required_after=3,
+        require_verified_email=refusal == "unverified",
+        **OPEN_WINDOWS,
+    )
+    peers = make_peers(settings, clock)
+    await signup(peers.at(HOME), "refused@example.com")
+    if refusal == "suspended":
+        db_execute(database_url, "UPDATE users SET is_active = false WHERE email = :e", e="refused@example.com")
+    expected = "EMAIL_NOT_VERIFIED" if refusal == "unverified" else "ACCOUNT_SUSPENDED"
+    elsewhere = peers.at("203.0.113.161")
+    for _ in range(4):
+        refused = await elsewhere.post("/auth/login", json=login_body("refused@example.com", PASSWORD))
+        assert (refused.status_code, refused.json()["code"]) == (403, expected)
+    assert failure_columns(database_url, "refused@example.com") == (0, False)
+    assert events(database_url, EventType.SIGN_IN_FAILED) == []
+
+
+async def test_parallel_guesses_from_the_readers_address_cannot_all_pass_on_one_count(
+    database_url: str, clock: FakeClock, make_peers
+) -> None:
+    # the account is locked by an attacker elsewhere; a neighbour behind the reader's NAT address then sends a
+    # burst: the known-address bucket judged every guess on the failure count read before any was hashed, so the
+    # whole burst was checked where the policy allows 5 before the first wait (and the bucket's cap overshot)
+    settings = limited_settings(database_url, **OPEN_WINDOWS)
+    peers = make_peers(settings, clock)
+    home = peers.at(HOME)
+    await signup(home, "nat-burst@example.com")
+    elsewhere = peers.at("198.51.100.200")
+    await fail_until_refused(elsewhere, "nat-burst@example.com", clock, 50)
+    assert failure_columns(database_url, "nat-burst@example.com") == (50, True)
+    hashing = HashCounter(peers.gate)
+    responses = await asyncio.gather(
+        *(
+            peers.at(HOME).post("/auth/login", json=login_body("nat-burst@example.com", f"Nat-{n}-passw0rd"))
+            for n in range(30)
+        )
+    )
+    statuses = [response.status_code for response in responses]
+    assert set(statuses) <= {401, 429}
+    assert statuses.count(401) <= settings.lockout_slowdown_after, statuses
+    assert len(hashing.calls) == statuses.count(401)
+
+
+async def test_a_right_password_at_the_readers_address_answered_with_a_challenge_is_not_counted_there(
+    database_url: str, clock: FakeClock, make_peers
+) -> None:
+    # a guess at the reader's address is counted in its bucket before hashing; a right password that is answered
+    # with a second-factor challenge gives that back, so the reader at home is never slowed by their own password
+    from tests.mfa.helpers import enrolled_reader
+
+    settings = limited_settings(database_url, **OPEN_WINDOWS)
+    peers = make_peers(settings, clock)
+    home = peers.at(HOME)
+    reader = await enrolled_reader(home, clock, "two-step-home@example.com")
+    await fail_until_refused(peers.at("198.51.100.201"), reader.email, clock, 50)
+    for _ in range(settings.lockout_slowdown_after + 2):
+        home.cookies.clear()
+        answered = await home.post("/auth/login", json=login_body(reader.email, PASSWORD))
+        assert answered.status_code == 200 and answered.json()["mfa_required"] is True, answered.text

@@ -245,3 +245,31 @@ async def test_a_reader_without_a_password_sets_one_through_a_reset(
     token = await _reset_token(mail_client, inbox, "provider-only@example.com")
     assert (await _reset(mail_client, token)).status_code == 200
     assert (await _login(mail_client, "provider-only@example.com", NEW_PASSWORD)).status_code == 200
+
+
+async def test_a_refresh_that_holds_the_row_while_a_reset_waits_gets_no_access_token_after_it(
+    mail_client: httpx.AsyncClient, inbox: Inbox, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # attack pass: the reset read the time, then waited for the reader's row while a refresh (the attacker's stolen
+    # cookie) held it, rotated and minted an access token; "every device was signed out" must cover that token too
+    from authgate.recovery import service
+
+    signed_up = await signup(mail_client, "held-row@example.com")
+    token = await _reset_token(mail_client, inbox, "held-row@example.com")
+    mail_client.cookies.clear()
+    lock_user = service.lock_user
+    raced: list[httpx.Response] = []
+
+    async def refresh_while_waiting(db: object, locked: object) -> bool:
+        if not raced:
+            raced.append(httpx.Response(0))
+            clock.advance(seconds=1)
+            raced[0] = await refresh_with(mail_client, cookie_of(signed_up))
+        return await lock_user(db, locked)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(service, "lock_user", refresh_while_waiting)
+    assert (await _reset(mail_client, token)).status_code == 200
+    monkeypatch.undo()
+    assert raced[0].status_code == 200
+    assert (await mail_client.get("/auth/me", headers=bearer(raced[0].json()["access_token"]))).status_code == 401
+    assert (await refresh_with(mail_client, cookie_of(raced[0]))).status_code == 401

@@ -1,7 +1,13 @@
 from __future__ import annotations
 
-import httpx
+import uuid
 
+import httpx
+import jwt
+import pytest
+
+from authgate.sessions import service
+from authgate.transport import ClientInfo
 from tests.conftest import FakeClock, signup
 from tests.sessions.test_refresh import cookie_of, refresh_with
 
@@ -84,3 +90,57 @@ async def test_an_old_rotated_cookie_does_not_sign_the_reader_out(client: httpx.
     assert response.status_code == 204
     client.cookies.clear()
     assert (await refresh_with(client, current)).status_code == 200
+
+
+async def test_a_refresh_finishing_around_a_logout_gets_no_access_token_that_outlives_it(
+    client: httpx.AsyncClient, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # attack pass: the refresh's rotation commits, a logout (sign out everywhere) runs to the end, and only then does
+    # the refresh mint its access token. "Every access token issued until now" must cover that one too: the refresh
+    # happened before the logout, so its access token must not be dated after it.
+    signed_up = await signup(client)
+    gate = client.app.state.authgate  # type: ignore[attr-defined]
+    user_id = uuid.UUID(jwt.decode(signed_up.json()["access_token"], options={"verify_signature": False})["sub"])
+    rotate = service.rotate
+
+    async def rotate_then_logout(*args: object, **kwargs: object) -> object:
+        result = await rotate(*args, **kwargs)  # type: ignore[arg-type]
+        clock.advance(seconds=1)
+        await service.sign_out(gate, user_id, ClientInfo())
+        clock.advance(seconds=1)
+        return result
+
+    monkeypatch.setattr(service, "rotate", rotate_then_logout)
+    refreshed = await refresh_with(client, cookie_of(signed_up))
+    monkeypatch.undo()
+    assert refreshed.status_code == 200
+    me = await client.get("/auth/me", headers={"Authorization": f"Bearer {refreshed.json()['access_token']}"})
+    assert me.status_code == 401
+    assert (await refresh_with(client, cookie_of(refreshed))).status_code == 401
+
+
+async def test_a_logout_waiting_for_a_refresh_still_ends_the_refresh_s_access_token(
+    client: httpx.AsyncClient, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # attack pass: the logout reads the time, then waits for the reader's row while a refresh holds it; the refresh
+    # rotates and mints its access token meanwhile. The cut-off must be taken once the logout holds the row.
+    signed_up = await signup(client)
+    gate = client.app.state.authgate  # type: ignore[attr-defined]
+    user_id = uuid.UUID(jwt.decode(signed_up.json()["access_token"], options={"verify_signature": False})["sub"])
+    lock_user = service.lock_user
+    raced: list[httpx.Response] = []
+
+    async def refresh_while_waiting(db: object, locked: uuid.UUID) -> bool:
+        if not raced:
+            raced.append(httpx.Response(0))  # once: the refresh below locks the row too
+            clock.advance(seconds=1)
+            raced[0] = await refresh_with(client, cookie_of(signed_up))
+        return await lock_user(db, locked)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(service, "lock_user", refresh_while_waiting)
+    await service.sign_out(gate, user_id, ClientInfo())
+    monkeypatch.undo()
+    assert raced[0].status_code == 200
+    me = await client.get("/auth/me", headers={"Authorization": f"Bearer {raced[0].json()['access_token']}"})
+    assert me.status_code == 401
+    assert (await refresh_with(client, cookie_of(raced[0]))).status_code == 401

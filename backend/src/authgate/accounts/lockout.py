@@ -25,9 +25,10 @@ from __future__ import annotations
 
 import functools
 import uuid
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy import Table, bindparam, case, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -42,7 +43,7 @@ from authgate.accounts.lookup import (
     credentials_from_row,
 )
 from authgate.accounts.models import SignInFailure, User
-from authgate.errors import PasswordResetRequired
+from authgate.errors import PasswordResetRequired, ServiceUnavailable
 from authgate.events.models import SecurityEvent
 from authgate.events.service import EventType, record_event
 from authgate.observability import RATE_LIMITED, SIGN_INS
@@ -55,6 +56,8 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from authgate.gate import AuthGate
+
+_T = TypeVar("_T")
 
 # an address without an account that reached the cap stays refused this long (an account stays so until a reset)
 LOCKED_STATE_LIFETIME = timedelta(days=365)
@@ -86,6 +89,8 @@ class SignInAttempt:
     unknown_key: str | None = None
     # the attempt was counted on the users row before hashing (`_reserve_account_attempt`): its number in the run
     reserved_count: int | None = None
+    # the attempt was counted in its known-address bucket before hashing: the bucket's state before it
+    bucket_before: Failures | None = None
 
     async def failed(self, *, event: EventType = EventType.SIGN_IN_FAILED, detail: str | None = None) -> None:
         """A wrong password (or an unknown email): count it, record it, before the 401 goes out."""
@@ -102,7 +107,8 @@ class SignInAttempt:
             # reader's address (a NAT) is slowed down and capped like anyone else
             if await known_address(gate, self.user.id, self.client.ip_address):
                 self.state_key = self.bucket_key
-        if self.state_key is not None:
+        if self.state_key is not None and self.bucket_before is None:
+            # (a reserved bucket attempt is counted there already)
             state = await gate.limiter.failures(self.state_key)
             await gate.limiter.store_failures(self.state_key, after_failure(state, now, reset_required_after=cap))
         if self.user is None:
@@ -146,6 +152,54 @@ class SignInAttempt:
                     detail=f"{count} failed sign-ins in a row; a password reset is required",
                 )
 
+    async def give_back(self) -> None:
+        """The attempt was counted before hashing, but it was no failure: its hash was shed before a thread took it
+        (nothing was checked), or its password was right and the sign-in was refused for another reason (a suspended
+        or unverified account). Its reservation is taken back, as a compare-and-set on the number it got: if
+        another attempt has been counted since, or a sign-in has reset the run, the count is left as it is (never
+        fewer failures than were made). The same for an address with no account, so the two still answer alike."""
+        await self.give_back_bucket()
+        if self.reserved_count is None:
+            return
+        now = self.gate.now()
+        if self.unknown_key is not None:
+            cap = self.gate.settings.lockout_reset_required_after
+            remaining = SignInFailure.failed_count - 1
+            async with self.gate.engine.begin() as connection:
+                await connection.execute(
+                    update(SignInFailure)
+                    .where(
+                        SignInFailure.key == self.unknown_key,
+                        SignInFailure.failed_count == self.reserved_count,
+                        SignInFailure.expires_at > now,
+                    )
+                    .values(
+                        failed_count=remaining,
+                        # the reservation judged a row with no reset pending: below the cap again, none is
+                        reset_required=remaining >= cap,
+                        expires_at=case(
+                            (remaining >= cap, SignInFailure.expires_at),
+                            else_=now + timedelta(seconds=FAILURE_STATE_SECONDS),
+                        ),
+                    )
+                )
+            return
+        if self.user is None:
+            return
+        async with self.gate.engine.begin() as connection:
+            await connection.execute(
+                update(User)
+                .where(User.id == self.user.id, User.failed_login_count == self.reserved_count)
+                .values(failed_login_count=User.failed_login_count - 1)
+            )
+
+    async def give_back_bucket(self) -> None:
+        """`give_back` for the known-address bucket only (a right password answered with a second-factor challenge
+        gives back its own reservation, and nothing else)."""
+        if self.bucket_before is not None and self.state_key is not None:
+            before = self.bucket_before
+            await self.gate.limiter.swap_failures(self.state_key, before.count + 1, before)
+
     async def forget_failures(self, user_id: uuid.UUID) -> None:
         """After the sign-in committed: the run of failures in the limiter storage ends.
 
@@ -169,6 +223,16 @@ class SignInAttempt:
                 .where(User.id == self.user.id, User.failed_login_count > 0)
                 .values(failed_login_count=0, last_failed_login_at=None)
             )
+
+
+async def unless_shed(attempt: SignInAttempt, hashing: Awaitable[_T]) -> _T:
+    """A hash of this attempt's password; shed (503) before any thread took it, the attempt was no guess at all:
+    its reservation is given back before the 503 goes out (nothing was checked, nothing stays counted)."""
+    try:
+        return await hashing
+    except ServiceUnavailable:
+        await attempt.give_back()
+        raise
 
 
 async def open_sign_in(gate: AuthGate, email: str, client: ClientInfo) -> tuple[Credentials | None, SignInAttempt]:
@@ -216,9 +280,12 @@ async def begin_sign_in(
         unknown_key = unknown_failure_key(gate, email)
         seen = await _unknown_failures(gate, unknown_key)
         _judge(gate, window.allowed, window.retry_after, seen)
-        if not await _reserve_unknown_attempt(gate, unknown_key, seen.count):
+        reserved_unknown = await _reserve_unknown_attempt(gate, unknown_key, seen.count)
+        if reserved_unknown is None:
             raise rate_limited(1)
-        return SignInAttempt(gate, None, client, None, known_ip=False, unknown_key=unknown_key)
+        return SignInAttempt(
+            gate, None, client, None, known_ip=False, unknown_key=unknown_key, reserved_count=reserved_unknown
+        )
     user, stored_hash, failures = found
     # the reader at home: a window and a failure count of their own, bound to the current password hash
     bucket = limiter.digest("known-ip", account, client.ip_address, stored_hash or "") if client.ip_address else None
@@ -237,8 +304,14 @@ async def begin_sign_in(
         return SignInAttempt(gate, user, client, None, known_ip=False, bucket_key=bucket, reserved_count=reserved)
     if bucket is not None and client.ip_address and await known_address(gate, user.id, client.ip_address):
         own_window = await limiter.hit("login_account", "account-ip", bucket)
-        _judge(gate, own_window.allowed, own_window.retry_after, await limiter.failures(bucket))
-        return SignInAttempt(gate, user, client, bucket, known_ip=True)
+        seen = await limiter.failures(bucket)
+        _judge(gate, own_window.allowed, own_window.retry_after, seen)
+        # counted in the bucket before hashing, as a compare-and-set: parallel guesses from the reader's address (a
+        # neighbour behind the same NAT) are one at a time too, never all judged on the same count
+        counted = after_failure(seen, gate.now(), reset_required_after=gate.settings.lockout_reset_required_after)
+        if not await limiter.swap_failures(bucket, seen.count, counted):
+            raise rate_limited(1)
+        return SignInAttempt(gate, user, client, bucket, known_ip=True, bucket_before=seen)
     _judge(gate, window.allowed, window.retry_after, failures)
     raise AssertionError("unreachable: the account's own terms refused")
 
@@ -370,8 +443,9 @@ def _read_and_reserve(dialect: Dialect) -> FastStatement:
     return compile_for_asyncpg(statement, dialect)
 
 
-async def _reserve_unknown_attempt(gate: AuthGate, key: str, seen: int) -> bool:
-    """The same compare-and-set for an address without an account, in one statement (an upsert)."""
+async def _reserve_unknown_attempt(gate: AuthGate, key: str, seen: int) -> int | None:
+    """The same compare-and-set for an address without an account, in one statement (an upsert): the attempt's
+    number in the run, or None."""
     now = gate.now()
     cap = gate.settings.lockout_reset_required_after
     expires_at = now + timedelta(seconds=FAILURE_STATE_SECONDS)
@@ -399,7 +473,8 @@ async def _reserve_unknown_attempt(gate: AuthGate, key: str, seen: int) -> bool:
         where=(live & (table.c.failed_count == seen)) | ~live,
     ).returning(table.c.failed_count)
     async with gate.engine.begin() as connection:
-        return (await connection.execute(statement)).first() is not None
+        row = (await connection.execute(statement)).first()
+        return int(row[0]) if row is not None else None
 
 
 async def _touch_unknown_failure(gate: AuthGate, key: str, now: datetime) -> None:

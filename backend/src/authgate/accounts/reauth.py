@@ -16,7 +16,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from authgate.accounts.lockout import begin_sign_in
+from authgate.accounts.lockout import begin_sign_in, unless_shed
 from authgate.accounts.lookup import Credentials, CurrentUser
 from authgate.errors import InvalidCode, InvalidPassword, NotAuthenticated, RecentSignInRequired
 from authgate.events.service import EventType
@@ -98,11 +98,11 @@ async def _check_password(gate: AuthGate, found: Credentials, password: str, cli
     stored_hash = found[1]
     password = normalize_password(password)
     if stored_hash is None or len(password) > gate.settings.password_max_length:
-        await gate.hashing.dummy_verify(password)
+        await unless_shed(attempt, gate.hashing.dummy_verify(password))
         valid = False
     else:
         # the connection went back to the pool before this: none is held while argon2 runs
-        valid, _ = await gate.hashing.verify_and_update(password, stored_hash)
+        valid, _ = await unless_shed(attempt, gate.hashing.verify_and_update(password, stored_hash))
     if not valid:
         await attempt.failed(event=EventType.REAUTHENTICATION_FAILED, detail=f"wrong password when asked to {action}")
         raise InvalidPassword()

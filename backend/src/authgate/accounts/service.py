@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from authgate.accounts.lockout import open_sign_in, take_unknown_failures
+from authgate.accounts.lockout import open_sign_in, take_unknown_failures, unless_shed
 from authgate.accounts.lookup import current_user_of
 from authgate.accounts.models import User, UserProfile
 from authgate.accounts.schemas import LoginRequest, SignupRequest
@@ -97,10 +97,10 @@ async def login(gate: AuthGate, request: LoginRequest, client: ClientInfo) -> Si
     if found is None or stored_hash is None or len(password) > gate.settings.password_max_length:
         # same work, status and body as a wrong password: OWASP authentication cheat sheet (an account with no
         # password, made through a provider, is answered the same)
-        await gate.hashing.dummy_verify(password)
+        await unless_shed(attempt, gate.hashing.dummy_verify(password))
         await attempt.failed()
         raise InvalidCredentials()
-    valid, new_hash = await gate.hashing.verify_and_update(password, stored_hash)
+    valid, new_hash = await unless_shed(attempt, gate.hashing.verify_and_update(password, stored_hash))
     if not valid:
         await attempt.failed()
         raise InvalidCredentials()

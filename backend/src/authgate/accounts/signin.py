@@ -16,7 +16,7 @@ from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import CTE, ColumnElement, Table, bindparam, case, exists, insert, select, update
+from sqlalchemy import CTE, ColumnElement, Table, bindparam, case, exists, insert, or_, select, update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from starlette.requests import Request
@@ -34,6 +34,7 @@ from authgate.gate import AuthGate
 from authgate.mfa.factors import Challenge, SecondFactorRequired, open_challenge, two_factor_on
 from authgate.mfa.models import TotpFactor
 from authgate.observability import SIGN_INS
+from authgate.security import truncate_to_milliseconds
 from authgate.sessions.models import RefreshToken
 from authgate.sessions.service import IssuedRefreshToken, new_session, start_session
 from authgate.transport import (
@@ -81,12 +82,19 @@ async def complete_sign_in(
     """The rules, the bookkeeping and the session every sign-in shares. `db`: write in the caller's transaction
     (sign-up creates the account in it); otherwise in a transaction of its own."""
     user = proof.user
+    refusal: AccountSuspended | EmailNotVerified | None = None
     if not user.is_active:
         # after the proof only: suspension is not disclosed to someone without it
-        raise AccountSuspended()
-    if gate.settings.require_verified_email and not user.is_verified and proof.method != SignInMethod.SIGNUP:
+        refusal = AccountSuspended()
+    elif gate.settings.require_verified_email and not user.is_verified and proof.method != SignInMethod.SIGNUP:
         # REQUIRE_VERIFIED_EMAIL; sign-up still answers with its first session (the quickstart's contract)
-        raise EmailNotVerified()
+        refusal = EmailNotVerified()
+    if refusal is not None:
+        if proof.attempt is not None:
+            # the password was right: the attempt counted before hashing was no failure, and must not stay one (a
+            # reader waiting for the mail locked themselves out with their own password)
+            await proof.attempt.give_back()
+        raise refusal
     now = gate.now()
     changes: dict[str, object] = {"last_login_at": now}
     if proof.attempt is not None:
@@ -103,6 +111,9 @@ async def complete_sign_in(
     if proof.attempt is not None and challenge is None:
         await proof.attempt.forget_failures(user.id)
     if challenge is not None:
+        if proof.attempt is not None:
+            # the users row's reservation was given back in the transaction; a known-address bucket's is now
+            await proof.attempt.give_back_bucket()
         SIGN_INS.labels(_method_label(proof.method), "challenged").inc()
         raise SecondFactorRequired(challenge)
     SIGN_INS.labels(_method_label(proof.method), "succeeded").inc()
@@ -124,16 +135,22 @@ async def _sign_in_in_one_statement(
     password changed meanwhile). Nothing was written then, and the general path finds out which.
     """
     user = proof.user
-    issued, session_row = new_session(gate, user.id, client)
+    issued, session_row = new_session(gate, user.id, client, now)
     event_row = event_values(user.id, EventType.SIGN_IN_SUCCEEDED, now, client, f"method: {proof.method}")
     shape = _SignInShape(
         changes=tuple(changes),
+        check_cutoff=True,
         check_hash=proof.verified_hash is not None,
         check_second_factor=not proof.second_factor,
         event=tuple(event_row),
         session=tuple(session_row),
     )
-    params: dict[str, object] = {"user_id": user.id, "verified_hash": proof.verified_hash}
+    params: dict[str, object] = {
+        "user_id": user.id,
+        "verified_hash": proof.verified_hash,
+        # the access token's iat, as signed_in_response will write it
+        "token_issued_at": truncate_to_milliseconds(now),
+    }
     params.update({f"set_{key}": value for key, value in changes.items()})
     params.update({f"event_{key}": value for key, value in event_row.items()})
     params.update({f"session_{key}": value for key, value in session_row.items()})
@@ -145,6 +162,7 @@ async def _sign_in_in_one_statement(
 class _SignInShape:
     changes: tuple[str, ...]  # the users columns set
     check_hash: bool  # only if the password hash is still the one verified
+    check_cutoff: bool  # only if no revocation cut-off (tokens_valid_after) lies after the access token's iat
     check_second_factor: bool  # only if no second factor is on
     event: tuple[str, ...]  # the security_events columns
     session: tuple[str, ...]  # the refresh_tokens columns
@@ -160,6 +178,11 @@ def _one_statement_sign_in(dialect: Dialect, shape: _SignInShape) -> FastStateme
         # the same question as two_factor_on, asked in the same statement
         second_factor = exists().where(factors.c.user_id == bindparam("user_id"), factors.c.confirmed_at.is_not(None))
         conditions.append(~second_factor)
+    if shape.check_cutoff:
+        # a sign-out everywhere or a reset that committed after this sign-in read its time: the access token, dated
+        # by that time, would be refused at once; the general path reads the time again once it holds the row
+        cutoff = users.c.tokens_valid_after
+        conditions.append(or_(cutoff.is_(None), cutoff <= bindparam("token_issued_at", type_=cutoff.type)))
     values = {key: bindparam(f"set_{key}", type_=users.c[key].type) for key in shape.changes}
     signed = update(users).where(*conditions).values(**values).returning(users.c.id).cte("signed")
 
@@ -219,15 +242,18 @@ async def _sign_in_in_a_transaction(
             written = await connection.execute(update(User).where(*conditions).values(**changes).returning(User.id))
             if written.first() is None:
                 raise InvalidCredentials()
+            # read while the row is ours: a revocation that committed before we got it lies before this time, one
+            # queued behind us reads a later one; the access token is dated by it (SignedIn.refresh.issued_at)
+            issued_at = gate.now()
             await record_event(
                 connection,
                 user_id=user.id,
                 type=EventType.SIGN_IN_SUCCEEDED,
-                now=now,
+                now=issued_at,
                 client=client,
                 detail=f"method: {proof.method}",
             )
-            refresh = await start_session(connection, gate, user.id, client)
+            refresh = await start_session(connection, gate, user.id, client, issued_at)
     return refresh, challenge
 
 
@@ -251,8 +277,11 @@ def signed_in_response(gate: AuthGate, request: Request, response: Response, sig
     if CHALLENGE_COOKIE in request.cookies:
         clear_challenge_cookie(response, request, gate.settings)
     return AuthResponse(
+        # dated by the session's write, not by now: a revocation that committed since must end this token too
         access_token=gate.issue_access_token(
-            signed_in.user, signed_in_at=gate.signed_in_at(signed_in.refresh.expires_at)
+            signed_in.user,
+            signed_in_at=gate.signed_in_at(signed_in.refresh.expires_at),
+            now=signed_in.refresh.issued_at,
         ),
         expires_in=gate.access_lifetime_seconds,
         user=UserOut.model_validate(signed_in.user),

@@ -121,10 +121,11 @@ async def revoke_session(
 
 async def sign_out_everywhere(gate: AuthGate, user_id: uuid.UUID, client: ClientInfo) -> None:
     """Every sign-in and every access token issued until now (tokens_valid_after)."""
-    now = gate.now()
     async with gate.sessions.begin() as db:
         if not await lock_user(db, user_id):
             # deleted meanwhile: every session went with the account
             raise NotAuthenticated()
+        # read once the row is ours, so a refresh that held it first is covered by the cut-off (sessions/service.py)
+        now = gate.now()
         await revoke_all_sessions(db, user_id, now)
         await record_event(db, user_id=user_id, type=EventType.SIGNED_OUT_EVERYWHERE, now=now, client=client)

@@ -10,6 +10,7 @@ retired key signs nothing more and stays published, and accepted, until every to
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Sequence
@@ -37,6 +38,9 @@ from authgate.settings import Settings
 
 logger = logging.getLogger("authgate.keys")
 SEALING_CONTEXT = b"authgate signing key"
+# a token naming an unknown kid reloads the ring at once, but at most this often: anyone can make up a kid, and each
+# reload reads the database and unseals every private key (the verifier's min_refetch_seconds, on authgate's side)
+FORCED_RELOAD_SECONDS = 1
 
 
 @dataclass(frozen=True)
@@ -121,6 +125,8 @@ class KeyStore:
         self.ring: KeyRing | None = None
         self.published: list[dict[str, Any]] = []
         self.loaded_at: datetime | None = None
+        # one reload at a time: concurrent requests that all find the ring stale (or an unknown kid) share it
+        self.reloading = asyncio.Lock()
 
     def stale(self, now: datetime) -> bool:
         return self.loaded_at is None or now - self.loaded_at >= timedelta(
@@ -169,17 +175,27 @@ class KeyStore:
 async def refresh_gate_keys(gate: Any, store: KeyStore, *, force: bool = False) -> None:
     """Reload the ring when stale (or forced: a token named a key this instance does not know yet), and hand it to
     the gate's token config. A database that does not answer keeps the keys already loaded."""
-    now = gate.now()
-    if not force and not store.stale(now):
+    if not _due(store, gate.now(), force):
         return
-    try:
-        ring = await store.load(now)
-    except Exception:
-        if store.ring is None:
-            raise
-        logger.warning("signing keys could not be reloaded; keeping the ones loaded at %s", store.loaded_at)
-        store.loaded_at = now  # try again after the refresh interval, not on every request
-        return
+    async with store.reloading:
+        now = gate.now()
+        if not _due(store, now, force):
+            return  # another request reloaded while this one waited
+        try:
+            ring = await store.load(now)
+        except Exception:
+            if store.ring is None:
+                raise
+            logger.warning("signing keys could not be reloaded; keeping the ones loaded at %s", store.loaded_at)
+            store.loaded_at = now  # try again after the refresh interval, not on every request
+            return
     if set(ring.accepted) != set(gate.access.keys.accepted) or ring.current.kid != gate.access.keys.current.kid:
         gate.access = replace(gate.access, ring=ring, algorithm=ring.current.algorithm)
         gate.verifier = AccessTokenVerifier(gate.access)
+
+
+def _due(store: KeyStore, now: datetime, force: bool) -> bool:
+    if store.stale(now):
+        return True
+    # forced (an unknown kid): only when the ring is at least FORCED_RELOAD_SECONDS old
+    return force and store.loaded_at is not None and now - store.loaded_at >= timedelta(seconds=FORCED_RELOAD_SECONDS)

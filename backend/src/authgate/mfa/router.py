@@ -159,7 +159,10 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
         # a reset, sign-out everywhere or suspension that committed since the proof was checked wins
         async with gate.engine.begin() as db:
             await lock_reauthenticated_user(db, user, verified)
-        token = gate.issue_access_token(user, signed_in_at=gate.now())
+            # read while the row is held: a revocation queued behind this lock reads a later time, so its cut-off
+            # refuses this token too (signed after the commit, it would otherwise be dated after the cut-off)
+            now = gate.now()
+        token = gate.issue_access_token(user, signed_in_at=now, now=now)
         return TokenResponse(access_token=token, expires_in=gate.access_lifetime_seconds)
 
     # ------------------------------------------------------------ passkeys

@@ -11,6 +11,7 @@ Retry-After, before the body is validated and before any database or password wo
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +26,24 @@ if TYPE_CHECKING:
     from authgate.gate import AuthGate
 
 UNKNOWN_CLIENT = "unknown"
+# an IPv6 subscriber is given a whole /64 (RFC 6177, RFC 7934) and picks any address in it: one client, one window
+IPV6_CLIENT_PREFIX = 64
+
+
+def ip_limit_key(request: Request, gate: AuthGate) -> str:
+    """What a per-IP window counts: the client's address, or for IPv6 the /64 network it lies in."""
+    address = client_ip(request, gate.settings)
+    if address is None:
+        return UNKNOWN_CLIENT
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.IPv6Network((parsed, IPV6_CLIENT_PREFIX), strict=False))
+    return address
 
 
 def rate_limited(retry_after: int) -> RateLimited:
@@ -34,7 +53,7 @@ def rate_limited(retry_after: int) -> RateLimited:
 async def check_ip_limit(gate: AuthGate, request: Request, rule: str) -> None:
     """The same per-IP check inside a handler, for routes that must answer a refusal their own way (a browser
     flow redirects instead of showing JSON). Raises RateLimited."""
-    decision = await gate.limiter.hit(rule, "ip", client_ip(request, gate.settings) or UNKNOWN_CLIENT)
+    decision = await gate.limiter.hit(rule, "ip", ip_limit_key(request, gate))
     if not decision.allowed:
         raise rate_limited(decision.retry_after)
 
@@ -52,7 +71,7 @@ def rate_limit(gate: AuthGate, rule: str) -> Any:
 
     async def check(request: Request) -> None:
         if kind == "ip":
-            identifiers = ("ip", client_ip(request, gate.settings) or UNKNOWN_CLIENT)
+            identifiers = ("ip", ip_limit_key(request, gate))
         else:
             email = await email_in_body(request)
             if email is None:

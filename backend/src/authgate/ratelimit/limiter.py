@@ -166,6 +166,32 @@ class RateLimiter:
 
         await self._with_redis(on_redis)
 
+    async def swap_failures(self, key: str, expected_count: int, failures: Failures) -> bool:
+        """Compare-and-set: store `failures` only if the stored count is still `expected_count` (none stored: 0).
+
+        The known-address bucket's reservation (accounts/lockout.py): of parallel guesses judged on one count,
+        exactly one goes on, as the users row's compare-and-set does for the account."""
+        now = self.clock()
+        expires = now + timedelta(seconds=FAILURE_STATE_SECONDS)
+
+        async def on_redis(redis: SharedRedis) -> bool:
+            swapped = await redis.client.eval(
+                _SWAP_FAILURES, 1, _failure_key(key), expected_count, _encode(failures), FAILURE_STATE_SECONDS
+            )
+            return bool(swapped)
+
+        shared = await self._with_redis(on_redis)
+        if self._shared is not None and self._redis_down_since is None:
+            if shared:
+                # kept up to date alongside Redis, for a fail-over
+                self._memory_failures.put(key, failures, expires)
+            return bool(shared)
+        current = self._memory_failures.get(key, now) or Failures()
+        if current.count != expected_count:
+            return False
+        self._memory_failures.put(key, failures, expires)
+        return True
+
     async def clear_failures(self, key: str) -> None:
         self._memory_failures.delete(key)
 
@@ -220,6 +246,17 @@ class RateLimiter:
     async def close(self) -> None:
         if self._shared is not None:
             await self._shared.pool.disconnect()
+
+
+# KEYS[1]: the failure state; ARGV: the count expected, the new state (`_encode`), its lifetime in seconds
+_SWAP_FAILURES = """
+local current = redis.call('GET', KEYS[1])
+local count = 0
+if current then count = tonumber(string.match(current, '^(%d+):')) or 0 end
+if count ~= tonumber(ARGV[1]) then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'EX', tonumber(ARGV[3]))
+return 1
+"""
 
 
 def _failure_key(key: str) -> str:

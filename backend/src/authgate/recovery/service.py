@@ -66,11 +66,12 @@ async def reset_password(gate: AuthGate, token: str, new_password: str, client: 
         pending = await onetime.peek(db, token, Purpose.RESET_PASSWORD, gate.now())
     password = checked_new_password(gate, new_password, pending.email)
     hashed = await gate.hashing.hash(password)
-    now = gate.now()
     async with gate.sessions.begin() as db:
         # the users row first (accounts/locks.py); the token must still belong to that user
         if not await lock_user(db, pending.user_id):
             raise TokenInvalid()
+        # read once the row is ours, so a refresh that held it first is covered by the cut-off (sessions/service.py)
+        now = gate.now()
         used = await onetime.consume(db, token, Purpose.RESET_PASSWORD, now)
         verified = await db.execute(select(User.email_verified_at).where(User.id == used.user_id))
         # ASVS 5.0 V7.4: a password reset ends every session and, through tokens_valid_after, every access token
@@ -98,10 +99,11 @@ async def change_password(
     )
     password = checked_new_password(gate, new_password, user.email)
     hashed = await gate.hashing.hash(password)
-    now = gate.now()
-    cutoff = revocation_cutoff(now)
     async with gate.sessions.begin() as db:
         await lock_reauthenticated_user(db, user, verified)
+        # read once the row is ours, so a refresh that held it first is covered by the cut-off (sessions/service.py)
+        now = gate.now()
+        cutoff = revocation_cutoff(now)
         keep = await live_family_of(db, user.id, cookie, now)
         await revoke_other_sessions(db, user.id, keep, now)
         await _store_new_password(db, user.id, hashed, now)

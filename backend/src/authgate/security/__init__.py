@@ -12,6 +12,7 @@ from .access_tokens import (
     InvalidAccessToken,
     decode_access_token,
     issue_access_token,
+    truncate_to_milliseconds,
 )
 from .clock import Clock, utc_now
 from .opaque_tokens import (
@@ -41,6 +42,7 @@ __all__ = [
     "derive_key",
     "hash_token",
     "issue_access_token",
+    "truncate_to_milliseconds",
     "new_opaque_token",
     "normalize_password",
     "successor_token",

@@ -148,7 +148,7 @@ def issue_access_token(
     if overridden:
         raise ValueError(f"extra claims must not override registered claims: {sorted(overridden)}")
 
-    issued_at = _truncate_to_milliseconds(now)
+    issued_at = truncate_to_milliseconds(now)
     expires_at = datetime.fromtimestamp(math.floor((issued_at + config.lifetime).timestamp()), UTC)
     payload: dict[str, Any] = {
         **(extra or {}),
@@ -310,7 +310,7 @@ def _to_datetime(timestamp: float, name: str) -> datetime:
         raise InvalidAccessToken(f"{name} out of range") from None
 
 
-def _truncate_to_milliseconds(moment: datetime) -> datetime:
+def truncate_to_milliseconds(moment: datetime) -> datetime:
     # Truncate (not round) so a token never claims to be issued later than it
     # really was; a revocation cut-off therefore errs on the safe side.
     return moment.astimezone(UTC).replace(microsecond=moment.microsecond // 1000 * 1000)

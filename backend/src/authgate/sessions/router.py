@@ -48,7 +48,9 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
             return refused
         max_age = math.ceil((issued.expires_at - gate.now()).total_seconds())
         set_refresh_cookie(response, request, issued.token, gate.settings, max_age=max_age)
-        token = gate.issue_access_token(user, signed_in_at=gate.signed_in_at(issued.expires_at))
+        # dated by the rotation (under the users row's lock), not by now: a sign-out everywhere that committed in
+        # between must refuse this token too
+        token = gate.issue_access_token(user, signed_in_at=gate.signed_in_at(issued.expires_at), now=issued.issued_at)
         return TokenResponse(access_token=token, expires_in=gate.access_lifetime_seconds)
 
     @router.post(

@@ -30,23 +30,29 @@ MAX_SUCCESSOR_HOPS = 4
 class IssuedRefreshToken:
     token: str
     expires_at: datetime
+    # the time read while the users row was held (a sign-in's write, a rotation's lock): the access token handed out
+    # with this refresh token is dated by it, not by the moment it is signed after the commit, so a sign-out
+    # everywhere or a reset queued behind that row (its cut-off read later, under the same lock) ends it too
+    issued_at: datetime
 
 
 async def start_session(
-    db: AsyncSession | AsyncConnection, gate: AuthGate, user_id: uuid.UUID, client: ClientInfo
+    db: AsyncSession | AsyncConnection, gate: AuthGate, user_id: uuid.UUID, client: ClientInfo, now: datetime
 ) -> IssuedRefreshToken:
     """A new family, inserted in the caller's transaction."""
-    issued, values = new_session(gate, user_id, client)
+    issued, values = new_session(gate, user_id, client, now)
     await db.execute(insert(RefreshToken).values(**values))
     return issued
 
 
-def new_session(gate: AuthGate, user_id: uuid.UUID, client: ClientInfo) -> tuple[IssuedRefreshToken, dict[str, object]]:
-    """A new family's token and its refresh_tokens row (also written by the one-statement sign-in)."""
-    now = gate.now()
+def new_session(
+    gate: AuthGate, user_id: uuid.UUID, client: ClientInfo, now: datetime
+) -> tuple[IssuedRefreshToken, dict[str, object]]:
+    """A new family's token and its refresh_tokens row (also written by the one-statement sign-in), made at `now`."""
     token = new_opaque_token()
     expires_at = now + timedelta(days=gate.settings.refresh_token_expire_days)
-    return IssuedRefreshToken(token, expires_at), _row_values(user_id, token, uuid.uuid4(), expires_at, now, client)
+    issued = IssuedRefreshToken(token, expires_at, now)
+    return issued, _row_values(user_id, token, uuid.uuid4(), expires_at, now, client)
 
 
 def _row_values(
@@ -68,13 +74,15 @@ def _row_values(
 
 async def rotate(gate: AuthGate, presented: str, client: ClientInfo) -> tuple[User, IssuedRefreshToken]:
     """Exchange a refresh token for its successor (RFC 9700 §4.14.2 rotation with reuse detection)."""
-    now = gate.now()
     async with gate.sessions.begin() as db:
         # the users row first (accounts/locks.py): rotation used to lock the token row and then, through the
         # successor's foreign key, the users row, crossing account deletion's order and deadlocking with it
         owner = await _owner(db, presented)
         if owner is None or not await lock_user(db, owner):
             raise RefreshTokenInvalid()
+        # read under the lock: a sign-out everywhere queued behind this rotation reads a later time, so its cut-off
+        # also refuses the access token this rotation hands out (dated `now`, not the moment the router signs it)
+        now = gate.now()
         # one conditional UPDATE consumes the token: of concurrent callers exactly one matches
         consumed = await db.execute(
             update(RefreshToken)
@@ -96,17 +104,18 @@ async def rotate(gate: AuthGate, presented: str, client: ClientInfo) -> tuple[Us
                     **_row_values(row.user_id, successor, row.family_id, row.expires_at, now, client)
                 )
             )
-            return user, IssuedRefreshToken(successor, row.expires_at)
-    return await _replayed(gate, presented, now, client)
+            return user, IssuedRefreshToken(successor, row.expires_at, now)
+    return await _replayed(gate, presented, client)
 
 
 async def _replayed(
-    gate: AuthGate, presented: str, now: datetime, client: ClientInfo | None = None
+    gate: AuthGate, presented: str, client: ClientInfo | None = None
 ) -> tuple[User, IssuedRefreshToken]:
     async with gate.sessions.begin() as db:
         owner = await _owner(db, presented)
         if owner is None or not await lock_user(db, owner):
             raise RefreshTokenInvalid()
+        now = gate.now()  # under the lock, as in `rotate`
         old = await _by_token(db, presented)
         if old is None or old.revoked or old.expires_at <= now or old.rotated_at is None:
             raise RefreshTokenInvalid()
@@ -116,7 +125,7 @@ async def _replayed(
             if current is not None:
                 token, row = current
                 user = _may_renew(gate, await _active_user(db, row.user_id))
-                return user, IssuedRefreshToken(token, row.expires_at)
+                return user, IssuedRefreshToken(token, row.expires_at, now)
         await _revoke_family(db, old.family_id, now)
         await record_event(
             db,
@@ -250,9 +259,10 @@ async def revoke_other_sessions(db: AsyncSession, user_id: uuid.UUID, keep: uuid
 async def sign_out(gate: AuthGate, user_id: uuid.UUID, client: ClientInfo) -> None:
     """POST /auth/logout: the reader's refresh tokens (the quickstart's "revoke the reader's refresh tokens") and every
     access token issued until now; recorded as `signed_out`."""
-    now = gate.now()
     async with gate.sessions.begin() as db:
         if not await lock_user(db, user_id):
             return  # deleted meanwhile: nothing left to sign out
+        # read once the row is ours: a refresh that held it before us rotated (and dated its access token) earlier
+        now = gate.now()
         await revoke_all_sessions(db, user_id, now)
         await record_event(db, user_id=user_id, type=EventType.SIGNED_OUT, now=now, client=client)

@@ -66,6 +66,8 @@ async def verify(gate: AuthGate, token: str, client: ClientInfo, cookie: str | N
             pending = await onetime.peek(db, token, purposes, now)
             if not await lock_user(db, pending.user_id):
                 raise TokenInvalid()
+            # read once the row is ours, so a refresh that held it first is covered by the cut-off (sessions/service.py)
+            now = gate.now()
             used = await onetime.consume(db, token, purposes, now)
             changes: dict[str, object] = {"is_verified": True, "email_verified_at": now, "updated_at": now}
             if used.purpose is Purpose.VERIFY_EMAIL:
