@@ -186,7 +186,18 @@ async def test_a_verified_account_is_linked_when_the_provider_vouches_for_the_ad
 
 
 @pytest.mark.parametrize(
-    "next_path", ["//evil.example", "https://evil.example", "/\\evil.example", "javascript:alert(1)", "evil", ""]
+    "next_path",
+    [
+        "//evil.example",
+        "https://evil.example",
+        "/\\evil.example",
+        "javascript:alert(1)",
+        "evil",
+        "",
+        # control characters: no path of the site has them, and the database cannot store a NUL
+        "/docs\x00/intro",
+        "/docs\x01\x7f",
+    ],
 )
 async def test_next_is_only_ever_a_path_on_the_site(api: httpx.AsyncClient, next_path: str) -> None:
     done = await sign_in_through(api, "github", next_path=next_path)
@@ -387,3 +398,63 @@ async def test_a_provider_only_reader_proves_themselves_with_a_recent_sign_in(
     deleted = await api.request("DELETE", "/auth/me", json={}, headers={"authorization": f"Bearer {fresh}"})
     assert deleted.status_code == 204
     assert query(database_url, "SELECT count(*) FROM users")[0][0] == 0
+
+
+async def test_a_provider_identity_that_never_vouched_for_the_address_does_not_survive_the_owners_reset(
+    database_url: str, github: GitHubProvider, oidc: OidcProvider, clock: FakeClock
+) -> None:
+    # pre-account takeover through a provider that does not vouch for the address: the attacker's provider account
+    # claims the victim's address (email_verified false) and an unverified account is made for it; the victim,
+    # told the address is taken, resets the password through their mailbox. The attacker's identity must not still
+    # sign in to the account the victim now uses.
+    from tests.mail.smtp import MAIL_FROM, Inbox, drain
+    from tests.mail.smtp import serving as serving_inbox
+
+    with serving_inbox(Inbox()) as inbox:
+        assert isinstance(inbox, Inbox)
+        settings = provider_settings(
+            database_url,
+            github,
+            oidc,
+            smtp_host="127.0.0.1",
+            smtp_port=inbox.port,
+            smtp_starttls=False,
+            mail_from=MAIL_FROM,
+        )
+        async with app_client(settings, clock) as api:
+            oidc.email, oidc.claims = "prehijacked@example.com", {"email_verified": False}
+            assert error_of(await sign_in_through(api, "uni")) is None
+            assert (await me(api)).json()["user"]["is_verified"] is False
+            api.cookies.clear()
+            await api.post("/auth/forgot-password", json={"email": "prehijacked@example.com"})
+            await drain(api)
+            token = inbox.token("prehijacked@example.com", "Reset your password")
+            reset = await api.post("/auth/reset-password", json={"token": token, "new_password": "Fresh-passphrase-42"})
+            assert reset.status_code == 200, reset.text
+            # the attacker comes back through the provider
+            api.cookies.clear()
+            again = await sign_in_through(api, "uni")
+            assert (await me(api)).status_code == 401, again.headers.get("location")
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        # the address a known identity comes back with is stored for the reader's list: never checked at all
+        {"email": "x" * 300 + "@example.com"},
+        # a display-name form that validates to a short address but is longer than the column as given
+        {"email": "R" * 250 + " <longname@example.com>"},
+        # OpenID Connect Core §2: at most 255 ASCII characters; a provider that sends more is not to be trusted
+        {"sub": "s" * 300},
+    ],
+    ids=["long-email-known-identity", "display-name-email", "long-subject"],
+)
+async def test_a_provider_value_longer_than_its_column_ends_on_the_site_not_on_a_json_page(
+    api: httpx.AsyncClient, oidc: OidcProvider, claims: dict[str, object]
+) -> None:
+    if "email" in claims and "x" * 300 in str(claims["email"]):
+        assert error_of(await sign_in_through(api, "uni")) is None
+        api.cookies.clear()
+    oidc.claims = claims
+    done = await sign_in_through(api, "uni")
+    assert done.status_code == 302, done.text

@@ -273,3 +273,24 @@ async def test_a_refresh_that_holds_the_row_while_a_reset_waits_gets_no_access_t
     assert raced[0].status_code == 200
     assert (await mail_client.get("/auth/me", headers=bearer(raced[0].json()["access_token"]))).status_code == 401
     assert (await refresh_with(mail_client, cookie_of(raced[0]))).status_code == 401
+
+
+async def test_a_passkey_added_before_the_address_was_proven_does_not_survive_the_owners_reset(
+    mail_client: httpx.AsyncClient, inbox: Inbox, database_url: str
+) -> None:
+    # pre-account takeover (Sudhodanan & Paverd, 2022): an attacker signs up with the victim's address (never
+    # verified) and adds a passkey; the victim, told the address is taken, resets the password through their mailbox
+    # and uses the account. The attacker's passkey must not still sign in to it.
+    from tests.mail.smtp import PUBLIC_URL
+    from tests.mfa.helpers import SoftAuthenticator, add_passkey, passkey_options
+
+    attacker = await signup(mail_client, "prehijack@example.com")
+    device = SoftAuthenticator(origin=PUBLIC_URL)
+    await add_passkey(mail_client, attacker.json()["access_token"], device)
+    mail_client.cookies.clear()
+    token = await _reset_token(mail_client, inbox, "prehijack@example.com")
+    assert (await _reset(mail_client, token)).status_code == 200
+    assert query(database_url, "SELECT is_verified FROM users WHERE email = 'prehijack@example.com'")[0][0]
+    options = await passkey_options(mail_client)
+    signed_in = await mail_client.post("/auth/passkeys/authenticate", json={"credential": device.get(options)})
+    assert signed_in.status_code == 401, signed_in.text

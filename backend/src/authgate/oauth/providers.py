@@ -32,6 +32,8 @@ ID_TOKEN_ALGORITHMS = frozenset({"RS256", "RS384", "RS512", "PS256", "PS384", "P
 METADATA_SECONDS = 3600
 KEY_REFETCH_SECONDS = 60
 ID_TOKEN_LEEWAY_SECONDS = 60
+# the identities.subject column
+MAX_SUBJECT = 255
 
 
 @dataclass(frozen=True)
@@ -203,7 +205,14 @@ class ProviderClient:
         verified = claims.get("email_verified") is True
         if provider.hosted_domain and claims.get("hd") != provider.hosted_domain:
             raise ValueError("not of the hosted domain")
-        return ProviderAccount(provider.id, str(claims["sub"]), email if isinstance(email, str) else None, verified)
+        # OpenID Connect Core §2: a string of at most 255 ASCII characters (the identities column's width); a number
+        # some providers send is taken as its text, as before
+        subject = claims["sub"]
+        if isinstance(subject, int) and not isinstance(subject, bool):
+            subject = str(subject)
+        if not isinstance(subject, str) or not subject or len(subject) > MAX_SUBJECT:
+            raise ValueError("the subject is not an OpenID Connect subject")
+        return ProviderAccount(provider.id, subject, email if isinstance(email, str) else None, verified)
 
     async def verify_id_token(self, provider: Provider, id_token: str, nonce: str) -> dict[str, Any]:
         assert provider.issuer is not None

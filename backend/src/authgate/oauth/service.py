@@ -53,9 +53,12 @@ from authgate.oauth.models import Identity, OAuthFlow
 from authgate.oauth.providers import Provider, ProviderAccount, ProviderClient
 from authgate.transport import ClientInfo
 
-# the `next` a flow returns to: a path on the site, never a URL (no scheme, no host, no "//" or "/\\")
-_SAFE_NEXT = re.compile(r"^/(?![/\\])[^\s\\]*$")
+# the `next` a flow returns to: a path on the site, never a URL (no scheme, no host, no "//" or "/\\"), and no
+# control character (no path of the site has one; a NUL cannot even be stored, and the flow would end on a JSON page)
+_SAFE_NEXT = re.compile(r"^/(?![/\\])[^\s\\\x00-\x1f\x7f-\x9f]*$")
 MAX_NEXT = 512
+# the identities.email column
+MAX_SHOWN_EMAIL = 255
 
 
 def safe_next(value: str | None) -> str:
@@ -63,6 +66,14 @@ def safe_next(value: str | None) -> str:
     if not value or len(value) > MAX_NEXT or not _SAFE_NEXT.match(value):
         return "/"
     return value
+
+
+def _shown(email: str | None) -> str | None:
+    """The provider's address as kept for the reader's list: as given when it fits the column, else its canonical
+    form (a display name dropped), else nothing; a provider's long value must not fail the sign-in."""
+    if email is None or len(email) <= MAX_SHOWN_EMAIL:
+        return email
+    return canonical_email_or_none(email)
 
 
 def _digest(value: str) -> str:
@@ -192,7 +203,7 @@ async def _find_link_or_create(
         known = await _identity(db, provider.id, account.subject)
         if known is not None:
             await db.execute(
-                update(Identity).where(Identity.id == known.id).values(last_used_at=now, email=account.email)
+                update(Identity).where(Identity.id == known.id).values(last_used_at=now, email=_shown(account.email))
             )
             known_user: uuid.UUID = known.user_id
             return known_user
@@ -263,7 +274,7 @@ async def _add_identity(
             user_id=user_id,
             provider=provider.id,
             subject=account.subject,
-            email=account.email,
+            email=_shown(account.email),
             created_at=now,
             last_used_at=now,
         )

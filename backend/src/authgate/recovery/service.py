@@ -17,7 +17,8 @@ from authgate.errors import TokenInvalid
 from authgate.events.service import EventType, record_event
 from authgate.gate import AuthGate
 from authgate.mail import templates
-from authgate.mfa.models import SignInChallenge
+from authgate.mfa.models import Passkey, SignInChallenge
+from authgate.oauth.models import Identity
 from authgate.onetime import service as onetime
 from authgate.onetime.service import Purpose
 from authgate.sessions.service import (
@@ -73,9 +74,17 @@ async def reset_password(gate: AuthGate, token: str, new_password: str, client: 
         # read once the row is ours, so a refresh that held it first is covered by the cut-off (sessions/service.py)
         now = gate.now()
         used = await onetime.consume(db, token, Purpose.RESET_PASSWORD, now)
-        verified = await db.execute(select(User.email_verified_at).where(User.id == used.user_id))
+        before = (
+            await db.execute(select(User.is_verified, User.email_verified_at).where(User.id == used.user_id))
+        ).one()
         # ASVS 5.0 V7.4: a password reset ends every session and, through tokens_valid_after, every access token
         await revoke_all_sessions(db, used.user_id, now)
+        if not before.is_verified:
+            # the first proof that the mailbox's owner is here: a way in that signs in alone and was added before it
+            # (a passkey, a provider identity that never vouched for the address) may be whoever registered the
+            # address first, waiting for its owner to recover the account (a pre-account takeover)
+            await db.execute(delete(Passkey).where(Passkey.user_id == used.user_id))
+            await db.execute(delete(Identity).where(Identity.user_id == used.user_id))
         await _store_new_password(
             db,
             used.user_id,
@@ -83,7 +92,7 @@ async def reset_password(gate: AuthGate, token: str, new_password: str, client: 
             now,
             # the link reached this address: that proves it as well as a verification link would
             is_verified=True,
-            email_verified_at=verified.scalar_one_or_none() or now,
+            email_verified_at=before.email_verified_at or now,
         )
         await record_event(db, user_id=used.user_id, type=EventType.PASSWORD_RESET, now=now, client=client)
         await gate.mailer.queue(db, templates.password_changed(used.email, reset=True))
