@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import uuid
 
 import httpx
 
 from tests.conftest import PASSWORD, FakeClock
 from tests.devices.conftest import HEX64, call, login, run_sql, signed_up
+from tests.mfa.helpers import SoftAuthenticator, add_passkey, enrolled_reader, password_step
 from tests.sessions.test_refresh import cookie_of
 
 
@@ -26,7 +28,7 @@ async def test_export_holds_user_profile_sessions_and_events(client: httpx.Async
     assert response.headers["content-type"].startswith("application/json")
     assert response.headers["cache-control"] == "no-store"
     data = response.json()
-    assert set(data) == {"user", "profile", "sessions", "events"}
+    assert set(data) == {"user", "profile", "sessions", "events", "identities", "passkeys", "second_factor"}
     assert data["user"]["id"] == reader.user_id and data["user"]["email"] == "exporter@example.com"
     assert "hashed_password" not in data["user"]
     assert data["profile"]["experience_level"] == "intermediate"
@@ -81,3 +83,42 @@ async def test_export_holds_nothing_of_another_reader(client: httpx.AsyncClient)
 async def test_export_needs_a_signed_in_reader(client: httpx.AsyncClient) -> None:
     assert (await call(client, "GET", "/auth/me/export")).status_code == 401
     assert (await call(client, "GET", "/auth/me/export", cookie="made-up")).status_code == 401
+
+
+async def test_export_holds_the_ways_in_but_none_of_their_secrets(
+    client: httpx.AsyncClient, clock: FakeClock, database_url: str
+) -> None:
+    # GDPR art. 15 and 20: the provider accounts linked, the passkeys and two-step sign-in are the reader's data too;
+    # what proves them (the app's secret, backup codes, a passkey's credential and public key) is not for a download
+    reader = await enrolled_reader(client, clock, "ways-in@example.com")
+    device = SoftAuthenticator()
+    await add_passkey(client, reader.access, device, name="Laptop")
+    (user_id,) = run_sql(database_url, "SELECT id FROM users WHERE email = 'ways-in@example.com'")[0]
+    run_sql(
+        database_url,
+        "INSERT INTO identities (id, user_id, provider, subject, email, created_at, last_used_at) "
+        "VALUES (:id, :user_id, 'github', 'gh-4711', 'ways-in@users.example', :now, NULL)",
+        id=str(uuid.uuid4()) if database_url.startswith("postgresql") else uuid.uuid4().hex,
+        user_id=user_id,
+        now=clock.current.replace(tzinfo=None),
+    )
+    used = reader.backup_codes[0]
+    challenge = await password_step(client, reader.email)
+    assert (
+        await client.post("/auth/mfa/verify", json={"challenge_token": challenge["challenge_token"], "code": used})
+    ).status_code == 200
+
+    response = await call(client, "GET", "/auth/me/export", bearer=reader.access)
+    assert response.status_code == 200, response.text
+    data = response.json()
+    assert [(i["provider"], i["subject"], i["email"]) for i in data["identities"]] == [
+        ("github", "gh-4711", "ways-in@users.example")
+    ]
+    assert [(p["name"], p["backed_up"]) for p in data["passkeys"]] == [("Laptop", False)]
+    assert data["second_factor"]["totp_enabled"] is True and data["second_factor"]["totp_confirmed_at"]
+    assert data["second_factor"]["backup_codes_remaining"] == len(reader.backup_codes) - 1
+    stored = run_sql(database_url, "SELECT credential_id, public_key FROM passkeys")[0]
+    sealed = run_sql(database_url, "SELECT secret_sealed FROM totp_factors")[0][0]
+    code_hashes = [row[0] for row in run_sql(database_url, "SELECT code_hash FROM backup_codes")]
+    for secret in (reader.secret, *reader.backup_codes, *stored, sealed, *code_hashes):
+        assert secret not in response.text

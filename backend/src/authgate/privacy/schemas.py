@@ -63,8 +63,39 @@ class ExportedSession(BaseModel):
     user_agent: str | None
 
 
+class ExportedIdentity(BaseModel):
+    """A provider account linked to this one (Google, GitHub, …): who the provider says the reader is."""
+
+    provider: str
+    subject: str
+    email: str | None
+    created_at: datetime
+    last_used_at: datetime | None
+
+
+class ExportedPasskey(BaseModel):
+    """A passkey of the account, without its credential id or public key (the authenticator holds the private key)."""
+
+    id: uuid.UUID
+    name: str
+    created_at: datetime
+    last_used_at: datetime | None
+    backed_up: bool
+
+
+class ExportedSecondFactor(BaseModel):
+    """Two-step sign-in as it stands: never the authenticator app's secret or a backup code."""
+
+    totp_enabled: bool
+    totp_confirmed_at: datetime | None
+    backup_codes_remaining: int
+
+
 class DataExport(BaseModel):
     user: ExportedUser
     profile: ProfileOut | None
     sessions: list[ExportedSession]
     events: list[EventOut]
+    identities: list[ExportedIdentity]
+    passkeys: list[ExportedPasskey]
+    second_factor: ExportedSecondFactor

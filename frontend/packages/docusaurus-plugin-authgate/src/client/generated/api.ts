@@ -926,7 +926,12 @@ export interface components {
         DataExport: {
             /** Events */
             events: components["schemas"]["EventOut"][];
+            /** Identities */
+            identities: components["schemas"]["ExportedIdentity"][];
+            /** Passkeys */
+            passkeys: components["schemas"]["ExportedPasskey"][];
             profile: components["schemas"]["ProfileOut"] | null;
+            second_factor: components["schemas"]["ExportedSecondFactor"];
             /** Sessions */
             sessions: components["schemas"]["ExportedSession"][];
             user: components["schemas"]["ExportedUser"];
@@ -984,6 +989,59 @@ export interface components {
          * @enum {string}
          */
         ExperienceLevel: "beginner" | "intermediate" | "advanced";
+        /**
+         * ExportedIdentity
+         * @description A provider account linked to this one (Google, GitHub, …): who the provider says the reader is.
+         */
+        ExportedIdentity: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Email */
+            email: string | null;
+            /** Last Used At */
+            last_used_at: string | null;
+            /** Provider */
+            provider: string;
+            /** Subject */
+            subject: string;
+        };
+        /**
+         * ExportedPasskey
+         * @description A passkey of the account, without its credential id or public key (the authenticator holds the private key).
+         */
+        ExportedPasskey: {
+            /** Backed Up */
+            backed_up: boolean;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Last Used At */
+            last_used_at: string | null;
+            /** Name */
+            name: string;
+        };
+        /**
+         * ExportedSecondFactor
+         * @description Two-step sign-in as it stands: never the authenticator app's secret or a backup code.
+         */
+        ExportedSecondFactor: {
+            /** Backup Codes Remaining */
+            backup_codes_remaining: number;
+            /** Totp Confirmed At */
+            totp_confirmed_at: string | null;
+            /** Totp Enabled */
+            totp_enabled: boolean;
+        };
         /**
          * ExportedSession
          * @description One sign-in still on record (live, or ended and not purged yet); never a token or its hash.
