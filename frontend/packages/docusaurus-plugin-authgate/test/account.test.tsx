@@ -211,7 +211,7 @@ describe('account page: activity and data', () => {
     expect(blobs[0].type).toBe('application/json');
     const data = JSON.parse(await blobs[0].text());
     expect(data.user.email).toBe('ada@example.com');
-    expect(Object.keys(data).sort()).toEqual(['events', 'profile', 'sessions', 'user']);
+    expect(Object.keys(data).sort()).toEqual(['events', 'identities', 'passkeys', 'profile', 'second_factor', 'sessions', 'user']);
   });
 });
 

@@ -656,6 +656,19 @@ export function createFakeApi({now = () => Date.now(), accessTtlSeconds = 1800} 
               status: revoked ? ('ended' as const) : ('active' as const),
             })),
           events: events.get(email) ?? [],
+          identities: [],
+          passkeys: mfaOf(account).passkeys.map(({id, name, created_at, last_used_at, backed_up}) => ({
+            id,
+            name,
+            created_at,
+            last_used_at,
+            backed_up,
+          })),
+          second_factor: {
+            totp_enabled: mfaOf(account).enabled,
+            totp_confirmed_at: mfaOf(account).enabled ? stamp : null,
+            backup_codes_remaining: mfaOf(account).backup.length,
+          },
         });
       }
       if (method === 'DELETE' && path === '/auth/me') {
