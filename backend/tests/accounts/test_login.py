@@ -166,6 +166,11 @@ def _subject(response: httpx.Response) -> uuid.UUID:
     return uuid.UUID(jwt.decode(response.json()["access_token"], options={"verify_signature": False})["sub"])
 
 
+async def _signed_up(client: httpx.AsyncClient, email: str) -> tuple[object, uuid.UUID]:
+    """A new reader: the gate and the reader's id."""
+    return client.app.state.authgate, _subject(await signup(client, email))  # type: ignore[attr-defined]
+
+
 async def _me(client: httpx.AsyncClient, signed_in: httpx.Response) -> int:
     # the bearer token alone: GET /auth/me falls back to the refresh cookie when it has one
     client.cookies.clear()
@@ -179,8 +184,7 @@ async def test_a_sign_out_everywhere_between_a_sign_in_s_commit_and_its_answer_e
     # attack pass: the sign-in's session commits, a sign-out everywhere runs to the end, and only then is the access
     # token signed. Dated by that moment it would outlive "every access token issued until now" for its whole life.
     email = "raced-sign-in@example.com"
-    gate = client.app.state.authgate  # type: ignore[attr-defined]
-    user_id = _subject(await signup(client, email))
+    gate, user_id = await _signed_up(client, email)
     complete = service.complete_sign_in
 
     async def complete_then_sign_out_everywhere(*args: object, **kwargs: object) -> object:
@@ -208,8 +212,7 @@ async def test_a_sign_in_that_waited_behind_a_sign_out_everywhere_answers_a_toke
     # the time read before the sign-out, it would be refused at once (the one-statement path on PostgreSQL checks
     # the cut-off and hands over to the general path, which reads the time again once it holds the row)
     email = "waited-sign-in@example.com"
-    gate = client.app.state.authgate  # type: ignore[attr-defined]
-    user_id = _subject(await signup(client, email))
+    gate, user_id = await _signed_up(client, email)
     signed_out: list[bool] = []
 
     async def sign_out_first() -> None:

@@ -49,6 +49,25 @@ async def fail_until_refused(http: httpx.AsyncClient, email: str, clock: FakeClo
     return statuses
 
 
+async def guesses_at_once(peers, email: str, addresses: list[str], label: str) -> list[int]:
+    """One wrong password from each address, all sent at once: their statuses."""
+    responses = await asyncio.gather(
+        *(
+            peers.at(address).post("/auth/login", json=login_body(email, f"{label}-{n}-passw0rd"))
+            for n, address in enumerate(addresses)
+        )
+    )
+    return [response.status_code for response in responses]
+
+
+def assert_judged_one_at_a_time(statuses: list[int], settings, hashing: HashCounter) -> None:
+    """A burst got no more passwords checked than the policy allows before the first wait."""
+    assert set(statuses) <= {401, 429}
+    assert statuses.count(401) <= settings.lockout_slowdown_after, statuses
+    # a refused guess was never hashed
+    assert len(hashing.calls) == statuses.count(401)
+
+
 async def test_failures_slow_the_account_down_without_hashing(database_url: str, clock: FakeClock, make_peers) -> None:
     peers = make_peers(limited_settings(database_url, **OPEN_WINDOWS), clock)
     await signup(peers.at(HOME), "slow@example.com")
@@ -302,17 +321,9 @@ async def test_parallel_guesses_cannot_all_pass_on_one_count(
     await signup(peers.at(HOME), "burst@example.com")
     email = "burst@example.com" if who == "known" else "nobody-burst@example.com"
     hashing = HashCounter(peers.gate)
-    responses = await asyncio.gather(
-        *(
-            peers.at(f"198.51.100.{n + 1}").post("/auth/login", json=login_body(email, f"Burst-{n}-passw0rd"))
-            for n in range(30)
-        )
-    )
-    statuses = [response.status_code for response in responses]
-    assert set(statuses) <= {401, 429}
-    assert statuses.count(401) <= settings.lockout_slowdown_after
-    # a refused guess was never hashed
-    assert len(hashing.calls) == statuses.count(401)
+    addresses = [f"198.51.100.{n + 1}" for n in range(30)]
+    statuses = await guesses_at_once(peers, email, addresses, "Burst")
+    assert_judged_one_at_a_time(statuses, settings, hashing)
 
 
 async def test_parallel_re_authentication_guesses_are_one_at_a_time(
@@ -544,16 +555,8 @@ async def test_parallel_guesses_from_the_readers_address_cannot_all_pass_on_one_
     await fail_until_refused(elsewhere, "nat-burst@example.com", clock, 50)
     assert failure_columns(database_url, "nat-burst@example.com") == (50, True)
     hashing = HashCounter(peers.gate)
-    responses = await asyncio.gather(
-        *(
-            peers.at(HOME).post("/auth/login", json=login_body("nat-burst@example.com", f"Nat-{n}-passw0rd"))
-            for n in range(30)
-        )
-    )
-    statuses = [response.status_code for response in responses]
-    assert set(statuses) <= {401, 429}
-    assert statuses.count(401) <= settings.lockout_slowdown_after, statuses
-    assert len(hashing.calls) == statuses.count(401)
+    statuses = await guesses_at_once(peers, "nat-burst@example.com", [HOME] * 30, "Nat")
+    assert_judged_one_at_a_time(statuses, settings, hashing)
 
 
 async def test_a_right_password_at_the_readers_address_answered_with_a_challenge_is_not_counted_there(

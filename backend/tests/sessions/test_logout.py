@@ -92,15 +92,29 @@ async def test_an_old_rotated_cookie_does_not_sign_the_reader_out(client: httpx.
     assert (await refresh_with(client, current)).status_code == 200
 
 
+async def signed_up_reader(client: httpx.AsyncClient) -> tuple[httpx.Response, object, uuid.UUID]:
+    """A new reader: the sign-up's answer, the gate and the reader's id."""
+    signed_up = await signup(client)
+    gate = client.app.state.authgate  # type: ignore[attr-defined]
+    user_id = uuid.UUID(jwt.decode(signed_up.json()["access_token"], options={"verify_signature": False})["sub"])
+    return signed_up, gate, user_id
+
+
+async def assert_signed_out(client: httpx.AsyncClient, answered: httpx.Response) -> None:
+    """A refresh that answered 200, yet neither its access token nor its cookie works any more."""
+    assert answered.status_code == 200
+    me = await client.get("/auth/me", headers={"Authorization": f"Bearer {answered.json()['access_token']}"})
+    assert me.status_code == 401
+    assert (await refresh_with(client, cookie_of(answered))).status_code == 401
+
+
 async def test_a_refresh_finishing_around_a_logout_gets_no_access_token_that_outlives_it(
     client: httpx.AsyncClient, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # attack pass: the refresh's rotation commits, a logout (sign out everywhere) runs to the end, and only then does
     # the refresh mint its access token. "Every access token issued until now" must cover that one too: the refresh
     # happened before the logout, so its access token must not be dated after it.
-    signed_up = await signup(client)
-    gate = client.app.state.authgate  # type: ignore[attr-defined]
-    user_id = uuid.UUID(jwt.decode(signed_up.json()["access_token"], options={"verify_signature": False})["sub"])
+    signed_up, gate, user_id = await signed_up_reader(client)
     rotate = service.rotate
 
     async def rotate_then_logout(*args: object, **kwargs: object) -> object:
@@ -113,10 +127,7 @@ async def test_a_refresh_finishing_around_a_logout_gets_no_access_token_that_out
     monkeypatch.setattr(service, "rotate", rotate_then_logout)
     refreshed = await refresh_with(client, cookie_of(signed_up))
     monkeypatch.undo()
-    assert refreshed.status_code == 200
-    me = await client.get("/auth/me", headers={"Authorization": f"Bearer {refreshed.json()['access_token']}"})
-    assert me.status_code == 401
-    assert (await refresh_with(client, cookie_of(refreshed))).status_code == 401
+    await assert_signed_out(client, refreshed)
 
 
 async def test_a_logout_waiting_for_a_refresh_still_ends_the_refresh_s_access_token(
@@ -124,9 +135,7 @@ async def test_a_logout_waiting_for_a_refresh_still_ends_the_refresh_s_access_to
 ) -> None:
     # attack pass: the logout reads the time, then waits for the reader's row while a refresh holds it; the refresh
     # rotates and mints its access token meanwhile. The cut-off must be taken once the logout holds the row.
-    signed_up = await signup(client)
-    gate = client.app.state.authgate  # type: ignore[attr-defined]
-    user_id = uuid.UUID(jwt.decode(signed_up.json()["access_token"], options={"verify_signature": False})["sub"])
+    signed_up, gate, user_id = await signed_up_reader(client)
     lock_user = service.lock_user
     raced: list[httpx.Response] = []
 
@@ -140,7 +149,4 @@ async def test_a_logout_waiting_for_a_refresh_still_ends_the_refresh_s_access_to
     monkeypatch.setattr(service, "lock_user", refresh_while_waiting)
     await service.sign_out(gate, user_id, ClientInfo())
     monkeypatch.undo()
-    assert raced[0].status_code == 200
-    me = await client.get("/auth/me", headers={"Authorization": f"Bearer {raced[0].json()['access_token']}"})
-    assert me.status_code == 401
-    assert (await refresh_with(client, cookie_of(raced[0]))).status_code == 401
+    await assert_signed_out(client, raced[0])
