@@ -1,12 +1,14 @@
-"""A reset password does not turn the second factor off; it ends the sign-ins half done with the old password."""
+"""A reset password does not turn off a second factor turned on once the address was proven (one turned on before is
+recovery/service.py's pre-account takeover case, tests/recovery); it ends the sign-ins half done with the old
+password."""
 
 from __future__ import annotations
 
 import httpx
 
-from tests.conftest import FakeClock
+from tests.conftest import FakeClock, signup
 from tests.mail.smtp import Inbox, drain
-from tests.mfa.helpers import app_code, enrolled_reader, password_step
+from tests.mfa.helpers import app_code, enrolled_reader, password_step, turn_on_totp
 
 NEW_PASSWORD = "Brand-new-passphrase-42"
 
@@ -14,21 +16,27 @@ NEW_PASSWORD = "Brand-new-passphrase-42"
 async def test_a_reset_keeps_the_second_factor_and_ends_open_challenges(
     mail_client: httpx.AsyncClient, inbox: Inbox, clock: FakeClock
 ) -> None:
-    reader = await enrolled_reader(mail_client, clock)
-    open_challenge = (await password_step(mail_client, reader.email))["challenge_token"]
-    assert (await mail_client.post("/auth/forgot-password", json={"email": reader.email})).status_code == 202
+    email = "verified-two-step@example.com"
+    access = (await signup(mail_client, email)).json()["access_token"]
     await drain(mail_client)
-    token = inbox.token(reader.email, "Reset your password")
+    verify = inbox.token(email, "Verify your email address")
+    assert (await mail_client.post("/auth/verify-email", json={"token": verify})).status_code == 200
+    clock.advance(seconds=1)
+    secret, _ = await turn_on_totp(mail_client, access, clock)
+    open_challenge = (await password_step(mail_client, email))["challenge_token"]
+    assert (await mail_client.post("/auth/forgot-password", json={"email": email})).status_code == 202
+    await drain(mail_client)
+    token = inbox.token(email, "Reset your password")
     reset = await mail_client.post("/auth/reset-password", json={"token": token, "new_password": NEW_PASSWORD})
     assert reset.status_code == 200
     clock.advance(seconds=1)
 
     stale = await mail_client.post(
-        "/auth/mfa/verify", json={"challenge_token": open_challenge, "code": app_code(reader.secret, clock)}
+        "/auth/mfa/verify", json={"challenge_token": open_challenge, "code": app_code(secret, clock)}
     )
     assert stale.json()["code"] == "CHALLENGE_INVALID"
     mail_client.cookies.clear()
-    again = await mail_client.post("/auth/login", json={"email": reader.email, "password": NEW_PASSWORD})
+    again = await mail_client.post("/auth/login", json={"email": email, "password": NEW_PASSWORD})
     assert again.json()["mfa_required"] is True
 
 

@@ -9,7 +9,8 @@ import httpx
 import pytest
 
 from tests.conftest import PASSWORD, FakeClock, signup
-from tests.mail.smtp import Inbox, bearer, drain, events_of, execute, gate_of, query, text_part
+from tests.mail.smtp import PUBLIC_URL, Inbox, bearer, drain, events_of, execute, gate_of, query, text_part
+from tests.mfa.helpers import SoftAuthenticator, add_passkey, passkey_options, turn_on_totp
 from tests.sessions.test_refresh import cookie_of, refresh_with
 
 RESET = "Reset your password"
@@ -281,9 +282,6 @@ async def test_a_passkey_added_before_the_address_was_proven_does_not_survive_th
     # pre-account takeover (Sudhodanan & Paverd, 2022): an attacker signs up with the victim's address (never
     # verified) and adds a passkey; the victim, told the address is taken, resets the password through their mailbox
     # and uses the account. The attacker's passkey must not still sign in to it.
-    from tests.mail.smtp import PUBLIC_URL
-    from tests.mfa.helpers import SoftAuthenticator, add_passkey, passkey_options
-
     attacker = await signup(mail_client, "prehijack@example.com")
     device = SoftAuthenticator(origin=PUBLIC_URL)
     await add_passkey(mail_client, attacker.json()["access_token"], device)
@@ -294,3 +292,94 @@ async def test_a_passkey_added_before_the_address_was_proven_does_not_survive_th
     options = await passkey_options(mail_client)
     signed_in = await mail_client.post("/auth/passkeys/authenticate", json={"credential": device.get(options)})
     assert signed_in.status_code == 401, signed_in.text
+
+
+async def _passkey_sign_in(http: httpx.AsyncClient, device: SoftAuthenticator) -> httpx.Response:
+    http.cookies.clear()
+    options = await passkey_options(http)
+    return await http.post("/auth/passkeys/authenticate", json={"credential": device.get(options)})
+
+
+def _reset_detail(database_url: str, email: str) -> str | None:
+    rows = query(
+        database_url,
+        "SELECT e.detail FROM security_events e JOIN users u ON u.id = e.user_id "
+        "WHERE u.email = :email AND e.type = 'password_reset'",
+        email=email,
+    )
+    return rows[-1][0] if rows else None
+
+
+async def test_an_authenticator_app_turned_on_before_the_address_was_proven_does_not_survive_the_owners_reset(
+    mail_client: httpx.AsyncClient, inbox: Inbox, database_url: str, clock: FakeClock
+) -> None:
+    # attack pass (pre-account takeover): the squatter turns on an authenticator app before the owner shows up; after
+    # the owner's reset the squatter could not get in, but neither could the owner: every sign-in asked for the
+    # squatter's code, and the squatter's backup codes still worked as a second factor
+    email = "prehijack-app@example.com"
+    squatter = await signup(mail_client, email)
+    await turn_on_totp(mail_client, squatter.json()["access_token"], clock)
+    mail_client.cookies.clear()
+    clock.advance(seconds=5)
+    assert (await _reset(mail_client, await _reset_token(mail_client, inbox, email))).status_code == 200
+    owner = await _login(mail_client, email, NEW_PASSWORD)
+    # signed in with the password alone: an access token, no second-factor challenge
+    assert owner.status_code == 200 and "access_token" in owner.json(), owner.text
+    assert query(database_url, "SELECT count(*) FROM backup_codes")[0][0] == 0
+    assert "two-step sign-in" in (_reset_detail(database_url, email) or "")
+
+
+async def test_the_owner_who_follows_the_squatters_verification_link_first_still_removes_the_squatters_passkey(
+    mail_client: httpx.AsyncClient, inbox: Inbox, database_url: str, clock: FakeClock
+) -> None:
+    # attack pass (pre-account takeover): the owner receives the verification mail of the squatter's sign-up, follows
+    # it, then resets the password. The account was verified by then, so the reset used to keep the passkey the
+    # squatter added before anyone had proven the address
+    email = "prehijack-verified@example.com"
+    squatter = await signup(mail_client, email)
+    device = SoftAuthenticator(origin=PUBLIC_URL)
+    await add_passkey(mail_client, squatter.json()["access_token"], device)
+    mail_client.cookies.clear()
+    await drain(mail_client)
+    clock.advance(seconds=5)
+    verified = await mail_client.post(
+        "/auth/verify-email", json={"token": inbox.token(email, "Verify your email address")}
+    )
+    assert verified.status_code == 200, verified.text
+    clock.advance(seconds=5)
+    assert (await _reset(mail_client, await _reset_token(mail_client, inbox, email))).status_code == 200
+    assert (await _passkey_sign_in(mail_client, device)).status_code == 401
+    assert "1 passkeys" in (_reset_detail(database_url, email) or "")
+
+
+async def test_ways_in_added_after_the_address_was_proven_survive_a_reset_and_a_change_of_address(
+    mail_client: httpx.AsyncClient, inbox: Inbox, database_url: str, clock: FakeClock
+) -> None:
+    # the other side of the rule: a reader who proved the address and then added a passkey and an authenticator app
+    # keeps both through a reset, even after a change of address (which proves a new address, not the first one)
+    email, new_email = "proven-first@example.com", "proven-later@example.com"
+    signed_up = await signup(mail_client, email)
+    access = signed_up.json()["access_token"]
+    await drain(mail_client)
+    verify = inbox.token(email, "Verify your email address")
+    assert (await mail_client.post("/auth/verify-email", json={"token": verify})).status_code == 200
+    clock.advance(seconds=5)
+    device = SoftAuthenticator(origin=PUBLIC_URL)
+    await add_passkey(mail_client, access, device)
+    await turn_on_totp(mail_client, access, clock)
+    clock.advance(seconds=5)
+    changed = await mail_client.post(
+        "/auth/change-email", json={"new_email": new_email, "password": PASSWORD}, headers=bearer(access)
+    )
+    assert changed.status_code == 202, changed.text
+    await drain(mail_client)
+    confirm = inbox.token(new_email, "Confirm your new email address")
+    assert (await mail_client.post("/auth/verify-email", json={"token": confirm})).status_code == 200
+    mail_client.cookies.clear()
+    clock.advance(seconds=5)
+    assert (await _reset(mail_client, await _reset_token(mail_client, inbox, new_email))).status_code == 200
+    assert (await _passkey_sign_in(mail_client, device)).status_code == 200
+    mail_client.cookies.clear()
+    password = await _login(mail_client, new_email, NEW_PASSWORD)
+    assert password.status_code == 200 and password.json()["mfa_required"] is True, password.text
+    assert _reset_detail(database_url, new_email) is None

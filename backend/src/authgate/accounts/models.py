@@ -48,6 +48,9 @@ class User(Base):
     # access tokens issued before this instant are refused: "log out everywhere" and suspension act before exp
     tokens_valid_after: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # when the account's holder first proved an address of it (a verification or reset link, a provider that vouched
+    # for it); never moved by a later proof. A way in added before it may be a squatter's (recovery/service.py)
+    first_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # consecutive failed sign-ins; reset by a successful sign-in or a password reset
     failed_login_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_failed_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

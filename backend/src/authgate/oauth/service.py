@@ -248,6 +248,7 @@ async def _create_account(
             is_active=True,
             is_verified=verified,
             email_verified_at=now if verified else None,
+            first_verified_at=now if verified else None,
             created_at=now,
             updated_at=now,
             failed_login_count=inherited.count,

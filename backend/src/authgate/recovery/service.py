@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from authgate.accounts.locks import lock_reauthenticated_user, lock_user
 from authgate.accounts.lookup import CurrentUser
@@ -17,7 +18,7 @@ from authgate.errors import TokenInvalid
 from authgate.events.service import EventType, record_event
 from authgate.gate import AuthGate
 from authgate.mail import templates
-from authgate.mfa.models import Passkey, SignInChallenge
+from authgate.mfa.models import BackupCode, Passkey, SignInChallenge, TotpFactor
 from authgate.oauth.models import Identity
 from authgate.onetime import service as onetime
 from authgate.onetime.service import Purpose
@@ -75,26 +76,26 @@ async def reset_password(gate: AuthGate, token: str, new_password: str, client: 
         now = gate.now()
         used = await onetime.consume(db, token, Purpose.RESET_PASSWORD, now)
         before = (
-            await db.execute(select(User.is_verified, User.email_verified_at).where(User.id == used.user_id))
+            await db.execute(select(User.email_verified_at, User.first_verified_at).where(User.id == used.user_id))
         ).one()
         # ASVS 5.0 V7.4: a password reset ends every session and, through tokens_valid_after, every access token
         await revoke_all_sessions(db, used.user_id, now)
-        if not before.is_verified:
-            # the first proof that the mailbox's owner is here: a way in that signs in alone and was added before it
-            # (a passkey, a provider identity that never vouched for the address) may be whoever registered the
-            # address first, waiting for its owner to recover the account (a pre-account takeover)
-            await db.execute(delete(Passkey).where(Passkey.user_id == used.user_id))
-            await db.execute(delete(Identity).where(Identity.user_id == used.user_id))
+        # the link reached this address: that proves it as well as a verification link would (this may be the
+        # first proof, or a later one)
+        removed = await _forget_unproven_ways_in(db, used.user_id, before.first_verified_at)
         await _store_new_password(
             db,
             used.user_id,
             hashed,
             now,
-            # the link reached this address: that proves it as well as a verification link would
             is_verified=True,
             email_verified_at=before.email_verified_at or now,
+            first_verified_at=before.first_verified_at or now,
         )
-        await record_event(db, user_id=used.user_id, type=EventType.PASSWORD_RESET, now=now, client=client)
+        detail = f"removed, as added before the address was proven: {', '.join(removed)}" if removed else None
+        await record_event(
+            db, user_id=used.user_id, type=EventType.PASSWORD_RESET, now=now, client=client, detail=detail
+        )
         await gate.mailer.queue(db, templates.password_changed(used.email, reset=True))
     gate.mailer.wake()
 
@@ -124,6 +125,39 @@ async def change_password(
     return gate.issue_access_token(user, signed_in_at=now, now=cutoff)
 
 
+async def _forget_unproven_ways_in(db: AsyncSession, user_id: uuid.UUID, proven_at: datetime | None) -> list[str]:
+    """The ways in added before the address was first proven (`proven_at`; None: this reset is the first proof, and
+    every way in went before it), removed; what went, for the event.
+
+    A pre-account takeover: whoever registered the address first (a sign-up with its password, a provider that
+    never vouched for it) can add a passkey, link a provider account or turn on an authenticator app, and wait for
+    the address's owner to recover the account through the mailbox. Until then nobody had shown they own the
+    address, so none of those ways in can be told from a squatter's; the reset keeps only what was added since the
+    first proof (a verification link followed first, then the reset, is the same). Their holder adds them again.
+    """
+    removed: list[str] = []
+    for model, what in ((Passkey, "passkeys"), (Identity, "linked provider accounts")):
+        gone = await db.execute(
+            delete(model).where(model.user_id == user_id, *_before(model.created_at, proven_at)).returning(model.id)
+        )
+        if count := len(gone.all()):
+            removed.append(f"{count} {what}")
+    app = await db.execute(
+        delete(TotpFactor)
+        .where(TotpFactor.user_id == user_id, *_before(TotpFactor.created_at, proven_at))
+        .returning(TotpFactor.user_id)
+    )
+    if app.first() is not None:
+        # its backup codes are its own: they go with it
+        await db.execute(delete(BackupCode).where(BackupCode.user_id == user_id))
+        removed.append("two-step sign-in")
+    return removed
+
+
+def _before(created_at: InstrumentedAttribute[datetime], proven_at: datetime | None) -> list[ColumnElement[bool]]:
+    return [] if proven_at is None else [created_at < proven_at]
+
+
 async def _store_new_password(
     db: AsyncSession, user_id: uuid.UUID, hashed: str, now: datetime, **extra: object
 ) -> None:
@@ -142,6 +176,6 @@ async def _store_new_password(
         )
     )
     await onetime.invalidate(db, user_id, now, purposes=TAKEOVER_PURPOSES)
-    # a sign-in half done with the old password ends too; the second factor itself stays on (a reset proves the
-    # mailbox, not the reader's phone)
+    # a sign-in half done with the old password ends too; a second factor turned on since the address was proven
+    # stays on (a reset proves the mailbox, not the reader's phone)
     await db.execute(delete(SignInChallenge).where(SignInChallenge.user_id == user_id))

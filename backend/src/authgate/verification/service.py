@@ -8,12 +8,13 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, literal, select, update
 from sqlalchemy.exc import IntegrityError
 
 from authgate.accounts.locks import lock_user
 from authgate.accounts.lookup import CurrentUser
 from authgate.accounts.models import User
+from authgate.db import UTCDateTime
 from authgate.errors import EmailAlreadyExists, TokenInvalid
 from authgate.events.service import EventType, record_event
 from authgate.gate import AuthGate
@@ -69,7 +70,13 @@ async def verify(gate: AuthGate, token: str, client: ClientInfo, cookie: str | N
             # read once the row is ours, so a refresh that held it first is covered by the cut-off (sessions/service.py)
             now = gate.now()
             used = await onetime.consume(db, token, purposes, now)
-            changes: dict[str, object] = {"is_verified": True, "email_verified_at": now, "updated_at": now}
+            changes: dict[str, object] = {
+                "is_verified": True,
+                "email_verified_at": now,
+                # the first proof stays the first: a later link (a change of address) moves only email_verified_at
+                "first_verified_at": func.coalesce(User.first_verified_at, literal(now, UTCDateTime())),
+                "updated_at": now,
+            }
             if used.purpose is Purpose.VERIFY_EMAIL:
                 await db.execute(update(User).where(User.id == used.user_id).values(**changes))
                 await record_event(db, user_id=used.user_id, type=EventType.EMAIL_VERIFIED, now=now, client=client)
