@@ -81,6 +81,57 @@ async def test_login_rehashes_when_argon2_parameters_change(database_url: str, c
     assert "t=3" in stored
 
 
+async def test_two_sign_ins_at_once_after_argon2_parameters_change_both_get_in(
+    database_url: str, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # attack pass: with new argon2 parameters every sign-in stores a new hash of the same password. Of two sign-ins
+    # at once (two tabs), the second found the hash it had verified replaced by the first's and answered 401, with
+    # the right password, counted as a failure
+    async with app_client(make_settings(database_url), clock) as http:
+        await signup(http, "two-tabs@example.com")
+    body = {"email": "two-tabs@example.com", "password": PASSWORD}
+    async with app_client(make_settings(database_url, argon2_time_cost=3), clock) as http:
+        complete = service.complete_sign_in
+        first_tab: list[httpx.Response] = []
+
+        async def the_other_tab_first(*args: object, **kwargs: object) -> object:
+            if not first_tab:
+                first_tab.append(httpx.Response(0))  # once: the other tab's own sign-in goes straight through
+                first_tab[0] = await http.post("/auth/login", json=body)
+            return await complete(*args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(service, "complete_sign_in", the_other_tab_first)
+        second_tab = await http.post("/auth/login", json=body)
+        monkeypatch.undo()
+    assert first_tab[0].status_code == 200, first_tab[0].text
+    assert second_tab.status_code == 200, second_tab.text
+    assert _rows(database_url, "SELECT failed_login_count FROM users") == [(0,)]
+
+
+async def test_a_password_changed_between_the_check_and_the_session_is_still_refused_after_a_rehash(
+    database_url: str, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the other side: the hash moved because the password was reset, not re-hashed; the old password must not get in
+    async with app_client(make_settings(database_url), clock) as http:
+        await signup(http, "changed-meanwhile@example.com")
+    async with app_client(make_settings(database_url, argon2_time_cost=3), clock) as http:
+        gate = http.app.state.authgate  # type: ignore[attr-defined]
+        complete = service.complete_sign_in
+
+        async def password_changed_first(*args: object, **kwargs: object) -> object:
+            new_hash = await gate.hashing.hash("Another-passphrase-77")
+            engine = create_engine(sync_url(database_url))
+            with engine.begin() as connection:
+                connection.execute(text("UPDATE users SET hashed_password = :h"), {"h": new_hash})
+            engine.dispose()
+            return await complete(*args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(service, "complete_sign_in", password_changed_first)
+        old = await http.post("/auth/login", json={"email": "changed-meanwhile@example.com", "password": PASSWORD})
+        monkeypatch.undo()
+    assert old.status_code == 401, old.text
+
+
 async def test_overlong_password_on_login_is_401_and_absurd_length_is_422(client: httpx.AsyncClient) -> None:
     await signup(client, "long@example.com")
     response = await client.post("/auth/login", json={"email": "long@example.com", "password": "x" * 129})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from authgate.accounts.lockout import open_sign_in, take_unknown_failures, unless_shed
+from authgate.accounts.lockout import SignInAttempt, open_sign_in, take_unknown_failures, unless_shed
 from authgate.accounts.lookup import current_user_of
 from authgate.accounts.models import User, UserProfile
 from authgate.accounts.schemas import LoginRequest, SignupRequest
@@ -105,4 +105,29 @@ async def login(gate: AuthGate, request: LoginRequest, client: ClientInfo) -> Si
         await attempt.failed()
         raise InvalidCredentials()
     proof = Proof(found[0], SignInMethod.PASSWORD, attempt=attempt, verified_hash=stored_hash, upgraded_hash=new_hash)
+    try:
+        return await complete_sign_in(gate, proof, client)
+    except InvalidCredentials:
+        if new_hash is None:
+            raise  # the hash moved for another reason: a changed or reset password, refused as such
+        return await _sign_in_after_a_parallel_rehash(gate, email, password, stored_hash, attempt, client)
+
+
+async def _sign_in_after_a_parallel_rehash(
+    gate: AuthGate, email: str, password: str, verified_hash: str, attempt: SignInAttempt, client: ClientInfo
+) -> SignedIn:
+    """Argon2's parameters changed since the stored hash was made, so every sign-in stores a new hash of the same
+    password; of two at once the second found the hash it verified gone and was refused (an attack pass saw a right
+    password answered 401 and counted as a failure). The password is checked once more against the hash the account
+    holds now: a password changed or reset meanwhile fails here, as it must; the same password signs in."""
+    found = await gate.users.load_for_sign_in(email)
+    current_hash = found[1] if found is not None else None
+    if found is None or current_hash is None or current_hash == verified_hash:
+        raise InvalidCredentials()
+    valid, newer_hash = await unless_shed(attempt, gate.hashing.verify_and_update(password, current_hash))
+    if not valid:
+        raise InvalidCredentials()  # the attempt stays counted: the password it proved is no longer the account's
+    proof = Proof(
+        found[0], SignInMethod.PASSWORD, attempt=attempt, verified_hash=current_hash, upgraded_hash=newer_hash
+    )
     return await complete_sign_in(gate, proof, client)
