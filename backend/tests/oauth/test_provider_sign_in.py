@@ -458,3 +458,56 @@ async def test_a_provider_value_longer_than_its_column_ends_on_the_site_not_on_a
     oidc.claims = claims
     done = await sign_in_through(api, "uni")
     assert done.status_code == 302, done.text
+
+
+@pytest.mark.parametrize("revocation", ["owner_resets_the_password", "reader_signs_out_everywhere"])
+async def test_a_connect_flow_started_before_the_sessions_were_ended_cannot_finish_after(
+    database_url: str, github: GitHubProvider, oidc: OidcProvider, clock: FakeClock, revocation: str
+) -> None:
+    # attack pass: a squatter signs up with the victim's address (or a thief holds a fresh session), starts connecting
+    # their own GitHub account and stops at the provider. The owner then resets the password (or signs out
+    # everywhere), which is meant to end every way in the intruder had; the intruder finishes the flow they had
+    # left open within its 10 minutes and signs in to the account through GitHub from then on.
+    from tests.mail.smtp import MAIL_FROM, Inbox, drain
+    from tests.mail.smtp import serving as serving_inbox
+
+    with serving_inbox(Inbox()) as inbox:
+        assert isinstance(inbox, Inbox)
+        settings = provider_settings(
+            database_url,
+            github,
+            oidc,
+            smtp_host="127.0.0.1",
+            smtp_port=inbox.port,
+            smtp_starttls=False,
+            mail_from=MAIL_FROM,
+        )
+        async with app_client(settings, clock) as api:
+            intruder = await signup(api, "squatted@example.com")
+            bearer = {"authorization": f"Bearer {intruder.json()['access_token']}"}
+            asked = await api.post("/auth/oauth/github/connect", json={"password": PASSWORD}, headers=bearer)
+            assert asked.status_code == 200, asked.text
+            clock.advance(seconds=30)
+            if revocation == "owner_resets_the_password":
+                # the owner of the mailbox, from another browser
+                async with httpx.AsyncClient(transport=api._transport, base_url=str(api.base_url)) as owner:
+                    await owner.post("/auth/forgot-password", json={"email": "squatted@example.com"})
+                    await drain(api)
+                    token = inbox.token("squatted@example.com", "Reset your password")
+                    reset = await owner.post(
+                        "/auth/reset-password", json={"token": token, "new_password": "Fresh-passphrase-42"}
+                    )
+                    assert reset.status_code == 200, reset.text
+            else:
+                ended = await api.delete("/auth/sessions", headers=bearer)
+                assert ended.status_code == 204, ended.text
+            assert (await api.get("/auth/me", headers=bearer)).status_code == 401
+            clock.advance(seconds=30)
+            # the intruder's browser still holds the flow's cookie: it comes back from GitHub
+            finished = await sign_in_through(api, "github", start=asked.json()["authorize_url"])
+            assert error_of(finished) is not None, finished.headers["location"]
+            assert query(database_url, "SELECT count(*) FROM identities")[0][0] == 0
+            # GitHub now signs its person in to an account of their own, not to the owner's
+            api.cookies.clear()
+            await sign_in_through(api, "github")
+            assert (await me(api)).json()["user"]["email"] == "octo@example.com"

@@ -149,7 +149,7 @@ async def finish(
         raise OAuthStateInvalid()
     account = await client.account(provider, code=code, code_verifier=flow.code_verifier, nonce=flow.nonce)
     if flow.connect_user_id is not None:
-        await _connect(gate, provider, account, flow.connect_user_id, client_info)
+        await _connect(gate, provider, account, flow, client_info)
         return FinishedFlow(flow.next_path, None, connected=True)
     user = await _account_of(gate, provider, account, client_info)
     try:
@@ -291,10 +291,26 @@ async def _identity(db: AsyncSession, provider_id: str, subject: str) -> Identit
 
 
 async def _connect(
-    gate: AuthGate, provider: Provider, account: ProviderAccount, user_id: uuid.UUID, client: ClientInfo
+    gate: AuthGate, provider: Provider, account: ProviderAccount, flow: OAuthFlow, client: ClientInfo
 ) -> None:
+    user_id = flow.connect_user_id
+    assert user_id is not None
+    # when the signed-in reader asked to connect: the flow was stored then, living oauth_flow_minutes
+    started = flow.expires_at - timedelta(minutes=gate.settings.oauth_flow_minutes)
     async with gate.sessions.begin() as db:
-        if not await lock_user(db, user_id):
+        # the users row first (accounts/locks.py), and what it says about the session that asked
+        found = await db.execute(
+            select(User.is_active, User.tokens_valid_after).where(User.id == user_id).with_for_update(key_share=True)
+        )
+        reader = found.first()
+        # a connection asked for by a session that has ended since (a password reset, a sign-out everywhere, a change
+        # of address: each moves tokens_valid_after) must not land: an attack pass left a connect flow open at the
+        # provider, let the owner reset the password of the squatted address, then finished it and signed in to the
+        # owner's account through the provider for good (ASVS 5.0 V7.4.1/V7.4.3: a credential change ends every
+        # session, and this flow is one that was not ended). A suspended account takes no new way in either.
+        if reader is None or not reader.is_active:
+            raise NotAuthenticated()
+        if reader.tokens_valid_after is not None and started < reader.tokens_valid_after:
             raise NotAuthenticated()
         known = await _identity(db, provider.id, account.subject)
         if known is not None:
