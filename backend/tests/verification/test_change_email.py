@@ -188,3 +188,24 @@ async def test_an_email_change_completed_without_a_cookie_signs_out_everywhere(
     assert done.status_code == 200
     refused = await mail_client.post("/auth/refresh", headers={"cookie": f"refresh_token={here_cookie}"})
     assert refused.status_code == 401
+
+
+async def test_a_fresh_access_token_alone_cannot_move_the_account_to_another_address(
+    mail_client: httpx.AsyncClient, inbox: Inbox, database_url: str, clock: FakeClock
+) -> None:
+    # attack pass: an access token stolen within minutes of the reader's sign-in (read out of the page by injected
+    # script) asks for no password at all; the thief moves the account to a mailbox of theirs, confirms the link,
+    # and every later reset link goes to the thief: the reader's own password reset cannot take it back. Adding a
+    # factor already asks for the password or a code for this very reason (accounts/reauth.py `explicit`).
+    stolen = await _reader(mail_client, "victim-of-xss@example.com")
+    clock.advance(seconds=30)
+    moved = await mail_client.post(
+        "/auth/change-email", json={"new_email": "thief@example.net"}, headers=bearer(stolen)
+    )
+    assert moved.status_code == 403, moved.text
+    assert moved.json()["code"] == "RECENT_SIGN_IN_REQUIRED"
+    await drain(mail_client)
+    assert inbox.to("thief@example.net") == []
+    assert query(database_url, "SELECT count(*) FROM one_time_tokens WHERE purpose = 'change_email'")[0][0] == 0
+    # the reader, who knows the password, still can
+    assert (await _change(mail_client, stolen, "moved-on-purpose@example.com")).status_code == 202

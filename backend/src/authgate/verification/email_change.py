@@ -32,7 +32,12 @@ async def request_email_change(
     given: GivenProof,
     client: ClientInfo,
 ) -> None:
-    verified = await reauthenticate(gate, user, given, client, action="change the sign-in address")
+    # the password or a code, never a recent sign-in alone (`explicit`): whoever holds the address holds the
+    # account (every reset link goes there), so an access token stolen minutes after a sign-in must not move it to
+    # the thief's mailbox; an attack pass did, with no password. ASVS 5.0 V7.5.1: full re-authentication before
+    # changing an attribute used in account recovery, such as the email address. A reader with neither a password
+    # nor a second factor (a provider sign-in) still proves it by a recent sign-in.
+    verified = await reauthenticate(gate, user, given, client, action="change the sign-in address", explicit=True)
     email = new_email  # canonical: the schema made it so (authgate.identifiers)
     now = gate.now()
     lifetime = timedelta(hours=gate.settings.verification_token_hours)
