@@ -172,3 +172,20 @@ async def test_deleting_while_a_slowed_refresh_runs_neither_deadlocks_nor_half_a
     assert refreshed.status_code in (200, 401), refreshed.text
     assert set(rows_of(database_url, reader.user_id, reader.email).values()) == {0}
     assert (await call(client, "POST", "/auth/refresh", cookie=reader.cookie)).status_code == 401
+
+
+async def test_a_stolen_cookie_alone_cannot_erase_the_account_even_minutes_after_a_sign_in(
+    client: httpx.AsyncClient, database_url: str, clock: FakeClock
+) -> None:
+    # attack pass: privacy/service.py promises that erasure needs the password "so a stolen cookie alone cannot erase
+    # the account" (and docs/sessions-and-data.md documents DELETE /auth/me {password}). A refresh cookie stolen
+    # within RECENT_SIGN_IN_MINUTES of the reader's sign-in is exchanged for an access token whose auth_time is that
+    # sign-in, and DELETE /auth/me with an empty body erased the account: irreversible, with nothing to undo it.
+    reader = await signed_up(client, "erasable@example.com")
+    clock.advance(minutes=2)
+    stolen = await call(client, "POST", "/auth/refresh", cookie=reader.cookie)
+    assert stolen.status_code == 200, stolen.text
+    erased = await call(client, "DELETE", "/auth/me", bearer=stolen.json()["access_token"], json={})
+    assert erased.status_code == 403, erased.text
+    assert erased.json()["code"] == "RECENT_SIGN_IN_REQUIRED"
+    assert rows_of(database_url, reader.user_id, reader.email)["users"] == 1

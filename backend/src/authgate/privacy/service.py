@@ -176,8 +176,11 @@ async def delete_account(gate: AuthGate, user: CurrentUser, given: GivenProof, c
     operation, as ASVS 5.0 V7.5.1 / V7.5.3 ask), so a stolen cookie alone cannot erase the account. With the user
     row gone every access token is refused too (the per-request user lookup finds nobody): ASVS 5.0 V7.4.2.
     """
-    # counted and recorded like a sign-in attempt (accounts.reauth)
-    verified = await reauthenticate(gate, user, given, client, action="delete the account")
+    # counted and recorded like a sign-in attempt (accounts.reauth). `explicit`: the password or a code, never a recent
+    # sign-in alone, as promised above; an attack pass erased an account with an empty body, using an access token
+    # refreshed from a cookie stolen minutes after the sign-in (its auth_time is that sign-in's). A reader with
+    # neither a password nor a second factor (a provider sign-in) still proves it by a recent sign-in.
+    verified = await reauthenticate(gate, user, given, client, action="delete the account", explicit=True)
     async with gate.sessions.begin() as db:
         await lock_reauthenticated_user(db, user, verified)
         state = (
