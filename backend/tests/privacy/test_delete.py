@@ -189,3 +189,38 @@ async def test_a_stolen_cookie_alone_cannot_erase_the_account_even_minutes_after
     assert erased.status_code == 403, erased.text
     assert erased.json()["code"] == "RECENT_SIGN_IN_REQUIRED"
     assert rows_of(database_url, reader.user_id, reader.email)["users"] == 1
+
+
+async def test_mail_still_waiting_for_the_reader_leaves_with_the_account(database_url: str, clock: FakeClock) -> None:
+    # attack pass: "nothing of the reader remains in any table" did not hold for the outbox. With the mail server
+    # refusing for a while (an outage), the reader's sign-up verification and change-of-address mails wait in
+    # mail_outbox, their address in clear; erasure left them there for up to MAIL_RETRY_HOURS, and once the server
+    # came back they went out, to a mailbox whose account no longer exists (GDPR art. 17: erased without delay).
+    from tests.mail.smtp import Inbox, drain, outbox_of, serving, smtp_settings
+
+    with serving(Inbox()) as inbox:
+        assert isinstance(inbox, Inbox)
+        inbox.refuse_in_data = 1000
+        async with app_client(smtp_settings(database_url, inbox), clock) as http:
+            bystander = await signed_up(http, "stays@example.com")
+            reader = await signed_up(http, "erased@example.com")
+            asked = await call(
+                http,
+                "POST",
+                "/auth/change-email",
+                bearer=reader.access,
+                json={"new_email": "erased-new@example.com", "password": PASSWORD},
+            )
+            assert asked.status_code == 202, asked.text
+            await drain(http)
+            waiting = {row.recipient for row in outbox_of(database_url)}
+            assert {"erased@example.com", "erased-new@example.com", "stays@example.com"} <= waiting
+            erased = await call(http, "DELETE", "/auth/me", bearer=reader.access, json={"password": PASSWORD})
+            assert erased.status_code == 204, erased.text
+            assert {row.recipient for row in outbox_of(database_url)} == {bystander.email}
+            # the server is back: nothing goes to the erased reader
+            inbox.refuse_in_data = 0
+            clock.advance(hours=2)
+            await drain(http)
+            assert inbox.to("erased@example.com") == [] and inbox.to("erased-new@example.com") == []
+            assert len(inbox.to("stays@example.com")) == 1

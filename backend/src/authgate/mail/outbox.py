@@ -94,6 +94,17 @@ async def insert_row(
     )
 
 
+async def drop_unsent(db: Db, now: datetime, *, recipient: str, kinds: list[str]) -> None:
+    """In the caller's transaction (an erasure): the mail of these `kinds` (the reader's links, wherever they were
+    going) and the notices to `recipient`, unless a sender holds one right now (that one cannot be called back)."""
+    await db.execute(
+        delete(OutboxMail).where(
+            or_(OutboxMail.kind.in_(kinds), and_(OutboxMail.recipient == recipient, OutboxMail.kind.is_(None))),
+            _unclaimed(now),
+        )
+    )
+
+
 def _unclaimed(now: datetime) -> ColumnElement[bool]:
     return or_(OutboxMail.claimed_until.is_(None), OutboxMail.claimed_until <= now)
 

@@ -25,8 +25,10 @@ from authgate.errors import NotAuthenticated, UnstorableValue
 from authgate.events.models import SecurityEvent
 from authgate.events.service import EventType, record_event
 from authgate.gate import AuthGate
+from authgate.mail import outbox
 from authgate.mfa.models import BackupCode, Passkey, TotpFactor
 from authgate.oauth.models import Identity
+from authgate.onetime.service import Purpose
 from authgate.privacy.schemas import (
     DataExport,
     EventOut,
@@ -192,5 +194,10 @@ async def delete_account(gate: AuthGate, user: CurrentUser, given: GivenProof, c
         ).one()
         await leave_failures_behind(db, gate, user.email, Failures(*state))
         await db.execute(delete(User).where(User.id == user.id))
+        # the outbox has no foreign key to the reader: mail still waiting (an SMTP outage) kept their address for up
+        # to MAIL_RETRY_HOURS and was then sent to an account that no longer exists; an attack pass saw both. It goes
+        # with the account (GDPR art. 17: without undue delay)
+        kinds = [f"{purpose}:{user.id}" for purpose in Purpose]
+        await outbox.drop_unsent(db, gate.now(), recipient=user.email, kinds=kinds)
     # no email in the log: after erasure the id no longer leads to anyone
     logger.info("account %s deleted by its owner", user.id)
