@@ -511,3 +511,53 @@ async def test_a_connect_flow_started_before_the_sessions_were_ended_cannot_fini
             api.cookies.clear()
             await sign_in_through(api, "github")
             assert (await me(api)).json()["user"]["email"] == "octo@example.com"
+
+
+async def test_a_fresh_access_token_alone_cannot_connect_a_provider_that_outlives_the_readers_reset(
+    database_url: str, github: GitHubProvider, oidc: OidcProvider, clock: FakeClock
+) -> None:
+    # attack pass: an access token stolen within minutes of the reader's sign-in asked to connect a provider with no
+    # password at all, and the thief connected their own GitHub account: a way in that signs in alone and that the
+    # reader's password reset keeps (a verified account keeps its identities). Adding a passkey or an authenticator
+    # app already needs the password or a code for exactly this reason (accounts/reauth.py `explicit`).
+    from tests.mail.smtp import MAIL_FROM, Inbox, drain
+    from tests.mail.smtp import serving as serving_inbox
+
+    with serving_inbox(Inbox()) as inbox:
+        assert isinstance(inbox, Inbox)
+        settings = provider_settings(
+            database_url,
+            github,
+            oidc,
+            smtp_host="127.0.0.1",
+            smtp_port=inbox.port,
+            smtp_starttls=False,
+            mail_from=MAIL_FROM,
+        )
+        async with app_client(settings, clock) as api:
+            signed_up = await signup(api, "reader-with-xss@example.com")
+            stolen = {"authorization": f"Bearer {signed_up.json()['access_token']}"}
+            # a reader who verified the address (a verified account keeps its identities through a reset)
+            await drain(api)
+            verify = inbox.token("reader-with-xss@example.com", "Verify your email address")
+            assert (await api.post("/auth/verify-email", json={"token": verify})).status_code == 200
+            clock.advance(minutes=1)
+            asked = await api.post("/auth/oauth/github/connect", json={}, headers=stolen)
+            if asked.status_code == 200:
+                # what the thief did with it: connect, let the reader reset, and still sign in through GitHub
+                assert error_of(await sign_in_through(api, "github", start=asked.json()["authorize_url"])) is None
+                await api.post("/auth/forgot-password", json={"email": "reader-with-xss@example.com"})
+                await drain(api)
+                token = inbox.token("reader-with-xss@example.com", "Reset your password")
+                reset = await api.post(
+                    "/auth/reset-password", json={"token": token, "new_password": "Fresh-passphrase-42"}
+                )
+                assert reset.status_code == 200
+                api.cookies.clear()
+                await sign_in_through(api, "github")
+                assert (await me(api)).json()["user"]["email"] != "reader-with-xss@example.com", "taken over"
+            assert asked.status_code == 403, asked.text
+            assert asked.json()["code"] == "RECENT_SIGN_IN_REQUIRED"
+            # the reader, with the password, still can
+            own = await api.post("/auth/oauth/github/connect", json={"password": PASSWORD}, headers=stolen)
+            assert own.status_code == 200, own.text

@@ -140,7 +140,14 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
         provider_id: str, body: ProofFields, request: Request, response: Response, user: CurrentUser = Depends(reader)
     ) -> AuthorizeResponse:
         provider = provider_of(provider_id)
-        await reauthenticate(gate, user, given_proof(request, body), client_info(request), action="connect a provider")
+        # `explicit`: the password or a code, never a recent sign-in alone. A provider identity signs in alone and a
+        # verified account keeps it through a password reset: an attack pass connected the thief's GitHub with an
+        # access token stolen minutes after the sign-in and no password, and signed in through it after the
+        # reader's reset. Adding a passkey asks the same (accounts/reauth.py); a reader with neither a password nor a
+        # second factor still proves it by a recent sign-in
+        await reauthenticate(
+            gate, user, given_proof(request, body), client_info(request), action="connect a provider", explicit=True
+        )
         started = await service.start(gate, client, provider, "/auth/account", connect_user_id=user.id)
         _set_flow_cookie(gate, request, response, started.browser_secret)
         return AuthorizeResponse(authorize_url=started.authorize_url)
