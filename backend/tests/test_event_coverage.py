@@ -140,7 +140,9 @@ async def second_factor_flows(http: httpx.AsyncClient, clock: FakeClock) -> None
     )
     access = signed_up.json()["access_token"]
     secret, _ = await turn_on_totp(http, access, clock)
-    assert (await http.post("/auth/mfa/backup-codes", headers=bearer(access))).status_code == 200
+    assert (
+        await http.post("/auth/mfa/backup-codes", headers=bearer(access), json={"password": PASSWORD})
+    ).status_code == 200
     challenge = await password_step(http, email)
     wrong = await http.post(
         "/auth/mfa/verify", json={"challenge_token": challenge["challenge_token"], "code": "000000"}

@@ -534,3 +534,35 @@ async def test_a_provider_is_not_linked_to_a_two_step_account_before_the_second_
             listed = await api.get("/auth/identities", headers=bearer(access))
             assert listed.status_code == 200
             assert listed.json() == [], "a provider was linked to the account with only one factor"
+
+
+async def test_new_backup_codes_need_the_password_or_a_code_not_only_a_fresh_sign_in(
+    client: httpx.AsyncClient, clock: FakeClock
+) -> None:
+    """attack pass (HIGH for readers with two-step sign-in on): with an access token stolen minutes after the reader's
+    full sign-in, and neither the password nor the phone, the thief asked for new backup codes with an empty body and
+    got ten. A backup code is a `code` proof, which every `explicit` route accepts: the thief then added a passkey of
+    their own (and could move the account to another address), while the reader's own backup codes stopped
+    working. Minting codes must ask what planting a factor asks."""
+    reader = await enrolled_reader(client, clock)
+    challenge = await password_step(client, reader.email)
+    passed = await client.post(
+        "/auth/mfa/verify",
+        json={"challenge_token": challenge["challenge_token"], "code": app_code(reader.secret, clock)},
+    )
+    assert passed.status_code == 200, passed.text
+    stolen = passed.json()["access_token"]
+    clock.advance(minutes=1)
+    minted = await client.post("/auth/mfa/backup-codes", headers=bearer(stolen), json={})
+    if minted.status_code == 200:
+        code = minted.json()["backup_codes"][0]
+        planted = await client.post("/auth/passkeys/register/options", headers=bearer(stolen), json={"code": code})
+        assert planted.status_code != 200, "a passkey planted with a backup code minted from the session alone"
+    assert minted.status_code == 403, minted.text
+    assert minted.json()["code"] == "RECENT_SIGN_IN_REQUIRED"
+    # the reader, with a code from the app, still can
+    clock.advance(seconds=30)
+    own = await client.post(
+        "/auth/mfa/backup-codes", headers=bearer(stolen), json={"code": app_code(reader.secret, clock)}
+    )
+    assert own.status_code == 200, own.text

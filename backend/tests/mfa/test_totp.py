@@ -208,7 +208,7 @@ async def test_a_backup_code_works_once(client: httpx.AsyncClient, clock: FakeCl
 
 async def test_new_backup_codes_end_the_old_set(client: httpx.AsyncClient, clock: FakeClock) -> None:
     reader = await enrolled_reader(client, clock)
-    fresh = await client.post("/auth/mfa/backup-codes", headers=bearer(reader.access))
+    fresh = await client.post("/auth/mfa/backup-codes", headers=bearer(reader.access), json={"password": PASSWORD})
     assert fresh.status_code == 200
     new_codes = fresh.json()["backup_codes"]
     assert len(new_codes) == 10 and not set(new_codes) & set(reader.backup_codes)

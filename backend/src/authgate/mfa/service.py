@@ -163,7 +163,10 @@ async def turn_off(gate: AuthGate, user: CurrentUser, given: GivenProof, client:
 async def regenerate_backup_codes(
     gate: AuthGate, user: CurrentUser, given: GivenProof, client: ClientInfo
 ) -> BackupCodes:
-    verified = await reauthenticate(gate, user, given, client, action="make new backup codes")
+    # `explicit`: the password or a code, never a recent sign-in alone. A backup code is itself a `code` proof for
+    # every explicit route: an attack pass minted ten from an access token stolen minutes after the sign-in, with an
+    # empty body, then added the thief's passkey with one of them (and the reader's own codes stopped working)
+    verified = await reauthenticate(gate, user, given, client, action="make new backup codes", explicit=True)
     codes = new_backup_codes()
     async with gate.engine.begin() as db:
         await lock_reauthenticated_user(db, user, verified)

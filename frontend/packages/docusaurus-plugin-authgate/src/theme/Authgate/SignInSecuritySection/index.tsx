@@ -87,7 +87,10 @@ export function SignInSecurity(): ReactNode {
         message: 'create new backup codes',
         description: 'What the reader confirms with a password or code ("to {action}")',
       });
-      const done = await reauth.guard(action, (proof) => regenerateBackupCodes(proof), 'app');
+      const done = await reauth.guard(action, (proof) => regenerateBackupCodes(proof), 'app', {
+        // the API asks for a password or code here: a backup code is itself a proof, so a passkey alone cannot mint one
+        typedProof: true,
+      });
       if (!done) return;
       setCodes(done.value.backup_codes);
       await reload();
