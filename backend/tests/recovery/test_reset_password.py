@@ -383,3 +383,19 @@ async def test_ways_in_added_after_the_address_was_proven_survive_a_reset_and_a_
     password = await _login(mail_client, new_email, NEW_PASSWORD)
     assert password.status_code == 200 and password.json()["mfa_required"] is True, password.text
     assert _reset_detail(database_url, new_email) is None
+
+
+async def test_a_link_mailed_before_the_account_was_suspended_no_longer_works(
+    mail_client: httpx.AsyncClient, inbox: Inbox, database_url: str
+) -> None:
+    # attack pass: a suspended account gets no new reset link (test_forgot_password), but the one mailed minutes before
+    # the operator suspended it still set a new password, cleared the lockout and marked the address verified on an
+    # account the operator had closed
+    await signup(mail_client, "closed@example.com")
+    token = await _reset_token(mail_client, inbox, "closed@example.com")
+    # what `authgate users suspend` writes
+    execute(database_url, "UPDATE users SET is_active = false WHERE email = 'closed@example.com'")
+    response = await _reset(mail_client, token)
+    assert response.status_code == 400 and response.json()["code"] == "TOKEN_INVALID", response.text
+    (row,) = query(database_url, "SELECT is_verified FROM users WHERE email = 'closed@example.com'")
+    assert row[0] in (False, 0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 
 from tests.conftest import PASSWORD, FakeClock, signup
-from tests.mail.smtp import Inbox, bearer, drain, events_of, links_in, query, text_part
+from tests.mail.smtp import Inbox, bearer, drain, events_of, execute, links_in, query, text_part
 
 CONFIRM = "Confirm your new email address"
 NOTICE = "Your email address is being changed"
@@ -209,3 +209,19 @@ async def test_a_fresh_access_token_alone_cannot_move_the_account_to_another_add
     assert query(database_url, "SELECT count(*) FROM one_time_tokens WHERE purpose = 'change_email'")[0][0] == 0
     # the reader, who knows the password, still can
     assert (await _change(mail_client, stolen, "moved-on-purpose@example.com")).status_code == 202
+
+
+async def test_a_change_of_address_mailed_before_the_account_was_suspended_does_not_complete(
+    mail_client: httpx.AsyncClient, inbox: Inbox, database_url: str
+) -> None:
+    # attack pass: the link to the new address lives 24 hours; used after the operator suspended the account, it
+    # still moved the suspended account to the new address, freeing the old one for a new sign-up and leaving the
+    # operator's `authgate users activate|events OLD-ADDRESS` with no account to find
+    access = await _reader(mail_client, "to-be-closed@example.com")
+    assert (await _change(mail_client, access, "elsewhere@example.com")).status_code == 202
+    await drain(mail_client)
+    token = inbox.token("elsewhere@example.com", CONFIRM)
+    execute(database_url, "UPDATE users SET is_active = false WHERE email = 'to-be-closed@example.com'")
+    used = await mail_client.post("/auth/verify-email", json={"token": token})
+    assert used.status_code == 400 and used.json()["code"] == "TOKEN_INVALID", used.text
+    assert query(database_url, "SELECT email FROM users")[0][0] == "to-be-closed@example.com"

@@ -73,12 +73,17 @@ async def invalidate(db: Db, user_id: uuid.UUID, now: datetime, *, purposes: Col
 
 def _usable(token: str, purposes: Collection[Purpose], now: datetime) -> ColumnElement[bool]:
     current_email = select(User.email).where(User.id == OneTimeToken.user_id).scalar_subquery()
+    # a suspended account uses no link mailed before the suspension: an attack pass reset the password of one, and
+    # moved another to a new address, with links the operator's suspension had left working (no new link is mailed
+    # to a suspended account either: recovery/service.py)
+    active = select(User.id).where(User.id == OneTimeToken.user_id, User.is_active.is_(True)).exists()
     bound = [p.value for p in purposes if p in BOUND_TO_CURRENT_EMAIL]
     unbound = [p.value for p in purposes if p not in BOUND_TO_CURRENT_EMAIL]
     return and_(
         OneTimeToken.token_hash == hash_token(token),
         OneTimeToken.used_at.is_(None),
         OneTimeToken.expires_at > now,
+        active,
         or_(
             and_(OneTimeToken.purpose.in_(bound), OneTimeToken.email == current_email),
             OneTimeToken.purpose.in_(unbound),
