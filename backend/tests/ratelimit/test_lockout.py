@@ -575,3 +575,40 @@ async def test_a_right_password_at_the_readers_address_answered_with_a_challenge
         home.cookies.clear()
         answered = await home.post("/auth/login", json=login_body(reader.email, PASSWORD))
         assert answered.status_code == 200 and answered.json()["mfa_required"] is True, answered.text
+
+
+async def test_an_address_looks_the_same_before_and_after_an_account_moves_to_it_or_away(
+    database_url: str, clock: FakeClock, make_peers
+) -> None:
+    # attack pass: the state moves with the address at sign-up and deletion (above), not at a change of address. A
+    # prober who locked an address no account had saw it answer 403, then 401 once an account moved to it; an
+    # address whose account was locked went from 403 to 401 once the account moved away. A periodic probe saw the
+    # reader change address, and where to
+    settings = limited_settings(database_url, lockout_slowdown_after=2, lockout_reset_required_after=4, **OPEN_WINDOWS)
+    peers = make_peers(settings, clock)
+    prober = peers.at("203.0.113.121")
+    home = peers.at(HOME)
+    arriving = await signup(home, "arriving-old@example.com")
+    leaving = await signup(home, "leaving-old@example.com")
+    watched = ["arriving-new@example.com", "leaving-old@example.com", "leaving-new@example.com"]
+    # an address no account has, locked; an account's address, locked; a third left alone
+    await fail_until_refused(prober, "arriving-new@example.com", clock, 4)
+    await fail_until_refused(prober, "leaving-old@example.com", clock, 4)
+
+    async def probe() -> dict[str, tuple[int, bytes, dict[str, str]]]:
+        return {
+            email: comparable(await prober.post("/auth/login", json=login_body(email, "Probe-passw0rd")))
+            for email in watched
+        }
+
+    before = await probe()
+    assert [before[email][0] for email in watched] == [403, 403, 401]
+    gate = peers.gate
+    for reader, new_email in ((arriving, "arriving-new@example.com"), (leaving, "leaving-new@example.com")):
+        # the reader moves the account: the link mailed to the new address, used
+        user_id = uuid.UUID(reader.json()["user"]["id"])
+        async with gate.sessions.begin() as db:
+            token = await issue(db, user_id, Purpose.CHANGE_EMAIL, new_email, timedelta(hours=1), gate.now())
+        moved = await home.post("/auth/verify-email", json={"token": token})
+        assert moved.status_code == 200, moved.text
+    assert await probe() == before

@@ -11,6 +11,7 @@ from datetime import timedelta
 from sqlalchemy import func, literal, select, update
 from sqlalchemy.exc import IntegrityError
 
+from authgate.accounts.lockout import leave_failures_behind, take_unknown_failures
 from authgate.accounts.locks import lock_user
 from authgate.accounts.lookup import CurrentUser
 from authgate.accounts.models import User
@@ -21,6 +22,7 @@ from authgate.gate import AuthGate
 from authgate.mail import templates
 from authgate.onetime import service as onetime
 from authgate.onetime.service import Db, Purpose
+from authgate.security.lockout_policy import Failures
 from authgate.sessions.service import ClientInfo, live_family_of, revoke_other_sessions
 
 VERIFY_PATH = "/auth/verify-email"
@@ -85,6 +87,23 @@ async def verify(gate: AuthGate, token: str, client: ClientInfo, cookie: str | N
             taken = await db.execute(select(User.id).where(User.email == used.email, User.id != used.user_id))
             if taken.first() is not None:
                 raise EmailAlreadyExists()
+            # the sign-in failure state stays with each address, as at sign-up and deletion (accounts/lockout.py): an
+            # attack pass saw a locked address answer 401 once its account moved away, and a locked address with no
+            # account answer 401 once an account moved to it, i.e. a probe saw the change of address and where to
+            state = (
+                await db.execute(
+                    select(
+                        User.email, User.failed_login_count, User.last_failed_login_at, User.password_reset_required
+                    ).where(User.id == used.user_id)
+                )
+            ).one()
+            await leave_failures_behind(db, gate, state.email, Failures(*state[1:]))
+            inherited = await take_unknown_failures(db, gate, used.email)
+            changes.update(
+                failed_login_count=inherited.count,
+                last_failed_login_at=inherited.last_failed_at,
+                password_reset_required=inherited.reset_required,
+            )
             await db.execute(update(User).where(User.id == used.user_id).values(email=used.email, **changes))
             # whatever was mailed to the old address (a reset link, a verification link) must not work any more
             await onetime.invalidate(db, used.user_id, now)
