@@ -226,6 +226,9 @@ class Settings(BaseSettings):
         "oauth_google_client_id",
         "oauth_google_client_secret",
         "oauth_google_hosted_domain",
+        # blank (`INTROSPECTION_SECRET=`, or a compose file's `${VAR}` of an unset variable) is unset, so the route
+        # stays off: kept as "", it turned the route on and a request with no Authorization header matched it
+        "introspection_secret",
         mode="before",
     )
     @classmethod

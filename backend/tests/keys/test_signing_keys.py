@@ -161,6 +161,27 @@ async def test_introspection_is_off_without_a_secret(client: httpx.AsyncClient) 
     assert (await client.post("/auth/introspect", json={"token": "x"})).status_code == 404
 
 
+async def test_a_blank_introspection_secret_leaves_introspection_off_not_open(
+    database_url: str, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # attack pass: `INTROSPECTION_SECRET=` (blank, as a compose file's `${INTROSPECTION_SECRET}` of an unset variable
+    # writes it) turned the route on with "" as the secret; a request with no Authorization at all matched it and
+    # learned the email behind any access token
+    monkeypatch.setenv("INTROSPECTION_SECRET", "")
+    settings = make_settings(database_url)
+    from_environment = Settings(_env_file=None, **settings.model_dump(exclude={"introspection_secret"}))  # type: ignore[call-arg]
+    # settings copied in code skip the validators: an empty secret there is off too
+    copied = settings.model_copy(update={"introspection_secret": SecretStr("")})
+    for blank in (from_environment, copied):
+        async with app_client(blank, clock) as http:
+            token = (await signup(http)).json()["access_token"]
+            http.cookies.clear()
+            for headers in ({}, {"Authorization": "Bearer"}, {"Authorization": "Bearer "}):
+                answer = await http.post("/auth/introspect", headers=headers, json={"token": token})
+                assert answer.status_code == 404, answer.text
+                assert '"active":true' not in answer.text.replace(" ", "")
+
+
 async def test_hmac_tokens_carry_a_kid_and_publish_nothing(client: httpx.AsyncClient) -> None:
     token = (await signup(client, "hmac@example.com")).json()["access_token"]
     assert str(header_of(token)["kid"]).startswith("hs-")

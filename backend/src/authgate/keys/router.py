@@ -131,8 +131,9 @@ def metadata_response(gate: AuthGate, auth_base: str) -> Response:
 
 def _check_client(gate: AuthGate, request: Request) -> None:
     configured = gate.settings.introspection_secret
-    if configured is None:
-        # off unless an operator gave services a secret
+    if configured is None or not configured.get_secret_value().strip():
+        # off unless an operator gave services a secret; an empty one (settings built in code, or copied with
+        # model_copy, skip the blank-is-unset validator) would be matched by a request with no Authorization at all
         raise NotFound()
     given = bearer_token(request) or ""
     expected = configured.get_secret_value()
