@@ -136,6 +136,9 @@ class Settings(BaseSettings):
     rate_limit_refresh_ip: str = "120/minute"
     rate_limit_forgot_password_ip: str = "5/minute"
     rate_limit_forgot_password_account: str = "3/hour"
+    # links mailed to one address by a verification resend, and (separately) by email changes naming it: without it a
+    # squatted sign-up or the attacker's own account mailed a victim 10 or 30 links a minute per IP (attack pass)
+    rate_limit_mail_account: str = "3/hour"
     rate_limit_reset_password_ip: str = "10/minute"
     rate_limit_verification_ip: str = "10/minute"
     # provider sign-in: starting one, and coming back from the provider

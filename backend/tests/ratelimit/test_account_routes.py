@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import FakeClock, signup, signup_body
+from tests.conftest import PASSWORD, FakeClock, signup, signup_body
 from tests.mail.smtp import Inbox, events_of, inbox, smtp_settings  # noqa: F401 - the inbox fixture
 from tests.ratelimit.conftest import DEFAULT_LIMITS, comparable, limited_settings
 
@@ -131,3 +131,54 @@ async def test_a_look_alike_of_an_address_is_refused_not_guessed_at(
 async def test_addresses_in_one_script_are_welcome(database_url: str, clock: FakeClock, make_peers, address: str):  # type: ignore[no-untyped-def]
     peers = make_peers(limited_settings(database_url), clock)
     assert (await peers.at("198.51.100.78").post("/auth/signup", json=signup_body(address))).status_code == 201
+
+
+async def test_an_email_change_cannot_flood_someone_elses_mailbox(
+    database_url: str,
+    storage: str | None,
+    clock: FakeClock,
+    make_peers,
+    inbox: Inbox,  # noqa: F811
+) -> None:
+    # attack pass: the attacker's own account, its own password, and `new_email` = the victim's address; each request
+    # mailed the victim a confirmation link (30 a minute per IP under RATE_LIMIT_LOGIN_IP, no bound across IPs),
+    # where forgot-password stops at 3 an hour per address
+    settings = smtp_settings(database_url, inbox, **{**DEFAULT_LIMITS, "redis_url": storage})
+    peers = make_peers(settings, clock)
+    token = (await signup(peers.at("192.0.2.20"), "attacker@example.com")).json()["access_token"]
+    statuses = []
+    for n in range(10):
+        response = await peers.at(f"198.51.100.{n + 1}").post(
+            "/auth/change-email",
+            headers={"Authorization": f"Bearer {token}"},
+            json={"new_email": "victim@example.net", "password": PASSWORD},
+        )
+        statuses.append(response.status_code)
+        await peers.gate.mailer.drain()
+    assert statuses == [202] * 3 + [429] * 7
+    assert len(inbox.to("victim@example.net")) == 3
+
+
+async def test_resending_verification_cannot_flood_the_address_an_account_was_made_with(
+    database_url: str,
+    storage: str | None,
+    clock: FakeClock,
+    make_peers,
+    inbox: Inbox,  # noqa: F811
+) -> None:
+    # attack pass: sign up with the victim's address (it stays unverified) and ask for the verification link again
+    # and again: 10 a minute per IP under RATE_LIMIT_VERIFICATION_IP, no bound across IPs, every one mailed
+    settings = smtp_settings(database_url, inbox, **{**DEFAULT_LIMITS, "redis_url": storage})
+    peers = make_peers(settings, clock)
+    token = (await signup(peers.at("192.0.2.21"), "squatted@example.net")).json()["access_token"]
+    await peers.gate.mailer.drain()
+    statuses = []
+    for n in range(10):
+        response = await peers.at(f"198.51.100.{n + 1}").post(
+            "/auth/verify-email/resend", headers={"Authorization": f"Bearer {token}"}
+        )
+        statuses.append(response.status_code)
+        await peers.gate.mailer.drain()
+    assert statuses == [202] * 3 + [429] * 7
+    # the sign-up's own link and three more
+    assert len(inbox.to("squatted@example.net")) == 4

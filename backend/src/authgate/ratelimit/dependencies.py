@@ -50,6 +50,18 @@ def rate_limited(retry_after: int) -> RateLimited:
     return RateLimited(headers={"Retry-After": str(max(1, retry_after))})
 
 
+async def check_mail_limit(gate: AuthGate, purpose: str, email: str) -> None:
+    """Count one link mailed to `email` (canonical) for `purpose`, under RATE_LIMIT_MAIL_ACCOUNT, across every IP.
+
+    A per-IP limit alone lets many addresses (or one, at 10 or 30 a minute) flood one mailbox: mail bombing, and
+    the sending domain's reputation with it (OWASP ASVS 5.0 V2.4 anti-automation). Each purpose has its own window,
+    so one cannot use up another's (an email change naming an address cannot hold back its owner's verification).
+    Raises RateLimited."""
+    decision = await gate.limiter.hit("mail_account", "account", purpose, gate.limiter.account_key(email))
+    if not decision.allowed:
+        raise rate_limited(decision.retry_after)
+
+
 async def check_ip_limit(gate: AuthGate, request: Request, rule: str) -> None:
     """The same per-IP check inside a handler, for routes that must answer a refusal their own way (a browser
     flow redirects instead of showing JSON). Raises RateLimited."""

@@ -21,6 +21,7 @@ from authgate.gate import AuthGate
 from authgate.mail import templates
 from authgate.onetime import service as onetime
 from authgate.onetime.service import Purpose
+from authgate.ratelimit.dependencies import check_mail_limit
 from authgate.sessions.service import ClientInfo
 from authgate.verification.service import VERIFY_PATH
 
@@ -39,6 +40,8 @@ async def request_email_change(
     # nor a second factor (a provider sign-in) still proves it by a recent sign-in.
     verified = await reauthenticate(gate, user, given, client, action="change the sign-in address", explicit=True)
     email = new_email  # canonical: the schema made it so (authgate.identifiers)
+    # the new address is anyone's: the link mailed to it counts against that address, not the caller's IP only
+    await check_mail_limit(gate, "change_email", email)
     now = gate.now()
     lifetime = timedelta(hours=gate.settings.verification_token_hours)
     async with gate.sessions.begin() as db:

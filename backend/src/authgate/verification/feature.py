@@ -17,5 +17,5 @@ FEATURE = Feature(
         EventType.EMAIL_CHANGE_REQUESTED,
         EventType.EMAIL_CHANGED,
     ),
-    rate_limits=("verification_ip",),
+    rate_limits=("verification_ip", "mail_account"),
 )

@@ -22,6 +22,7 @@ from authgate.gate import AuthGate
 from authgate.mail import templates
 from authgate.onetime import service as onetime
 from authgate.onetime.service import Db, Purpose
+from authgate.ratelimit.dependencies import check_mail_limit
 from authgate.security.lockout_policy import Failures
 from authgate.sessions.service import ClientInfo, live_family_of, revoke_other_sessions
 
@@ -47,6 +48,7 @@ async def start_verification(db: Db, gate: AuthGate, user_id: uuid.UUID, email: 
 async def resend(gate: AuthGate, user: CurrentUser, client: ClientInfo) -> None:
     if user.is_verified:
         return
+    await check_mail_limit(gate, "verify_email", user.email)
     async with gate.sessions.begin() as db:
         if not await lock_user(db, user.id):
             return
