@@ -84,14 +84,16 @@ def build_gate(settings: Settings, *, clock: Clock = utc_now) -> AuthGate:
         cache=SnapshotCache(settings.current_user_cache_seconds, clock=lambda: clock().timestamp()),
     )
     cleanup_every, holder = timedelta(minutes=settings.session_cleanup_interval_minutes), process_name()
+    # rate-limit windows and sign-in failure state: in memory, or shared in Redis when REDIS_URL is set
+    limiter = RateLimiter(settings, secret=settings.secret, clock=clock)
     return AuthGate(
         settings=settings,
         engine=engine,
         users=users,
-        # rate-limit windows and sign-in failure state: in memory, or shared in Redis when REDIS_URL is set
-        limiter=RateLimiter(settings, secret=settings.secret, clock=clock),
-        # mail is written to the outbox with the write that causes it; the mailer's sender sends and retries it
-        mailer=Mailer(settings, engine, clock=clock),
+        limiter=limiter,
+        # mail is written to the outbox with the write that causes it; the mailer's sender sends and retries it; a
+        # notice goes only while its address has room in RATE_LIMIT_MAIL_ACCOUNT for that kind of notice
+        mailer=Mailer(settings, engine, clock=clock, admit_notice=limiter.admits_notice),
         # expired sessions and spent links are purged in the background; started lazily, by the first request
         cleanup=CleanupSchedule(
             # once per interval across every process sharing the database, not once per process

@@ -182,3 +182,32 @@ async def test_resending_verification_cannot_flood_the_address_an_account_was_ma
     assert statuses == [202] * 3 + [429] * 7
     # the sign-up's own link and three more
     assert len(inbox.to("squatted@example.net")) == 4
+
+
+async def test_security_notices_cannot_be_used_to_flood_the_address_an_account_was_made_with(
+    database_url: str,
+    storage: str | None,
+    clock: FakeClock,
+    make_peers,
+    inbox: Inbox,  # noqa: F811
+) -> None:
+    # attack pass: sign up with the victim's address (unverified accounts sign in) and change the password back and
+    # forth: each change mailed the victim "Your password was changed", 30 a minute per IP under RATE_LIMIT_LOGIN_IP
+    # and without bound across IPs. The changes go on; the notices beyond the first few of each kind an hour do not
+    settings = smtp_settings(database_url, inbox, **{**DEFAULT_LIMITS, "redis_url": storage})
+    peers = make_peers(settings, clock)
+    token = (await signup(peers.at("192.0.2.22"), "noticed@example.net")).json()["access_token"]
+    passwords = [PASSWORD, "Another-passw0rd-9"]
+    statuses = []
+    for n in range(10):
+        response = await peers.at(f"198.51.100.{n + 1}").post(
+            "/auth/change-password",
+            headers={"Authorization": f"Bearer {token}"},
+            json={"current_password": passwords[n % 2], "new_password": passwords[(n + 1) % 2]},
+        )
+        statuses.append(response.status_code)
+        token = response.json().get("access_token", token)
+        await peers.gate.mailer.drain()
+    assert statuses == [200] * 10
+    notices = [m for m in inbox.to("noticed@example.net") if m["Subject"] == "Your password was changed"]
+    assert len(notices) == 3

@@ -10,7 +10,7 @@ import json
 import logging
 import secrets
 import uuid
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -79,12 +79,15 @@ class Mailer:
         *,
         clock: Clock = utc_now,
         jitter: Callable[[], float] = secrets.SystemRandom().random,
+        admit_notice: Callable[[str, str], Awaitable[bool]] | None = None,
     ) -> None:
         self.settings = settings
         self.engine = engine
         self.clock = clock
         # [0, 1): spreads retries (outbox.retry_delay); tests fix it
         self.jitter = jitter
+        # (address, subject) -> whether a notice may still go there (the gate's RATE_LIMIT_MAIL_ACCOUNT window)
+        self.admit_notice = admit_notice
         self.poll_seconds = settings.mail_poll_seconds
         self.close_timeout = DISPOSE_TIMEOUT_SECONDS
         self._key = derive_key(settings.secret, SEALING_PURPOSE)
@@ -112,6 +115,14 @@ class Mailer:
         `wake()` once that transaction has committed. `kind` ("reset_password:<user id>"): this mail replaces one of
         the same kind not sent yet (a newer link superseded the older one; during an SMTP outage the reader would
         otherwise get every dead link too)."""
+        if mail.valid_for is None and kind is None and self.admit_notice is not None:
+            # a notice (no link) goes to the account's own address, which an unverified account may have taken from
+            # someone else: changing the password back and forth mailed that person one notice per change, 30 a
+            # minute per IP (attack pass; mail bombing, OWASP ASVS 5.0 V2.4). The action goes on; beyond the first
+            # few of one kind an hour the notice is not sent, so its owner still hears of every kind of change
+            if not await self.admit_notice(mail.to, mail.subject):
+                logger.warning("notice %r to %s not sent: too many of them this hour", mail.subject, _masked(mail.to))
+                return
         now = self.clock()
         lifetime = timedelta(hours=self.settings.mail_retry_hours)
         if mail.valid_for is not None:

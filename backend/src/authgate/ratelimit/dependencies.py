@@ -57,7 +57,7 @@ async def check_mail_limit(gate: AuthGate, purpose: str, email: str) -> None:
     the sending domain's reputation with it (OWASP ASVS 5.0 V2.4 anti-automation). Each purpose has its own window,
     so one cannot use up another's (an email change naming an address cannot hold back its owner's verification).
     Raises RateLimited."""
-    decision = await gate.limiter.hit("mail_account", "account", purpose, gate.limiter.account_key(email))
+    decision = await gate.limiter.hit_mail(purpose, email)
     if not decision.allowed:
         raise rate_limited(decision.retry_after)
 

@@ -139,6 +139,14 @@ class RateLimiter:
             wait = item.get_expiry()
         return self._refused(rule, wait)
 
+    async def hit_mail(self, purpose: str, email: str) -> Decision:
+        """One mail to `email` (canonical) for `purpose`, under RATE_LIMIT_MAIL_ACCOUNT: a window per purpose."""
+        return await self.hit("mail_account", "account", purpose, self.account_key(email))
+
+    async def admits_notice(self, email: str, subject: str) -> bool:
+        """Whether a notice (no link) with this subject may still go to `email` this window (mail/service.py)."""
+        return (await self.hit_mail(f"notice:{subject}", email)).allowed
+
     @staticmethod
     def _refused(rule: str, wait: float) -> Decision:
         RATE_LIMITED.labels(rule).inc()
