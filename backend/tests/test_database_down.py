@@ -203,3 +203,23 @@ async def test_a_locked_sqlite_database_gets_503_within_the_busy_timeout(tmp_pat
             holder.execute("ROLLBACK")
             holder.close()
         assert (await answered(http.post("/auth/signup", json=signup_body()))).status_code == 201
+
+
+async def test_the_root_jwks_of_an_instance_started_while_the_database_is_down_is_503_not_500(
+    relay: tuple[TcpRelay, str], clock: FakeClock
+) -> None:
+    # attack pass: with a key-pair algorithm the root /.well-known/jwks.json loads the keys from the database on its
+    # first request; an instance that came up during an outage answered that with a plain 500 (and an "unexpected"
+    # traceback in the log), where /auth/.well-known/jwks.json answers 503 with Retry-After
+    hop, url = relay
+    async with app_client(make_settings(url, jwt_algorithm="EdDSA", **TIMEOUTS), clock) as http:
+        await hop.stop()
+        for path in ("/auth/.well-known/jwks.json", "/.well-known/jwks.json"):
+            response = await answered(http.get(path))
+            assert response.status_code == 503, (path, response.status_code, response.text)
+            assert response.json()["code"] == "SERVICE_UNAVAILABLE"
+            assert int(response.headers["retry-after"]) > 0
+        await hop.start()
+        for path in ("/auth/.well-known/jwks.json", "/.well-known/jwks.json"):
+            recovered = await answered(http.get(path))
+            assert recovered.status_code == 200 and recovered.json()["keys"], path

@@ -17,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from pydantic import BaseModel
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
@@ -31,11 +32,14 @@ from authgate.keys.schemas import JwksDocument, ServerMetadata
 from authgate.observability import metrics_document
 from authgate.router import create_auth_router
 from authgate.routing import (
+    DATABASE_DOWN,
     REQUEST_ID_HEADER,
     ResponseHeadersMiddleware,
+    database_error_response,
     declared_operation_id,
     error_response,
     http_error_response,
+    unavailable_response,
     unexpected_error_response,
     validation_response,
 )
@@ -181,8 +185,15 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         response_model=JwksDocument,
         summary="Public keys (JWKS)",
     )
-    async def root_jwks() -> Response:
-        await gate.ready_keys()
+    async def root_jwks(request: Request) -> Response:
+        # not an auth route (whose guard turns a database outage into 503): an instance that started during an
+        # outage loads its key pairs here on the first request, and a refused connection was a plain 500
+        try:
+            await gate.ready_keys()
+        except DBAPIError as error:
+            return database_error_response(error, request, settings)
+        except DATABASE_DOWN:
+            return unavailable_response(settings)
         return jwks_response(gate)
 
     @app.get(
