@@ -211,3 +211,28 @@ async def test_security_notices_cannot_be_used_to_flood_the_address_an_account_w
     assert statuses == [200] * 10
     notices = [m for m in inbox.to("noticed@example.net") if m["Subject"] == "Your password was changed"]
     assert len(notices) == 3
+
+
+async def test_one_account_cannot_mail_confirmation_links_to_any_number_of_addresses(
+    database_url: str,
+    storage: str | None,
+    clock: FakeClock,
+    make_peers,
+    inbox: Inbox,  # noqa: F811
+) -> None:
+    # attack pass: the per-address window holds for one victim, but one account asking to move to a new address each
+    # time mailed a confirmation link (and the site's name) to every address on a list, 30 a minute per IP
+    settings = smtp_settings(database_url, inbox, **{**DEFAULT_LIMITS, "redis_url": storage})
+    peers = make_peers(settings, clock)
+    token = (await signup(peers.at("192.0.2.23"), "spammer@example.com")).json()["access_token"]
+    statuses = []
+    for n in range(10):
+        response = await peers.at(f"198.51.100.{n + 1}").post(
+            "/auth/change-email",
+            headers={"Authorization": f"Bearer {token}"},
+            json={"new_email": f"listed-{n}@example.net", "password": PASSWORD},
+        )
+        statuses.append(response.status_code)
+        await peers.gate.mailer.drain()
+    assert statuses == [202] * 3 + [429] * 7
+    assert len([m for m in inbox.messages if m["To"].startswith("listed-")]) == 3

@@ -40,7 +40,10 @@ async def request_email_change(
     # nor a second factor (a provider sign-in) still proves it by a recent sign-in.
     verified = await reauthenticate(gate, user, given, client, action="change the sign-in address", explicit=True)
     email = new_email  # canonical: the schema made it so (authgate.identifiers)
-    # the new address is anyone's: the link mailed to it counts against that address, not the caller's IP only
+    # the new address is anyone's: the link mailed to it counts against that address, not the caller's IP only; and
+    # (first, so a refused request uses up nothing of the address's) against the account asking, so one account
+    # cannot mail a link to every address on a list either
+    await check_mail_limit(gate, "change_email_from", user.email)
     await check_mail_limit(gate, "change_email", email)
     now = gate.now()
     lifetime = timedelta(hours=gate.settings.verification_token_hours)
