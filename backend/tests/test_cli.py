@@ -5,7 +5,7 @@ import pyotp
 import pytest
 
 from authgate.settings import QUICKSTART_PLACEHOLDER_SECRET
-from tests.conftest import PASSWORD, signup_body
+from tests.conftest import PASSWORD, FakeClock, app_client, make_settings, signup, signup_body
 from tests.serving import cli_env, run_cli, served
 
 
@@ -104,3 +104,31 @@ def test_a_served_worker_freezes_what_start_up_made_for_the_garbage_collector(
         assert not any(route is app.router.routes[0] for route in gc.get_objects())
     finally:
         gc.unfreeze()
+
+
+def _terminal_controls(text: str) -> list[str]:
+    # C0 controls but tab and newline, DEL, and C1 controls (U+0080..U+009F; U+009B is a one-character CSI)
+    return [c for c in text if (ord(c) < 0x20 and c not in "\t\n") or 0x7F <= ord(c) <= 0x9F]
+
+
+async def test_users_events_shows_an_attackers_user_agent_without_its_terminal_controls(
+    database_url: str, clock: FakeClock
+) -> None:
+    # attack pass: anyone can plant a security event on any account (a wrong password for its email) with a
+    # User-Agent of their choosing; `authgate users events` printed it raw to the operator's terminal, so escape
+    # sequences could erase the lines that show the attacker's address (ESC[1A ESC[2K), retitle the window or, on
+    # terminals that honour OSC 52, write the operator's clipboard. ESC reaches the app through h11-based servers
+    # and a C1 CSI (byte 0x9b, obs-text) through uvicorn's default httptools parser too
+    async with app_client(make_settings(database_url), clock) as http:
+        await signup(http, "watched@example.com")
+        for agent in (b"\x1b[1A\x1b[2K\x1b]52;c;ZXZpbA==\x07curl", b"x\x9b2Jy\x7f"):
+            failed = await http.post(
+                "/auth/login",
+                headers={"user-agent": agent},
+                json={"email": "watched@example.com", "password": "not-the-password-1"},
+            )
+            assert failed.status_code == 401, failed.text
+    shown = run_cli("users", "events", "watched@example.com", env=cli_env(database_url))
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.count("sign_in_failed") == 2
+    assert _terminal_controls(shown.stdout) == []

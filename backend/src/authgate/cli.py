@@ -151,7 +151,7 @@ def _users_list(settings: Settings, args: argparse.Namespace) -> int:
     from authgate.admin import list_users
 
     for row in asyncio.run(list_users(settings, limit=args.limit)):
-        print("\t".join(row))
+        print(_terminal_safe(row))
     return 0
 
 
@@ -184,7 +184,7 @@ def _users_events(settings: Settings, args: argparse.Namespace) -> int:
     if rows is None:
         return _report(False, "", args.email)
     for row in rows:
-        print("\t".join(row))
+        print(_terminal_safe(row))
     return 0
 
 
@@ -228,6 +228,20 @@ def _doctor(args: argparse.Namespace) -> int:
     findings = doctor.run(options)
     print(doctor.as_json(options, findings) if args.json else doctor.as_text(options, findings))
     return 1 if doctor.failed(findings) else 0
+
+
+# C0 controls (tab and newline included: they are the output's own separators), DEL and C1 controls (U+009B is a
+# one-character CSI): what a terminal acts on instead of showing
+_CONTROLS = {code: f"\\x{code:02x}" for code in (*range(0x20), *range(0x7F, 0xA0))}
+
+
+def _terminal_safe(row: tuple[str, ...]) -> str:
+    """A row of text for the operator's terminal, tab-separated, every control character written out as `\\xNN`.
+
+    A user agent (and whatever else a request chose) is stored as sent: anyone can plant one on any account's events
+    with a wrong password, and printed raw its escape sequences erased lines (the attacker's address), retitled the
+    window or wrote the clipboard (OSC 52): CWE-150. Shown escaped, the operator still sees what was sent."""
+    return "\t".join(value.translate(_CONTROLS) for value in row)
 
 
 def _report(found: bool, message: str, email: str) -> int:
