@@ -109,6 +109,15 @@ async def test_metrics_can_require_a_token(database_url: str, clock: FakeClock) 
         assert scraped.status_code == 200 and "authgate_http_requests_total" in scraped.text
 
 
+async def test_a_blank_metrics_token_lets_no_one_in(database_url: str, clock: FakeClock) -> None:
+    # attack pass: `METRICS_TOKEN=` (blank: a compose file's `${METRICS_TOKEN}` of an unset variable) answered 401 to a
+    # plain GET, so the doctor reported /metrics as not public, while `Authorization: Bearer` with nothing after it
+    # matched the empty token and read every metric
+    async with app_client(make_settings(database_url, metrics_token=""), clock) as http:
+        for headers in ({}, {"Authorization": "Bearer"}, {"Authorization": "Bearer "}, {"Authorization": "bearer"}):
+            assert (await http.get("/metrics", headers=headers)).status_code == 401, headers
+
+
 async def test_metrics_can_be_turned_off(database_url: str, clock: FakeClock) -> None:
     async with app_client(make_settings(database_url, metrics=False), clock) as http:
         assert (await http.get("/metrics")).status_code == 404

@@ -242,6 +242,10 @@ async def check_readiness(gate: AuthGate) -> Readiness:
 
 def token_matches(header: str, expected: str) -> bool:
     scheme, _, given = header.partition(" ")
+    if not expected.strip() or not given:
+        # a blank METRICS_TOKEN (`METRICS_TOKEN=`, or a compose file's `${VAR}` of an unset variable) lets no one in:
+        # compared as it was, `Authorization: Bearer` with nothing after it matched it (attack pass)
+        return False
     digest = hashlib.sha256
     return scheme.lower() == "bearer" and hmac.compare_digest(
         digest(given.encode()).digest(), digest(expected.encode()).digest()
