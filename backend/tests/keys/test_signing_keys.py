@@ -182,6 +182,18 @@ async def test_a_blank_introspection_secret_leaves_introspection_off_not_open(
                 assert '"active":true' not in answer.text.replace(" ", "")
 
 
+async def test_a_deeply_nested_introspection_body_is_inactive_not_a_500(database_url: str, clock: FakeClock) -> None:
+    # attack pass: the introspection body is parsed by hand; JSON nested past the parser's depth raised
+    # RecursionError, which no handler expected: a 500 and a traceback in the log instead of `active: false`
+    settings = make_settings(database_url, introspection_secret=INTROSPECTION_SECRET)
+    async with app_client(settings, clock) as http:
+        service = {"Authorization": f"Bearer {INTROSPECTION_SECRET}", "content-type": "application/json"}
+        for body in ("[" * 5000, '{"token": ' * 1400):  # within the 16 KiB body cap
+            answer = await http.post("/auth/introspect", headers=service, content=body)
+            assert answer.status_code == 200, answer.text
+            assert answer.json()["active"] is False
+
+
 async def test_hmac_tokens_carry_a_kid_and_publish_nothing(client: httpx.AsyncClient) -> None:
     token = (await signup(client, "hmac@example.com")).json()["access_token"]
     assert str(header_of(token)["kid"]).startswith("hs-")

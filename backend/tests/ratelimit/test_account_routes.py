@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import PASSWORD, FakeClock, signup, signup_body
+from tests.conftest import PASSWORD, FakeClock, make_settings, signup, signup_body
 from tests.mail.smtp import Inbox, events_of, inbox, smtp_settings  # noqa: F401 - the inbox fixture
 from tests.ratelimit.conftest import DEFAULT_LIMITS, comparable, limited_settings
 
@@ -236,3 +236,19 @@ async def test_one_account_cannot_mail_confirmation_links_to_any_number_of_addre
         await peers.gate.mailer.drain()
     assert statuses == [202] * 3 + [429] * 7
     assert len([m for m in inbox.messages if m["To"].startswith("listed-")]) == 3
+
+
+async def test_a_body_nested_to_the_edge_of_the_json_parsers_depth_is_never_a_500(
+    database_url: str, clock: FakeClock, make_peers
+) -> None:
+    # attack pass: the per-address limit reads `email` from the body again, one stack frame deeper than FastAPI's own
+    # parse: at the one depth FastAPI still managed and the second parse did not, RecursionError escaped as a 500 with
+    # a traceback in the log, for anyone, before any limit counted it. Scanning the depths finds it in a hundred calls
+    peers = make_peers(make_settings(database_url), clock)  # relaxed limits: every depth is tried
+    http = peers.at("203.0.113.90")
+    statuses = set()
+    for depth in range(700, 1101):
+        body = '{"email": "deep@example.com", "pad": ' + "[" * depth + "]" * depth + "}"
+        response = await http.post("/auth/forgot-password", content=body, headers={"content-type": "application/json"})
+        statuses.add(response.status_code)
+    assert max(statuses) < 500, statuses

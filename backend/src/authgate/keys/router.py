@@ -149,6 +149,7 @@ def _token_of(body: bytes, content_type: str) -> str | None:
             value = json.loads(body or b"{}").get("token")
         else:
             value = parse_qs(body.decode("utf-8"), max_num_fields=4).get("token", [None])[0]
-    except (ValueError, AttributeError, UnicodeDecodeError):
+    # RecursionError: JSON nested past the parser's depth (a 500 with a traceback before; attack pass)
+    except (ValueError, AttributeError, UnicodeDecodeError, RecursionError):
         return None
     return value if isinstance(value, str) and value else None

@@ -106,6 +106,8 @@ async def email_in_body(request: Request) -> str | None:
     """
     try:
         body = json.loads(await request.body() or b"null")
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        # RecursionError: parsed here one stack frame deeper than FastAPI's own parse, a body nested to the one depth
+        # FastAPI still managed escaped as a 500 (attack pass); validation answers it as it answers any bad body
         return None
     return canonical_email_or_none(body.get("email") if isinstance(body, dict) else None)
