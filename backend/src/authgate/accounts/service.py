@@ -25,6 +25,10 @@ async def signup(gate: AuthGate, request: SignupRequest, client: ClientInfo) -> 
         raise EmailAlreadyExists()
     # hash before the transaction opens: no database connection is held during the slow part
     hashed = await gate.hashing.hash(password)
+    # the verification link counts in the address's window like a resend: signing up with someone's address and
+    # deleting the account again mailed them a link per cycle, unbounded across IPs (attack pass). Over it the account
+    # is still made, without the mail; the reader asks for a link again later
+    mail_it = (await gate.limiter.hit_mail("verify_email", email)).allowed
     now = gate.now()
     user = User(
         email=email,
@@ -58,7 +62,7 @@ async def signup(gate: AuthGate, request: SignupRequest, client: ClientInfo) -> 
             proof = Proof(current_user_of(user), SignInMethod.SIGNUP)
             signed_in = await complete_sign_in(gate, proof, client, db=db)
             # the mail is queued with the account: no account, no mail
-            await start_verification(db, gate, user.id, email, client)
+            await start_verification(db, gate, user.id, email, client, mail_it=mail_it)
     except IntegrityError as exc:
         # two sign-ups raced past the check: the unique index decides, the loser gets the same 409
         raise EmailAlreadyExists() from exc

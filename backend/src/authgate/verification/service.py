@@ -33,9 +33,13 @@ def verification_lifetime(gate: AuthGate) -> timedelta:
     return timedelta(hours=gate.settings.verification_token_hours)
 
 
-async def start_verification(db: Db, gate: AuthGate, user_id: uuid.UUID, email: str, client: ClientInfo) -> None:
+async def start_verification(
+    db: Db, gate: AuthGate, user_id: uuid.UUID, email: str, client: ClientInfo, *, mail_it: bool = True
+) -> None:
     """Issue a token and queue its mail inside the caller's transaction; the caller wakes the mailer once it has
-    committed."""
+    committed. `mail_it` False (the address's RATE_LIMIT_MAIL_ACCOUNT window is full): nothing is issued or mailed."""
+    if not mail_it:
+        return
     now = gate.now()
     lifetime = verification_lifetime(gate)
     token = await onetime.issue(db, user_id, Purpose.VERIFY_EMAIL, email, lifetime, now)
