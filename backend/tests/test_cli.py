@@ -6,6 +6,7 @@ import pytest
 
 from authgate.settings import QUICKSTART_PLACEHOLDER_SECRET
 from tests.conftest import PASSWORD, FakeClock, app_client, make_settings, signup, signup_body
+from tests.mail.smtp import outbox_of
 from tests.serving import cli_env, run_cli, served
 
 
@@ -132,3 +133,26 @@ async def test_users_events_shows_an_attackers_user_agent_without_its_terminal_c
     assert shown.returncode == 0, shown.stderr
     assert shown.stdout.count("sign_in_failed") == 2
     assert _terminal_controls(shown.stdout) == []
+
+
+@pytest.mark.parametrize("secret", ["the service's", "another"])
+async def test_reset_2fa_leaves_other_readers_mail_in_the_outbox(
+    database_url: str, clock: FakeClock, secret: str
+) -> None:
+    # attack pass: `authgate users reset-2fa` drained the whole outbox from the operator's shell, every reader's due
+    # mail and not just its own notice. Run where SMTP_HOST is unset (a laptop with --database-url), each reader's
+    # link was "sent" to the operator's terminal and deleted: never delivered, its token in the operator's
+    # scrollback. Run with another (valid) JWT_SECRET_KEY, every due mail failed to open and was dropped for good
+    settings = make_settings(database_url)
+    async with app_client(settings, clock, mail_sender=False) as http:  # mail waits in the outbox, as between polls
+        await signup(http, "waiting@example.com")
+        await signup(http, "lost-factors@example.com")
+    waiting = [row for row in outbox_of(database_url) if row.recipient == "waiting@example.com"]
+    assert len(waiting) == 1
+    env = cli_env(database_url, SMTP_HOST="")
+    if secret == "the service's":
+        env["JWT_SECRET_KEY"] = settings.secret
+    reset = run_cli("users", "reset-2fa", "lost-factors@example.com", env=env)
+    assert reset.returncode == 0, reset.stderr
+    assert "waiting@example.com" not in reset.stderr + reset.stdout
+    assert [row.id for row in outbox_of(database_url) if row.recipient == "waiting@example.com"] == [waiting[0].id]

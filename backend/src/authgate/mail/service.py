@@ -141,6 +141,12 @@ class Mailer:
             expires_at=now + lifetime,
         )
 
+    def queue_only(self) -> None:
+        """For a one-off process (the CLI): mail is queued for the service's senders, none is sent from here. A pass
+        sends every reader's due mail, not only this process's: run where SMTP_HOST is unset it "sent" their links to
+        the operator's terminal and deleted them, and under another JWT_SECRET_KEY it dropped them unopened."""
+        self._stopped = True
+
     def wake(self) -> None:
         """After a commit that queued mail: send it now, not at the next poll."""
         self.ensure_started()
