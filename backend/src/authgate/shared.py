@@ -18,10 +18,15 @@ from authgate.accounts.lookup import CurrentUser, current_user_of
 from authgate.accounts.reauth import GivenProof
 from authgate.errors import (
     BadRequest,
+    InvalidCode,
+    InvalidPassword,
     InvalidToken,
     NotAuthenticated,
     OriginNotAllowed,
+    PasswordResetRequired,
     PayloadTooLarge,
+    RateLimited,
+    RecentSignInRequired,
     RefreshTokenInvalid,
     RequestTimeout,
     ServiceUnavailable,
@@ -40,6 +45,8 @@ REQUEST_GUARDS = (
     BadRequest,
     RequestTimeout,
 )
+# what a route that asks for a proof (accounts/reauth.py: the password, a code, or a recent sign-in) may answer
+PROOF_ERRORS = (InvalidPassword, InvalidCode, RecentSignInRequired, PasswordResetRequired, RateLimited)
 
 
 def client_info(request: Request) -> ClientInfo:

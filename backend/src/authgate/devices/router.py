@@ -8,24 +8,17 @@ from authgate.devices import service
 from authgate.devices.schemas import SessionOut
 from authgate.errors import (
     AccountSuspended,
-    InvalidCode,
-    InvalidPassword,
     InvalidToken,
     NotAuthenticated,
-    PasswordResetRequired,
-    RateLimited,
-    RecentSignInRequired,
     SessionNotFound,
     error_responses,
 )
 from authgate.gate import AuthGate
 from authgate.ratelimit.dependencies import rate_limit
-from authgate.shared import REQUEST_GUARDS, ProofFields, bearer_user, client_info, given_proof
+from authgate.shared import PROOF_ERRORS, REQUEST_GUARDS, ProofFields, bearer_user, client_info, given_proof
 from authgate.transport import clear_refresh_cookie, refresh_cookie
 
 READER_ERRORS = (NotAuthenticated, InvalidToken, AccountSuspended)
-# ending sessions asks for a recent proof (accounts/reauth.py): a stolen session cannot sign the reader out
-PROOF_ERRORS = (InvalidPassword, InvalidCode, RecentSignInRequired, PasswordResetRequired, RateLimited)
 
 
 def add_routes(router: APIRouter, gate: AuthGate) -> None:

@@ -18,7 +18,6 @@ from authgate.errors import (
     PasskeyNotFound,
     PasswordResetRequired,
     RateLimited,
-    RecentSignInRequired,
     TwoFactorAlreadyOn,
     TwoFactorNotOn,
     error_responses,
@@ -39,12 +38,18 @@ from authgate.mfa.schemas import (
     VerifyRequest,
 )
 from authgate.ratelimit.dependencies import rate_limit
-from authgate.shared import REQUEST_GUARDS, ProofFields, TokenResponse, bearer_user, client_info, given_proof
+from authgate.shared import (
+    PROOF_ERRORS,
+    REQUEST_GUARDS,
+    ProofFields,
+    TokenResponse,
+    bearer_user,
+    client_info,
+    given_proof,
+)
 from authgate.transport import CHALLENGE_COOKIE
 
 READER_ERRORS = (NotAuthenticated, InvalidToken, AccountSuspended)
-# what a route that asks for a recent proof may answer
-PROOF_ERRORS = (InvalidPassword, InvalidCode, RecentSignInRequired, PasswordResetRequired, RateLimited)
 
 
 def add_routes(router: APIRouter, gate: AuthGate) -> None:

@@ -32,7 +32,7 @@ from authgate.oauth import service
 from authgate.oauth.providers import Provider, ProviderClient, configured_providers
 from authgate.oauth.schemas import AuthorizeResponse, IdentityOut, ProviderOut
 from authgate.ratelimit.dependencies import check_ip_limit, rate_limit
-from authgate.shared import REQUEST_GUARDS, ProofFields, bearer_user, client_info, given_proof
+from authgate.shared import PROOF_ERRORS, REQUEST_GUARDS, ProofFields, bearer_user, client_info, given_proof
 from authgate.transport import cookie_path, set_challenge_cookie, set_refresh_cookie
 
 FLOW_COOKIE = "authgate_oauth"
@@ -127,10 +127,7 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
         summary="Connect a provider to the signed-in reader's account: the URL to send the browser to",
         responses=error_responses(
             ProviderNotFound,
-            InvalidPassword,
-            InvalidCode,
-            RecentSignInRequired,
-            PasswordResetRequired,
+            *PROOF_ERRORS,
             *READER_ERRORS,
             *REQUEST_GUARDS,
         ),

@@ -7,11 +7,8 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from authgate.accounts.lookup import CurrentUser
 from authgate.errors import (
     AccountSuspended,
-    InvalidPassword,
     InvalidToken,
     NotAuthenticated,
-    PasswordResetRequired,
-    RateLimited,
     error_responses,
 )
 from authgate.gate import AuthGate
@@ -24,7 +21,7 @@ from authgate.privacy.schemas import (
     EventOut,
 )
 from authgate.ratelimit.dependencies import rate_limit
-from authgate.shared import REQUEST_GUARDS, bearer_user, client_info, given_proof
+from authgate.shared import PROOF_ERRORS, REQUEST_GUARDS, bearer_user, client_info, given_proof
 from authgate.transport import clear_refresh_cookie
 
 READER_ERRORS = (NotAuthenticated, InvalidToken, AccountSuspended)
@@ -71,7 +68,7 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
         status_code=status.HTTP_204_NO_CONTENT,
         response_class=Response,
         summary="Delete the account and everything of the reader (needs the password); the cookie is cleared",
-        responses=error_responses(InvalidPassword, PasswordResetRequired, RateLimited, *READER_ERRORS, *REQUEST_GUARDS),
+        responses=error_responses(*PROOF_ERRORS, *READER_ERRORS, *REQUEST_GUARDS),
         # the password check is a sign-in attempt: it counts in the login window of the client's IP, and over the
         # limit it is refused before any argon2 work (OWASP ASVS 5.0 V6.3.1 / NIST SP 800-63B-4 §3.2.2)
         dependencies=[rate_limit(gate, "login_ip")],

@@ -6,17 +6,15 @@ from authgate.accounts.lookup import CurrentUser
 from authgate.errors import (
     AccountSuspended,
     EmailAlreadyExists,
-    InvalidPassword,
     InvalidToken,
     NotAuthenticated,
-    PasswordResetRequired,
     RateLimited,
     TokenInvalid,
     error_responses,
 )
 from authgate.gate import AuthGate
 from authgate.ratelimit.dependencies import rate_limit
-from authgate.shared import REQUEST_GUARDS, DetailResponse, bearer_user, client_info, given_proof
+from authgate.shared import PROOF_ERRORS, REQUEST_GUARDS, DetailResponse, bearer_user, client_info, given_proof
 from authgate.transport import refresh_cookie
 from authgate.verification import email_change, service
 from authgate.verification.schemas import ChangeEmailRequest, VerifyEmailRequest, VerifyEmailResponse
@@ -62,9 +60,7 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
         status_code=status.HTTP_202_ACCEPTED,
         response_model=DetailResponse,
         summary="Ask to change the sign-in address: a link goes to the new address, a notice to the old one",
-        responses=error_responses(
-            InvalidPassword, PasswordResetRequired, EmailAlreadyExists, RateLimited, *SIGNED_IN, *REQUEST_GUARDS
-        ),
+        responses=error_responses(EmailAlreadyExists, *PROOF_ERRORS, *SIGNED_IN, *REQUEST_GUARDS),
         # checking the password is a password guess like a sign-in: the same per-IP limit applies
         dependencies=[rate_limit(gate, "login_ip")],
     )

@@ -1770,7 +1770,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description codes: INVALID_PASSWORD, INVALID_TOKEN, NOT_AUTHENTICATED */
+            /** @description codes: INVALID_CODE, INVALID_PASSWORD, INVALID_TOKEN, NOT_AUTHENTICATED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1779,7 +1779,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description codes: ACCOUNT_SUSPENDED, ORIGIN_NOT_ALLOWED, PASSWORD_RESET_REQUIRED */
+            /** @description codes: ACCOUNT_SUSPENDED, ORIGIN_NOT_ALLOWED, PASSWORD_RESET_REQUIRED, RECENT_SIGN_IN_REQUIRED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2754,7 +2754,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description codes: INVALID_PASSWORD, INVALID_TOKEN, NOT_AUTHENTICATED */
+            /** @description codes: INVALID_CODE, INVALID_PASSWORD, INVALID_TOKEN, NOT_AUTHENTICATED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2763,7 +2763,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description codes: ACCOUNT_SUSPENDED, ORIGIN_NOT_ALLOWED, PASSWORD_RESET_REQUIRED */
+            /** @description codes: ACCOUNT_SUSPENDED, ORIGIN_NOT_ALLOWED, PASSWORD_RESET_REQUIRED, RECENT_SIGN_IN_REQUIRED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4025,6 +4025,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+            /** @description codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description codes: SERVICE_UNAVAILABLE */
