@@ -72,6 +72,17 @@ def test_a_long_secret_with_too_little_entropy_is_refused(secret: str) -> None:
     assert secret not in str(refused.value)
 
 
+@pytest.mark.parametrize("introspection", ["short-secret", "a" * 40, "services" * 5])
+def test_a_weak_introspection_secret_is_refused_like_a_weak_signing_secret(introspection: str) -> None:
+    # attack pass: POST /auth/introspect has no rate limit of its own, so a guessable INTROSPECTION_SECRET could be
+    # tried at full speed for the email behind any access token
+    strong = secrets.token_urlsafe(32)
+    with pytest.raises(ConfigurationError, match="INTROSPECTION_SECRET") as refused:
+        create_app(settings(jwt_secret_key=strong, introspection_secret=introspection))
+    assert introspection not in str(refused.value)
+    create_app(settings(jwt_secret_key=strong, introspection_secret=secrets.token_urlsafe(32)))
+
+
 @pytest.mark.parametrize(
     "make", [lambda: secrets.token_urlsafe(32), lambda: secrets.token_hex(16), lambda: secrets.token_hex(32)]
 )

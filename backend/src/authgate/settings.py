@@ -303,6 +303,19 @@ class Settings(BaseSettings):
         reason = weak_secret_reason(secret)
         if reason is not None:
             raise ConfigurationError(f"JWT_SECRET_KEY {reason}. {SECRET_FIX}")
+        # the services' secret for POST /auth/introspect: that route has no rate limit of its own (services call it
+        # per request), so only the secret's strength stands between a guesser and "is this token live, and whose"
+        introspection = self.introspection_secret.get_secret_value() if self.introspection_secret else ""
+        if introspection.strip():
+            weak = (
+                f"is shorter than {MIN_SECRET_LENGTH} characters"
+                if len(introspection) < MIN_SECRET_LENGTH
+                else weak_secret_reason(introspection)
+            )
+            if weak is not None:
+                raise ConfigurationError(
+                    f"INTROSPECTION_SECRET {weak}. {SECRET_FIX.replace('JWT_SECRET_KEY', 'INTROSPECTION_SECRET')}"
+                )
 
     @property
     def migration_url(self) -> str:
