@@ -43,6 +43,27 @@ const PAGES = {
   twoFactor: '@theme/AuthgateTwoFactorPage',
 } as const;
 
+/**
+ * The head script that takes the `?token=` of a mailed link (reset password, verify email) out of the address
+ * before any other script of the page runs, and leaves it in `window.__authgateMailedToken` for the page
+ * (useMailedToken reads it once, then deletes it). The pages themselves can read the address only after hydration;
+ * until then every earlier script saw the token: an analytics snippet's page view (gtag's `config` sends the full
+ * URL), a tag manager, the site's client modules, the Referer of anything loaded meanwhile (attack pass).
+ */
+export function mailedTokenScript(pages: string[]): string {
+  const trimmed = (p: string) => p.replace(/(\/index\.html|\.html|\/+)$/, '');
+  // `<` escaped: the paths go inside a <script> element
+  const list = JSON.stringify(pages.map(trimmed)).replace(/</g, '\\u003c');
+  return (
+    `(function(){try{var pages=${list};var l=window.location;` +
+    `if(pages.indexOf(l.pathname.replace(/(\\/index\\.html|\\.html|\\/+)$/,''))<0)return;` +
+    `var q=new URLSearchParams(l.search);if(!q.has('token'))return;` +
+    `window.__authgateMailedToken=q.get('token');q.delete('token');var rest=q.toString();` +
+    `window.history.replaceState(window.history.state,'',l.pathname+(rest?'?'+rest:'')+l.hash);` +
+    `}catch(e){}})();`
+  );
+}
+
 function joinUrl(...parts: string[]): string {
   const joined = parts.join('/').replace(/\/{2,}/g, '/');
   return joined.startsWith('/') ? joined : `/${joined}`;
@@ -84,6 +105,14 @@ export default function pluginAuthgate(context: LoadContext, options: Normalized
     // The site's wording (option `messages`) as the default messages; a locale's code.json overrides them.
     getDefaultCodeTranslationMessages() {
       return Promise.resolve({...options.messages});
+    },
+
+    // Inline in <head>: it runs while the head is parsed, before the app, the client modules and any async script
+    // (gtag.js reads the address when it has loaded) can read the token (see mailedTokenScript).
+    injectHtmlTags() {
+      return {
+        headTags: [{tagName: 'script', innerHTML: mailedTokenScript([paths.resetPassword, paths.verifyEmail])}],
+      };
     },
 
     getClientModules() {

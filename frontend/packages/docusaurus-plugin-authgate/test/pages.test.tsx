@@ -8,6 +8,7 @@ import AuthgateForgotPasswordPage from '../src/theme/AuthgateForgotPasswordPage'
 import AuthgateResetPasswordPage from '../src/theme/AuthgateResetPasswordPage';
 import AuthgateVerifyEmailPage from '../src/theme/AuthgateVerifyEmailPage';
 import VerifyEmailBanner from '../src/theme/Authgate/VerifyEmailBanner';
+import pluginAuthgate, {validateOptions} from '../src/index';
 import {createFakeApi} from './fakeApi';
 import {renderAt} from './helpers';
 
@@ -239,6 +240,78 @@ describe('verify-email page', () => {
     expect(await screen.findByText(/needs the link from your verification email/)).toBeVisible();
     await waitFor(() => expect(api.callsTo('/auth/me')).toHaveLength(1));
     expect(api.callsTo('/auth/verify-email')).toHaveLength(0);
+  });
+});
+
+/**
+ * The browser as it opens a mailed link: the address bar holds `url`, and the head scripts the plugin adds to every
+ * page run before anything else of the site (an analytics snippet, a client module, the app). Answers the address
+ * those later scripts see, and the path the router starts on.
+ */
+function openMailedLink(url: string): {seenByLaterScripts: string; routerPath: string} {
+  const options = validateOptions({
+    options: {apiBaseUrl: 'http://api.test'},
+    validate: () => ({}),
+  } as unknown as Parameters<typeof validateOptions>[0]);
+  const plugin = pluginAuthgate({siteConfig: {baseUrl: '/'}} as never, options);
+  window.history.replaceState(null, '', url);
+  const injected = plugin.injectHtmlTags?.({content: undefined});
+  const tags = [injected?.headTags ?? []].flat();
+  for (const tag of tags) {
+    if (typeof tag === 'object' && tag.tagName === 'script' && tag.innerHTML) new Function(tag.innerHTML)();
+  }
+  return {
+    seenByLaterScripts: window.location.href,
+    routerPath: `${window.location.pathname}${window.location.search}${window.location.hash}`,
+  };
+}
+
+describe('mailed tokens before the page hydrates', () => {
+  afterEach(() => {
+    window.history.replaceState(null, '', '/');
+    delete (window as {__authgateMailedToken?: string}).__authgateMailedToken;
+  });
+
+  // attack pass: the reset token sat in the address bar until React's effect ran, after hydration. Every script of
+  // the page ran before that: Google Analytics' `gtag('config')` (Docusaurus' gtag option) sends page_location with
+  // the query string, a tag manager's page view, the site's client modules' onRouteDidUpdate. Whoever reads the
+  // analytics then holds a live reset link for the account.
+  it('a script that reads the address at page load never sees the reset token, and the page still resets with it', async () => {
+    const api = createFakeApi();
+    api.addUser('ada@example.com', PASSWORD);
+    await api.fetch('http://api.test/auth/forgot-password', {method: 'POST', body: JSON.stringify({email: 'ada@example.com'})});
+    const token = api.lastToken('ada@example.com', 'reset');
+
+    const {seenByLaterScripts, routerPath} = openMailedLink(`/auth/reset-password?token=${token}&utm_source=mail#top`);
+    expect(seenByLaterScripts).not.toContain(token);
+    // the rest of the address is kept
+    expect(routerPath).toBe('/auth/reset-password?utm_source=mail#top');
+
+    const user = userEvent.setup();
+    renderAt(<AuthgateResetPasswordPage />, {api, path: routerPath});
+    await user.type(await screen.findByLabelText('New password'), NEW_PASSWORD);
+    await user.type(screen.getByLabelText('Confirm new password'), `${NEW_PASSWORD}{Enter}`);
+    expect(await screen.findByRole('heading', {name: 'Your password is changed'})).toBeVisible();
+    expect(api.callsTo('/auth/reset-password')[0].body).toEqual({token, new_password: NEW_PASSWORD});
+  });
+
+  // attack pass: the same for the verification link (and the change-of-address link, which is one too)
+  it('a script that reads the address at page load never sees the verification token, and the page still verifies', async () => {
+    const api = createFakeApi();
+    api.addUser('ada@example.com', PASSWORD);
+    const token = api.mailVerification('ada@example.com');
+
+    const {seenByLaterScripts, routerPath} = openMailedLink(`/auth/verify-email/?token=${token}`);
+    expect(seenByLaterScripts).not.toContain(token);
+
+    renderAt(<AuthgateVerifyEmailPage />, {api, path: routerPath});
+    expect(await screen.findByRole('heading', {name: 'Your email is verified'})).toBeVisible();
+    expect(api.callsTo('/auth/verify-email')[0].body).toEqual({token});
+  });
+
+  it('leaves a `token` parameter of any other page alone', () => {
+    expect(openMailedLink('/docs/intro?token=not-ours').seenByLaterScripts).toContain('token=not-ours');
+    expect((window as {__authgateMailedToken?: string}).__authgateMailedToken).toBeUndefined();
   });
 });
 

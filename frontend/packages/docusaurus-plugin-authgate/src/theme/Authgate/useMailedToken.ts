@@ -11,8 +11,21 @@ import {useHistory, useLocation} from '@docusaurus/router';
  *
  * Once read, the token is taken out of the address bar, so it is not left in the history, a bookmark or a shared
  * screenshot (OWASP Forgot Password Cheat Sheet: keep reset tokens out of places they leak from). The pages also
- * send no Referer (see TokenPageHead).
+ * send no Referer (see TokenPageHead). On a page load the plugin's head script has already moved it out of the
+ * address, before any other script could read it (analytics, client modules), and left it for this hook.
  */
+/**
+ * The token the plugin's head script took out of the address before any other script ran (see mailedTokenScript in
+ * the plugin's index.ts), once: it is deleted as it is read.
+ */
+function takeStashedToken(): string | null {
+  if (typeof window === 'undefined') return null;
+  const holder = window as Window & {__authgateMailedToken?: unknown};
+  const value = holder.__authgateMailedToken;
+  delete holder.__authgateMailedToken;
+  return typeof value === 'string' ? value : null;
+}
+
 export function useMailedToken(): string | null | undefined {
   const location = useLocation();
   const history = useHistory();
@@ -22,7 +35,9 @@ export function useMailedToken(): string | null | undefined {
     const params = new URLSearchParams(location.search);
     if (!read.current) {
       read.current = true;
-      const value = params.get('token');
+      // the head script usually took it out of the address already; a client-side visit still has it there
+      const stashed = takeStashedToken();
+      const value = params.get('token') ?? stashed;
       setToken(value && value.trim() ? value.trim() : null);
     }
     if (!params.has('token')) return;
