@@ -1,6 +1,7 @@
-import {createContext, useContext, useEffect, useMemo, useState, useSyncExternalStore} from 'react';
+import {createContext, useContext, useEffect, useMemo, useRef, useState, useSyncExternalStore} from 'react';
 import type {ReactNode} from 'react';
 import {AuthClient, loadingSnapshot} from './authClient';
+import {forgetMembersPages} from './membersContent';
 import type {AuthClientOptions} from './authClient';
 import type {PendingChallenge} from './authClient';
 import type {
@@ -119,6 +120,17 @@ export function AuthProvider({children, client: given, ...options}: AuthProvider
   }, [client]);
 
   const snapshot = useSyncExternalStore(client.subscribe, client.getSnapshot, serverSnapshot);
+
+  // Members-only content loaded for a reader leaves memory when the reader does (signed out, or another reader
+  // signed in), here rather than in <MembersOnly>: that one forgot it only when a block was on screen at the time,
+  // so signing out on any other page left every block read in the tab (attack pass).
+  const reader = snapshot.status === 'signed-in' ? (snapshot.user?.id ?? null) : null;
+  const lastReader = useRef<string | null>(null);
+  useEffect(() => {
+    if (snapshot.status === 'loading') return;
+    if (lastReader.current !== null && lastReader.current !== reader) forgetMembersPages();
+    lastReader.current = reader;
+  }, [snapshot.status, reader]);
 
   const value = useMemo<AuthContextValue>(
     () => ({

@@ -1,8 +1,8 @@
-import type {ReactNode} from 'react';
+import {useState, type ReactNode} from 'react';
 import {act, screen, waitFor} from '@testing-library/react';
 import {MDXProvider} from '@mdx-js/react';
 import {compile} from '@mdx-js/mdx';
-import {forgetMembersPages, useAuth} from '../../src/client';
+import {forgetMembersPages, loadMembersPage, useAuth} from '../../src/client';
 import MembersOnly from '../../src/theme/Authgate/MembersOnly';
 import MDXComponents from '../../src/theme/MDXComponents';
 import {createFakeApi, type FakeMembersBlock} from '../fakeApi';
@@ -132,6 +132,50 @@ describe('<MembersOnly> placeholder', () => {
     await act(async () => {
       await auth.signIn('ada@example.com', 'correct horse battery');
     });
+    expect(await screen.findByText('SECRET-ONE')).toBeVisible();
+    expect(contentCalls(api)).toHaveLength(2);
+  });
+
+  // attack pass: the content was dropped at sign-out only by a <MembersOnly> on screen at that moment. A reader who
+  // read a chapter, went to another page and signed out there (the navbar's "Sign out") left every admitted block
+  // in the tab's memory, under a key made of nothing secret (their user id and profile): code of the same page
+  // got the protected text back with no session and no request, and signing in again was served from it.
+  it('drops the content at sign-out even when no block is on the page then', async () => {
+    const api = createFakeApi();
+    api.setMembersPage(PAGE, await blocks());
+    api.addUser('ada@example.com', 'correct horse battery', {experience_level: 'advanced'});
+    let auth!: ReturnType<typeof useAuth>;
+    let showChapter!: (show: boolean) => void;
+    function Site() {
+      auth = useAuth();
+      const [show, setShow] = useState(true);
+      showChapter = setShow;
+      return show ? <Chapter /> : <p>Another page</p>;
+    }
+    renderAt(<Site />, {api});
+    await screen.findAllByRole('link', {name: 'Sign in to read'});
+    await act(async () => {
+      await auth.signIn('ada@example.com', 'correct horse battery');
+    });
+    expect(await screen.findByText('SECRET-ONE')).toBeVisible();
+    const {user, profile} = auth;
+    const readerKey = [user!.id, user!.is_verified, profile?.experience_level, profile?.professional_role].join(' ');
+
+    act(() => showChapter(false));
+    await act(async () => {
+      await auth.signOut();
+    });
+
+    // signed out: nothing of the page is left to hand out without asking the API
+    const offline = () => Promise.reject(new TypeError('no network'));
+    const left = await loadMembersPage(offline, PAGE, readerKey);
+    expect(JSON.stringify(left)).not.toMatch(/SECRET/);
+
+    // and signing in again asks the API again
+    await act(async () => {
+      await auth.signIn('ada@example.com', 'correct horse battery');
+    });
+    act(() => showChapter(true));
     expect(await screen.findByText('SECRET-ONE')).toBeVisible();
     expect(contentCalls(api)).toHaveLength(2);
   });
