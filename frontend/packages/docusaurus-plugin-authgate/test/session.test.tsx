@@ -193,6 +193,35 @@ describe('authFetch', () => {
   });
 });
 
+describe('authFetch and other hosts', () => {
+  // attack pass: "paths starting with / go to the API origin", but only "/x" did. "//host/x" (a path built as
+  // `/${segment}` from a value that starts with "/"), "\\host\x", or either after a space or a tab (which
+  // URL parsers drop) were handed to fetch as they were: the browser resolved them against the page to another
+  // host, and the reader's access token went with them.
+  it.each([['//evil.example/steal'], ['\\\\evil.example/steal'], [' //evil.example/steal'], ['\t/\\evil.example/steal']])(
+    'sends the path %j to the API origin, never the bearer token to another host',
+    async (path) => {
+      const api = createFakeApi();
+      api.addUser('ada@example.com', 'correct horse battery');
+      const sent: {host: string; authorization: string | null}[] = [];
+      // the browser's fetch: a relative URL is resolved against the page
+      const browserFetch = (async (input: RequestInfo | URL, init: RequestInit = {}) => {
+        const raw = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+        const url = new URL(raw, window.location.href);
+        sent.push({host: url.host, authorization: new Headers(init.headers).get('Authorization')});
+        return url.origin === API ? api.fetch(url.href, init) : new Response(null, {status: 404});
+      }) as typeof fetch;
+      const view = mount(api, {fetch: browserFetch});
+      await waitFor(() => expect(screen.getByTestId('status')).toHaveTextContent('signed-out'));
+      await act(() => view.auth.signIn('ada@example.com', 'correct horse battery'));
+
+      await act(() => view.auth.authFetch(path));
+      expect(sent.filter((s) => s.host !== new URL(API).host)).toEqual([]);
+      expect(sent.at(-1)?.authorization).toMatch(/^Bearer at-/);
+    },
+  );
+});
+
 describe('sign in, profile, sign out', () => {
   it('signIn stores the session; a wrong password throws the API detail', async () => {
     const api = createFakeApi();

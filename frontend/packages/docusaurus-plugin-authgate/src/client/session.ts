@@ -263,13 +263,19 @@ export class SessionClient {
   }
 
   /**
-   * fetch() with the reader's access token. Paths starting with "/" are sent to the API origin.
+   * fetch() with the reader's access token. Paths starting with "/" (or "//", "\") are sent to the API origin.
    * Gets a token first if there is none (POST /auth/refresh); on a 401 refreshes once — joining a
    * refresh already in flight — and retries once with the NEW token. A body that is a stream cannot
    * be sent twice; pass strings, FormData or Blobs.
    */
   async authFetch(input: RequestInfo | URL, init: RequestInit = {}): Promise<Response> {
-    const target = typeof input === 'string' && /^\/(?!\/)/.test(input) ? this.url(input) : input;
+    // Every string that starts with "/" or "\" (after the spaces and control characters URL parsers drop) is a path
+    // on the API. Only "/x" used to be: "//host/x", "\\host" or " //host" went to fetch as they were, which resolves
+    // them to another host, and the bearer token went along (attack pass).
+    const target =
+      typeof input === 'string' && /^[\u0000-\u0020]*[/\\]/.test(input)
+        ? this.url(input.replace(/^[\u0000-\u0020]+/, ''))
+        : input;
     const token = await this.getAccessToken();
     const first = await this.doFetch(cloneTarget(target), withBearer(target, init, token));
     if (first.status !== 401 || token === null) return first;
