@@ -2,6 +2,18 @@ import {useEffect, useRef, useState} from 'react';
 import {useHistory, useLocation} from '@docusaurus/router';
 
 /**
+ * The token the plugin's head script took out of the address before any other script ran (see mailedTokenScript in
+ * the plugin's index.ts), once: it is deleted as it is read.
+ */
+function takeStashedToken(): string | null {
+  if (typeof window === 'undefined') return null;
+  const holder = window as Window & {__authgateMailedToken?: unknown};
+  const value = holder.__authgateMailedToken;
+  delete holder.__authgateMailedToken;
+  return typeof value === 'string' ? value : null;
+}
+
+/**
  * The `?token=` of a mailed link: `undefined` until it is read, then the token or `null` (no token in the link).
  *
  * It is read in an effect, after hydration: the server renders these pages without a query string, so a first
@@ -14,18 +26,6 @@ import {useHistory, useLocation} from '@docusaurus/router';
  * send no Referer (see TokenPageHead). On a page load the plugin's head script has already moved it out of the
  * address, before any other script could read it (analytics, client modules), and left it for this hook.
  */
-/**
- * The token the plugin's head script took out of the address before any other script ran (see mailedTokenScript in
- * the plugin's index.ts), once: it is deleted as it is read.
- */
-function takeStashedToken(): string | null {
-  if (typeof window === 'undefined') return null;
-  const holder = window as Window & {__authgateMailedToken?: unknown};
-  const value = holder.__authgateMailedToken;
-  delete holder.__authgateMailedToken;
-  return typeof value === 'string' ? value : null;
-}
-
 export function useMailedToken(): string | null | undefined {
   const location = useLocation();
   const history = useHistory();
