@@ -566,3 +566,68 @@ async def test_new_backup_codes_need_the_password_or_a_code_not_only_a_fresh_sig
         "/auth/mfa/backup-codes", headers=bearer(stolen), json={"code": app_code(reader.secret, clock)}
     )
     assert own.status_code == 200, own.text
+
+
+# ---------------------------------------------------------------- 12. a challenge outliving a sign-out everywhere
+
+
+@pytest.mark.parametrize("sign_out", ["everywhere", "logout"])
+async def test_a_challenge_opened_before_the_reader_signed_out_everywhere_cannot_be_finished_after(
+    client: httpx.AsyncClient, clock: FakeClock, sign_out: str
+) -> None:
+    """LOW-MEDIUM. attack pass: with the reader's stolen password, an attacker opens a sign-in challenge and relays
+    (phishes) a code. The reader, seeing the new-sign-in attempt, signs out everywhere (or logs out, which also ends
+    every sign-in). Only a reset or a change of password ended open challenges: the attacker's half sign-in, started
+    before the sign-out, still completed into a session after it (like the provider connect flow an earlier pass
+    closed). A challenge is a sign-in in progress: it must end with the sign-ins."""
+    reader = await enrolled_reader(client, clock)
+    token = (await password_step(client, reader.email))["challenge_token"]
+    client.cookies.clear()
+    clock.advance(seconds=5)
+    if sign_out == "everywhere":
+        ended = await client.request("DELETE", "/auth/sessions", headers=bearer(reader.access))
+    else:
+        ended = await client.post("/auth/logout", headers=bearer(reader.access))
+    assert ended.status_code == 204, ended.text
+    clock.advance(seconds=5)
+    late = await client.post(
+        "/auth/mfa/verify", json={"challenge_token": token, "code": app_code(reader.secret, clock)}
+    )
+    assert late.status_code == 401, late.text
+    assert late.json()["code"] == "CHALLENGE_INVALID"
+    # the code was not used up by the refused answer, and a sign-in started after the sign-out works
+    fresh = await password_step(client, reader.email)
+    signed_in = await client.post(
+        "/auth/mfa/verify", json={"challenge_token": fresh["challenge_token"], "code": app_code(reader.secret, clock)}
+    )
+    assert signed_in.status_code == 200, signed_in.text
+
+
+async def test_a_sign_out_everywhere_between_the_code_check_and_the_session_wins(
+    client: httpx.AsyncClient, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """attack pass (the race of the test above): the sign-out everywhere commits after the code was checked and the
+    challenge used up, before the session is written. The session's write is held to the cut-off at the challenge's
+    opening, so no session outlives the sign-out."""
+    from authgate.mfa import service as mfa_service
+
+    reader = await enrolled_reader(client, clock)
+    challenge = await password_step(client, reader.email)
+    client.cookies.clear()
+    original = mfa_service.complete_sign_in
+
+    async def sign_out_first(*args: Any, **kwargs: Any) -> Any:
+        clock.advance(seconds=1)
+        ended = await client.request("DELETE", "/auth/sessions", headers=bearer(reader.access))
+        assert ended.status_code == 204, ended.text
+        clock.advance(seconds=1)
+        return await original(*args, **kwargs)
+
+    monkeypatch.setattr(mfa_service, "complete_sign_in", sign_out_first)
+    verified = await client.post(
+        "/auth/mfa/verify",
+        json={"challenge_token": challenge["challenge_token"], "code": app_code(reader.secret, clock)},
+    )
+    monkeypatch.undo()
+    assert verified.status_code == 401, verified.text
+    assert "refresh_token" not in verified.cookies

@@ -66,6 +66,9 @@ class Proof:
     upgraded_hash: str | None = None
     # the second factor is given too: a passkey with user verification, or a challenge passed
     second_factor: bool = False
+    # when the sign-in began (a challenge's first factor): a revocation cut-off after it refuses the session, even one
+    # that commits between the code check and the session's write
+    started_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -148,8 +151,9 @@ async def _sign_in_in_one_statement(
     params: dict[str, object] = {
         "user_id": user.id,
         "verified_hash": proof.verified_hash,
-        # the access token's iat, as signed_in_response will write it
-        "token_issued_at": truncate_to_milliseconds(now),
+        # the access token's iat, as signed_in_response will write it; a sign-in begun earlier (a challenge) is held
+        # to the cut-off at its beginning
+        "token_issued_at": truncate_to_milliseconds(min(now, proof.started_at or now)),
     }
     params.update({f"set_{key}": value for key, value in changes.items()})
     params.update({f"event_{key}": value for key, value in event_row.items()})
@@ -217,6 +221,9 @@ async def _sign_in_in_a_transaction(
     conditions = [User.id == user.id, User.is_active.is_(True)]
     if proof.verified_hash is not None:
         conditions.append(User.hashed_password == proof.verified_hash)
+    if proof.started_at is not None:
+        began = truncate_to_milliseconds(proof.started_at)
+        conditions.append(or_(User.tokens_valid_after.is_(None), User.tokens_valid_after <= began))
     challenge = None
     refresh = None
     async with _transaction(gate, db) as connection:

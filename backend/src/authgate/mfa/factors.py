@@ -96,20 +96,24 @@ async def open_challenge(db: Db, gate: AuthGate, user_id: uuid.UUID, method: str
 class LiveChallenge:
     user_id: uuid.UUID
     method: str
+    # when the first factor passed: a sign-out everywhere (or a reset) after it ends this sign-in in progress too
+    opened_at: datetime
 
 
 async def live_challenge(db: Db, token: str, now: datetime) -> LiveChallenge | None:
     if not token or len(token) > 128:
         return None
     found = await db.execute(
-        select(SignInChallenge.user_id, SignInChallenge.method).where(
+        select(SignInChallenge.user_id, SignInChallenge.method, SignInChallenge.expires_at).where(
             SignInChallenge.token_hash == hash_token(token),
             SignInChallenge.expires_at > now,
             SignInChallenge.failed_count < CHALLENGE_ATTEMPTS,
         )
     )
     row = found.first()
-    return LiveChallenge(row.user_id, row.method) if row is not None else None
+    if row is None:
+        return None
+    return LiveChallenge(row.user_id, row.method, row.expires_at - timedelta(minutes=CHALLENGE_MINUTES))
 
 
 async def count_wrong_code(db: Db, token: str) -> None:

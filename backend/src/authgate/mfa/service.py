@@ -74,6 +74,12 @@ async def verify_challenge(gate: AuthGate, token: str | None, code: str, client:
     found = await gate.users.load_credentials(challenge.user_id)
     if found is None:
         raise ChallengeInvalid()
+    revoked_at = found[0].tokens_valid_after
+    if revoked_at is not None and revoked_at > challenge.opened_at:
+        # the reader signed out everywhere (or logged out) after the first factor passed: a sign-in in progress ends
+        # with the sign-ins (ASVS 5.0 V7.4.1), before any code is checked or counted (attack pass: a challenge
+        # opened with a stolen password was finished into a session after the reader ended every sign-in)
+        raise ChallengeInvalid()
     attempt = await begin_sign_in(gate, found[0].email, found, client)
     async with gate.engine.begin() as db:
         valid = await check_totp(db, gate, challenge.user_id, code) or await check_backup_code(
@@ -89,7 +95,14 @@ async def verify_challenge(gate: AuthGate, token: str | None, code: str, client:
         raise InvalidCode()
     # the session is made only if the password still is the one the first step was checked against: a reset that
     # committed between the code and here wins (as for a password sign-in)
-    proof = Proof(found[0], challenge.method, attempt=attempt, verified_hash=found[1], second_factor=True)
+    proof = Proof(
+        found[0],
+        challenge.method,
+        attempt=attempt,
+        verified_hash=found[1],
+        second_factor=True,
+        started_at=challenge.opened_at,
+    )
     return await complete_sign_in(gate, proof, client)
 
 
