@@ -3,6 +3,8 @@ registering, signing in with one alone, the checks a forged or replayed answer f
 
 from __future__ import annotations
 
+import json
+
 import httpx
 
 from tests.conftest import API, PASSWORD, FakeClock, signup
@@ -155,6 +157,31 @@ async def test_garbage_answers_are_a_clear_4xx(client: httpx.AsyncClient) -> Non
         answered = await client.post("/auth/passkeys/authenticate", json={"credential": credential})
         assert answered.status_code == 401, answered.text
         assert answered.json()["code"] == "PASSKEY_INVALID"
+
+
+async def test_a_credential_id_that_is_not_base64url_is_refused_not_a_500(client: httpx.AsyncClient) -> None:
+    # attack pass: the credential is a free-form JSON object, so its id reaches the lookup unchecked; with a live
+    # ceremony (anyone can start one) an id holding a lone surrogate (JSON `\ud800`) was a 500 on SQLite (the driver
+    # cannot encode it), and a NUL or a surrogate a 422 "cannot be stored" on PostgreSQL, for sign-in and re-auth alike
+    access = (await signup(client)).json()["access_token"]
+    device = SoftAuthenticator()
+    await add_passkey(client, access, device)
+    real_id = b64url(device.credentials[-1].credential_id)
+    for bad_id in (real_id + "\ud800", real_id + "\x00", real_id + "=", "é" + real_id):
+        for route, field, headers in (
+            ("/auth/passkeys/authenticate", "credential", {}),
+            ("/auth/reauthenticate", "passkey", bearer(access)),
+        ):
+            assertion = device.get(await passkey_options(client))
+            assertion["id"] = assertion["rawId"] = bad_id
+            answered = await client.post(
+                route,
+                # sent escaped (ensure_ascii), as a browser's JSON.stringify of a lone surrogate is
+                content=json.dumps({field: assertion}),
+                headers={**headers, "content-type": "application/json"},
+            )
+            assert answered.status_code == 401, (route, ascii(bad_id), answered.text)
+            assert answered.json()["code"] == "PASSKEY_INVALID"
 
 
 async def test_another_readers_passkey_is_404_to_rename_or_remove(client: httpx.AsyncClient) -> None:

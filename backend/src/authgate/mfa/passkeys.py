@@ -9,6 +9,7 @@ CEREMONY_MINUTES. The RP ID and the accepted origins come from settings (WEBAUTH
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -53,6 +54,10 @@ PASSKEY_METHOD = "passkey"
 # base64url characters of a credential id (the column's width; WebAuthn allows ids of up to 1023 bytes, authenticators
 # use 16 to 64)
 MAX_CREDENTIAL_ID = 1024
+# a credential id as `register` stores it (bytes_to_base64url: unpadded base64url). The id comes in a free-form JSON
+# object that no schema checks: anything else (a lone surrogate, a NUL) names no passkey and must not reach the lookup,
+# where SQLite's driver cannot encode it (a 500) and PostgreSQL cannot store it
+_CREDENTIAL_ID = re.compile(r"[A-Za-z0-9_-]+")
 
 
 # read with Core (connections, not ORM sessions): the columns by name
@@ -228,7 +233,7 @@ async def verify_assertion(gate: AuthGate, credential: dict[str, Any], client: C
     the configured ones, the device verified the reader, the signature holds and the counter moved forward."""
     challenge = _client_challenge(credential)
     raw_id = credential.get("rawId") or credential.get("id")
-    if not isinstance(raw_id, str) or len(raw_id) > MAX_CREDENTIAL_ID:
+    if not isinstance(raw_id, str) or len(raw_id) > MAX_CREDENTIAL_ID or not _CREDENTIAL_ID.fullmatch(raw_id):
         raise PasskeyInvalid()
     regressed: Any = None
     await _take_challenge(gate, challenge, AUTHENTICATE, None)
