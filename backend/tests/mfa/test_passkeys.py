@@ -184,6 +184,27 @@ async def test_a_credential_id_that_is_not_base64url_is_refused_not_a_500(client
             assert answered.json()["code"] == "PASSKEY_INVALID"
 
 
+async def test_a_credential_nested_to_the_edge_of_the_json_parsers_depth_is_refused_not_a_500(
+    client: httpx.AsyncClient,
+) -> None:
+    # attack pass: the credential is a free-form JSON object, measured with json.dumps before anything else, several
+    # stack frames deeper than FastAPI's parse of the body: at the few depths FastAPI still parsed and json.dumps did
+    # not (about 920 levels here), RecursionError escaped as a 500 with a traceback in the log, for anyone, at
+    # /auth/passkeys/authenticate (no sign-in needed), /auth/reauthenticate and /auth/passkeys/register
+    access = (await signup(client)).json()["access_token"]
+    for route, field, headers in (
+        ("/auth/passkeys/authenticate", "credential", {}),
+        ("/auth/reauthenticate", "passkey", bearer(access)),
+        ("/auth/passkeys/register", "credential", bearer(access)),
+    ):
+        statuses = set()
+        for depth in range(850, 1001):
+            body = f'{{"{field}": {{"pad": ' + "[" * depth + "]" * depth + "}}"
+            answered = await client.post(route, content=body, headers={**headers, "content-type": "application/json"})
+            statuses.add(answered.status_code)
+        assert max(statuses) < 500, (route, statuses)
+
+
 async def test_another_readers_passkey_is_404_to_rename_or_remove(client: httpx.AsyncClient) -> None:
     owner = (await signup(client, "owner@example.com")).json()["access_token"]
     passkey = await add_passkey(client, owner, SoftAuthenticator())

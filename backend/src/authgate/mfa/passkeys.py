@@ -99,7 +99,13 @@ async def _store_challenge(gate: AuthGate, challenge: bytes, purpose: str, user_
 
 def _client_challenge(credential: dict[str, Any]) -> bytes:
     """The challenge the browser says it signed (clientDataJSON), to find the ceremony by; verified again after."""
-    if len(json.dumps(credential)) > MAX_CREDENTIAL_JSON:
+    try:
+        size = len(json.dumps(credential))
+    except (RecursionError, ValueError) as error:
+        # measured deeper in the stack than FastAPI parsed it: a body nested to the parser's edge is no credential,
+        # never a 500 (attack pass; the same as the forgot-password limit's second parse)
+        raise PasskeyInvalid() from error
+    if size > MAX_CREDENTIAL_JSON:
         raise PasskeyInvalid()
     try:
         response = credential["response"]
