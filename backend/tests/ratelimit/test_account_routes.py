@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from tests.conftest import PASSWORD, FakeClock, make_settings, signup, signup_body
@@ -9,6 +11,28 @@ from tests.mail.smtp import Inbox, events_of, inbox, smtp_settings  # noqa: F401
 from tests.ratelimit.conftest import DEFAULT_LIMITS, comparable, limited_settings
 
 RATE_LIMITED = {"detail": "Too many requests; try again later", "code": "RATE_LIMITED"}
+
+
+async def mail_limited_reader(database_url, storage, clock, make_peers, mailbox, address, email):  # type: ignore[no-untyped-def]
+    """Peers with the default limits and real mail, and the access token of an account made from `address`."""
+    settings = smtp_settings(database_url, mailbox, **{**DEFAULT_LIMITS, "redis_url": storage})
+    peers = make_peers(settings, clock)
+    token = (await signup(peers.at(address), email)).json()["access_token"]
+    return peers, token
+
+
+async def from_ten_addresses(peers, token: str, path: str, body: Callable[[int], object]) -> list[int]:  # type: ignore[no-untyped-def]
+    """The account behind `token` posts `body(n)` to `path` from ten addresses in turn, the mail sent after each:
+    the statuses. A password change answers a fresh token (the older ones are refused): the next request uses it."""
+    statuses = []
+    for n in range(10):
+        response = await peers.at(f"198.51.100.{n + 1}").post(
+            path, headers={"Authorization": f"Bearer {token}"}, json=body(n)
+        )
+        statuses.append(response.status_code)
+        token = response.json().get("access_token", token)
+        await peers.gate.mailer.drain()
+    return statuses
 
 
 async def test_forgot_password_is_limited_per_ip(database_url: str, clock: FakeClock, make_peers) -> None:
@@ -143,18 +167,12 @@ async def test_an_email_change_cannot_flood_someone_elses_mailbox(
     # attack pass: the attacker's own account, its own password, and `new_email` = the victim's address; each request
     # mailed the victim a confirmation link (30 a minute per IP under RATE_LIMIT_LOGIN_IP, no bound across IPs),
     # where forgot-password stops at 3 an hour per address
-    settings = smtp_settings(database_url, inbox, **{**DEFAULT_LIMITS, "redis_url": storage})
-    peers = make_peers(settings, clock)
-    token = (await signup(peers.at("192.0.2.20"), "attacker@example.com")).json()["access_token"]
-    statuses = []
-    for n in range(10):
-        response = await peers.at(f"198.51.100.{n + 1}").post(
-            "/auth/change-email",
-            headers={"Authorization": f"Bearer {token}"},
-            json={"new_email": "victim@example.net", "password": PASSWORD},
-        )
-        statuses.append(response.status_code)
-        await peers.gate.mailer.drain()
+    peers, token = await mail_limited_reader(
+        database_url, storage, clock, make_peers, inbox, "192.0.2.20", "attacker@example.com"
+    )
+    statuses = await from_ten_addresses(
+        peers, token, "/auth/change-email", lambda n: {"new_email": "victim@example.net", "password": PASSWORD}
+    )
     assert statuses == [202] * 3 + [429] * 7
     assert len(inbox.to("victim@example.net")) == 3
 
@@ -168,17 +186,11 @@ async def test_resending_verification_cannot_flood_the_address_an_account_was_ma
 ) -> None:
     # attack pass: sign up with the victim's address (it stays unverified) and ask for the verification link again
     # and again: 10 a minute per IP under RATE_LIMIT_VERIFICATION_IP, no bound across IPs, every one mailed
-    settings = smtp_settings(database_url, inbox, **{**DEFAULT_LIMITS, "redis_url": storage})
-    peers = make_peers(settings, clock)
-    token = (await signup(peers.at("192.0.2.21"), "squatted@example.net")).json()["access_token"]
+    peers, token = await mail_limited_reader(
+        database_url, storage, clock, make_peers, inbox, "192.0.2.21", "squatted@example.net"
+    )
     await peers.gate.mailer.drain()
-    statuses = []
-    for n in range(10):
-        response = await peers.at(f"198.51.100.{n + 1}").post(
-            "/auth/verify-email/resend", headers={"Authorization": f"Bearer {token}"}
-        )
-        statuses.append(response.status_code)
-        await peers.gate.mailer.drain()
+    statuses = await from_ten_addresses(peers, token, "/auth/verify-email/resend", lambda n: None)
     # the sign-up's own link counts in the address's window too: three links in all
     assert statuses == [202] * 2 + [429] * 8
     assert len(inbox.to("squatted@example.net")) == 3
@@ -194,20 +206,16 @@ async def test_security_notices_cannot_be_used_to_flood_the_address_an_account_w
     # attack pass: sign up with the victim's address (unverified accounts sign in) and change the password back and
     # forth: each change mailed the victim "Your password was changed", 30 a minute per IP under RATE_LIMIT_LOGIN_IP
     # and without bound across IPs. The changes go on; the notices beyond the first few of each kind an hour do not
-    settings = smtp_settings(database_url, inbox, **{**DEFAULT_LIMITS, "redis_url": storage})
-    peers = make_peers(settings, clock)
-    token = (await signup(peers.at("192.0.2.22"), "noticed@example.net")).json()["access_token"]
+    peers, token = await mail_limited_reader(
+        database_url, storage, clock, make_peers, inbox, "192.0.2.22", "noticed@example.net"
+    )
     passwords = [PASSWORD, "Another-passw0rd-9"]
-    statuses = []
-    for n in range(10):
-        response = await peers.at(f"198.51.100.{n + 1}").post(
-            "/auth/change-password",
-            headers={"Authorization": f"Bearer {token}"},
-            json={"current_password": passwords[n % 2], "new_password": passwords[(n + 1) % 2]},
-        )
-        statuses.append(response.status_code)
-        token = response.json().get("access_token", token)
-        await peers.gate.mailer.drain()
+    statuses = await from_ten_addresses(
+        peers,
+        token,
+        "/auth/change-password",
+        lambda n: {"current_password": passwords[n % 2], "new_password": passwords[(n + 1) % 2]},
+    )
     assert statuses == [200] * 10
     notices = [m for m in inbox.to("noticed@example.net") if m["Subject"] == "Your password was changed"]
     assert len(notices) == 3
@@ -222,18 +230,12 @@ async def test_one_account_cannot_mail_confirmation_links_to_any_number_of_addre
 ) -> None:
     # attack pass: the per-address window holds for one victim, but one account asking to move to a new address each
     # time mailed a confirmation link (and the site's name) to every address on a list, 30 a minute per IP
-    settings = smtp_settings(database_url, inbox, **{**DEFAULT_LIMITS, "redis_url": storage})
-    peers = make_peers(settings, clock)
-    token = (await signup(peers.at("192.0.2.23"), "spammer@example.com")).json()["access_token"]
-    statuses = []
-    for n in range(10):
-        response = await peers.at(f"198.51.100.{n + 1}").post(
-            "/auth/change-email",
-            headers={"Authorization": f"Bearer {token}"},
-            json={"new_email": f"listed-{n}@example.net", "password": PASSWORD},
-        )
-        statuses.append(response.status_code)
-        await peers.gate.mailer.drain()
+    peers, token = await mail_limited_reader(
+        database_url, storage, clock, make_peers, inbox, "192.0.2.23", "spammer@example.com"
+    )
+    statuses = await from_ten_addresses(
+        peers, token, "/auth/change-email", lambda n: {"new_email": f"listed-{n}@example.net", "password": PASSWORD}
+    )
     assert statuses == [202] * 3 + [429] * 7
     assert len([m for m in inbox.messages if m["To"].startswith("listed-")]) == 3
 
