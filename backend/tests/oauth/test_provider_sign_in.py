@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -11,7 +13,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tests.conftest import PASSWORD, SITE, FakeClock, app_client, make_settings, signup
-from tests.mail.smtp import query
+from tests.mail.smtp import MAIL_FROM, Inbox, drain, execute, query
+from tests.mail.smtp import serving as serving_inbox
 from tests.oauth.conftest import provider_settings
 from tests.providers import CLIENT_ID, CLIENT_SECRET, GitHubProvider, OidcProvider, serving, sign_in_through
 from tests.relay import TcpRelay
@@ -167,7 +170,6 @@ async def test_a_verified_account_is_linked_when_the_provider_vouches_for_the_ad
 ) -> None:
     local = await signup(api, "both@example.com")
     query(database_url, "SELECT 1")
-    from tests.mail.smtp import execute
 
     execute(database_url, "UPDATE users SET is_verified = true WHERE email = 'both@example.com'")
     api.cookies.clear()
@@ -347,7 +349,6 @@ async def test_a_code_exchanged_without_its_pkce_verifier_is_refused(
     # the provider checks the verifier against the challenge it was given: a verifier that is not the flow's
     # (here: the stored one replaced) gets no token, and the reader is told so on the site
     started = await api.get("/auth/oauth/github/authorize", params={"next": "/"})
-    from tests.mail.smtp import execute
 
     # in a thread: the app's own background work (the cleanup job) must go on meanwhile on this loop
     await asyncio.to_thread(
@@ -407,34 +408,20 @@ async def test_a_provider_identity_that_never_vouched_for_the_address_does_not_s
     # claims the victim's address (email_verified false) and an unverified account is made for it; the victim,
     # told the address is taken, resets the password through their mailbox. The attacker's identity must not still
     # sign in to the account the victim now uses.
-    from tests.mail.smtp import MAIL_FROM, Inbox, drain
-    from tests.mail.smtp import serving as serving_inbox
-
-    with serving_inbox(Inbox()) as inbox:
-        assert isinstance(inbox, Inbox)
-        settings = provider_settings(
-            database_url,
-            github,
-            oidc,
-            smtp_host="127.0.0.1",
-            smtp_port=inbox.port,
-            smtp_starttls=False,
-            mail_from=MAIL_FROM,
-        )
-        async with app_client(settings, clock) as api:
-            oidc.email, oidc.claims = "prehijacked@example.com", {"email_verified": False}
-            assert error_of(await sign_in_through(api, "uni")) is None
-            assert (await me(api)).json()["user"]["is_verified"] is False
-            api.cookies.clear()
-            await api.post("/auth/forgot-password", json={"email": "prehijacked@example.com"})
-            await drain(api)
-            token = inbox.token("prehijacked@example.com", "Reset your password")
-            reset = await api.post("/auth/reset-password", json={"token": token, "new_password": "Fresh-passphrase-42"})
-            assert reset.status_code == 200, reset.text
-            # the attacker comes back through the provider
-            api.cookies.clear()
-            again = await sign_in_through(api, "uni")
-            assert (await me(api)).status_code == 401, again.headers.get("location")
+    async with provider_api_with_mail(database_url, github, oidc, clock) as (api, inbox):
+        oidc.email, oidc.claims = "prehijacked@example.com", {"email_verified": False}
+        assert error_of(await sign_in_through(api, "uni")) is None
+        assert (await me(api)).json()["user"]["is_verified"] is False
+        api.cookies.clear()
+        await api.post("/auth/forgot-password", json={"email": "prehijacked@example.com"})
+        await drain(api)
+        token = inbox.token("prehijacked@example.com", "Reset your password")
+        reset = await api.post("/auth/reset-password", json={"token": token, "new_password": "Fresh-passphrase-42"})
+        assert reset.status_code == 200, reset.text
+        # the attacker comes back through the provider
+        api.cookies.clear()
+        again = await sign_in_through(api, "uni")
+        assert (await me(api)).status_code == 401, again.headers.get("location")
 
 
 @pytest.mark.parametrize(
@@ -460,17 +447,11 @@ async def test_a_provider_value_longer_than_its_column_ends_on_the_site_not_on_a
     assert done.status_code == 302, done.text
 
 
-@pytest.mark.parametrize("revocation", ["owner_resets_the_password", "reader_signs_out_everywhere"])
-async def test_a_connect_flow_started_before_the_sessions_were_ended_cannot_finish_after(
-    database_url: str, github: GitHubProvider, oidc: OidcProvider, clock: FakeClock, revocation: str
-) -> None:
-    # attack pass: a squatter signs up with the victim's address (or a thief holds a fresh session), starts connecting
-    # their own GitHub account and stops at the provider. The owner then resets the password (or signs out
-    # everywhere), which is meant to end every way in the intruder had; the intruder finishes the flow they had
-    # left open within its 10 minutes and signs in to the account through GitHub from then on.
-    from tests.mail.smtp import MAIL_FROM, Inbox, drain
-    from tests.mail.smtp import serving as serving_inbox
-
+@asynccontextmanager
+async def provider_api_with_mail(
+    database_url: str, github: GitHubProvider, oidc: OidcProvider, clock: FakeClock
+) -> AsyncIterator[tuple[httpx.AsyncClient, Inbox]]:
+    """The service with both providers and a real SMTP inbox: its client and the inbox."""
     with serving_inbox(Inbox()) as inbox:
         assert isinstance(inbox, Inbox)
         settings = provider_settings(
@@ -483,34 +464,46 @@ async def test_a_connect_flow_started_before_the_sessions_were_ended_cannot_fini
             mail_from=MAIL_FROM,
         )
         async with app_client(settings, clock) as api:
-            intruder = await signup(api, "squatted@example.com")
-            bearer = {"authorization": f"Bearer {intruder.json()['access_token']}"}
-            asked = await api.post("/auth/oauth/github/connect", json={"password": PASSWORD}, headers=bearer)
-            assert asked.status_code == 200, asked.text
-            clock.advance(seconds=30)
-            if revocation == "owner_resets_the_password":
-                # the owner of the mailbox, from another browser
-                async with httpx.AsyncClient(transport=api._transport, base_url=str(api.base_url)) as owner:
-                    await owner.post("/auth/forgot-password", json={"email": "squatted@example.com"})
-                    await drain(api)
-                    token = inbox.token("squatted@example.com", "Reset your password")
-                    reset = await owner.post(
-                        "/auth/reset-password", json={"token": token, "new_password": "Fresh-passphrase-42"}
-                    )
-                    assert reset.status_code == 200, reset.text
-            else:
-                ended = await api.delete("/auth/sessions", headers=bearer)
-                assert ended.status_code == 204, ended.text
-            assert (await api.get("/auth/me", headers=bearer)).status_code == 401
-            clock.advance(seconds=30)
-            # the intruder's browser still holds the flow's cookie: it comes back from GitHub
-            finished = await sign_in_through(api, "github", start=asked.json()["authorize_url"])
-            assert error_of(finished) is not None, finished.headers["location"]
-            assert query(database_url, "SELECT count(*) FROM identities")[0][0] == 0
-            # GitHub now signs its person in to an account of their own, not to the owner's
-            api.cookies.clear()
-            await sign_in_through(api, "github")
-            assert (await me(api)).json()["user"]["email"] == "octo@example.com"
+            yield api, inbox
+
+
+@pytest.mark.parametrize("revocation", ["owner_resets_the_password", "reader_signs_out_everywhere"])
+async def test_a_connect_flow_started_before_the_sessions_were_ended_cannot_finish_after(
+    database_url: str, github: GitHubProvider, oidc: OidcProvider, clock: FakeClock, revocation: str
+) -> None:
+    # attack pass: a squatter signs up with the victim's address (or a thief holds a fresh session), starts connecting
+    # their own GitHub account and stops at the provider. The owner then resets the password (or signs out
+    # everywhere), which is meant to end every way in the intruder had; the intruder finishes the flow they had
+    # left open within its 10 minutes and signs in to the account through GitHub from then on.
+    async with provider_api_with_mail(database_url, github, oidc, clock) as (api, inbox):
+        intruder = await signup(api, "squatted@example.com")
+        bearer = {"authorization": f"Bearer {intruder.json()['access_token']}"}
+        asked = await api.post("/auth/oauth/github/connect", json={"password": PASSWORD}, headers=bearer)
+        assert asked.status_code == 200, asked.text
+        clock.advance(seconds=30)
+        if revocation == "owner_resets_the_password":
+            # the owner of the mailbox, from another browser
+            async with httpx.AsyncClient(transport=api._transport, base_url=str(api.base_url)) as owner:
+                await owner.post("/auth/forgot-password", json={"email": "squatted@example.com"})
+                await drain(api)
+                token = inbox.token("squatted@example.com", "Reset your password")
+                reset = await owner.post(
+                    "/auth/reset-password", json={"token": token, "new_password": "Fresh-passphrase-42"}
+                )
+                assert reset.status_code == 200, reset.text
+        else:
+            ended = await api.delete("/auth/sessions", headers=bearer)
+            assert ended.status_code == 204, ended.text
+        assert (await api.get("/auth/me", headers=bearer)).status_code == 401
+        clock.advance(seconds=30)
+        # the intruder's browser still holds the flow's cookie: it comes back from GitHub
+        finished = await sign_in_through(api, "github", start=asked.json()["authorize_url"])
+        assert error_of(finished) is not None, finished.headers["location"]
+        assert query(database_url, "SELECT count(*) FROM identities")[0][0] == 0
+        # GitHub now signs its person in to an account of their own, not to the owner's
+        api.cookies.clear()
+        await sign_in_through(api, "github")
+        assert (await me(api)).json()["user"]["email"] == "octo@example.com"
 
 
 async def test_a_fresh_access_token_alone_cannot_connect_a_provider_that_outlives_the_readers_reset(
@@ -520,44 +513,28 @@ async def test_a_fresh_access_token_alone_cannot_connect_a_provider_that_outlive
     # password at all, and the thief connected their own GitHub account: a way in that signs in alone and that the
     # reader's password reset keeps (a verified account keeps its identities). Adding a passkey or an authenticator
     # app already needs the password or a code for exactly this reason (accounts/reauth.py `explicit`).
-    from tests.mail.smtp import MAIL_FROM, Inbox, drain
-    from tests.mail.smtp import serving as serving_inbox
-
-    with serving_inbox(Inbox()) as inbox:
-        assert isinstance(inbox, Inbox)
-        settings = provider_settings(
-            database_url,
-            github,
-            oidc,
-            smtp_host="127.0.0.1",
-            smtp_port=inbox.port,
-            smtp_starttls=False,
-            mail_from=MAIL_FROM,
-        )
-        async with app_client(settings, clock) as api:
-            signed_up = await signup(api, "reader-with-xss@example.com")
-            stolen = {"authorization": f"Bearer {signed_up.json()['access_token']}"}
-            # a reader who verified the address (a verified account keeps its identities through a reset)
+    async with provider_api_with_mail(database_url, github, oidc, clock) as (api, inbox):
+        signed_up = await signup(api, "reader-with-xss@example.com")
+        stolen = {"authorization": f"Bearer {signed_up.json()['access_token']}"}
+        # a reader who verified the address (a verified account keeps its identities through a reset)
+        await drain(api)
+        verify = inbox.token("reader-with-xss@example.com", "Verify your email address")
+        assert (await api.post("/auth/verify-email", json={"token": verify})).status_code == 200
+        clock.advance(minutes=1)
+        asked = await api.post("/auth/oauth/github/connect", json={}, headers=stolen)
+        if asked.status_code == 200:
+            # what the thief did with it: connect, let the reader reset, and still sign in through GitHub
+            assert error_of(await sign_in_through(api, "github", start=asked.json()["authorize_url"])) is None
+            await api.post("/auth/forgot-password", json={"email": "reader-with-xss@example.com"})
             await drain(api)
-            verify = inbox.token("reader-with-xss@example.com", "Verify your email address")
-            assert (await api.post("/auth/verify-email", json={"token": verify})).status_code == 200
-            clock.advance(minutes=1)
-            asked = await api.post("/auth/oauth/github/connect", json={}, headers=stolen)
-            if asked.status_code == 200:
-                # what the thief did with it: connect, let the reader reset, and still sign in through GitHub
-                assert error_of(await sign_in_through(api, "github", start=asked.json()["authorize_url"])) is None
-                await api.post("/auth/forgot-password", json={"email": "reader-with-xss@example.com"})
-                await drain(api)
-                token = inbox.token("reader-with-xss@example.com", "Reset your password")
-                reset = await api.post(
-                    "/auth/reset-password", json={"token": token, "new_password": "Fresh-passphrase-42"}
-                )
-                assert reset.status_code == 200
-                api.cookies.clear()
-                await sign_in_through(api, "github")
-                assert (await me(api)).json()["user"]["email"] != "reader-with-xss@example.com", "taken over"
-            assert asked.status_code == 403, asked.text
-            assert asked.json()["code"] == "RECENT_SIGN_IN_REQUIRED"
-            # the reader, with the password, still can
-            own = await api.post("/auth/oauth/github/connect", json={"password": PASSWORD}, headers=stolen)
-            assert own.status_code == 200, own.text
+            token = inbox.token("reader-with-xss@example.com", "Reset your password")
+            reset = await api.post("/auth/reset-password", json={"token": token, "new_password": "Fresh-passphrase-42"})
+            assert reset.status_code == 200
+            api.cookies.clear()
+            await sign_in_through(api, "github")
+            assert (await me(api)).json()["user"]["email"] != "reader-with-xss@example.com", "taken over"
+        assert asked.status_code == 403, asked.text
+        assert asked.json()["code"] == "RECENT_SIGN_IN_REQUIRED"
+        # the reader, with the password, still can
+        own = await api.post("/auth/oauth/github/connect", json={"password": PASSWORD}, headers=stolen)
+        assert own.status_code == 200, own.text
