@@ -18,6 +18,7 @@ from webauthn.helpers import encode_cbor
 
 from authgate.security.totp import code_at, step_of
 from tests.conftest import PASSWORD, FakeClock, signup
+from tests.mail.smtp import query
 from tests.mfa.helpers import (
     ATTESTED_DATA,
     USER_PRESENT,
@@ -631,3 +632,19 @@ async def test_a_sign_out_everywhere_between_the_code_check_and_the_session_wins
     monkeypatch.undo()
     assert verified.status_code == 401, verified.text
     assert "refresh_token" not in verified.cookies
+
+
+async def test_confirming_a_code_while_the_app_is_already_on_leaves_no_failure_counted(
+    client: httpx.AsyncClient, clock: FakeClock, database_url: str
+) -> None:
+    # attack pass: a confirm answered 409 TWO_FACTOR_ALREADY_ON had counted an attempt before the check and left it
+    # counted, though no code was checked: repeated, it ran up the account's failure count, and with it the waits
+    # (then the reset requirement) of the reader's sign-ins from any other address
+    reader = await enrolled_reader(client, clock)
+    for _ in range(8):
+        answered = await client.post("/auth/mfa/totp/confirm", headers=bearer(reader.access), json={"code": "000000"})
+        assert answered.status_code == 409 and answered.json()["code"] == "TWO_FACTOR_ALREADY_ON", answered.text
+    counted = query(database_url, "SELECT failed_login_count FROM users WHERE email = :e", e=reader.email)
+    assert counted == [(0,)]
+    # and the reader's own password step is answered at once, with a challenge
+    await password_step(client, reader.email)

@@ -139,20 +139,28 @@ async def confirm_totp(gate: AuthGate, user: CurrentUser, code: str, client: Cli
     # a code guess like any other: the account's window, failure count and lockout (an attack pass guessed the
     # confirming code of a pending set-up from 15 addresses with a stale stolen token)
     attempt = await begin_sign_in(gate, user.email, found, client)
-    async with gate.engine.begin() as db:
-        if not await lock_user(db, user.id):
-            raise NotAuthenticated()
-        if await two_factor_on(db, user.id):
-            raise TwoFactorAlreadyOn()
-        started = (await db.execute(select(TotpFactor.created_at).where(TotpFactor.user_id == user.id))).scalar()
-        fresh = started is not None and gate.now() - started <= timedelta(minutes=SETUP_MINUTES)
-        valid = fresh and await check_totp(db, gate, user.id, code, confirmed=False)
-        if valid:
-            await db.execute(update(TotpFactor).where(TotpFactor.user_id == user.id).values(confirmed_at=gate.now()))
-            await replace_backup_codes(db, gate, user.id, codes)
-            await record_event(db, user_id=user.id, type=EventType.TWO_FACTOR_ENABLED, now=gate.now(), client=client)
-            turned_on = "two-step sign-in with an authenticator app was turned on"
-            await gate.mailer.queue(db, templates.sign_in_factor_changed(user.email, turned_on))
+    try:
+        async with gate.engine.begin() as db:
+            if not await lock_user(db, user.id):
+                raise NotAuthenticated()
+            if await two_factor_on(db, user.id):
+                raise TwoFactorAlreadyOn()
+            started = (await db.execute(select(TotpFactor.created_at).where(TotpFactor.user_id == user.id))).scalar()
+            fresh = started is not None and gate.now() - started <= timedelta(minutes=SETUP_MINUTES)
+            valid = fresh and await check_totp(db, gate, user.id, code, confirmed=False)
+            if valid:
+                confirmed = update(TotpFactor).where(TotpFactor.user_id == user.id).values(confirmed_at=gate.now())
+                await db.execute(confirmed)
+                await replace_backup_codes(db, gate, user.id, codes)
+                now = gate.now()
+                await record_event(db, user_id=user.id, type=EventType.TWO_FACTOR_ENABLED, now=now, client=client)
+                turned_on = "two-step sign-in with an authenticator app was turned on"
+                await gate.mailer.queue(db, templates.sign_in_factor_changed(user.email, turned_on))
+    except TwoFactorAlreadyOn:
+        # no code was checked: the attempt counted before the check was no guess, and must not stay one (an attack
+        # pass saw each 409 leave a failure counted, until the reader's own sign-ins were slowed down)
+        await attempt.give_back()
+        raise
     if not valid:
         await attempt.failed(event=EventType.SECOND_FACTOR_FAILED, detail="wrong code confirming an authenticator app")
         raise InvalidCode("That code is not right, or this set-up expired (start again)")
