@@ -606,6 +606,56 @@ def argon2_floor(ctx: Context) -> dict[str, Any]:
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
+def bare_login_storm(ctx: Context) -> dict[str, Any]:
+    """(b)'s storm against bench/bare_login.py: FastAPI, the body's validation and the hash at the service's
+    parameters, on as many threads as the service hashes at once; nothing else."""
+    assert ctx.processes is not None
+    a, port = ctx.argon2, free_port()
+    log = RESULTS_DIR / "bare_login.log"
+    proc = ctx.processes.start(
+        "bare-login",
+        [
+            str(SERVICE_BIN / "python"),
+            str(BENCH_DIR / "bare_login.py"),
+            "--host",
+            HOST,
+            "--port",
+            str(port),
+            "--password",
+            USER_PASSWORD,
+            "--time-cost",
+            str(a["time_cost"]),
+            "--memory-cost",
+            str(a["memory_cost"]),
+            "--parallelism",
+            str(a["parallelism"]),
+            "--threads",
+            str(a["hashing_max_in_flight"]),
+        ],
+        ctx.env,
+        log,
+    )
+    url = f"http://{HOST}:{port}"
+    wait_until_up(f"{url}/health", proc, log)
+    p = ctx.plan
+    cmd = login_storm_cmd(ctx, p.storm_clients, p.storm_seconds)
+    cmd[cmd.index(ctx.service_url)] = url
+    cpu0 = cpu_snapshot(proc.pid)
+    storm = run_wrk(cmd)
+    cpu1 = cpu_snapshot(proc.pid)
+    os.killpg(proc.pid, signal.SIGTERM)
+    proc.wait(timeout=10)
+    s = storm.summary
+    ok = max(s["ok"], 1)
+    return {
+        "logins_per_s": s["ok"] / (s["duration_us"] / 1e6),
+        "cpu_ms_per_login": {
+            k: round(1000 * (cpu1[k] - cpu0[k]) / ok, 2)
+            for k in ("loop", "other_threads")
+        },
+    }
+
+
 def figure_login_throughput(ctx: Context) -> Figure:
     """(b) successful logins/s in a 16-client storm ÷ argon2 verifications/s on all cores (service idle)."""
     p = ctx.plan
@@ -619,6 +669,7 @@ def figure_login_throughput(ctx: Context) -> Figure:
     s = storm.summary
     logins = s["ok"] / (s["duration_us"] / 1e6)
     ratio = logins / floor
+    reference = bare_login_storm(ctx)
     ctx.cache["login_ms_p50"] = s["p50_us"] / 1000
     return Figure(
         "b",
@@ -658,8 +709,13 @@ def figure_login_throughput(ctx: Context) -> Figure:
                 / max(1000 * cpu["other_threads"] / max(s["ok"], 1), 1e-9),
                 3,
             ),
+            # the same storm against bare_login.py (FastAPI, body validation and the hash, nothing else), right
+            # after: what a FastAPI service on this machine keeps of the floor before any work of its own
+            "bare_login_per_s": round(reference["logins_per_s"], 1),
+            "bare_login_ratio": round(reference["logins_per_s"] / floor, 3),
+            "bare_login_cpu_ms_per_login": reference["cpu_ms_per_login"],
         },
-        f"{logins:.1f} vs {floor:.1f} verif/s"
+        f"{logins:.1f} vs {floor:.1f} verif/s (bare FastAPI + hash: {reference['logins_per_s']:.1f})"
         + (f"; {s['other']} non-200!" if s["other"] else ""),
     )
 
