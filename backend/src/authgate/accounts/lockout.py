@@ -501,9 +501,17 @@ async def take_unknown_failures(db: AsyncSession, gate: AuthGate, email: str) ->
     return Failures(count=row.failed_count, last_failed_at=row.last_failed_at, reset_required=row.reset_required)
 
 
-async def leave_failures_behind(db: AsyncSession, gate: AuthGate, email: str, failures: Failures) -> None:
-    """At account deletion, in its transaction: the account's failure state stays with the address, so a probe sees
-    no change when an account disappears either."""
+async def leave_failures_behind(db: AsyncSession, gate: AuthGate, user_id: uuid.UUID) -> None:
+    """When an account leaves its address (deleted, or moved to another address), in that transaction: the account's
+    failure state stays with the address, so a probe sees no change when an account disappears or moves either."""
+    row = (
+        await db.execute(
+            select(User.email, User.failed_login_count, User.last_failed_login_at, User.password_reset_required).where(
+                User.id == user_id
+            )
+        )
+    ).one()
+    email, failures = row.email, Failures(*row[1:])
     if failures.count == 0 and not failures.reset_required:
         return
     now = gate.now()

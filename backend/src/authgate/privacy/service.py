@@ -39,7 +39,6 @@ from authgate.privacy.schemas import (
     ExportedUser,
     SessionStatus,
 )
-from authgate.security.lockout_policy import Failures
 from authgate.sessions.models import RefreshToken
 from authgate.sessions.service import ClientInfo
 
@@ -185,14 +184,7 @@ async def delete_account(gate: AuthGate, user: CurrentUser, given: GivenProof, c
     verified = await reauthenticate(gate, user, given, client, action="delete the account", explicit=True)
     async with gate.sessions.begin() as db:
         await lock_reauthenticated_user(db, user, verified)
-        state = (
-            await db.execute(
-                select(User.failed_login_count, User.last_failed_login_at, User.password_reset_required).where(
-                    User.id == user.id
-                )
-            )
-        ).one()
-        await leave_failures_behind(db, gate, user.email, Failures(*state))
+        await leave_failures_behind(db, gate, user.id)
         await db.execute(delete(User).where(User.id == user.id))
         # the outbox has no foreign key to the reader: mail still waiting (an SMTP outage) kept their address for up
         # to MAIL_RETRY_HOURS and was then sent to an account that no longer exists; an attack pass saw both. It goes

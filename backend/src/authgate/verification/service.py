@@ -23,7 +23,6 @@ from authgate.mail import templates
 from authgate.onetime import service as onetime
 from authgate.onetime.service import Db, Purpose
 from authgate.ratelimit.dependencies import check_mail_limit
-from authgate.security.lockout_policy import Failures
 from authgate.sessions.service import ClientInfo, live_family_of, revoke_other_sessions
 
 VERIFY_PATH = "/auth/verify-email"
@@ -96,14 +95,7 @@ async def verify(gate: AuthGate, token: str, client: ClientInfo, cookie: str | N
             # the sign-in failure state stays with each address, as at sign-up and deletion (accounts/lockout.py): an
             # attack pass saw a locked address answer 401 once its account moved away, and a locked address with no
             # account answer 401 once an account moved to it, i.e. a probe saw the change of address and where to
-            state = (
-                await db.execute(
-                    select(
-                        User.email, User.failed_login_count, User.last_failed_login_at, User.password_reset_required
-                    ).where(User.id == used.user_id)
-                )
-            ).one()
-            await leave_failures_behind(db, gate, state.email, Failures(*state[1:]))
+            await leave_failures_behind(db, gate, used.user_id)
             inherited = await take_unknown_failures(db, gate, used.email)
             changes.update(
                 failed_login_count=inherited.count,
