@@ -586,17 +586,24 @@ def figure_me_throughput(ctx: Context) -> Figure:
     )
 
 
-def argon2_floor(ctx: Context) -> dict[str, Any]:
+def argon2_args(ctx: Context) -> list[str]:
+    """The service's argon2 parameters, as argon2_floor.py and bare_login.py take them."""
     a = ctx.argon2
-    cmd = [
-        str(SERVICE_BIN / "python"),
-        str(BENCH_DIR / "argon2_floor.py"),
+    return [
         "--time-cost",
         str(a["time_cost"]),
         "--memory-cost",
         str(a["memory_cost"]),
         "--parallelism",
         str(a["parallelism"]),
+    ]
+
+
+def argon2_floor(ctx: Context) -> dict[str, Any]:
+    cmd = [
+        str(SERVICE_BIN / "python"),
+        str(BENCH_DIR / "argon2_floor.py"),
+        *argon2_args(ctx),
         "--threads",
         str(os.cpu_count() or 1),
         "--seconds",
@@ -610,7 +617,7 @@ def bare_login_storm(ctx: Context) -> dict[str, Any]:
     """(b)'s storm against bench/bare_login.py: FastAPI, the body's validation and the hash at the service's
     parameters, on as many threads as the service hashes at once; nothing else."""
     assert ctx.processes is not None
-    a, port = ctx.argon2, free_port()
+    port = free_port()
     log = RESULTS_DIR / "bare_login.log"
     proc = ctx.processes.start(
         "bare-login",
@@ -623,14 +630,9 @@ def bare_login_storm(ctx: Context) -> dict[str, Any]:
             str(port),
             "--password",
             USER_PASSWORD,
-            "--time-cost",
-            str(a["time_cost"]),
-            "--memory-cost",
-            str(a["memory_cost"]),
-            "--parallelism",
-            str(a["parallelism"]),
+            *argon2_args(ctx),
             "--threads",
-            str(a["hashing_max_in_flight"]),
+            str(ctx.argon2["hashing_max_in_flight"]),
         ],
         ctx.env,
         log,
