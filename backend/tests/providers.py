@@ -11,13 +11,14 @@ it: `deny = True`).
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import secrets
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,8 +30,9 @@ import uvicorn
 from cryptography.hazmat.primitives.asymmetric import rsa
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 CLIENT_ID = "authgate-test-client"
 CLIENT_SECRET = "test-client-secret-" + "q" * 20
@@ -57,6 +59,10 @@ class _Provider:
     grants: dict[str, Grant] = field(default_factory=dict)
     authorize_requests: list[dict[str, str]] = field(default_factory=list)
     token_requests: list[dict[str, str]] = field(default_factory=list)
+    # a test's attack on authgate's reading of answers: a path answered with these bytes instead (a body no real
+    # provider sends), or with a body trickled out a byte at a time, never ending
+    raw_answers: dict[str, bytes] = field(default_factory=dict)
+    trickled: set[str] = field(default_factory=set)
 
     @property
     def url(self) -> str:
@@ -202,10 +208,32 @@ class OidcProvider(_Provider):
         return JSONResponse({"access_token": secrets.token_urlsafe(16), "token_type": "Bearer", "id_token": id_token})
 
 
+def _bent(provider: _Provider, app: ASGIApp) -> ASGIApp:
+    """The provider's app, answering the paths a test bent (`raw_answers`, `trickled`) its way."""
+
+    async def trickle() -> AsyncIterator[bytes]:
+        # whitespace is valid JSON padding; each byte comes well within any read timeout. Ends when the client goes
+        # (Starlette stops a streaming answer on disconnect), or after a minute at most
+        for _ in range(300):
+            yield b" "
+            await asyncio.sleep(0.2)
+
+    async def bent(scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] == "http" and path in provider.raw_answers:
+            await Response(provider.raw_answers[path], media_type="application/json")(scope, receive, send)
+        elif scope["type"] == "http" and path in provider.trickled:
+            await StreamingResponse(trickle(), media_type="application/json")(scope, receive, send)
+        else:
+            await app(scope, receive, send)
+
+    return bent
+
+
 @contextmanager
 def serving(provider: _Provider) -> Iterator[_Provider]:
     """The provider on its port, in a thread, for the length of the block."""
-    app = Starlette(routes=provider.routes())
+    app = _bent(provider, Starlette(routes=provider.routes()))
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=provider.port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

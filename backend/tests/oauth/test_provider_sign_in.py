@@ -538,3 +538,28 @@ async def test_a_fresh_access_token_alone_cannot_connect_a_provider_that_outlive
         # the reader, with the password, still can
         own = await api.post("/auth/oauth/github/connect", json={"password": PASSWORD}, headers=stolen)
         assert own.status_code == 200, own.text
+
+
+# a JSON array nested far past the parser's recursion limit: json.loads raises RecursionError, not ValueError
+NESTED_JSON = b"[" * 100_000 + b"]" * 100_000
+
+
+@pytest.mark.parametrize(
+    ("provider_id", "path"),
+    [
+        ("github", "/api/user/emails"),
+        ("github", "/login/oauth/access_token"),
+        ("uni", "/token"),
+        ("uni", "/.well-known/openid-configuration"),
+        ("uni", "/jwks"),
+    ],
+    ids=["github-emails", "github-token", "oidc-token", "oidc-discovery", "oidc-keys"],
+)
+async def test_a_provider_answer_nested_past_the_json_parsers_depth_ends_on_the_site_not_on_a_500(
+    api: httpx.AsyncClient, github: GitHubProvider, oidc: OidcProvider, provider_id: str, path: str
+) -> None:
+    # attack pass: a provider (hostile, or an impostor on its network path) answering any of its endpoints with a
+    # deeply nested body left the reader on authgate's JSON 500 page, not on the site
+    (github if provider_id == "github" else oidc).raw_answers[path] = NESTED_JSON
+    assert_refused(await sign_in_through(api, provider_id), "OAUTH_PROVIDER_ERROR")
+    assert (await me(api)).status_code == 401

@@ -34,6 +34,9 @@ KEY_REFETCH_SECONDS = 60
 ID_TOKEN_LEEWAY_SECONDS = 60
 # the identities.subject column
 MAX_SUBJECT = 255
+# what a provider's answer that is not what the protocol says raises; RecursionError is json's for a body nested past
+# its depth limit (not a ValueError): an attack pass's nested answer was a 500 page, not the site's error page
+UNUSABLE_ANSWER = (httpx2.HTTPError, jwt.PyJWTError, OAuthError, ValueError, KeyError, TypeError, RecursionError)
 
 
 @dataclass(frozen=True)
@@ -145,7 +148,7 @@ class ProviderClient:
             if provider.kind == "github":
                 return await self._github_account(provider, token)
             return await self._oidc_account(provider, token, nonce)
-        except (httpx2.HTTPError, jwt.PyJWTError, OAuthError, ValueError, KeyError, TypeError) as error:
+        except UNUSABLE_ANSWER as error:
             # unreachable, timed out, or an answer that is not what the protocol says: nothing to trust
             raise OAuthProviderError() from error
 
@@ -156,7 +159,7 @@ class ProviderClient:
             return f"{provider.github_url}/login/oauth/authorize"
         try:
             return str((await self._discovery(provider))["authorization_endpoint"])
-        except (httpx2.HTTPError, ValueError, KeyError) as error:
+        except UNUSABLE_ANSWER as error:
             raise OAuthProviderError() from error
 
     async def _token_endpoint(self, provider: Provider) -> str:
