@@ -563,3 +563,14 @@ async def test_a_provider_answer_nested_past_the_json_parsers_depth_ends_on_the_
     (github if provider_id == "github" else oidc).raw_answers[path] = NESTED_JSON
     assert_refused(await sign_in_through(api, provider_id), "OAUTH_PROVIDER_ERROR")
     assert (await me(api)).status_code == 401
+
+
+async def test_a_github_id_longer_than_the_subject_column_is_a_provider_error_not_a_json_page(
+    api: httpx.AsyncClient, github: GitHubProvider, database_url: str
+) -> None:
+    # attack pass: a GitHub Enterprise server (or an impostor) answering /user with a 300-digit id. The OpenID
+    # subject was bounded to the column, GitHub's was not: PostgreSQL refused the insert and the browser flow ended
+    # on a 422 JSON page; SQLite stored it. A number no GitHub account has is an answer not to trust
+    github.user_id = 10**300
+    assert_refused(await sign_in_through(api, "github"), "OAUTH_PROVIDER_ERROR")
+    assert query(database_url, "SELECT count(*) FROM identities")[0][0] == 0

@@ -187,7 +187,8 @@ class ProviderClient:
                 (await http.get(f"{provider.github_api_url}/user/emails", headers=headers)).raise_for_status().json()
             )
         subject = user["id"]
-        if isinstance(subject, bool) or not isinstance(subject, int):
+        # bounded like an OpenID subject (the identities column): a 300-digit id was a 422 JSON page on PostgreSQL
+        if isinstance(subject, bool) or not isinstance(subject, int) or len(str(subject)) > MAX_SUBJECT:
             raise ValueError("GitHub user id is not a number")
         primary = [e for e in emails if isinstance(e, dict) and e.get("primary") is True]
         verified = primary[0] if primary and primary[0].get("verified") is True else None
