@@ -574,3 +574,31 @@ async def test_a_github_id_longer_than_the_subject_column_is_a_provider_error_no
     github.user_id = 10**300
     assert_refused(await sign_in_through(api, "github"), "OAUTH_PROVIDER_ERROR")
     assert query(database_url, "SELECT count(*) FROM identities")[0][0] == 0
+
+
+@pytest.mark.parametrize(
+    ("provider_id", "path"),
+    [
+        ("uni", "/.well-known/openid-configuration"),
+        ("uni", "/token"),
+        ("github", "/login/oauth/access_token"),
+        ("github", "/api/user"),
+    ],
+    ids=["oidc-discovery", "oidc-token", "github-token", "github-user"],
+)
+async def test_a_provider_that_trickles_its_answer_is_an_error_page_within_the_timeout(
+    database_url: str, clock: FakeClock, provider_id: str, path: str
+) -> None:
+    # attack pass: a provider (or a middlebox) that sends one byte every 0.2 s never trips httpx's timeout, which
+    # bounds each read, not the answer: the sign-in hung for as long as the trickle went on. OAUTH_HTTP_TIMEOUT_SECONDS
+    # bounds each exchange with a provider as a whole
+    with serving(GitHubProvider()) as github, serving(OidcProvider()) as oidc:
+        (github if provider_id == "github" else oidc).trickled.add(path)
+        assert isinstance(github, GitHubProvider) and isinstance(oidc, OidcProvider)
+        settings = provider_settings(database_url, github, oidc, oauth_http_timeout_seconds=1.0)
+        async with app_client(settings, clock) as http:
+            began = time.monotonic()
+            done = await asyncio.wait_for(sign_in_through(http, provider_id), 15)
+            assert_refused(done, "OAUTH_PROVIDER_ERROR")
+            # one bounded exchange, plus the quick ones before it; nowhere near the trickle's length
+            assert time.monotonic() - began < 5

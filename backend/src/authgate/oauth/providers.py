@@ -35,8 +35,18 @@ ID_TOKEN_LEEWAY_SECONDS = 60
 # the identities.subject column
 MAX_SUBJECT = 255
 # what a provider's answer that is not what the protocol says raises; RecursionError is json's for a body nested past
-# its depth limit (not a ValueError): an attack pass's nested answer was a 500 page, not the site's error page
-UNUSABLE_ANSWER = (httpx2.HTTPError, jwt.PyJWTError, OAuthError, ValueError, KeyError, TypeError, RecursionError)
+# its depth limit (not a ValueError): an attack pass's nested answer was a 500 page, not the site's error page;
+# TimeoutError, an exchange past its deadline (`_deadline`)
+UNUSABLE_ANSWER = (
+    httpx2.HTTPError,
+    jwt.PyJWTError,
+    OAuthError,
+    ValueError,
+    KeyError,
+    TypeError,
+    RecursionError,
+    TimeoutError,
+)
 
 
 @dataclass(frozen=True)
@@ -119,6 +129,11 @@ class ProviderClient:
         # exact, from settings: never from the request's Host
         return f"{self.settings.auth_public_url}/auth/oauth/{provider.id}/callback"
 
+    def _deadline(self) -> asyncio.Timeout:
+        """One exchange with a provider, whole: httpx's timeout bounds each read, so a provider trickling a byte at a
+        time never tripped it and an attack pass's sign-in hung for as long as the trickle went on."""
+        return asyncio.timeout(self.settings.oauth_http_timeout_seconds)
+
     def _client(self, provider: Provider, **kwargs: Any) -> AsyncOAuth2Client:
         return AsyncOAuth2Client(
             client_id=provider.client_id,
@@ -169,7 +184,7 @@ class ProviderClient:
 
     async def _exchange(self, provider: Provider, code: str, code_verifier: str) -> dict[str, Any]:
         endpoint = await self._token_endpoint(provider)
-        async with self._client(provider) as client:
+        async with self._deadline(), self._client(provider) as client:
             token = await client.fetch_token(
                 endpoint, code=code, code_verifier=code_verifier, headers={"Accept": "application/json"}
             )
@@ -182,10 +197,11 @@ class ProviderClient:
     async def _github_account(self, provider: Provider, token: dict[str, Any]) -> ProviderAccount:
         headers = {"Authorization": f"Bearer {token['access_token']}", "Accept": "application/vnd.github+json"}
         async with httpx2.AsyncClient(timeout=self.settings.oauth_http_timeout_seconds) as http:
-            user = (await http.get(f"{provider.github_api_url}/user", headers=headers)).raise_for_status().json()
-            emails = (
-                (await http.get(f"{provider.github_api_url}/user/emails", headers=headers)).raise_for_status().json()
-            )
+            async with self._deadline():
+                user = (await http.get(f"{provider.github_api_url}/user", headers=headers)).raise_for_status().json()
+            async with self._deadline():
+                listed = await http.get(f"{provider.github_api_url}/user/emails", headers=headers)
+            emails = listed.raise_for_status().json()
         subject = user["id"]
         # bounded like an OpenID subject (the identities column): a 300-digit id was a 422 JSON page on PostgreSQL
         if isinstance(subject, bool) or not isinstance(subject, int) or len(str(subject)) > MAX_SUBJECT:
@@ -267,7 +283,7 @@ class ProviderClient:
             cached = self._documents.get(url)
             if cached is not None and time.monotonic() - cached.fetched_at < max_age:
                 return cached.value
-            async with httpx2.AsyncClient(timeout=self.settings.oauth_http_timeout_seconds) as http:
+            async with self._deadline(), httpx2.AsyncClient(timeout=self.settings.oauth_http_timeout_seconds) as http:
                 response = (await http.get(url, headers={"Accept": "application/json"})).raise_for_status()
             value = response.json()
             if not isinstance(value, dict):
