@@ -602,3 +602,30 @@ async def test_a_provider_that_trickles_its_answer_is_an_error_page_within_the_t
             assert_refused(done, "OAUTH_PROVIDER_ERROR")
             # one bounded exchange, plus the quick ones before it; nowhere near the trickle's length
             assert time.monotonic() - began < 5
+
+
+async def test_readers_signing_in_at_once_through_a_provider_that_never_answers_each_wait_one_timeout_at_most(
+    database_url: str, clock: FakeClock
+) -> None:
+    # attack pass: discovery and keys are fetched under one lock per URL, so that one fetch fills the cache for all.
+    # While the provider was silent, each waiting sign-in took its turn at the lock and its own full timeout: the
+    # eighth reader of a burst waited eight timeouts (80 s by default), the hundredth of an outage far past any
+    # proxy's. Waiting for the lock counts against the same OAUTH_HTTP_TIMEOUT_SECONDS as the fetch
+    silent = TcpRelay("127.0.0.1", 9)
+    await silent.start()
+    silent.silence()
+    try:
+        issuer = OidcProvider(port=silent.port)
+        settings = provider_settings(database_url, GitHubProvider(), issuer, oauth_http_timeout_seconds=1.0)
+        async with app_client(settings, clock) as http:
+            began = time.monotonic()
+
+            async def one_reader() -> float:
+                started = await http.get("/auth/oauth/uni/authorize", params={"next": "/"})
+                assert_refused(started, "OAUTH_PROVIDER_ERROR")
+                return time.monotonic() - began
+
+            waited = await asyncio.wait_for(asyncio.gather(*(one_reader() for _ in range(8))), 30)
+            assert max(waited) < 3, waited
+    finally:
+        await silent.close()

@@ -279,11 +279,13 @@ class ProviderClient:
 
     async def _document(self, url: str, *, max_age: float = METADATA_SECONDS) -> dict[str, Any]:
         lock = self._locks.setdefault(url, asyncio.Lock())
-        async with lock:
+        # the wait for the lock counts against the same deadline as the fetch: waiting readers each took their turn
+        # and a full timeout of their own while the provider was silent (an attack pass: the eighth waited eight)
+        async with self._deadline(), lock:
             cached = self._documents.get(url)
             if cached is not None and time.monotonic() - cached.fetched_at < max_age:
                 return cached.value
-            async with self._deadline(), httpx2.AsyncClient(timeout=self.settings.oauth_http_timeout_seconds) as http:
+            async with httpx2.AsyncClient(timeout=self.settings.oauth_http_timeout_seconds) as http:
                 response = (await http.get(url, headers={"Accept": "application/json"})).raise_for_status()
             value = response.json()
             if not isinstance(value, dict):
