@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -629,3 +630,24 @@ async def test_readers_signing_in_at_once_through_a_provider_that_never_answers_
             assert max(waited) < 3, waited
     finally:
         await silent.close()
+
+
+@pytest.mark.parametrize("endpoint", ["token_endpoint", "jwks_uri"])
+@pytest.mark.parametrize("url", ["http://\x00/", "https://login.uni.example/" + "k" * 70_000], ids=["nul", "overlong"])
+async def test_a_discovery_document_naming_an_endpoint_no_client_can_reach_ends_on_the_site_not_on_a_500(
+    api: httpx.AsyncClient, oidc: OidcProvider, endpoint: str, url: str
+) -> None:
+    # attack pass: discovery (OpenID Connect Discovery §3) naming a token endpoint or key set URL with a NUL, or one
+    # past httpx's URL length limit: httpx raises InvalidURL, which is not one of its HTTPErrors, and every callback
+    # ended on a 500 page for as long as the document stayed cached (an hour)
+    document = {
+        "issuer": oidc.issuer,
+        "authorization_endpoint": f"{oidc.url}/authorize",
+        "token_endpoint": f"{oidc.url}/token",
+        "jwks_uri": f"{oidc.url}/jwks",
+        "id_token_signing_alg_values_supported": ["RS256"],
+        endpoint: url,
+    }
+    oidc.raw_answers["/.well-known/openid-configuration"] = json.dumps(document).encode()
+    assert_refused(await sign_in_through(api, "uni"), "OAUTH_PROVIDER_ERROR")
+    assert (await me(api)).status_code == 401

@@ -36,9 +36,11 @@ ID_TOKEN_LEEWAY_SECONDS = 60
 MAX_SUBJECT = 255
 # what a provider's answer that is not what the protocol says raises; RecursionError is json's for a body nested past
 # its depth limit (not a ValueError): an attack pass's nested answer was a 500 page, not the site's error page;
-# TimeoutError, an exchange past its deadline (`_deadline`)
+# TimeoutError, an exchange past its deadline (`_deadline`); InvalidURL (not an httpx HTTPError), an endpoint named
+# by discovery that no client can reach (a NUL, past httpx's length limit): an attack pass's was a 500 page for an hour
 UNUSABLE_ANSWER = (
     httpx2.HTTPError,
+    httpx2.InvalidURL,
     jwt.PyJWTError,
     OAuthError,
     ValueError,
