@@ -651,3 +651,16 @@ async def test_a_discovery_document_naming_an_endpoint_no_client_can_reach_ends_
     oidc.raw_answers["/.well-known/openid-configuration"] = json.dumps(document).encode()
     assert_refused(await sign_in_through(api, "uni"), "OAUTH_PROVIDER_ERROR")
     assert (await me(api)).status_code == 401
+
+
+@pytest.mark.parametrize("lifetime", [b'"expires_in": 1e400', b'"expires_at": 1e400'], ids=["expires_in", "expires_at"])
+@pytest.mark.parametrize("provider_id", ["github", "uni"])
+async def test_a_token_answer_with_an_infinite_lifetime_ends_on_the_site_not_on_a_500(
+    api: httpx.AsyncClient, github: GitHubProvider, oidc: OidcProvider, provider_id: str, lifetime: bytes
+) -> None:
+    # attack pass: RFC 6749 §5.1's expires_in as 1e400, which JSON reads as infinity; the client library turns it into
+    # an int and raises OverflowError (not a ValueError), and the callback ended on a 500 page
+    path = "/login/oauth/access_token" if provider_id == "github" else "/token"
+    answer = b'{"access_token": "a-token", "token_type": "bearer", ' + lifetime + b"}"
+    (github if provider_id == "github" else oidc).raw_answers[path] = answer
+    assert_refused(await sign_in_through(api, provider_id), "OAUTH_PROVIDER_ERROR")

@@ -37,7 +37,8 @@ MAX_SUBJECT = 255
 # what a provider's answer that is not what the protocol says raises; RecursionError is json's for a body nested past
 # its depth limit (not a ValueError): an attack pass's nested answer was a 500 page, not the site's error page;
 # TimeoutError, an exchange past its deadline (`_deadline`); InvalidURL (not an httpx HTTPError), an endpoint named
-# by discovery that no client can reach (a NUL, past httpx's length limit): an attack pass's was a 500 page for an hour
+# by discovery that no client can reach (a NUL, past httpx's length limit): an attack pass's was a 500 page for an hour;
+# OverflowError, a token lifetime (RFC 6749 §5.1 expires_in) of 1e400, infinity to JSON, made an int by authlib
 UNUSABLE_ANSWER = (
     httpx2.HTTPError,
     httpx2.InvalidURL,
@@ -48,6 +49,7 @@ UNUSABLE_ANSWER = (
     TypeError,
     RecursionError,
     TimeoutError,
+    OverflowError,
 )
 
 
