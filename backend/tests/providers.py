@@ -164,17 +164,19 @@ class OidcProvider(_Provider):
             Route("/token", self.token, methods=["POST"]),
         ]
 
+    def discovery_document(self) -> dict[str, Any]:
+        """What its /.well-known/openid-configuration answers (a test may bend a copy into `raw_answers`)."""
+        return {
+            "issuer": self.issuer_override or self.issuer,
+            "authorization_endpoint": f"{self.url}/authorize",
+            "token_endpoint": f"{self.url}/token",
+            "jwks_uri": f"{self.url}/jwks",
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "code_challenge_methods_supported": ["S256"],
+        }
+
     async def discovery(self, _request: Request) -> Response:
-        return JSONResponse(
-            {
-                "issuer": self.issuer_override or self.issuer,
-                "authorization_endpoint": f"{self.url}/authorize",
-                "token_endpoint": f"{self.url}/token",
-                "jwks_uri": f"{self.url}/jwks",
-                "id_token_signing_alg_values_supported": ["RS256"],
-                "code_challenge_methods_supported": ["S256"],
-            }
-        )
+        return JSONResponse(self.discovery_document())
 
     async def jwks(self, _request: Request) -> Response:
         public = jwt.algorithms.RSAAlgorithm.to_jwk(self.key.public_key(), as_dict=True)

@@ -632,6 +632,21 @@ async def test_readers_signing_in_at_once_through_a_provider_that_never_answers_
         await silent.close()
 
 
+@pytest.mark.parametrize("endpoint", ["authorization_endpoint", "token_endpoint", "jwks_uri"])
+async def test_a_discovery_document_naming_a_plain_http_endpoint_off_loopback_is_refused(
+    api: httpx.AsyncClient, oidc: OidcProvider, endpoint: str
+) -> None:
+    # attack pass: OpenID Connect Discovery §3 asks https of every endpoint; one named with plain http on another host
+    # was used as named, and the code and client secret would have crossed the network in the clear. `127.1` is a
+    # host the rule does not count as loopback that the resolver still takes to the test provider, so without the
+    # rule this sign-in goes through
+    path = {"authorization_endpoint": "/authorize", "token_endpoint": "/token", "jwks_uri": "/jwks"}[endpoint]
+    document = {**oidc.discovery_document(), endpoint: f"http://127.1:{oidc.port}{path}"}
+    oidc.raw_answers["/.well-known/openid-configuration"] = json.dumps(document).encode()
+    assert_refused(await sign_in_through(api, "uni"), "OAUTH_PROVIDER_ERROR")
+    assert (await me(api)).status_code == 401
+
+
 @pytest.mark.parametrize("endpoint", ["token_endpoint", "jwks_uri"])
 @pytest.mark.parametrize("url", ["http://\x00/", "https://login.uni.example/" + "k" * 70_000], ids=["nul", "overlong"])
 async def test_a_discovery_document_naming_an_endpoint_no_client_can_reach_ends_on_the_site_not_on_a_500(
@@ -640,14 +655,7 @@ async def test_a_discovery_document_naming_an_endpoint_no_client_can_reach_ends_
     # attack pass: discovery (OpenID Connect Discovery §3) naming a token endpoint or key set URL with a NUL, or one
     # past httpx's URL length limit: httpx raises InvalidURL, which is not one of its HTTPErrors, and every callback
     # ended on a 500 page for as long as the document stayed cached (an hour)
-    document = {
-        "issuer": oidc.issuer,
-        "authorization_endpoint": f"{oidc.url}/authorize",
-        "token_endpoint": f"{oidc.url}/token",
-        "jwks_uri": f"{oidc.url}/jwks",
-        "id_token_signing_alg_values_supported": ["RS256"],
-        endpoint: url,
-    }
+    document = {**oidc.discovery_document(), endpoint: url}
     oidc.raw_answers["/.well-known/openid-configuration"] = json.dumps(document).encode()
     assert_refused(await sign_in_through(api, "uni"), "OAUTH_PROVIDER_ERROR")
     assert (await me(api)).status_code == 401

@@ -24,7 +24,7 @@ from authlib.common.errors import AuthlibBaseError as OAuthError
 from authlib.integrations.httpx_client import AsyncOAuth2Client
 
 from authgate.errors import OAuthProviderError
-from authgate.settings import Settings
+from authgate.settings import ConfigurationError, Settings, check_provider_url
 
 # algorithms an ID token may be signed with: asymmetric only (an HMAC one would be keyed with the client secret)
 ID_TOKEN_ALGORITHMS = frozenset({"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "EdDSA"})
@@ -34,6 +34,8 @@ KEY_REFETCH_SECONDS = 60
 ID_TOKEN_LEEWAY_SECONDS = 60
 # the identities.subject column
 MAX_SUBJECT = 255
+# what authgate reaches through the discovery document
+DISCOVERED_ENDPOINTS = ("authorization_endpoint", "token_endpoint", "jwks_uri")
 # what a provider's answer that is not what the protocol says raises; RecursionError is json's for a body nested past
 # its depth limit (not a ValueError): an attack pass's nested answer was a 500 page, not the site's error page;
 # TimeoutError, an exchange past its deadline (`_deadline`); InvalidURL (not an httpx HTTPError), an endpoint named
@@ -268,6 +270,14 @@ class ProviderClient:
         # OpenID Connect Discovery §4.3: the issuer in the document is the one configured, exactly
         if document.get("issuer") != provider.issuer:
             raise ValueError("discovery issuer mismatch")
+        # OpenID Connect Discovery §3: the endpoints it names use https (RFC 6749 §3.1, §3.2: the code and the client
+        # secret travel there); plain http only on loopback, as for the configured issuer. An attack pass saw an
+        # http endpoint on another host taken as it was: the client secret and the code would go in the clear
+        for name in DISCOVERED_ENDPOINTS:
+            try:
+                check_provider_url(str(document[name]))
+            except ConfigurationError:
+                raise ValueError(f"discovery names a {name} that is not https") from None
         return document
 
     async def _signing_key(self, provider: Provider, jwks_uri: str, kid: object) -> Any:
