@@ -1,6 +1,6 @@
 """Provider sign-in routes. The browser routes (authorize, callback) always end in a redirect to the site: success
-to `PUBLIC_URL` + `next` with the refresh cookie set, any failure to `PUBLIC_URL/auth/login?error=CODE` (or the
-account page for a connection). A browser flow never ends on a JSON page."""
+to `PUBLIC_URL` + `next` with the refresh cookie set, any failure to `PUBLIC_URL/auth/login?error=CODE`, a connection's
+too (a failure before the flow is found cannot tell which kind it was). A browser flow never ends on a JSON page."""
 
 from __future__ import annotations
 
