@@ -154,7 +154,10 @@ async def second_factor_flows(http: httpx.AsyncClient, clock: FakeClock) -> None
     assert (await http.post("/auth/passkeys/authenticate", json={"credential": used})).status_code == 200
     cloned = device.get(await passkey_options(http), sign_count=2)
     assert (await http.post("/auth/passkeys/authenticate", json={"credential": cloned})).status_code == 401
-    assert (await http.request("DELETE", f"/auth/passkeys/{passkey['id']}", headers=bearer(access))).status_code == 204
+    removed = await http.request(
+        "DELETE", f"/auth/passkeys/{passkey['id']}", headers=bearer(access), json={"password": PASSWORD}
+    )
+    assert removed.status_code == 204
     clock.advance(seconds=30)
     off = await http.request("DELETE", "/auth/mfa/totp", headers=bearer(access), json={"code": app_code(secret, clock)})
     assert off.status_code == 204

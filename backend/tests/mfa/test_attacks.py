@@ -425,6 +425,10 @@ async def test_shortening_the_refresh_lifetime_does_not_make_old_sessions_count_
         access = refreshed.json()["access_token"]
         turned_off = await after.delete("/auth/mfa/totp", headers=bearer(access))
         assert turned_off.status_code == 403, "two-step sign-in turned off with a 2-day-old session and no proof"
+        # turning it off now needs a typed proof whatever the sign-in time: signing out everywhere still takes a
+        # recent sign-in alone, so it is what shows a stale session does not count as one
+        signed_out = await after.delete("/auth/sessions", headers=bearer(access))
+        assert signed_out.status_code == 403, "signed out everywhere with a 2-day-old session and no proof"
 
 
 # ---------------------------------------------------------------- 9. a ceremony run in a cross-origin iframe
@@ -648,3 +652,90 @@ async def test_confirming_a_code_while_the_app_is_already_on_leaves_no_failure_c
     assert counted == [(0,)]
     # and the reader's own password step is answered at once, with a challenge
     await password_step(client, reader.email)
+
+
+# ---------------------------------------------------------------- 13. a factor taken away with a stolen fresh session
+
+
+async def test_turning_two_step_sign_in_off_needs_the_password_or_a_code_not_only_a_fresh_sign_in(
+    client: httpx.AsyncClient, clock: FakeClock
+) -> None:
+    """attack pass (HIGH for readers with two-step sign-in on): with an access token stolen minutes after the reader's
+    full sign-in, and neither the password nor the phone, the thief turned two-step sign-in off with an empty body:
+    the password alone then signs in, and the backup codes were gone. Taking a factor away weakens the account as
+    much as planting one (ASVS 5.0 V6.2 / V7.5): it asks what adding one asks. A reader with no password has a code
+    to give here (two-step sign-in is on), so the recent sign-in alone is never the proof of this action."""
+    reader = await enrolled_reader(client, clock)
+    challenge = await password_step(client, reader.email)
+    passed = await client.post(
+        "/auth/mfa/verify",
+        json={"challenge_token": challenge["challenge_token"], "code": app_code(reader.secret, clock)},
+    )
+    assert passed.status_code == 200, passed.text
+    stolen = passed.json()["access_token"]
+    clock.advance(minutes=1)
+    refused = await client.request("DELETE", "/auth/mfa/totp", headers=bearer(stolen), json={})
+    assert refused.status_code == 403, refused.text
+    assert refused.json()["code"] == "RECENT_SIGN_IN_REQUIRED"
+    status = (await client.get("/auth/mfa", headers=bearer(stolen))).json()
+    assert status["totp_enabled"] is True and status["backup_codes_remaining"] == 10
+    # the reader, with the password, still can
+    off = await client.request("DELETE", "/auth/mfa/totp", headers=bearer(stolen), json={"password": PASSWORD})
+    assert off.status_code == 204, off.text
+    assert (await client.get("/auth/mfa", headers=bearer(stolen))).json()["totp_enabled"] is False
+
+
+async def test_removing_a_passkey_needs_the_password_or_a_code_not_only_a_fresh_sign_in(
+    database_url: str, clock: FakeClock
+) -> None:
+    """attack pass: with an access token stolen minutes after the reader's sign-in, the thief removed the reader's
+    passkeys with an empty body, one way in the reader had that the thief's own could outlast. Taking a factor away
+    asks what adding one asks (ASVS 5.0 V6.2 / V7.5). A reader with neither a password nor a second factor (they
+    arrived through a provider) has nothing to type: a recent sign-in is still their proof."""
+    from tests.conftest import app_client, make_settings
+    from tests.mfa.helpers import add_passkey
+    from tests.providers import CLIENT_ID, CLIENT_SECRET, OidcProvider, serving, sign_in_through
+
+    with serving(OidcProvider()) as oidc:
+        assert isinstance(oidc, OidcProvider)
+        entry = {"id": "uni", "name": "University", "issuer": oidc.issuer, "client_id": CLIENT_ID}
+        settings = make_settings(
+            database_url,
+            oauth_oidc_providers=[{**entry, "client_secret": CLIENT_SECRET}],
+            oauth_http_timeout_seconds=3.0,
+        )
+        async with app_client(settings, clock) as api:
+            stolen = (await signup(api, "keeps-a-passkey@example.com")).json()["access_token"]
+            passkey = await add_passkey(api, stolen, SoftAuthenticator())
+            clock.advance(minutes=1)
+            refused = await api.request("DELETE", f"/auth/passkeys/{passkey['id']}", headers=bearer(stolen), json={})
+            assert refused.status_code == 403, refused.text
+            assert refused.json()["code"] == "RECENT_SIGN_IN_REQUIRED"
+            listed = (await api.get("/auth/passkeys", headers=bearer(stolen))).json()
+            assert [p["id"] for p in listed] == [passkey["id"]]
+            # the reader, with the password, still can
+            own = await api.request(
+                "DELETE", f"/auth/passkeys/{passkey['id']}", headers=bearer(stolen), json={"password": PASSWORD}
+            )
+            assert own.status_code == 204, own.text
+            assert (await api.get("/auth/passkeys", headers=bearer(stolen))).json() == []
+
+            # a provider-only reader: no password, no second factor; a sign-in a minute old proves it
+            api.cookies.clear()
+            await sign_in_through(api, "uni")
+            fresh = (await api.post("/auth/refresh")).json()["access_token"]
+            options = await api.post("/auth/passkeys/register/options", headers=bearer(fresh), json={})
+            assert options.status_code == 200, options.text
+            device = SoftAuthenticator()
+            added = await api.post(
+                "/auth/passkeys/register",
+                headers=bearer(fresh),
+                json={"credential": device.create(options.json()["options"])},
+            )
+            assert added.status_code == 201, added.text
+            clock.advance(minutes=1)
+            removed = await api.request(
+                "DELETE", f"/auth/passkeys/{added.json()['id']}", headers=bearer(fresh), json={}
+            )
+            assert removed.status_code == 204, removed.text
+            assert (await api.get("/auth/passkeys", headers=bearer(fresh))).json() == []

@@ -250,15 +250,19 @@ async def test_a_passkey_renews_the_sign_in_time_for_sensitive_actions(
     device = SoftAuthenticator()
     await add_passkey(client, reader.access, device)
     clock.advance(minutes=11)
-    # turning two-step sign-in off takes a recent sign-in (new backup codes and new factors need a typed proof)
-    assert (await client.delete("/auth/mfa/totp", headers=bearer(reader.access))).status_code == 403
+    # signing out everywhere takes a recent sign-in (adding, changing or taking away a factor needs a typed proof)
+    assert (await client.delete("/auth/sessions", headers=bearer(reader.access))).status_code == 403
     renewed = await client.post(
         "/auth/reauthenticate",
         headers=bearer(reader.access),
         json={"passkey": device.get(await passkey_options(client))},
     )
     assert renewed.status_code == 200, renewed.text
-    fresh = await client.delete("/auth/mfa/totp", headers=bearer(renewed.json()["access_token"]))
+    token = renewed.json()["access_token"]
+    # a renewed sign-in time is no typed proof: two-step sign-in stays on without the password or a code
+    kept = await client.delete("/auth/mfa/totp", headers=bearer(token))
+    assert kept.status_code == 403 and kept.json()["code"] == "RECENT_SIGN_IN_REQUIRED"
+    fresh = await client.delete("/auth/sessions", headers=bearer(token))
     assert fresh.status_code == 204
 
 

@@ -672,3 +672,39 @@ async def test_a_token_answer_with_an_infinite_lifetime_ends_on_the_site_not_on_
     answer = b'{"access_token": "a-token", "token_type": "bearer", ' + lifetime + b"}"
     (github if provider_id == "github" else oidc).raw_answers[path] = answer
     assert_refused(await sign_in_through(api, provider_id), "OAUTH_PROVIDER_ERROR")
+
+
+async def test_a_fresh_access_token_alone_cannot_disconnect_a_provider(
+    api: httpx.AsyncClient, clock: FakeClock
+) -> None:
+    # attack pass: an access token stolen within minutes of the reader's sign-in disconnected the reader's GitHub with
+    # an empty body, a way in the reader had. Disconnecting asks what connecting asks (ASVS 5.0 V6.2 / V7.5): the
+    # password or a code; a reader with neither (only providers, no second factor) still proves it by a recent sign-in
+    signed_up = await signup(api, "keeps-github@example.com")
+    stolen = {"authorization": f"Bearer {signed_up.json()['access_token']}"}
+    asked = await api.post("/auth/oauth/github/connect", json={"password": PASSWORD}, headers=stolen)
+    assert error_of(await sign_in_through(api, "github", start=asked.json()["authorize_url"])) is None
+    identity = (await api.get("/auth/identities", headers=stolen)).json()[0]["id"]
+    clock.advance(minutes=1)
+    refused = await api.request("DELETE", f"/auth/identities/{identity}", json={}, headers=stolen)
+    assert refused.status_code == 403, refused.text
+    assert refused.json()["code"] == "RECENT_SIGN_IN_REQUIRED"
+    assert [i["id"] for i in (await api.get("/auth/identities", headers=stolen)).json()] == [identity]
+    # the reader, with the password, still can
+    own = await api.request("DELETE", f"/auth/identities/{identity}", json={"password": PASSWORD}, headers=stolen)
+    assert own.status_code == 204, own.text
+    assert (await api.get("/auth/identities", headers=stolen)).json() == []
+
+    # a provider-only reader with two providers: no password, no second factor; a sign-in a minute old proves it
+    api.cookies.clear()
+    await sign_in_through(api, "uni")
+    fresh = {"authorization": f"Bearer {(await api.post('/auth/refresh')).json()['access_token']}"}
+    connect = await api.post("/auth/oauth/github/connect", json={}, headers=fresh)
+    assert connect.status_code == 200, connect.text
+    assert error_of(await sign_in_through(api, "github", start=connect.json()["authorize_url"])) is None
+    both = {i["provider"]: i["id"] for i in (await api.get("/auth/identities", headers=fresh)).json()}
+    assert set(both) == {"github", "uni"}
+    clock.advance(minutes=1)
+    removed = await api.request("DELETE", f"/auth/identities/{both['uni']}", json={}, headers=fresh)
+    assert removed.status_code == 204, removed.text
+    assert [i["provider"] for i in (await api.get("/auth/identities", headers=fresh)).json()] == ["github"]

@@ -53,11 +53,13 @@ async def reauthenticate(
     - or nothing more, when the access token's `auth_time` (the last sign-in, passed challenge or passkey) is at most
       RECENT_SIGN_IN_MINUTES old; else 403 RecentSignInRequired: the reader proves it again.
     `password_only` (changing the password): the current password and nothing else.
-    `explicit` (adding a factor: an authenticator app, a passkey; changing the sign-in address, where every reset link
-    goes): the password or a code, never the sign-in time alone, for a reader who has either: a token stolen within
-    minutes of a sign-in must not plant a factor that outlives the password reset the reader then does, nor move the
-    account out of the reset's reach. A reader with neither (they arrived through a provider and have no second
-    factor) proves it by a recent sign-in.
+    `explicit` (adding or taking away a factor: an authenticator app, backup codes, a passkey, a provider; changing
+    the sign-in address, where every reset link goes): the password or a code, never the sign-in time alone, for a
+    reader who has either: a token stolen within minutes of a sign-in must not plant a factor that outlives the
+    password reset the reader then does, take away one the reader relies on (two-step sign-in, a passkey, a
+    provider), nor move the account out of the reset's reach (ASVS 5.0 V6.2 / V7.5). A reader with neither (they
+    arrived through a provider and have no second factor) proves it by a recent sign-in. Ending a session and signing
+    out everywhere stay on the sign-in time: they help a reader whose session was stolen and weaken nothing.
 
     Returns the password hash the account had when the proof was checked, for `lock_reauthenticated_user`: a reset
     that commits in between is noticed under the lock. `action` is what the proof was asked for, in the words the

@@ -360,7 +360,9 @@ async def remove(gate: AuthGate, user: CurrentUser, passkey_id: str, given: Give
         owned = await db.execute(select(Passkey.id).where(Passkey.id == wanted, Passkey.user_id == user.id))
         if owned.first() is None:
             raise PasskeyNotFound()
-    verified = await reauthenticate(gate, user, given, client, action="remove a passkey")
+    # `explicit`: the password or a code, never a recent sign-in alone, like turning two-step sign-in off (ASVS 5.0
+    # V6.2 / V7.5): a token stolen minutes after the sign-in must not take away the reader's own passkeys
+    verified = await reauthenticate(gate, user, given, client, action="remove a passkey", explicit=True)
     async with gate.engine.begin() as db:
         await lock_reauthenticated_user(db, user, verified)
         gone = await db.execute(

@@ -192,7 +192,12 @@ def add_routes(router: APIRouter, gate: AuthGate) -> None:
         identity_id: str, body: ProofFields, request: Request, user: CurrentUser = Depends(reader)
     ) -> Response:
         info = client_info(request)
-        await reauthenticate(gate, user, given_proof(request, body), info, action="disconnect a provider")
+        # `explicit`, like connecting one (ASVS 5.0 V6.2 / V7.5): a token stolen minutes after the sign-in must not
+        # cut the reader's own ways in; a reader with neither a password nor a second factor (only providers) still
+        # proves it by a recent sign-in
+        await reauthenticate(
+            gate, user, given_proof(request, body), info, action="disconnect a provider", explicit=True
+        )
         await service.disconnect(gate, user, identity_id, names, info)
         return Response(status_code=status.HTTP_204_NO_CONTENT)
 
