@@ -357,7 +357,8 @@ export function createFakeApi({now = () => Date.now(), accessTtlSeconds = 1800} 
       if (!account || !access) return error(401, 'Not authenticated', 'NOT_AUTHENTICATED');
       const state = mfaOf(account);
       const proof = () => checkProof(account, access.authTime, body);
-      // adding a factor: a typed password or code, never the sign-in time alone (every account here has a password)
+      // adding or taking away a factor: a typed password or code, never the sign-in time alone (every account here
+      // has a password)
       const typedProof = () => {
         const {password, code} = bodyOf('POST /auth/mfa/totp/setup', body);
         if (!password && !code) return error(403, 'Enter your password (or a code from your authenticator app) to do this', 'RECENT_SIGN_IN_REQUIRED');
@@ -391,7 +392,7 @@ export function createFakeApi({now = () => Date.now(), accessTtlSeconds = 1800} 
         return reply('POST /auth/mfa/totp/confirm', 200, {backup_codes: [...state.backup]});
       }
       if (method === 'DELETE' && path === '/auth/mfa/totp') {
-        const refused = proof();
+        const refused = typedProof();
         if (refused) return refused;
         if (!state.enabled) return error(409, 'Not on', 'TWO_FACTOR_NOT_ON');
         state.enabled = false;
@@ -460,9 +461,10 @@ export function createFakeApi({now = () => Date.now(), accessTtlSeconds = 1800} 
           return reply('PATCH /auth/passkeys/{passkey_id}', 200, publicPasskey(passkey));
         }
         if (method === 'DELETE') {
-          const refused = proof();
-          if (refused) return refused;
+          // the API answers an unknown passkey before it asks for a proof
           if (!passkey) return error(404, 'Passkey not found', 'PASSKEY_NOT_FOUND');
+          const refused = typedProof();
+          if (refused) return refused;
           state.passkeys = state.passkeys.filter((p) => p !== passkey);
           return noContent('DELETE /auth/passkeys/{passkey_id}');
         }

@@ -154,9 +154,10 @@ describe('client: sensitive routes and re-authentication', () => {
     const fresh = api.callsTo('/auth/reauthenticate')[0];
     expect(fresh.body).toEqual({password: PASSWORD});
     // the token /auth/reauthenticate answered is the one used next, and its sign-in time is recent
-    await expect(c.disableTotp()).rejects.toMatchObject({code: 'TWO_FACTOR_NOT_ON'}); // past the proof
-    expect(api.callsTo('/auth/mfa/totp')[1].authorization).not.toBe(api.callsTo('/auth/mfa/totp')[0].authorization);
-    // adding a factor wants the password (or a code) itself, however recent the sign-in
+    await expect(c.revokeSession('no-such-session')).rejects.toMatchObject({code: 'SESSION_NOT_FOUND'}); // past the proof
+    expect(api.callsTo('/auth/sessions/no-such-session')[0].authorization).not.toBe(api.callsTo('/auth/mfa/totp')[0].authorization);
+    // adding or taking away a factor wants the password (or a code) itself, however recent the sign-in
+    await expect(c.disableTotp()).rejects.toMatchObject({code: 'RECENT_SIGN_IN_REQUIRED'});
     await expect(c.setupTotp()).rejects.toMatchObject({code: 'RECENT_SIGN_IN_REQUIRED'});
     await expect(c.setupTotp({password: PASSWORD})).resolves.toMatchObject({secret: TOTP_SECRET});
     expect(api.callsTo('/auth/mfa/totp/setup')[1].body).toEqual({password: PASSWORD});
@@ -177,7 +178,9 @@ describe('client: sensitive routes and re-authentication', () => {
     expect(api.callsTo('/auth/reauthenticate')[0].body).toMatchObject({
       passkey: {id: 'cred-1', type: 'public-key', response: {signature: bufferToBase64url(new TextEncoder().encode('signature'))}},
     });
-    await expect(c.disableTotp()).rejects.toMatchObject({code: 'TWO_FACTOR_NOT_ON'}); // past the proof
+    await expect(c.revokeSession('no-such-session')).rejects.toMatchObject({code: 'SESSION_NOT_FOUND'}); // past the proof
+    // a renewed sign-in time is no typed proof: taking a factor away still wants the password or a code
+    await expect(c.disableTotp()).rejects.toMatchObject({code: 'RECENT_SIGN_IN_REQUIRED'});
     c.stop();
   });
 
@@ -199,7 +202,10 @@ describe('client: sensitive routes and re-authentication', () => {
     });
     expect(await c.listPasskeys()).toHaveLength(1);
     expect(await c.renamePasskey(added.id, 'Desk')).toMatchObject({name: 'Desk'});
-    await c.removePasskey(added.id);
+    // taking a factor away asks for the password (or a code) however recent the sign-in, like adding one
+    await expect(c.removePasskey(added.id)).rejects.toMatchObject({code: 'RECENT_SIGN_IN_REQUIRED'});
+    expect(await c.listPasskeys()).toHaveLength(1);
+    await c.removePasskey(added.id, {password: PASSWORD});
     expect(await c.listPasskeys()).toEqual([]);
     await expect(c.removePasskey(added.id)).rejects.toMatchObject({code: 'PASSKEY_NOT_FOUND'});
     c.stop();
@@ -495,10 +501,13 @@ describe('account page: Sign-in security', () => {
     expect(api.callsTo('/auth/mfa/backup-codes').at(-1)!.body).toEqual({code: TOTP_CODE});
   });
 
-  it('the prompt can be cancelled; a recent sign-in needs no prompt', async () => {
+  it('the prompt can be cancelled; turning two-step sign-in off asks for the password however recent the sign-in', async () => {
     let t = Date.now();
     const api = signedIn({now: () => t});
     api.enableTotp(EMAIL);
+    // with a passkey too, which the prompt must not offer here
+    api.addPasskey(EMAIL, 'cred-1');
+    webauthn = installWebAuthn();
     const user = userEvent.setup();
     renderAt(<AuthgateAccountPage />, {api, path: '/auth/account'});
     const section = await openSecurity(user);
@@ -512,14 +521,15 @@ describe('account page: Sign-in security', () => {
 
     t -= 11 * 60 * 1000;
     await user.click(within(section).getByRole('button', {name: 'Turn off two-step sign-in'}));
+    await confirmWithPassword(user, section, 'To turn off two-step sign-in');
     expect(await within(section).findByRole('status')).toHaveTextContent('Two-step sign-in is off.');
+    expect(api.callsTo('/auth/mfa/totp').map((c) => c.body)).toEqual([{}, {}, {password: PASSWORD}]);
     expect(api.mfaState(EMAIL).enabled).toBe(false);
     expect(await within(section).findByText('Off')).toBeVisible();
   });
 
-  it('passkeys: add with a name, rename, and remove after confirming with a passkey', async () => {
-    let t = Date.now();
-    const api = signedIn({now: () => t});
+  it('passkeys: add with a name, rename, and remove after confirming with the password', async () => {
+    const api = signedIn();
     webauthn = installWebAuthn();
     const user = userEvent.setup();
     renderAt(<AuthgateAccountPage />, {api, path: '/auth/account'});
@@ -541,14 +551,11 @@ describe('account page: Sign-in security', () => {
     expect(await within(list).findByText('Desk')).toBeVisible();
     expect(api.callsTo(`/auth/passkeys/${api.mfaState(EMAIL).passkeys[0].id}`)[0]).toMatchObject({method: 'PATCH', body: {name: 'Desk'}});
 
-    t += 11 * 60 * 1000;
-    webauthn.state.credentialId = 'new-cred-1';
+    // however recent the sign-in, and the passkey itself is not offered as the proof (it could be the thief's)
     await user.click(within(list).getByRole('button', {name: 'Remove Desk'}));
-    const prompt = await within(section).findByRole('form', {name: 'Confirm it is you'});
-    expect(prompt).toHaveTextContent('To remove the passkey “Desk”');
-    await user.click(within(prompt).getByRole('button', {name: 'Use a passkey instead'}));
+    await confirmWithPassword(user, section, 'To remove the passkey “Desk”');
     expect(await within(section).findByText('You have no passkeys yet.')).toBeVisible();
-    expect(api.callsTo('/auth/reauthenticate')[0].body).toMatchObject({passkey: {id: 'new-cred-1'}});
+    expect(api.callsTo('/auth/reauthenticate')).toHaveLength(0);
     expect(api.mfaState(EMAIL).passkeys).toEqual([]);
   });
 
@@ -613,6 +620,27 @@ describe('account page: ending sessions asks for a proof when the sign-in is old
     expect(await within(section).findByRole('status')).toHaveTextContent('Signed out Chrome on Android.');
     expect(api.callsTo(`/auth/sessions/${phone}`).map((c) => c.body)).toEqual([undefined, {code: TOTP_CODE}]);
     expect(api.sessionsOf(EMAIL).map((row) => row.id)).not.toContain(phone);
+  });
+
+  it('"Sign out" of another device can be confirmed with a passkey: the sign-in is renewed, then it goes again', async () => {
+    let t = Date.now();
+    const api = signedIn({now: () => t});
+    api.addPasskey(EMAIL, 'cred-1');
+    webauthn = installWebAuthn();
+    const phone = api.otherDevice(EMAIL, 'Mozilla/5.0 (Linux; Android 14; Pixel 8) Chrome/140.0 Mobile Safari/537.36');
+    const user = userEvent.setup();
+    renderAt(<AuthgateAccountPage />, {api, path: '/auth/account'});
+    const heading = await screen.findByRole('heading', {name: 'Signed-in devices'});
+    await user.click(heading);
+    const section = heading.closest('details') as HTMLElement;
+    const list = await within(section).findByRole('list', {name: 'Signed-in devices'});
+    t += 11 * 60 * 1000;
+    await user.click(within(list).getByRole('button', {name: /^Sign out Chrome on Android/}));
+    const prompt = await within(section).findByRole('form', {name: 'Confirm it is you'});
+    await user.click(await within(prompt).findByRole('button', {name: 'Use a passkey instead'}));
+    expect(await within(section).findByRole('status')).toHaveTextContent('Signed out Chrome on Android.');
+    expect(api.callsTo('/auth/reauthenticate')[0].body).toMatchObject({passkey: {id: 'cred-1'}});
+    expect(api.callsTo(`/auth/sessions/${phone}`).map((c) => c.body)).toEqual([undefined, undefined]);
   });
 });
 

@@ -24,7 +24,7 @@ interface ReauthRequest {
   /** Runs the sensitive action again with the proof (none after a passkey: the sign-in is fresh then). */
   retry: (proof?: Proof) => Promise<void>;
   cancel: () => void;
-  /** Only a typed proof (password or code) will do: adding a factor is not allowed on a passkey's word alone. */
+  /** Only a typed proof (password or code) will do: adding or taking away a factor is not allowed on a passkey's word alone. */
   typedProof: boolean;
 }
 

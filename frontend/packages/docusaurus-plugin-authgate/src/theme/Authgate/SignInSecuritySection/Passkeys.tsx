@@ -169,6 +169,9 @@ export default function Passkeys({reauth, canUseCode, onChange}: PasskeysProps):
         ),
         (proof) => removePasskey(passkey.id, proof),
         'passkeys',
+        // the API asks for a password or code here, however recent the sign-in: taking a factor away weakens the
+        // account like adding one (ASVS 5.0 V6.2), so a passkey (perhaps the one removed) is not enough
+        {typedProof: true},
       );
       if (!done) return;
       setPasskeys((list) => (list ? list.filter((p) => p.id !== passkey.id) : list));
