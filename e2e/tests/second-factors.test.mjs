@@ -152,8 +152,8 @@ async function readerOnSecurity(options = {}) {
 }
 
 /**
- * Answers "Confirm it is you" with the password: adding a factor asks for it however recent the sign-in, and
- * offers no passkey instead (a passkey alone cannot vouch for a new factor).
+ * Answers "Confirm it is you" with the password: adding or taking away a factor asks for it however recent the
+ * sign-in, and offers no passkey instead (a passkey alone cannot vouch for a change of factors).
  */
 async function confirmWithPassword(section) {
   const prompt = section.getByRole('form', {name: 'Confirm it is you'});
@@ -240,8 +240,9 @@ test('a passkey: added on the account page, then signing in with it from the aut
   const item = again.getByRole('list', {name: 'Your passkeys'}).getByRole('listitem').filter({hasText: 'Work laptop'});
   await item.getByText(/last used/).waitFor();
 
-  // removing it (the sign-in is recent: no prompt)
+  // removing it asks for the password, though the sign-in is recent (taking a factor away, like adding one)
   await item.getByRole('button', {name: 'Remove Work laptop'}).click();
+  await confirmWithPassword(again);
   await again.getByText('You have no passkeys yet.').waitFor();
   assert.deepEqual(errors, []);
   await context.close();
@@ -303,8 +304,9 @@ test('an authenticator app: set up with a code, then signing in asks for one; a 
   const again = await openSection(page, 'Sign-in security');
   assert.match(await again.getByText('Backup codes left:').innerText(), /8 of 10/);
 
-  // turning it off (a recent sign-in: no prompt); the password alone signs in again
+  // turning it off asks for the password, though the sign-in is recent; the password alone signs in again
   await again.getByRole('button', {name: 'Turn off two-step sign-in'}).click();
+  await confirmWithPassword(again);
   await again.getByRole('status').filter({hasText: 'Two-step sign-in is off.'}).waitFor();
   await signOutHere(page, email);
   await signInThroughForm(page, email, undefined, '/docs/intro');
