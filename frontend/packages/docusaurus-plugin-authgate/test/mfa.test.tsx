@@ -52,8 +52,8 @@ function SignInPages() {
 const location = () => screen.getByTestId('location').textContent;
 
 /**
- * Answers the "Confirm it is you" prompt with the password. Adding a factor asks for a typed proof however recent
- * the sign-in, so the prompt offers no passkey there.
+ * Answers the "Confirm it is you" prompt with the password. Adding or taking away a factor asks for a typed proof
+ * however recent the sign-in, so the prompt offers no passkey there.
  */
 async function confirmWithPassword(user: UserEvent, section: HTMLElement, says?: string) {
   const prompt = await within(section).findByRole('form', {name: 'Confirm it is you'});
