@@ -91,6 +91,28 @@ describe('account page: signed-in devices', () => {
   });
 });
 
+describe('account page: connected accounts', () => {
+  it('disconnecting a provider takes the password however recent the sign-in; without it the provider stays', async () => {
+    const api = signedIn();
+    const github = api.addIdentity('ada@example.com', 'github', 'GitHub');
+    const user = userEvent.setup();
+    await renderAccount(api);
+    const section = await open(user, 'Connected accounts');
+    const list = await within(section).findByRole('list', {name: 'Connected accounts'});
+    // the sign-in is seconds old: a stolen session must still not cut the reader's way in without the password
+    await user.click(within(list).getByRole('button', {name: 'Disconnect GitHub'}));
+    expect(await within(section).findByRole('alert')).toHaveTextContent('Please confirm it is you first.');
+    expect(within(list).getByText('GitHub')).toBeVisible();
+    expect(api.identitiesOf('ada@example.com')).toHaveLength(1);
+
+    await user.type(within(section).getByLabelText('Your password'), PASSWORD);
+    await user.click(within(list).getByRole('button', {name: 'Disconnect GitHub'}));
+    expect(await within(section).findByRole('status')).toHaveTextContent('GitHub was disconnected.');
+    expect(api.identitiesOf('ada@example.com')).toEqual([]);
+    expect(api.callsTo(`/auth/identities/${github.id}`).map((c) => c.body)).toEqual([{}, {password: PASSWORD}]);
+  });
+});
+
 describe('account page: password', () => {
   it('refuses a wrong current password on the field, then changes it and keeps this tab on the new token', async () => {
     const api = signedIn();

@@ -101,6 +101,8 @@ const ACCOUNT_ROUTES = [
   /^GET \/auth\/me\/events$/,
   /^GET \/auth\/me\/export$/,
   /^DELETE \/auth\/me$/,
+  /^GET \/auth\/identities$/,
+  /^DELETE \/auth\/identities\/[^/]+$/,
 ];
 
 interface SessionRow {
@@ -119,6 +121,8 @@ export function createFakeApi({now = () => Date.now(), accessTtlSeconds = 1800} 
   const refreshTokens = new Map<string, {email: string; used: boolean; family: string; authTime: number}>();
   const accessTokens = new Map<string, {email: string; exp: number; authTime: number}>();
   const mfa = new WeakMap<Account, MfaState>();
+  /** The providers connected to each account (GET /auth/identities). */
+  const identities = new WeakMap<Account, Schemas['IdentityOut'][]>();
   const challenges = new Map<string, {email: string; used: boolean; failures: number}>();
   /** The HttpOnly `authgate_challenge` cookie (Path=/auth). */
   let challengeCookie: string | null = null;
@@ -595,6 +599,23 @@ export function createFakeApi({now = () => Date.now(), accessTtlSeconds = 1800} 
         record(email, 'email_change_requested');
         return reply('POST /auth/change-email', 202, {detail: 'Check the new inbox to confirm the change.'});
       }
+      if (method === 'GET' && path === '/auth/identities') {
+        return reply('GET /auth/identities', 200, identities.get(account) ?? []);
+      }
+      if (method === 'DELETE' && path.startsWith('/auth/identities/')) {
+        // taking a way in away: a typed password or code, never the sign-in time alone, as for connecting one (every
+        // account here has a password); the API asks for the proof before it looks the identity up
+        const {password, code} = bodyOf('DELETE /auth/identities/{identity_id}', body);
+        if (!password && !code) return error(403, 'Enter your password (or a code from your authenticator app) to do this', 'RECENT_SIGN_IN_REQUIRED');
+        const refused = checkProof(account, accessTokens.get(authorization!.slice(7))!.authTime, body);
+        if (refused) return refused;
+        const id = decodeURIComponent(path.slice('/auth/identities/'.length));
+        const list = identities.get(account) ?? [];
+        if (!list.some((i) => i.id === id)) return error(404, 'Identity not found', 'IDENTITY_NOT_FOUND');
+        identities.set(account, list.filter((i) => i.id !== id));
+        record(email, 'identity_disconnected');
+        return noContent('DELETE /auth/identities/{identity_id}');
+      }
       if (method === 'GET' && path === '/auth/sessions') {
         const list = [...families.values()]
           .filter((row) => row.email === email && !row.revoked)
@@ -795,6 +816,24 @@ export function createFakeApi({now = () => Date.now(), accessTtlSeconds = 1800} 
       };
       mfaOf(accounts.get(email)!).passkeys.push(passkey);
       return passkey;
+    },
+    /** Connects a provider to `email`'s account (as a finished connect flow would). */
+    addIdentity(email: string, provider: string, name: string): Schemas['IdentityOut'] {
+      const account = accounts.get(email)!;
+      counter += 1;
+      const identity: Schemas['IdentityOut'] = {
+        id: `id-${counter}`,
+        provider,
+        name,
+        email,
+        created_at: new Date(now()).toISOString(),
+        last_used_at: null,
+      };
+      identities.set(account, [...(identities.get(account) ?? []), identity]);
+      return identity;
+    },
+    identitiesOf(email: string): Schemas['IdentityOut'][] {
+      return identities.get(accounts.get(email)!) ?? [];
     },
     mfaState(email: string): MfaState {
       return mfaOf(accounts.get(email)!);

@@ -70,6 +70,8 @@ export function ConnectedAccounts(): ReactNode {
 
   const disconnect = (identity: IdentityInfo) =>
     run(async () => {
+      // as for connecting: the API asks for the password however recent the sign-in (a stolen session must not cut
+      // the reader's way in); a reader without one proves it by a recent sign-in
       await disconnectIdentity(identity.id, password || undefined);
       setIdentities((list) => (list ? list.filter((i) => i.id !== identity.id) : list));
       setNotice(
