@@ -660,11 +660,12 @@ async def test_confirming_a_code_while_the_app_is_already_on_leaves_no_failure_c
 async def test_turning_two_step_sign_in_off_needs_the_password_or_a_code_not_only_a_fresh_sign_in(
     client: httpx.AsyncClient, clock: FakeClock
 ) -> None:
-    """attack pass (HIGH for readers with two-step sign-in on): with an access token stolen minutes after the reader's
-    full sign-in, and neither the password nor the phone, the thief turned two-step sign-in off with an empty body:
-    the password alone then signs in, and the backup codes were gone. Taking a factor away weakens the account as
-    much as planting one (ASVS 5.0 V6.2 / V7.5): it asks what adding one asks. A reader with no password has a code
-    to give here (two-step sign-in is on), so the recent sign-in alone is never the proof of this action."""
+    """HIGH for readers with two-step sign-in on (found in review, after the backup-codes pass above): with an access
+    token stolen minutes after the reader's full sign-in, and neither the password nor the phone, a thief could turn
+    two-step sign-in off with an empty body: the password alone then signs in, and the backup codes were gone. Taking
+    a factor away weakens the account as much as planting one (ASVS 5.0 V6.2 / V7.5): it asks what adding one asks.
+    A reader with no password has a code to give here (two-step sign-in is on), so the recent sign-in alone is never
+    the proof of this action."""
     reader = await enrolled_reader(client, clock)
     challenge = await password_step(client, reader.email)
     passed = await client.post(
@@ -688,10 +689,10 @@ async def test_turning_two_step_sign_in_off_needs_the_password_or_a_code_not_onl
 async def test_removing_a_passkey_needs_the_password_or_a_code_not_only_a_fresh_sign_in(
     database_url: str, clock: FakeClock
 ) -> None:
-    """attack pass: with an access token stolen minutes after the reader's sign-in, the thief removed the reader's
-    passkeys with an empty body, one way in the reader had that the thief's own could outlast. Taking a factor away
-    asks what adding one asks (ASVS 5.0 V6.2 / V7.5). A reader with neither a password nor a second factor (they
-    arrived through a provider) has nothing to type: a recent sign-in is still their proof."""
+    """found in review: with an access token stolen minutes after the reader's sign-in, a thief could remove the
+    reader's passkeys with an empty body, a way in the reader had, which the thief's own could then outlast. Taking a
+    factor away asks what adding one asks (ASVS 5.0 V6.2 / V7.5). A reader with neither a password nor a second factor
+    (they arrived through a provider) has nothing to type: a recent sign-in is still their proof."""
     from tests.conftest import app_client, make_settings
     from tests.mfa.helpers import add_passkey
     from tests.providers import CLIENT_ID, CLIENT_SECRET, OidcProvider, serving, sign_in_through

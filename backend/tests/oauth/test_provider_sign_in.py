@@ -677,9 +677,10 @@ async def test_a_token_answer_with_an_infinite_lifetime_ends_on_the_site_not_on_
 async def test_a_fresh_access_token_alone_cannot_disconnect_a_provider(
     api: httpx.AsyncClient, clock: FakeClock
 ) -> None:
-    # attack pass: an access token stolen within minutes of the reader's sign-in disconnected the reader's GitHub with
-    # an empty body, a way in the reader had. Disconnecting asks what connecting asks (ASVS 5.0 V6.2 / V7.5): the
-    # password or a code; a reader with neither (only providers, no second factor) still proves it by a recent sign-in
+    # found in review: an access token stolen within minutes of the reader's sign-in could disconnect the reader's
+    # GitHub with an empty body, a way in the reader had. Disconnecting asks what connecting asks (ASVS 5.0 V6.2 /
+    # V7.5): the password or a code; a reader with neither (only providers, no second factor) still proves it by a
+    # recent sign-in
     signed_up = await signup(api, "keeps-github@example.com")
     stolen = {"authorization": f"Bearer {signed_up.json()['access_token']}"}
     asked = await api.post("/auth/oauth/github/connect", json={"password": PASSWORD}, headers=stolen)

@@ -172,7 +172,7 @@ async def confirm_totp(gate: AuthGate, user: CurrentUser, code: str, client: Cli
 async def turn_off(gate: AuthGate, user: CurrentUser, given: GivenProof, client: ClientInfo) -> None:
     # `explicit`: the password or a code, never a recent sign-in alone. Removing a factor weakens the account like
     # adding one plants a way in (ASVS 5.0 V6.2 / V7.5; GitHub's sudo mode and Better Auth's twoFactor.disable ask for
-    # the password): an access token stolen minutes after the sign-in turned two-step sign-in off with an empty body
+    # the password): an access token stolen minutes after the sign-in could turn two-step sign-in off with an empty body
     verified = await reauthenticate(gate, user, given, client, action="turn two-step sign-in off", explicit=True)
     async with gate.engine.begin() as db:
         await lock_reauthenticated_user(db, user, verified)
