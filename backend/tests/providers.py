@@ -62,6 +62,8 @@ class _Provider:
     # a test's attack on authgate's reading of answers: a path answered with these bytes instead (a body no real
     # provider sends), or with a body trickled out a byte at a time, never ending
     raw_answers: dict[str, bytes] = field(default_factory=dict)
+    # headers sent with a raw answer (its Content-Encoding, say)
+    raw_headers: dict[str, dict[str, str]] = field(default_factory=dict)
     trickled: set[str] = field(default_factory=set)
 
     @property
@@ -223,7 +225,10 @@ def _bent(provider: _Provider, app: ASGIApp) -> ASGIApp:
     async def bent(scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
         if scope["type"] == "http" and path in provider.raw_answers:
-            await Response(provider.raw_answers[path], media_type="application/json")(scope, receive, send)
+            answer = Response(
+                provider.raw_answers[path], media_type="application/json", headers=provider.raw_headers.get(path)
+            )
+            await answer(scope, receive, send)
         elif scope["type"] == "http" and path in provider.trickled:
             await StreamingResponse(trickle(), media_type="application/json")(scope, receive, send)
         else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
 import json
 import time
 from collections.abc import AsyncIterator
@@ -709,3 +710,46 @@ async def test_a_fresh_access_token_alone_cannot_disconnect_a_provider(
     removed = await api.request("DELETE", f"/auth/identities/{both['uni']}", json={}, headers=fresh)
     assert removed.status_code == 204, removed.text
     assert [i["provider"] for i in (await api.get("/auth/identities", headers=fresh)).json()] == ["github"]
+
+
+def usable_answer(provider_id: str, github: GitHubProvider, oidc: OidcProvider) -> tuple[str, bytes]:
+    """A path of the provider and the answer it gives there anyway, as bytes for `raw_answers`."""
+    if provider_id == "github":
+        return "/api/user/emails", json.dumps(github.emails).encode()
+    return "/.well-known/openid-configuration", json.dumps(oidc.discovery_document()).encode()
+
+
+@pytest.mark.parametrize("encoding", ["identity", "gzip"])
+@pytest.mark.parametrize("provider_id", ["github", "uni"])
+async def test_a_provider_answer_past_a_megabyte_ends_on_the_site_before_it_is_all_in_memory(
+    api: httpx.AsyncClient, github: GitHubProvider, oidc: OidcProvider, provider_id: str, encoding: str
+) -> None:
+    # attack pass: the answers are a few kilobytes, but the client read whatever came within the deadline into memory,
+    # then inflated it: 2 MiB of JSON padding, or 8 MiB of it gzipped into a few kilobytes, went through whole and the
+    # sign-in succeeded. Past 1 MiB, before or after decoding, the answer is unusable
+    path, answer = usable_answer(provider_id, github, oidc)
+    padded = answer + b" " * (2 << 20 if encoding == "identity" else 8 << 20)
+    target = github if provider_id == "github" else oidc
+    if encoding == "gzip":
+        target.raw_answers[path] = gzip.compress(padded)
+        target.raw_headers[path] = {"Content-Encoding": "gzip"}
+        assert len(target.raw_answers[path]) < 64 << 10  # the bomb is small on the wire
+    else:
+        target.raw_answers[path] = padded
+    assert_refused(await sign_in_through(api, provider_id), "OAUTH_PROVIDER_ERROR")
+    assert (await me(api)).status_code == 401
+
+
+@pytest.mark.parametrize("provider_id", ["github", "uni"])
+async def test_a_gzipped_answer_within_the_bound_signs_in(
+    api: httpx.AsyncClient, github: GitHubProvider, oidc: OidcProvider, provider_id: str
+) -> None:
+    # the other side of the bound: providers compress their answers (authgate asks for gzip and inflates it itself),
+    # and one padded to just under a megabyte is still read
+    path, answer = usable_answer(provider_id, github, oidc)
+    target = github if provider_id == "github" else oidc
+    target.raw_answers[path] = gzip.compress(answer + b" " * ((1 << 20) - len(answer)))
+    target.raw_headers[path] = {"Content-Encoding": "gzip"}
+    signed_in = await sign_in_through(api, provider_id)
+    assert signed_in.status_code == 302 and "error=" not in signed_in.headers["location"], signed_in.headers
+    assert (await me(api)).status_code == 200

@@ -24,6 +24,7 @@ from authlib.common.errors import AuthlibBaseError as OAuthError
 from authlib.integrations.httpx_client import AsyncOAuth2Client
 
 from authgate.errors import OAuthProviderError
+from authgate.oauth.answers import CappedTransport
 from authgate.settings import ConfigurationError, Settings, check_provider_url
 
 # algorithms an ID token may be signed with: asymmetric only (an HMAC one would be keyed with the client secret)
@@ -140,6 +141,10 @@ class ProviderClient:
         time never tripped it and an attack pass's sign-in hung for as long as the trickle went on."""
         return asyncio.timeout(self.settings.oauth_http_timeout_seconds)
 
+    def _http(self) -> httpx2.AsyncClient:
+        # every answer read within a size bound (oauth.answers), each read within the timeout
+        return httpx2.AsyncClient(timeout=self.settings.oauth_http_timeout_seconds, transport=CappedTransport())
+
     def _client(self, provider: Provider, **kwargs: Any) -> AsyncOAuth2Client:
         return AsyncOAuth2Client(
             client_id=provider.client_id,
@@ -148,6 +153,7 @@ class ProviderClient:
             redirect_uri=self.redirect_uri(provider),
             code_challenge_method="S256",
             timeout=self.settings.oauth_http_timeout_seconds,
+            transport=CappedTransport(),
             **kwargs,
         )
 
@@ -202,7 +208,7 @@ class ProviderClient:
 
     async def _github_account(self, provider: Provider, token: dict[str, Any]) -> ProviderAccount:
         headers = {"Authorization": f"Bearer {token['access_token']}", "Accept": "application/vnd.github+json"}
-        async with httpx2.AsyncClient(timeout=self.settings.oauth_http_timeout_seconds) as http:
+        async with self._http() as http:
             async with self._deadline():
                 user = (await http.get(f"{provider.github_api_url}/user", headers=headers)).raise_for_status().json()
             async with self._deadline():
@@ -299,7 +305,7 @@ class ProviderClient:
             cached = self._documents.get(url)
             if cached is not None and time.monotonic() - cached.fetched_at < max_age:
                 return cached.value
-            async with httpx2.AsyncClient(timeout=self.settings.oauth_http_timeout_seconds) as http:
+            async with self._http() as http:
                 response = (await http.get(url, headers={"Accept": "application/json"})).raise_for_status()
             value = response.json()
             if not isinstance(value, dict):
