@@ -24,6 +24,7 @@ from tests.mfa.helpers import (
     USER_PRESENT,
     USER_VERIFIED,
     Credential,
+    Enrolled,
     SoftAuthenticator,
     _auth_data,
     _client_data,
@@ -52,6 +53,20 @@ def at_address(client: httpx.AsyncClient, address: str) -> httpx.AsyncClient:
 
 
 # ---------------------------------------------------------------- 1. unlimited TOTP guessing with the password
+
+
+async def token_a_minute_after_a_full_sign_in(client: httpx.AsyncClient, clock: FakeClock) -> tuple[Enrolled, str]:
+    """A two-step reader's access token from a full sign-in (password and app code), one minute old: what a thief who
+    took it from the browser holds, with no password and no phone."""
+    reader = await enrolled_reader(client, clock)
+    challenge = await password_step(client, reader.email)
+    passed = await client.post(
+        "/auth/mfa/verify",
+        json={"challenge_token": challenge["challenge_token"], "code": app_code(reader.secret, clock)},
+    )
+    assert passed.status_code == 200, passed.text
+    clock.advance(minutes=1)
+    return reader, passed.json()["access_token"]
 
 
 async def test_the_password_step_does_not_reset_the_count_of_wrong_second_factor_codes(
@@ -549,15 +564,7 @@ async def test_new_backup_codes_need_the_password_or_a_code_not_only_a_fresh_sig
     got ten. A backup code is a `code` proof, which every `explicit` route accepts: the thief then added a passkey of
     their own (and could move the account to another address), while the reader's own backup codes stopped
     working. Minting codes must ask what planting a factor asks."""
-    reader = await enrolled_reader(client, clock)
-    challenge = await password_step(client, reader.email)
-    passed = await client.post(
-        "/auth/mfa/verify",
-        json={"challenge_token": challenge["challenge_token"], "code": app_code(reader.secret, clock)},
-    )
-    assert passed.status_code == 200, passed.text
-    stolen = passed.json()["access_token"]
-    clock.advance(minutes=1)
+    reader, stolen = await token_a_minute_after_a_full_sign_in(client, clock)
     minted = await client.post("/auth/mfa/backup-codes", headers=bearer(stolen), json={})
     if minted.status_code == 200:
         code = minted.json()["backup_codes"][0]
@@ -666,15 +673,7 @@ async def test_turning_two_step_sign_in_off_needs_the_password_or_a_code_not_onl
     a factor away weakens the account as much as planting one (ASVS 5.0 V6.2 / V7.5): it asks what adding one asks.
     A reader with no password has a code to give here (two-step sign-in is on), so the recent sign-in alone is never
     the proof of this action."""
-    reader = await enrolled_reader(client, clock)
-    challenge = await password_step(client, reader.email)
-    passed = await client.post(
-        "/auth/mfa/verify",
-        json={"challenge_token": challenge["challenge_token"], "code": app_code(reader.secret, clock)},
-    )
-    assert passed.status_code == 200, passed.text
-    stolen = passed.json()["access_token"]
-    clock.advance(minutes=1)
+    reader, stolen = await token_a_minute_after_a_full_sign_in(client, clock)
     refused = await client.request("DELETE", "/auth/mfa/totp", headers=bearer(stolen), json={})
     assert refused.status_code == 403, refused.text
     assert refused.json()["code"] == "RECENT_SIGN_IN_REQUIRED"
