@@ -314,10 +314,9 @@ async def test_a_provider_only_reader_cannot_remove_their_last_way_in(api: httpx
     assert stale.status_code == 403 and stale.json()["code"] == "RECENT_SIGN_IN_REQUIRED"
 
 
-async def test_a_provider_that_never_answers_is_an_error_page_within_the_timeout(
-    database_url: str, clock: FakeClock
-) -> None:
-    # connections accepted, nothing answered: OAUTH_HTTP_TIMEOUT_SECONDS bounds the wait
+@asynccontextmanager
+async def app_with_a_silent_provider(database_url: str, clock: FakeClock) -> AsyncIterator[httpx.AsyncClient]:
+    """The service with an OpenID provider whose address accepts connections and never answers (1 s timeout)."""
     silent = TcpRelay("127.0.0.1", 9)
     await silent.start()
     silent.silence()
@@ -325,10 +324,18 @@ async def test_a_provider_that_never_answers_is_an_error_page_within_the_timeout
         issuer = OidcProvider(port=silent.port)
         settings = provider_settings(database_url, GitHubProvider(), issuer, oauth_http_timeout_seconds=1.0)
         async with app_client(settings, clock) as http:
-            started = await asyncio.wait_for(http.get("/auth/oauth/uni/authorize", params={"next": "/"}), 20)
-            assert_refused(started, "OAUTH_PROVIDER_ERROR")
+            yield http
     finally:
         await silent.close()
+
+
+async def test_a_provider_that_never_answers_is_an_error_page_within_the_timeout(
+    database_url: str, clock: FakeClock
+) -> None:
+    # connections accepted, nothing answered: OAUTH_HTTP_TIMEOUT_SECONDS bounds the wait
+    async with app_with_a_silent_provider(database_url, clock) as http:
+        started = await asyncio.wait_for(http.get("/auth/oauth/uni/authorize", params={"next": "/"}), 20)
+        assert_refused(started, "OAUTH_PROVIDER_ERROR")
 
 
 async def test_a_browser_flow_that_is_rate_limited_still_ends_on_the_site(
@@ -613,24 +620,16 @@ async def test_readers_signing_in_at_once_through_a_provider_that_never_answers_
     # While the provider was silent, each waiting sign-in took its turn at the lock and its own full timeout: the
     # eighth reader of a burst waited eight timeouts (80 s by default), the hundredth of an outage far past any
     # proxy's. Waiting for the lock counts against the same OAUTH_HTTP_TIMEOUT_SECONDS as the fetch
-    silent = TcpRelay("127.0.0.1", 9)
-    await silent.start()
-    silent.silence()
-    try:
-        issuer = OidcProvider(port=silent.port)
-        settings = provider_settings(database_url, GitHubProvider(), issuer, oauth_http_timeout_seconds=1.0)
-        async with app_client(settings, clock) as http:
-            began = time.monotonic()
+    async with app_with_a_silent_provider(database_url, clock) as http:
+        began = time.monotonic()
 
-            async def one_reader() -> float:
-                started = await http.get("/auth/oauth/uni/authorize", params={"next": "/"})
-                assert_refused(started, "OAUTH_PROVIDER_ERROR")
-                return time.monotonic() - began
+        async def one_reader() -> float:
+            started = await http.get("/auth/oauth/uni/authorize", params={"next": "/"})
+            assert_refused(started, "OAUTH_PROVIDER_ERROR")
+            return time.monotonic() - began
 
-            waited = await asyncio.wait_for(asyncio.gather(*(one_reader() for _ in range(8))), 30)
-            assert max(waited) < 3, waited
-    finally:
-        await silent.close()
+        waited = await asyncio.wait_for(asyncio.gather(*(one_reader() for _ in range(8))), 30)
+        assert max(waited) < 3, waited
 
 
 @pytest.mark.parametrize("endpoint", ["authorization_endpoint", "token_endpoint", "jwks_uri"])
