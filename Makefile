@@ -9,6 +9,8 @@ PORT ?= 8000
 PYTHON ?= python3
 # PostgreSQL server the tests create their databases on (trust auth on this machine)
 TEST_PG_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
+# the Python suite (all but the fault tests) runs in this many pytest-xdist workers
+PYTEST_WORKERS ?= 2
 export TEST_PG_URL
 
 # `make cluster`: PostgreSQL itself (PgBouncer's server; migrations), Redis, instances; nginx on PORT, the instances
@@ -64,8 +66,10 @@ test-backend: backend-install cluster-tools
 test-faults: backend-install cluster-tools
 	cd backend && ../$(VENV)/bin/pytest -q -m faults
 
+# in pytest-xdist workers, a test file each at a time (module fixtures such as the cluster start once); each worker
+# has its own PostgreSQL database, SQLite file and Redis database (tests/conftest.py)
 test-backend-rest: backend-install cluster-tools
-	cd backend && ../$(VENV)/bin/pytest -q -m "not faults"
+	cd backend && ../$(VENV)/bin/pytest -q -m "not faults" -n $(PYTEST_WORKERS) --dist loadfile
 
 # the installs first, once; then the fault tests alone; then the rest of the backend suite and the front end's chain
 # side by side (ports of their own, databases of their own, no shared Redis keys), the front end's steps one after

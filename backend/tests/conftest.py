@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import pytest
@@ -25,8 +26,21 @@ from authgate.settings import Settings
 from tests.relay import TcpRelay
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def redis_database_of_this_worker(url: str) -> str:
+    """The test Redis URL for this process. `make test` runs the suite in pytest-xdist workers (gw0, gw1, …), each
+    with its own PostgreSQL database and SQLite file from its own session fixtures; each also gets its own Redis
+    database, counted down from the given one, since a PostgreSQL test empties it before it starts."""
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+    parts = urlsplit(url)
+    database = int(parts.path.lstrip("/") or 0) - worker
+    assert database >= 0, f"no Redis database left for worker {worker} below {url}"
+    return urlunsplit(parts._replace(path=f"/{database}"))
+
+
 # a database number of its own on the machine's Redis, emptied before each PostgreSQL test
-TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+TEST_REDIS_URL = redis_database_of_this_worker(os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15"))
 API = "http://localhost:8000"
 SITE = "http://localhost:3000"
 PASSWORD = "SecureP@ssw0rd"
@@ -156,15 +170,24 @@ async def client(settings: Settings, clock: FakeClock) -> AsyncIterator[httpx.As
 
 
 class app_client:  # noqa: N801 - used like a function: `async with app_client(settings, clock) as http`
-    def __init__(self, settings: Settings, clock: FakeClock, *, mail_sender: bool | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        clock: FakeClock,
+        *,
+        mail_sender: bool | None = None,
+        cleanup_schedule: bool | None = None,
+    ) -> None:
         self.app = create_app(settings, clock=clock)
-        if mail_sender is None:
-            # SQLite has one write lock for the whole database, and a test's synchronous writes (helpers on a sync
-            # engine) block the event loop: a background mail pass caught inside a transaction could not commit until
-            # the test's write gave up waiting. There mail leaves through drain(); PostgreSQL runs the sender too.
-            mail_sender = not is_sqlite(settings.database_url)
-        if not mail_sender:
+        # SQLite has one write lock for the whole database, and a test's synchronous writes (helpers on a sync engine)
+        # block the event loop: a background pass caught inside a transaction could not commit until the test's write
+        # gave up waiting ("database is locked"). There mail leaves through drain(), and the cleanup schedule (started
+        # by the first request) runs only in the tests of it; PostgreSQL runs both, as a deployment does.
+        background = not is_sqlite(settings.database_url)
+        if not (background if mail_sender is None else mail_sender):
             self.app.state.authgate.mailer.ensure_started = lambda: None
+        if not (background if cleanup_schedule is None else cleanup_schedule):
+            self.app.state.authgate.cleanup.ensure_started = lambda: None
 
     async def __aenter__(self) -> httpx.AsyncClient:
         transport = httpx.ASGITransport(app=self.app, client=("127.0.0.1", 50000))

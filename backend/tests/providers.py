@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import hashlib
 import secrets
 import socket
@@ -142,6 +143,11 @@ class GitHubProvider(_Provider):
         return JSONResponse(self.emails)
 
 
+@functools.cache
+def _shared_signing_key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
 @dataclass
 class OidcProvider(_Provider):
     subject: str = "oidc-subject-1"
@@ -149,7 +155,8 @@ class OidcProvider(_Provider):
     # anything in here replaces or adds ID-token claims (a test's attack); None removes the claim
     claims: dict[str, Any] = field(default_factory=dict)
     algorithm: str = "RS256"
-    key: Any = field(default_factory=lambda: rsa.generate_private_key(public_exponent=65537, key_size=2048))
+    # one key for every test provider (an RSA key takes a while to make); a test of another key sets `foreign_key`
+    key: Any = field(default_factory=lambda: _shared_signing_key())
     # set to sign with a key the JWKS does not publish
     foreign_key: Any = None
     issuer_override: str | None = None
@@ -239,10 +246,16 @@ def _bent(provider: _Provider, app: ASGIApp) -> ASGIApp:
 
 @contextmanager
 def serving(provider: _Provider) -> Iterator[_Provider]:
-    """The provider on its port, in a thread, for the length of the block."""
+    """The provider in a thread, for the length of the block, on a port it holds from the start.
+
+    The socket is bound here and handed to uvicorn: a port picked, let go and bound again later could be taken in
+    between by any process of a busy CI run (the front end's servers run beside this suite)."""
     app = _bent(provider, Starlette(routes=provider.routes()))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=provider.port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    provider.port = int(sock.getsockname()[1])
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
     while not server.started:
@@ -254,6 +267,7 @@ def serving(provider: _Provider) -> Iterator[_Provider]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+        sock.close()
 
 
 async def sign_in_through(
@@ -268,7 +282,8 @@ async def sign_in_through(
         if "error=" in started.headers["location"]:
             return started  # refused before the provider was even asked
         start = started.headers["location"]
-    async with httpx.AsyncClient() as browser:
+    # a browser waits longer than httpx's 5 s default: on a loaded CI machine one connect once took longer
+    async with httpx.AsyncClient(timeout=30) as browser:
         at_provider = await browser.get(start)
     assert at_provider.status_code in (302, 307), at_provider.text
     back = urlsplit(at_provider.headers["location"])

@@ -408,6 +408,7 @@ def test_a_made_up_forwarded_for_believed_and_a_wide_cookie_domain_are_found(sql
 # ---------------------------------------------------------------- dead URLs
 
 
+@pytest.mark.faults  # bounds a wait in seconds: run alone (make test-faults)
 def test_a_closed_port_is_a_clear_failure_without_a_traceback() -> None:
     port = free_port()
     started = time.monotonic()
@@ -418,6 +419,7 @@ def test_a_closed_port_is_a_clear_failure_without_a_traceback() -> None:
     assert time.monotonic() - started < 15
 
 
+@pytest.mark.faults  # bounds a wait in seconds: run alone (make test-faults)
 def test_a_server_that_never_answers_costs_the_timeout_only() -> None:
     with socket.socket() as silent:
         silent.bind(("127.0.0.1", 0))

@@ -48,6 +48,7 @@ async def test_liveness_and_readiness(client: httpx.AsyncClient, database_url: s
     assert ready.json() == {"status": "ok", "database": "ok", "redis": expected_redis}
 
 
+@pytest.mark.faults  # bounds a wait in seconds: run alone (make test-faults)
 async def test_readiness_is_503_within_its_timeouts_when_the_database_is_silent(
     relay: tuple[TcpRelay, str], clock: FakeClock
 ) -> None:

@@ -6,13 +6,13 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, timedelta
 
-import httpx
 import pytest
 from fastapi import FastAPI
 
 from authgate.cleanup.schedule import CleanupSchedule
 from authgate.observability import REQUEST_ID
 from authgate.router import create_auth_router
+from authgate.settings import Settings
 from tests.conftest import FakeClock, app_client, make_settings
 from tests.devices.conftest import run_sql, signed_up
 
@@ -86,7 +86,7 @@ async def test_the_first_request_starts_it_and_the_start_run_purges_what_expired
         await signed_up(old, "left-behind@example.com")
     clock.advance(days=8)
 
-    async with app_client(make_settings(database_url), clock) as http:
+    async with app_client(make_settings(database_url), clock, cleanup_schedule=True) as http:
         gate = http.app.state.authgate  # type: ignore[attr-defined]
         assert not gate.cleanup.running  # nothing runs before the first request
         assert (await http.get("/auth/me")).status_code == 401
@@ -113,17 +113,19 @@ async def test_a_mounting_apps_lifespan_starts_and_stops_it(database_url: str, c
 
 @pytest.mark.parametrize("interval", [0, 60])
 async def test_the_schedule_follows_the_setting(database_url: str, clock: FakeClock, interval: int) -> None:
-    async with app_client(make_settings(database_url, session_cleanup_interval_minutes=interval), clock) as http:
+    settings = make_settings(database_url, session_cleanup_interval_minutes=interval)
+    async with app_client(settings, clock, cleanup_schedule=True) as http:
         await http.get("/auth/me")
         gate = http.app.state.authgate  # type: ignore[attr-defined]
         assert gate.cleanup.interval_minutes == interval
         assert gate.cleanup.running is (interval > 0)
 
 
-async def test_requests_are_answered_while_the_purge_task_exists(client: httpx.AsyncClient) -> None:
-    reader = await signed_up(client)
-    assert client.app.state.authgate.cleanup.running  # type: ignore[attr-defined]
-    assert (await client.get("/auth/me", headers={"authorization": f"Bearer {reader.access}"})).status_code == 200
+async def test_requests_are_answered_while_the_purge_task_exists(settings: Settings, clock: FakeClock) -> None:
+    async with app_client(settings, clock, cleanup_schedule=True) as client:
+        reader = await signed_up(client)
+        assert client.app.state.authgate.cleanup.running  # type: ignore[attr-defined]
+        assert (await client.get("/auth/me", headers={"authorization": f"Bearer {reader.access}"})).status_code == 200
 
 
 async def test_stop_lets_a_purge_under_way_finish_its_transaction(clock: FakeClock) -> None:

@@ -329,6 +329,7 @@ async def app_with_a_silent_provider(database_url: str, clock: FakeClock) -> Asy
         await silent.close()
 
 
+@pytest.mark.faults  # bounds a wait in seconds: run alone (make test-faults)
 async def test_a_provider_that_never_answers_is_an_error_page_within_the_timeout(
     database_url: str, clock: FakeClock
 ) -> None:
@@ -585,6 +586,7 @@ async def test_a_github_id_longer_than_the_subject_column_is_a_provider_error_no
     assert query(database_url, "SELECT count(*) FROM identities")[0][0] == 0
 
 
+@pytest.mark.faults  # bounds a wait in seconds: run alone (make test-faults)
 @pytest.mark.parametrize(
     ("provider_id", "path"),
     [
@@ -613,6 +615,7 @@ async def test_a_provider_that_trickles_its_answer_is_an_error_page_within_the_t
             assert time.monotonic() - began < 5
 
 
+@pytest.mark.faults  # bounds a wait in seconds: run alone (make test-faults)
 async def test_readers_signing_in_at_once_through_a_provider_that_never_answers_each_wait_one_timeout_at_most(
     database_url: str, clock: FakeClock
 ) -> None:

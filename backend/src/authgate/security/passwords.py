@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import functools
 import os
 import threading
 import time
@@ -64,21 +65,27 @@ def normalize_password(password: str) -> str:
     return unicodedata.normalize("NFKC", password)
 
 
+@functools.lru_cache(maxsize=8)
+def _dummy_hash(params: Argon2Params) -> str:
+    """A hash made with the same parameters, so dummy_verify costs what a real
+    verification costs (OWASP Authentication cheat sheet: identical response
+    time whether or not the account exists). Made once per parameters in a
+    process: every app built here (a test suite builds hundreds) shares it."""
+    return _argon2id(params).hash(_DUMMY_PASSWORD)
+
+
+def _argon2id(params: Argon2Params) -> PasswordHash:
+    hasher = Argon2Hasher(time_cost=params.time_cost, memory_cost=params.memory_cost, parallelism=params.parallelism)
+    return PasswordHash((hasher,))
+
+
 class PasswordHasher:
     """argon2id hashing, verification and transparent re-hashing."""
 
     def __init__(self, params: Argon2Params | None = None) -> None:
         self.params = params or Argon2Params()
-        argon2_hasher = Argon2Hasher(
-            time_cost=self.params.time_cost,
-            memory_cost=self.params.memory_cost,
-            parallelism=self.params.parallelism,
-        )
-        self._hash = PasswordHash((argon2_hasher,))
-        # Computed once with the same parameters so dummy_verify costs what a
-        # real verification costs (OWASP Authentication cheat sheet: identical
-        # response time whether or not the account exists).
-        self.dummy_hash = self._hash.hash(_DUMMY_PASSWORD)
+        self._hash = _argon2id(self.params)
+        self.dummy_hash = _dummy_hash(self.params)
 
     def hash(self, password: str) -> str:
         return self._hash.hash(normalize_password(password))
