@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import httpx
 
-from tests.conftest import PASSWORD, FakeClock, signup
-from tests.mail.smtp import query
+from tests.conftest import PASSWORD, FakeClock, app_client, make_settings, signup
+from tests.mail.smtp import execute, query
 from tests.mfa.helpers import app_code, bearer, enrolled_reader, password_step, turn_on_totp
 
 QUICKSTART_LOGIN_KEYS = {"access_token", "token_type", "expires_in", "user", "profile", "profile_complete"}
@@ -204,6 +207,61 @@ async def test_a_backup_code_works_once(client: httpx.AsyncClient, clock: FakeCl
     assert again.json()["code"] == "INVALID_CODE"
     status = await client.get("/auth/mfa", headers=bearer(ok.json()["access_token"]))
     assert status.json()["backup_codes_remaining"] == 9
+
+
+async def test_a_backup_code_answering_for_a_suspended_account_stays_unspent(
+    client: httpx.AsyncClient, clock: FakeClock, database_url: str
+) -> None:
+    # attack pass (known, not fixed until now): the code and the challenge were used up in a transaction of their
+    # own, before the session's; a sign-in refused after them (here the account suspended between the two steps)
+    # cost the reader a backup code, which for one who lost the app is the way back in
+    reader = await enrolled_reader(client, clock)
+    code = reader.backup_codes[0]
+    step = await password_step(client, reader.email)
+    execute(database_url, "UPDATE users SET is_active = false WHERE email = :email", email=reader.email)
+    refused = await client.post("/auth/mfa/verify", json={"challenge_token": step["challenge_token"], "code": code})
+    assert refused.status_code == 403 and refused.json()["code"] == "ACCOUNT_SUSPENDED"
+    execute(database_url, "UPDATE users SET is_active = true WHERE email = :email", email=reader.email)
+    ok = await client.post("/auth/mfa/verify", json={"challenge_token": step["challenge_token"], "code": code})
+    assert ok.status_code == 200, ok.text
+    status = await client.get("/auth/mfa", headers=bearer(ok.json()["access_token"]))
+    assert status.json()["backup_codes_remaining"] == 9
+
+
+async def test_a_backup_code_is_spent_only_with_the_session_it_opens(postgresql_url: str, clock: FakeClock) -> None:
+    # the same, at the session's write: PostgreSQL rolls the sign-in back (a serialization failure, SQLSTATE 40001,
+    # raised here by a trigger on new sessions). The reader is told to try again (503), and the code and the
+    # challenge are still there when they do
+    async with app_client(make_settings(postgresql_url), clock) as http:
+        reader = await enrolled_reader(http, clock)
+        step = await password_step(http, reader.email)
+        answer = {"challenge_token": step["challenge_token"], "code": reader.backup_codes[0]}
+        with sessions_refused_by_the_database(postgresql_url):
+            refused = await http.post("/auth/mfa/verify", json=answer)
+        assert refused.status_code == 503 and refused.headers["retry-after"], refused.text
+        ok = await http.post("/auth/mfa/verify", json=answer)
+        assert ok.status_code == 200, ok.text
+        status = await http.get("/auth/mfa", headers=bearer(ok.json()["access_token"]))
+        assert status.json()["backup_codes_remaining"] == 9
+
+
+@contextmanager
+def sessions_refused_by_the_database(postgresql_url: str) -> Iterator[None]:
+    name = f"refuse_sessions_{uuid.uuid4().hex[:8]}"
+    execute(
+        postgresql_url,
+        f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS "
+        f"$$ BEGIN RAISE EXCEPTION 'refused by a test' USING ERRCODE = '40001'; END $$",
+    )
+    execute(
+        postgresql_url,
+        f"CREATE TRIGGER {name} BEFORE INSERT ON refresh_tokens FOR EACH ROW EXECUTE FUNCTION {name}()",
+    )
+    try:
+        yield
+    finally:
+        execute(postgresql_url, f"DROP TRIGGER {name} ON refresh_tokens")
+        execute(postgresql_url, f"DROP FUNCTION {name}()")
 
 
 async def test_new_backup_codes_end_the_old_set(client: httpx.AsyncClient, clock: FakeClock) -> None:

@@ -189,6 +189,24 @@ async def test_a_verified_account_is_linked_when_the_provider_vouches_for_the_ad
             assert_refused(await sign_in_through(second, "uni"), "OAUTH_LINK_REQUIRED")
 
 
+async def test_a_suspended_account_gets_no_new_identity_on_its_way_to_the_refusal(
+    api: httpx.AsyncClient, oidc: OidcProvider, database_url: str
+) -> None:
+    # known, not fixed until now: a provider vouching for a suspended account's address had its identity linked (and
+    # the reader mailed about a new way in) before the sign-in was refused as suspended. The answer is the same
+    # refusal, and no identity or event is written
+    await signup(api, "suspended@example.com")
+    execute(
+        database_url, "UPDATE users SET is_verified = true, is_active = false WHERE email = 'suspended@example.com'"
+    )
+    api.cookies.clear()
+    oidc.email = "suspended@example.com"
+    assert_refused(await sign_in_through(api, "uni"), "ACCOUNT_SUSPENDED")
+    assert query(database_url, "SELECT count(*) FROM identities")[0][0] == 0
+    events = {row[0] for row in query(database_url, "SELECT type FROM security_events")}
+    assert "identity_connected" not in events
+
+
 @pytest.mark.parametrize(
     "next_path",
     [

@@ -12,6 +12,7 @@ import dataclasses
 import enum
 import functools
 import math
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
@@ -69,6 +70,10 @@ class Proof:
     # when the sign-in began (a challenge's first factor): a revocation cut-off after it refuses the session, even one
     # that commits between the code check and the session's write
     started_at: datetime | None = None
+    # a single-use answer (a challenge and its code) used up in the session's own transaction, after the users row:
+    # if the session is not made (the proof no longer stands, the database refuses), it stays unused. It raises to
+    # refuse (a wrong code), which rolls the sign-in back
+    use_up: Callable[[AsyncSession | AsyncConnection], Awaitable[None]] | None = None
 
 
 @dataclass(frozen=True)
@@ -107,7 +112,7 @@ async def complete_sign_in(
         changes.update(hashed_password=proof.upgraded_hash, updated_at=now)
     challenge = None
     refresh = None
-    if db is None and gate.users.fast and proof.method != SignInMethod.SIGNUP:
+    if db is None and gate.users.fast and proof.method != SignInMethod.SIGNUP and proof.use_up is None:
         refresh = await _sign_in_in_one_statement(gate, proof, client, changes, now)
     if refresh is None:
         refresh, challenge = await _sign_in_in_a_transaction(gate, proof, client, changes, now, db)
@@ -249,6 +254,8 @@ async def _sign_in_in_a_transaction(
             written = await connection.execute(update(User).where(*conditions).values(**changes).returning(User.id))
             if written.first() is None:
                 raise InvalidCredentials()
+            if proof.use_up is not None:
+                await proof.use_up(connection)
             # read while the row is ours: a revocation that committed before we got it lies before this time, one
             # queued behind us reads a later one; the access token is dated by it (SignedIn.refresh.issued_at)
             issued_at = gate.now()

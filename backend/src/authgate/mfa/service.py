@@ -11,7 +11,7 @@ from datetime import timedelta
 
 import segno
 from sqlalchemy import delete, func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from authgate.accounts.lockout import begin_sign_in
 from authgate.accounts.locks import lock_reauthenticated_user, lock_user
@@ -62,8 +62,9 @@ async def verify_challenge(gate: AuthGate, token: str | None, code: str, client:
     """The second step of a sign-in: a code of the app or a backup code against a live challenge.
 
     Judged like a sign-in attempt (the account's window, failure count and lockout, before any check); a wrong code
-    counts there and against the challenge, which dies at its fifth. The challenge is used up in the same
-    transaction as the code, so of two concurrent answers one wins.
+    counts there and against the challenge, which dies at its fifth. The code and the challenge are used up in the
+    session's own transaction, so of two concurrent answers one wins, and a sign-in refused at its write (a reset or
+    a sign-out everywhere committed meanwhile) leaves the code unused.
     """
     if not token:
         raise ChallengeInvalid()
@@ -81,18 +82,19 @@ async def verify_challenge(gate: AuthGate, token: str | None, code: str, client:
         # opened with a stolen password was finished into a session after the reader ended every sign-in)
         raise ChallengeInvalid()
     attempt = await begin_sign_in(gate, found[0].email, found, client)
-    async with gate.engine.begin() as db:
+
+    async def use_up(db: AsyncSession | AsyncConnection) -> None:
+        # in the session's transaction: a code (a backup code above all, which cannot come back) is spent only with a
+        # session made. An attack pass found a backup code gone after a sign-in the database then refused
         valid = await check_totp(db, gate, challenge.user_id, code) or await check_backup_code(
             db, gate, challenge.user_id, code
         )
-        if valid and not await close_challenge(db, token):
+        if not valid:
+            raise InvalidCode()
+        if not await close_challenge(db, token):
             # answered meanwhile by another request: this one rolls back, its code stays unused
             raise ChallengeInvalid()
-        if not valid:
-            await count_wrong_code(db, token)
-    if not valid:
-        await attempt.failed(event=EventType.SECOND_FACTOR_FAILED, detail="wrong code at the second step of a sign-in")
-        raise InvalidCode()
+
     # the session is made only if the password still is the one the first step was checked against: a reset that
     # committed between the code and here wins (as for a password sign-in)
     proof = Proof(
@@ -102,8 +104,15 @@ async def verify_challenge(gate: AuthGate, token: str | None, code: str, client:
         verified_hash=found[1],
         second_factor=True,
         started_at=challenge.opened_at,
+        use_up=use_up,
     )
-    return await complete_sign_in(gate, proof, client)
+    try:
+        return await complete_sign_in(gate, proof, client)
+    except InvalidCode:
+        async with gate.engine.begin() as db:
+            await count_wrong_code(db, token)
+        await attempt.failed(event=EventType.SECOND_FACTOR_FAILED, detail="wrong code at the second step of a sign-in")
+        raise
 
 
 async def start_totp_setup(gate: AuthGate, user: CurrentUser, given: GivenProof, client: ClientInfo) -> TotpSetup:

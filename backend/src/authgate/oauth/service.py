@@ -34,6 +34,7 @@ from authgate.accounts.lookup import CurrentUser
 from authgate.accounts.models import User
 from authgate.accounts.signin import Proof, SignedIn, complete_sign_in
 from authgate.errors import (
+    AccountSuspended,
     IdentityInUse,
     IdentityNotFound,
     LastWayIn,
@@ -212,7 +213,9 @@ async def _find_link_or_create(
             raise OAuthEmailRequired()
         existing = (
             await db.execute(
-                select(User.id, User.is_verified).where(User.email == email).with_for_update(key_share=True)
+                select(User.id, User.is_verified, User.is_active)
+                .where(User.email == email)
+                .with_for_update(key_share=True)
             )
         ).first()
         if existing is not None:
@@ -223,6 +226,11 @@ async def _find_link_or_create(
                 # a reader with two-step sign-in gets no new way in from one factor: they sign in with both and
                 # connect the provider from their account page (an attack pass linked one and left the challenge)
                 raise OAuthLinkRequired()
+            if not existing.is_active:
+                # a suspended account takes no new way in (as connecting refuses it): the sign-in would be refused as
+                # suspended after the link, so it is refused before it, with the same answer. An attack pass found the
+                # identity linked (and its reader mailed) on the way to that refusal
+                raise AccountSuspended()
             user_id: uuid.UUID = existing.id
             # an existing account got a new way in: its reader is told
             await gate.mailer.queue(db, templates.identity_connected(email, provider.name))
