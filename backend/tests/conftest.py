@@ -217,6 +217,23 @@ async def signup(http: httpx.AsyncClient, email: str | None = None, **overrides:
     return response
 
 
+def cookie_of(response: httpx.Response) -> str:
+    """The refresh token a response set."""
+    header = response.headers["set-cookie"]
+    assert header.startswith("refresh_token=")
+    return header.split(";", 1)[0].split("=", 1)[1]
+
+
+async def refresh_with(http: httpx.AsyncClient, token: str, **headers: str) -> httpx.Response:
+    http.cookies.clear()
+    return await http.post("/auth/refresh", headers={"cookie": f"refresh_token={token}", **headers})
+
+
+def assert_cookie_cleared(response: httpx.Response) -> None:
+    header = response.headers["set-cookie"]
+    assert header.startswith('refresh_token=""') and "Max-Age=0" in header and "Path=/auth" in header
+
+
 @pytest.fixture
 async def relay(postgresql_url: str) -> AsyncIterator[tuple[TcpRelay, str]]:
     """A TCP hop in front of the test PostgreSQL (tests/relay.py) and the database URL through it."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import time
@@ -14,14 +13,10 @@ from pathlib import Path
 
 import httpx
 
+from tests.ports import free_port
+
 AUTHGATE = str(Path(sys.executable).with_name("authgate"))
 SECRET = secrets.token_urlsafe(48)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def cli_env(database_url: str, **extra: str) -> dict[str, str]:

@@ -25,7 +25,8 @@ from authgate.doctor import (
     same_site,
 )
 from tests.conftest import PASSWORD, TEST_REDIS_URL, signup_body
-from tests.serving import cli_env, free_port, run_cli, served
+from tests.ports import free_port
+from tests.serving import cli_env, run_cli, served
 
 SITE = "http://localhost:3000"
 API = "https://api.example.org"

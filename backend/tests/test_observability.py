@@ -20,8 +20,9 @@ import pytest
 
 from authgate.observability import AccessWriter, _json_access_line
 from tests.conftest import PASSWORD, FakeClock, app_client, make_settings, signup, signup_body
+from tests.ports import free_port
 from tests.relay import TcpRelay
-from tests.serving import AUTHGATE, cli_env, free_port, run_cli
+from tests.serving import AUTHGATE, cli_env, run_cli
 
 HUNG_AFTER_SECONDS = 15
 

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import httpx
 
-from tests.serving import cli_env, free_port, run_cli, served
+from tests.ports import free_port
+from tests.serving import cli_env, run_cli, served
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 HEADING = "## Use it as a standalone service"

@@ -8,7 +8,8 @@ import pytest
 
 from authgate.app import create_app
 from authgate.settings import QUICKSTART_PLACEHOLDER_SECRET, ConfigurationError, Settings
-from tests.serving import AUTHGATE, free_port
+from tests.ports import free_port
+from tests.serving import AUTHGATE
 
 
 def settings(**values: object) -> Settings:

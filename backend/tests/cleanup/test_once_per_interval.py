@@ -15,7 +15,7 @@ from authgate.cleanup import service
 from authgate.cleanup.schedule import CleanupSchedule
 from authgate.cleanup.service import PurgeCounts, claim_run, process_name, purge_if_due
 from authgate.db import engine_for
-from tests.cleanup.test_schedule import Ticks, wait_for_runs
+from tests.cleanup.conftest import Ticks, wait_for_runs
 from tests.conftest import FakeClock, make_settings
 from tests.devices.conftest import run_sql
 

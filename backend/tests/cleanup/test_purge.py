@@ -11,10 +11,9 @@ from sqlalchemy import update
 from authgate.cleanup.service import REVOKED_REFRESH_RETENTION, PurgeCounts, purge_expired
 from authgate.gate import AuthGate
 from authgate.sessions.models import RefreshToken
-from tests.conftest import FakeClock
+from tests.conftest import FakeClock, cookie_of
 from tests.devices.conftest import add_one_time_token, call, db_key, execute, login, run_sql, signed_up
 from tests.serving import cli_env, run_cli
-from tests.sessions.test_refresh import cookie_of
 
 
 def gate_of(http: httpx.AsyncClient) -> AuthGate:

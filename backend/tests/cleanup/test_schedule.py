@@ -13,32 +13,12 @@ from authgate.cleanup.schedule import CleanupSchedule
 from authgate.observability import REQUEST_ID
 from authgate.router import create_auth_router
 from authgate.settings import Settings
+from tests.cleanup.conftest import GUARD, Ticks, wait_for_runs
 from tests.conftest import FakeClock, app_client, make_settings
 from tests.devices.conftest import run_sql, signed_up
 
+
 # a safety net against a hung test, not a timing assertion
-GUARD = 30
-
-
-class Ticks:
-    """A sleep the test controls: each `tick()` ends one pending sleep."""
-
-    def __init__(self) -> None:
-        self.requested: list[float] = []
-        self._wake: asyncio.Queue[None] = asyncio.Queue()
-
-    async def sleep(self, seconds: float) -> None:
-        self.requested.append(seconds)
-        await self._wake.get()
-
-    def tick(self) -> None:
-        self._wake.put_nowait(None)
-
-
-async def wait_for_runs(schedule: CleanupSchedule, count: int) -> None:
-    await asyncio.wait_for(schedule.wait_for_runs(count), GUARD)
-
-
 async def test_runs_at_start_then_every_interval_and_survives_a_failed_run(clock: FakeClock) -> None:
     seen: list[datetime] = []
     ticks = Ticks()

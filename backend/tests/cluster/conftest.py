@@ -22,7 +22,8 @@ import pytest
 
 from tests.conftest import PASSWORD, SITE, TEST_REDIS_URL, TEST_SECRET, flush_test_redis, fresh_postgres_database
 from tests.conftest import unavailable as service_missing
-from tests.mail.smtp import MAIL_FROM, PUBLIC_URL, Inbox, free_port, serving
+from tests.mail.smtp import MAIL_FROM, PUBLIC_URL, Inbox, serving
+from tests.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[3]
 RUNNER_PATH = ROOT / "deploy" / "cluster" / "cluster.py"

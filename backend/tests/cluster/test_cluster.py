@@ -32,7 +32,8 @@ from tests.cluster.conftest import (
     signup_body,
 )
 from tests.conftest import PASSWORD, TEST_REDIS_URL, TEST_SECRET, fresh_postgres_database
-from tests.mail.smtp import free_port, text_part
+from tests.mail.smtp import text_part
+from tests.ports import free_port
 
 REFRESH = "/auth/refresh"
 # the instances run with the default: how long each keeps a reader in memory

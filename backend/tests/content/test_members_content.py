@@ -13,8 +13,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from authgate.settings import Settings
-from tests.conftest import FakeClock, app_client, make_settings, signup, sync_url
-from tests.sessions.test_refresh import cookie_of
+from tests.conftest import FakeClock, app_client, cookie_of, make_settings, signup, sync_url
 
 PAGE = "0123456789abcdef01234567"
 OTHER = "fedcba9876543210fedcba98"

@@ -13,8 +13,7 @@ from sqlalchemy import Executable, create_engine, insert, text
 
 from authgate.onetime.models import OneTimeToken
 from authgate.security import hash_token, new_opaque_token
-from tests.conftest import PASSWORD, signup_body, sync_url
-from tests.sessions.test_refresh import cookie_of
+from tests.conftest import PASSWORD, cookie_of, signup_body, sync_url
 
 HEX64 = re.compile(r"\b[0-9a-fA-F]{64}\b")
 

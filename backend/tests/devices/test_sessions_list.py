@@ -6,9 +6,8 @@ from datetime import datetime
 
 import httpx
 
-from tests.conftest import FakeClock
+from tests.conftest import FakeClock, cookie_of
 from tests.devices.conftest import HEX64, call, login, signed_up
-from tests.sessions.test_refresh import cookie_of
 
 FIELDS = {"id", "created_at", "last_used_at", "ip_address", "user_agent", "current"}
 

@@ -6,9 +6,8 @@ import uuid
 
 import httpx
 
-from tests.conftest import PASSWORD, SITE, FakeClock
+from tests.conftest import PASSWORD, SITE, FakeClock, assert_cookie_cleared
 from tests.devices.conftest import SignedIn, call, login, signed_up
-from tests.sessions.test_logout import assert_cookie_cleared
 
 
 async def session_ids(http: httpx.AsyncClient, reader: SignedIn) -> dict[str, str]:

@@ -18,7 +18,8 @@ from fastapi import Depends, FastAPI
 
 from authgate.verifier import JWKSVerifier, access_claims
 from tests.conftest import PASSWORD, signup_body
-from tests.serving import cli_env, free_port, run_cli, served
+from tests.ports import free_port
+from tests.serving import cli_env, run_cli, served
 
 BACKEND = Path(__file__).resolve().parents[2]
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import socket
 import threading
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
@@ -23,6 +22,7 @@ from authgate.gate import AuthGate
 from authgate.mail.models import OutboxMail
 from authgate.settings import Settings
 from tests.conftest import FakeClock, app_client, make_settings, sync_url
+from tests.ports import free_port
 
 PUBLIC_URL = "https://docs.example.org"
 MAIL_FROM = "Textbook <no-reply@docs.example.org>"
@@ -117,12 +117,6 @@ def links_in(body: str) -> list[str]:
 
 def token_of(link: str) -> str:
     return parse_qs(urlsplit(link).query)["token"][0]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @contextmanager

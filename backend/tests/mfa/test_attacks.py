@@ -421,8 +421,7 @@ async def test_shortening_the_refresh_lifetime_does_not_make_old_sessions_count_
     the *future*, and reauth.recent() accepts it (now - signed_in_at is negative <= window). So a thief with a stale
     stolen refresh cookie refreshes and turns two-step sign-in off, regenerates backup codes, adds a passkey or
     changes the sign-in address with no password and no code (gate.py signed_in_at, accounts/reauth.py recent)."""
-    from tests.conftest import app_client, make_settings
-    from tests.sessions.test_refresh import cookie_of, refresh_with
+    from tests.conftest import app_client, cookie_of, make_settings, refresh_with
 
     async with app_client(make_settings(database_url, refresh_token_expire_days=30), clock) as before:
         reader = await enrolled_reader(before, clock)

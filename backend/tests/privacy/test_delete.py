@@ -9,9 +9,8 @@ import httpx
 import pytest
 
 from authgate.sessions import service as sessions_service
-from tests.conftest import PASSWORD, SITE, FakeClock, app_client, make_settings
+from tests.conftest import PASSWORD, SITE, FakeClock, app_client, assert_cookie_cleared, make_settings
 from tests.devices.conftest import add_one_time_token, call, login, rows_of, signed_up
-from tests.sessions.test_logout import assert_cookie_cleared
 
 
 async def reader_with_data_everywhere(http: httpx.AsyncClient, database_url: str, clock: FakeClock, email: str):  # type: ignore[no-untyped-def]

@@ -6,10 +6,9 @@ from datetime import UTC, datetime
 
 import httpx
 
-from tests.conftest import PASSWORD, FakeClock
+from tests.conftest import PASSWORD, FakeClock, cookie_of
 from tests.devices.conftest import HEX64, call, login, signed_up
 from tests.serving import cli_env, run_cli
-from tests.sessions.test_refresh import cookie_of
 
 FIELDS = {"type", "created_at", "ip_address", "user_agent", "detail"}
 

@@ -7,10 +7,9 @@ import uuid
 
 import httpx
 
-from tests.conftest import PASSWORD, FakeClock
+from tests.conftest import PASSWORD, FakeClock, cookie_of
 from tests.devices.conftest import HEX64, call, login, run_sql, signed_up
 from tests.mfa.helpers import SoftAuthenticator, add_passkey, enrolled_reader, password_step
-from tests.sessions.test_refresh import cookie_of
 
 
 async def test_export_holds_user_profile_sessions_and_events(client: httpx.AsyncClient, clock: FakeClock) -> None:

@@ -10,8 +10,7 @@ import jwt
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.conftest import TEST_SECRET, FakeClock, signup, sync_url
-from tests.sessions.test_refresh import cookie_of
+from tests.conftest import TEST_SECRET, FakeClock, cookie_of, signup, sync_url
 
 SECRET = TEST_SECRET
 # RFC 9068: the header every access token carries (forgeries below carry it too, so each fails for its own reason)

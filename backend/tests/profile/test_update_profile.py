@@ -2,8 +2,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.conftest import signup
-from tests.sessions.test_refresh import cookie_of
+from tests.conftest import cookie_of, signup
 
 
 async def test_patch_changes_only_the_fields_sent(client: httpx.AsyncClient) -> None:

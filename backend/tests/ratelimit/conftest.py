@@ -4,7 +4,6 @@ and a Redis server of our own (a subprocess on a free port that a test may stop 
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -18,6 +17,7 @@ from sqlalchemy import create_engine, text
 from authgate.app import create_app
 from authgate.settings import Settings
 from tests.conftest import API, FakeClock, make_settings, sync_url, unavailable
+from tests.ports import free_port
 
 # the defaults as shipped (tests/conftest relaxes them for the functional tests)
 DEFAULT_LIMITS = {
@@ -34,7 +34,7 @@ class RedisServer:
     """redis-server with no persistence, on a port of its own: never the machine's Redis on 6379."""
 
     def __init__(self) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -69,12 +69,6 @@ class RedisServer:
             self.process.kill()
             self.process.wait(timeout=10)
             self.process = None
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from authgate.events.service import EventType
-from tests.conftest import PASSWORD, FakeClock, make_settings, signup
+from tests.conftest import PASSWORD, FakeClock, cookie_of, make_settings, refresh_with, signup
 from tests.ratelimit.conftest import db_execute, login_body
-from tests.sessions.test_refresh import cookie_of, refresh_with
 
 
 def all_events(database_url: str) -> list[tuple[str, str | None, str | None, str | None]]:

@@ -14,7 +14,8 @@ from sqlalchemy.engine import make_url
 from authgate.events.service import EventType
 from authgate.onetime.service import Purpose, issue
 from tests.conftest import PASSWORD, FakeClock, signup
-from tests.ratelimit.conftest import HashCounter, _free_port, comparable, db_execute, limited_settings, login_body
+from tests.ports import free_port
+from tests.ratelimit.conftest import HashCounter, comparable, db_execute, limited_settings, login_body
 
 RESET_REQUIRED = {
     "detail": "Too many failed sign-ins; reset your password to continue",
@@ -293,7 +294,7 @@ async def test_known_and_unknown_emails_look_alike_on_another_process_without_sh
     # the attack pass: with per-process counters (several workers, no REDIS_URL, or Redis down), failures made on
     # one process left a known address throttled on the next (its count is in the database) and an unknown one
     # not (its count was in the first process's memory): an enumeration oracle
-    redis_url = None if counters == "memory per process" else f"redis://127.0.0.1:{_free_port()}/0"
+    redis_url = None if counters == "memory per process" else f"redis://127.0.0.1:{free_port()}/0"
     settings = limited_settings(
         database_url, redis_url=redis_url, lockout_slowdown_after=3, lockout_reset_required_after=7, **OPEN_WINDOWS
     )

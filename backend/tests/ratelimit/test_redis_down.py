@@ -11,7 +11,8 @@ import redis
 
 from authgate.ratelimit.limiter import REDIS_RETRY_SECONDS
 from tests.conftest import FakeClock
-from tests.ratelimit.conftest import RedisServer, _free_port, limited_settings, login_body
+from tests.ports import free_port
+from tests.ratelimit.conftest import RedisServer, limited_settings, login_body
 from tests.relay import TcpRelay
 
 # seconds-bounded fault tests: `make test` runs them on their own, before the rest of the suite and the front end's
@@ -58,7 +59,7 @@ async def test_redis_stopped_mid_run_falls_back_to_memory_and_comes_back(
 
 
 async def test_redis_unreachable_from_the_start_still_limits(database_url: str, clock: FakeClock, make_peers) -> None:
-    nowhere = f"redis://127.0.0.1:{_free_port()}/0"
+    nowhere = f"redis://127.0.0.1:{free_port()}/0"
     peers = make_peers(limited_settings(database_url, redis_url=nowhere, rate_limit_login_ip="2/minute"), clock)
     http = peers.at("203.0.113.6")
     statuses = [(await http.post("/auth/login", json=wrong_login())).status_code for _ in range(3)]

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import httpx
 
-from tests.conftest import PASSWORD, FakeClock, signup
+from tests.conftest import PASSWORD, FakeClock, cookie_of, refresh_with, signup
 from tests.mail.smtp import Inbox, bearer, drain, events_of
-from tests.sessions.test_refresh import cookie_of, refresh_with
 
 NEW_PASSWORD = "Changed-passphrase-8"
 

@@ -8,10 +8,9 @@ import hashlib
 import httpx
 import pytest
 
-from tests.conftest import PASSWORD, FakeClock, signup
+from tests.conftest import PASSWORD, FakeClock, cookie_of, refresh_with, signup
 from tests.mail.smtp import PUBLIC_URL, Inbox, bearer, drain, events_of, execute, gate_of, query, text_part
 from tests.mfa.helpers import SoftAuthenticator, add_passkey, passkey_options, turn_on_totp
-from tests.sessions.test_refresh import cookie_of, refresh_with
 
 RESET = "Reset your password"
 NEW_PASSWORD = "Fresh-passphrase-42"

@@ -8,13 +8,7 @@ import pytest
 
 from authgate.sessions import service
 from authgate.transport import ClientInfo
-from tests.conftest import FakeClock, signup
-from tests.sessions.test_refresh import cookie_of, refresh_with
-
-
-def assert_cookie_cleared(response: httpx.Response) -> None:
-    header = response.headers["set-cookie"]
-    assert header.startswith('refresh_token=""') and "Max-Age=0" in header and "Path=/auth" in header
+from tests.conftest import FakeClock, assert_cookie_cleared, cookie_of, refresh_with, signup
 
 
 async def test_logout_with_bearer_and_cookie_revokes_and_clears(client: httpx.AsyncClient) -> None:

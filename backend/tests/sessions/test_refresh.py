@@ -7,18 +7,7 @@ import jwt
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.conftest import API, SITE, FakeClock, app_client, make_settings, signup, sync_url
-
-
-def cookie_of(response: httpx.Response) -> str:
-    header = response.headers["set-cookie"]
-    assert header.startswith("refresh_token=")
-    return header.split(";", 1)[0].split("=", 1)[1]
-
-
-async def refresh_with(http: httpx.AsyncClient, token: str, **headers: str) -> httpx.Response:
-    http.cookies.clear()
-    return await http.post("/auth/refresh", headers={"cookie": f"refresh_token={token}", **headers})
+from tests.conftest import API, SITE, FakeClock, app_client, cookie_of, make_settings, refresh_with, signup, sync_url
 
 
 async def test_refresh_rotates_the_cookie_and_returns_a_new_access_token(client: httpx.AsyncClient) -> None:
