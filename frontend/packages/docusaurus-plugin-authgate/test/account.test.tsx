@@ -3,7 +3,7 @@ import {screen, waitFor, within} from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import type {UserEvent} from '@testing-library/user-event';
 import AuthgateAccountPage from '../src/theme/AuthgateAccountPage';
-import {createFakeApi} from './fakeApi';
+import {TOTP_CODE, createFakeApi} from './fakeApi';
 import type {FakeApi} from './fakeApi';
 import {renderAt} from './helpers';
 
@@ -92,24 +92,44 @@ describe('account page: signed-in devices', () => {
 });
 
 describe('account page: connected accounts', () => {
-  it('disconnecting a provider takes the password however recent the sign-in; without it the provider stays', async () => {
-    const api = signedIn();
+  /** A reader with GitHub connected, signed in seconds ago, who clicks "Disconnect GitHub": the prompt it opens. */
+  async function disconnectingGitHub(api: FakeApi) {
     const github = api.addIdentity('ada@example.com', 'github', 'GitHub');
     const user = userEvent.setup();
     await renderAccount(api);
     const section = await open(user, 'Connected accounts');
     const list = await within(section).findByRole('list', {name: 'Connected accounts'});
+    const click = async () => {
+      await user.click(within(list).getByRole('button', {name: 'Disconnect GitHub'}));
+      return within(section).findByRole('form', {name: 'Confirm it is you'});
+    };
+    return {github, user, section, list, click, prompt: await click()};
+  }
+
+  it('disconnecting a provider asks the one prompt for the password however recent the sign-in; cancelled, the provider stays', async () => {
+    const api = signedIn();
     // the sign-in is seconds old: a stolen session must still not cut the reader's way in without the password
-    await user.click(within(list).getByRole('button', {name: 'Disconnect GitHub'}));
-    expect(await within(section).findByRole('alert')).toHaveTextContent('Please confirm it is you first.');
+    const {github, user, section, list, click, prompt} = await disconnectingGitHub(api);
+    expect(prompt).toHaveTextContent('To disconnect GitHub, enter your password.');
+    await user.click(within(prompt).getByRole('button', {name: 'Cancel'}));
     expect(within(list).getByText('GitHub')).toBeVisible();
     expect(api.identitiesOf('ada@example.com')).toHaveLength(1);
 
-    await user.type(within(section).getByLabelText('Your password'), PASSWORD);
-    await user.click(within(list).getByRole('button', {name: 'Disconnect GitHub'}));
+    await user.type(within(await click()).getByLabelText('Your password'), `${PASSWORD}{Enter}`);
     expect(await within(section).findByRole('status')).toHaveTextContent('GitHub was disconnected.');
+    expect(within(section).queryByRole('form', {name: 'Confirm it is you'})).toBeNull();
     expect(api.identitiesOf('ada@example.com')).toEqual([]);
-    expect(api.callsTo(`/auth/identities/${github.id}`).map((c) => c.body)).toEqual([{}, {password: PASSWORD}]);
+    expect(api.callsTo(`/auth/identities/${github.id}`).map((c) => c.body)).toEqual([{}, {}, {password: PASSWORD}]);
+  });
+
+  it('a reader with the app on may answer with a code instead of the password', async () => {
+    const api = signedIn();
+    api.enableTotp('ada@example.com');
+    const {github, user, section, prompt} = await disconnectingGitHub(api);
+    await user.click(await within(prompt).findByRole('button', {name: 'Use a code from your app instead'}));
+    await user.type(within(prompt).getByLabelText('Code'), `${TOTP_CODE}{Enter}`);
+    expect(await within(section).findByRole('status')).toHaveTextContent('GitHub was disconnected.');
+    expect(api.callsTo(`/auth/identities/${github.id}`).at(-1)!.body).toEqual({code: TOTP_CODE});
   });
 });
 

@@ -69,10 +69,12 @@ export interface AuthContextValue {
   listProviders(): Promise<ProviderInfo[]>;
   /** The address to send the browser to for signing in with a provider, coming back to `next`. */
   providerSignInUrl(providerId: string, next: string): string;
-  /** Connect a provider to this account: resolves to the address to send the browser to. */
-  connectProvider(providerId: string, password?: string): Promise<string>;
+  /** Connect a provider to this account (a sensitive change: the password or a code): resolves to the address to
+   * send the browser to. */
+  connectProvider(providerId: string, proof?: Proof): Promise<string>;
   listIdentities(): Promise<IdentityInfo[]>;
-  disconnectIdentity(identityId: string, password?: string): Promise<void>;
+  /** Disconnect a provider (a sensitive change: the password or a code). */
+  disconnectIdentity(identityId: string, proof?: Proof): Promise<void>;
   /** The second-factor challenge of the last sign-in in this tab (methods, expiry), or null. */
   pendingChallenge(): Pick<PendingChallenge, 'methods' | 'expiresAt'> | null;
   /** POST /auth/mfa/verify with an app code or a backup code; success signs in. */
@@ -158,9 +160,9 @@ export function AuthProvider({children, client: given, ...options}: AuthProvider
       deleteAccount: (password) => client.deleteAccount(password),
       listProviders: () => client.listProviders(),
       providerSignInUrl: (providerId, next) => client.providerSignInUrl(providerId, next),
-      connectProvider: (providerId, password) => client.connectProvider(providerId, password),
+      connectProvider: (providerId, proof) => client.connectProvider(providerId, proof),
       listIdentities: () => client.listIdentities(),
-      disconnectIdentity: (identityId, password) => client.disconnectIdentity(identityId, password),
+      disconnectIdentity: (identityId, proof) => client.disconnectIdentity(identityId, proof),
       pendingChallenge: () => client.pendingChallenge(),
       verifySecondFactor: (code) => client.verifySecondFactor(code),
       getMfaStatus: () => client.getMfaStatus(),

@@ -108,8 +108,8 @@ export class AuthClient extends SessionClient {
   }
 
   /** POST /auth/oauth/{id}/connect: the URL to send the browser to. */
-  connectProvider(providerId: string, password?: string): Promise<string> {
-    return providers.connectProvider(this.api, providerId, password);
+  connectProvider(providerId: string, proof?: Proof): Promise<string> {
+    return providers.connectProvider(this.api, providerId, proof);
   }
 
   /** GET /auth/identities. */
@@ -118,8 +118,8 @@ export class AuthClient extends SessionClient {
   }
 
   /** DELETE /auth/identities/{id}. */
-  disconnectIdentity(identityId: string, password?: string): Promise<void> {
-    return providers.disconnectIdentity(this.api, identityId, password);
+  disconnectIdentity(identityId: string, proof?: Proof): Promise<void> {
+    return providers.disconnectIdentity(this.api, identityId, proof);
   }
 
   // ---- mfa.ts: second factors ----

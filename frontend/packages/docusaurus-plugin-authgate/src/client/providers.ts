@@ -1,6 +1,7 @@
 /** Sign-in through providers (GitHub, Google, OpenID): the list, the way there, and connected accounts. */
+import {proofBody} from './mfa';
 import type {SessionApi} from './session';
-import type {IdentityInfo, ProviderInfo} from './types';
+import type {IdentityInfo, Proof, ProviderInfo} from './types';
 
 /** GET /auth/providers: the providers the API has enabled (none unless configured). */
 export function listProviders(api: SessionApi): Promise<ProviderInfo[]> {
@@ -16,10 +17,10 @@ export function providerSignInUrl(api: SessionApi, providerId: string, next: str
 }
 
 /** POST /auth/oauth/{id}/connect: the URL to send the browser to; the provider is connected when it comes back. */
-export async function connectProvider(api: SessionApi, providerId: string, password?: string): Promise<string> {
+export async function connectProvider(api: SessionApi, providerId: string, proof?: Proof): Promise<string> {
   const body = await api.accountJson<{authorize_url: string}>(
     `/auth/oauth/${encodeURIComponent(providerId)}/connect`,
-    {method: 'POST', body: password ? {password} : {}},
+    {method: 'POST', body: proofBody(proof)},
   );
   return body.authorize_url;
 }
@@ -30,9 +31,9 @@ export function listIdentities(api: SessionApi): Promise<IdentityInfo[]> {
 }
 
 /** DELETE /auth/identities/{id}: refused with LAST_WAY_IN when it would leave the reader no way to sign in. */
-export async function disconnectIdentity(api: SessionApi, identityId: string, password?: string): Promise<void> {
+export async function disconnectIdentity(api: SessionApi, identityId: string, proof?: Proof): Promise<void> {
   await api.accountJson<void>(`/auth/identities/${encodeURIComponent(identityId)}`, {
     method: 'DELETE',
-    body: password ? {password} : {},
+    body: proofBody(proof),
   });
 }

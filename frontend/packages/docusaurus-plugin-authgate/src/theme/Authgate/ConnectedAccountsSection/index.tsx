@@ -1,20 +1,20 @@
 import {useEffect, useRef, useState} from 'react';
 import type {ReactNode} from 'react';
 import Translate, {translate} from '@docusaurus/Translate';
-import Field from '@theme/Authgate/Field';
 import {tryAgain} from '@theme/Authgate/useForm';
 import FormAlert from '@theme/Authgate/FormAlert';
+import ReauthPrompt, {useReauth} from '@theme/Authgate/ReauthPrompt';
 import Section from '@theme/Authgate/Section';
 import {formatDateTime, useLocale} from '@theme/Authgate/format';
 import {useAuth} from 'docusaurus-plugin-authgate/client';
-import type {IdentityInfo, ProviderInfo} from 'docusaurus-plugin-authgate/client';
+import type {IdentityInfo, Proof, ProviderInfo} from 'docusaurus-plugin-authgate/client';
 
 /** The providers connected to the account, and the others to connect; loads when its section is opened. */
 export function ConnectedAccounts(): ReactNode {
   const {listIdentities, listProviders, connectProvider, disconnectIdentity} = useAuth();
   const [identities, setIdentities] = useState<IdentityInfo[] | null>(null);
   const [providers, setProviders] = useState<ProviderInfo[]>([]);
-  const [password, setPassword] = useState('');
+  const reauth = useReauth();
   const [alert, setAlert] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const inFlight = useRef(false);
@@ -61,18 +61,38 @@ export function ConnectedAccounts(): ReactNode {
     }
   };
 
+  // both ask the one prompt for the password or a code, however recent the sign-in: a stolen session must neither
+  // plant a way in nor cut one the reader relies on (ASVS 5.0 V6.2); a reader with neither proves it by a recent
+  // sign-in, and the API then asks nothing
+  const withProof = <T,>(action: string, call: (proof?: Proof) => Promise<T>) =>
+    reauth.guard(action, call, 'connected', {typedProof: true});
+
   const connect = (provider: ProviderInfo) =>
     run(async () => {
-      // the API asks for the password (or, for a reader without one, a recent sign-in), then sends us on
-      const url = await connectProvider(provider.id, password || undefined);
-      window.location.assign(url);
+      const action = translate(
+        {
+          id: 'authgate.connected.reauthConnect',
+          message: 'connect {provider}',
+          description: 'What the reader confirms with a password or code ("to {action}"); {provider} is its name',
+        },
+        {provider: provider.name},
+      );
+      const done = await withProof(action, (proof) => connectProvider(provider.id, proof));
+      if (done) window.location.assign(done.value);
     });
 
   const disconnect = (identity: IdentityInfo) =>
     run(async () => {
-      // as for connecting: the API asks for the password however recent the sign-in (a stolen session must not cut
-      // the reader's way in); a reader without one proves it by a recent sign-in
-      await disconnectIdentity(identity.id, password || undefined);
+      const action = translate(
+        {
+          id: 'authgate.connected.reauthDisconnect',
+          message: 'disconnect {provider}',
+          description: 'What the reader confirms with a password or code ("to {action}"); {provider} is its name',
+        },
+        {provider: identity.name},
+      );
+      const done = await withProof(action, (proof) => disconnectIdentity(identity.id, proof));
+      if (!done) return;
       setIdentities((list) => (list ? list.filter((i) => i.id !== identity.id) : list));
       setNotice(
         translate(
@@ -149,31 +169,7 @@ export function ConnectedAccounts(): ReactNode {
           ))}
         </ul>
       )}
-      {(available.length > 0 || identities.length > 0) && (
-        <Field
-          id="authgate-connected-password"
-          label={translate({
-            id: 'authgate.connected.password',
-            message: 'Your password',
-            description: 'Label of the password asked before connecting or disconnecting a provider',
-          })}
-          hint={translate({
-            id: 'authgate.connected.passwordHint',
-            message: 'Asked again before a change to how you sign in. Leave it empty if your account has no password.',
-            description: 'Hint under the password of the connected accounts section',
-          })}>
-          {(control) => (
-            <input
-              {...control}
-              type="password"
-              name="password"
-              autoComplete="current-password"
-              value={password}
-              onChange={(e) => setPassword(e.target.value)}
-            />
-          )}
-        </Field>
-      )}
+      <ReauthPrompt reauth={reauth} at="connected" />
       {available.length > 0 && (
         <div className="authgate-section__footer">
           {available.map((provider) => (
