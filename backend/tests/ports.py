@@ -21,12 +21,25 @@ _turn = itertools.count()
 
 def free_port() -> int:
     """A port on 127.0.0.1 that is free now and that no other worker of this run hands out."""
+    return free_run_of_ports(1)
+
+
+def free_run_of_ports(count: int) -> int:
+    """The first of `count` consecutive ports, each free now; none of them is handed out again until the block has
+    gone round (a cluster puts its instances on the ports right after nginx's)."""
     for _ in range(BLOCK):
-        port = _FIRST + next(_turn) % BLOCK
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue  # in use by a server of this worker, or by some other process of the machine
-            return port
-    raise RuntimeError(f"no free port in {_FIRST}..{_FIRST + BLOCK - 1}")
+        start = _FIRST + next(_turn) % (BLOCK - count + 1)
+        if all(_is_free(start + n) for n in range(count)):
+            for _ in range(count - 1):
+                next(_turn)  # the rest of the run is taken too
+            return start
+    raise RuntimeError(f"no run of {count} free ports in {_FIRST}..{_FIRST + BLOCK - 1}")
+
+
+def _is_free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False  # in use by a server of this worker, or by some other process of the machine
+    return True

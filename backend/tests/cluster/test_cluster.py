@@ -33,7 +33,7 @@ from tests.cluster.conftest import (
 )
 from tests.conftest import PASSWORD, TEST_REDIS_URL, TEST_SECRET, fresh_postgres_database
 from tests.mail.smtp import text_part
-from tests.ports import free_port
+from tests.ports import free_port, free_run_of_ports
 
 REFRESH = "/auth/refresh"
 # the instances run with the default: how long each keeps a reader in memory
@@ -307,24 +307,6 @@ def _direct(url: str, sql: str) -> list[tuple[object, ...]]:
 # ---------------------------------------------------------------- the `make cluster` script itself
 
 
-def _free_run_of_ports(count: int) -> int:
-    """A port P with P … P+count-1 all free (the script puts the instances right after nginx)."""
-    for _ in range(50):
-        start = free_port()
-        if start + count < 65535 and all(_is_free(start + n) for n in range(count)):
-            return start
-    raise RuntimeError("no run of free ports")
-
-
-def _is_free(port: int) -> bool:
-    with socket.socket() as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
 def _listening(port: int) -> bool:
     with socket.socket() as probe:
         probe.settimeout(0.5)
@@ -335,7 +317,7 @@ def test_the_cluster_script_serves_and_ctrl_c_stops_everything(tmp_path: Path) -
     """`make cluster`'s command, as a terminal runs it: ready line, a sign-up through nginx and PgBouncer, then
     Ctrl-C (SIGINT to the process group) stops nginx, both instances and PgBouncer, and removes the run directory."""
     require_tools()
-    port, pooler_port = _free_run_of_ports(3), free_port()
+    port, pooler_port = free_run_of_ports(3), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "JWT_"))}
     env.update({"JWT_SECRET_KEY": TEST_SECRET, "TMPDIR": str(tmp_path)})
     with fresh_postgres_database("authgate_cluster_script") as direct_url:
