@@ -180,6 +180,17 @@ async def password_step(http: httpx.AsyncClient, email: str) -> dict[str, Any]:
     return body
 
 
+async def both_factors(http: httpx.AsyncClient, clock: FakeClock) -> tuple[Enrolled, httpx.Response]:
+    """A new two-step reader signs in with the password and a code of the app: the reader, and the code's answer."""
+    reader = await enrolled_reader(http, clock)
+    challenge = await password_step(http, reader.email)
+    answered = await http.post(
+        "/auth/mfa/verify",
+        json={"challenge_token": challenge["challenge_token"], "code": app_code(reader.secret, clock)},
+    )
+    return reader, answered
+
+
 async def add_passkey(
     http: httpx.AsyncClient, access: str, device: SoftAuthenticator, name: str | None = None
 ) -> dict[str, Any]:

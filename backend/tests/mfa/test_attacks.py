@@ -31,6 +31,7 @@ from tests.mfa.helpers import (
     app_code,
     b64url,
     bearer,
+    both_factors,
     enrolled_reader,
     password_step,
     unb64url,
@@ -58,12 +59,7 @@ def at_address(client: httpx.AsyncClient, address: str) -> httpx.AsyncClient:
 async def token_a_minute_after_a_full_sign_in(client: httpx.AsyncClient, clock: FakeClock) -> tuple[Enrolled, str]:
     """A two-step reader's access token from a full sign-in (password and app code), one minute old: what a thief who
     took it from the browser holds, with no password and no phone."""
-    reader = await enrolled_reader(client, clock)
-    challenge = await password_step(client, reader.email)
-    passed = await client.post(
-        "/auth/mfa/verify",
-        json={"challenge_token": challenge["challenge_token"], "code": app_code(reader.secret, clock)},
-    )
+    reader, passed = await both_factors(client, clock)
     assert passed.status_code == 200, passed.text
     clock.advance(minutes=1)
     return reader, passed.json()["access_token"]

@@ -11,7 +11,7 @@ import httpx
 
 from tests.conftest import PASSWORD, FakeClock, app_client, make_settings, signup
 from tests.mail.smtp import execute, query
-from tests.mfa.helpers import app_code, bearer, enrolled_reader, password_step, turn_on_totp
+from tests.mfa.helpers import app_code, bearer, both_factors, enrolled_reader, password_step, turn_on_totp
 
 QUICKSTART_LOGIN_KEYS = {"access_token", "token_type", "expires_in", "user", "profile", "profile_complete"}
 
@@ -80,12 +80,7 @@ async def test_the_password_ends_in_a_challenge_with_no_tokens_and_no_refresh_co
 
 
 async def test_a_code_passes_the_challenge_and_signs_in(client: httpx.AsyncClient, clock: FakeClock) -> None:
-    reader = await enrolled_reader(client, clock)
-    challenge = await password_step(client, reader.email)
-    verified = await client.post(
-        "/auth/mfa/verify",
-        json={"challenge_token": challenge["challenge_token"], "code": app_code(reader.secret, clock)},
-    )
+    reader, verified = await both_factors(client, clock)
     assert verified.status_code == 200, verified.text
     assert set(verified.json()) == QUICKSTART_LOGIN_KEYS
     assert "refresh_token" in verified.cookies

@@ -64,7 +64,9 @@ async def verify_challenge(gate: AuthGate, token: str | None, code: str, client:
     Judged like a sign-in attempt (the account's window, failure count and lockout, before any check); a wrong code
     counts there and against the challenge, which dies at its fifth. The code and the challenge are used up in the
     session's own transaction, so of two concurrent answers one wins, and a sign-in refused at its write (a reset or
-    a sign-out everywhere committed meanwhile) leaves the code unused.
+    a sign-out everywhere committed meanwhile) leaves the code unused. An account suspended since the first step is
+    refused before the code is checked (complete_sign_in's rules come first): the first step already told the same
+    caller, had the suspension come before it.
     """
     if not token:
         raise ChallengeInvalid()
